@@ -1,0 +1,62 @@
+// The attention interface shared by the model runtime, the Node binding and the tests.
+// Dense and UniSparse run behind the same call so the runtime never branches on the mode.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+namespace unisparse {
+
+enum class AttentionMode { Dense, UniSparse };
+
+// Where the tensors live and how they are laid out. Strides are in elements, so the model runtime
+// can pass its token-major [seq, heads, headDim] buffers and the binding its head-major
+// [heads, seq, headDim] arrays without copies.
+struct AttentionShape {
+  int heads = 0;       // query heads
+  int kvHeads = 0;     // key/value heads (GQA when < heads)
+  int headDim = 0;
+  int seqQ = 0;        // number of query rows in this call
+  int seqK = 0;        // number of keys (>= seqQ); queries are the last seqQ positions of the keys
+  int64_t qHeadStride = 0, qSeqStride = 0;
+  int64_t kHeadStride = 0, kSeqStride = 0;
+  int64_t vHeadStride = 0, vSeqStride = 0;
+  int64_t oHeadStride = 0, oSeqStride = 0;
+};
+
+struct UniSparseConfig {
+  int blockSize = 64;            // S: tokens per query/key block
+  float tau = 0.95f;             // cumulative share of estimated block mass to keep per row
+  std::vector<int> granularities = {4, 16};  // composite tokens per block, one estimate each
+  int minBlocks = 0;             // per-row lower bound on kept blocks (0 = none)
+  int maxBlocks = 0;             // per-row upper bound (0 = none); sink and diagonal are always kept
+};
+
+struct AttentionOptions {
+  AttentionMode mode = AttentionMode::Dense;
+  bool causal = true;
+  float scale = 0.f;             // 0 means 1/sqrt(headDim)
+  UniSparseConfig sparse;
+  int threads = 0;               // 0 = use the runtime's pool size
+};
+
+// The block plan (FlashInfer-style BSR): for each kv head and each query block, the kept key blocks.
+// It is what the kernel runs and what the editor overlay draws.
+struct BlockPlan {
+  int kvHeads = 0;
+  int nQueryBlocks = 0;
+  int nKeyBlocks = 0;
+  int blockSize = 0;
+  std::vector<int32_t> rowPtr;   // size kvHeads * nQueryBlocks + 1
+  std::vector<int32_t> keyBlocks;  // kept key block indices, ascending within a row
+  std::vector<float> keyScores;    // estimated share of each kept block, parallel to keyBlocks
+  int64_t keptBlocks = 0;
+  int64_t causalBlocks = 0;
+  double density() const { return causalBlocks ? double(keptBlocks) / double(causalBlocks) : 1.0; }
+};
+
+// out = softmax(q k^T * scale + causal mask) v, computed densely or over the kept blocks only.
+// When `plan` is not null it receives the plan that ran (a full causal plan for dense).
+void attention_cpu(const AttentionShape& shape, const AttentionOptions& opts,
+                   const float* q, const float* k, const float* v, float* out, BlockPlan* plan);
+
+}  // namespace unisparse

@@ -1,0 +1,130 @@
+/**
+ * The one protocol shared by the client (extension/) and the language server (server/).
+ *
+ * Every custom message is a typed constant named `unisparse/<verb>`. Requests that produce an answer
+ * stream it as LSP partial results (`partialResultToken`), report work-done progress, and honour
+ * LSP cancellation, which the server forwards to the engine process.
+ *
+ * This file only declares shapes: it must stay importable from both sides without pulling in
+ * vscode or server-only modules.
+ */
+import { ProtocolNotificationType, ProtocolRequestType, RequestType0 } from 'vscode-languageserver-protocol';
+
+/** A range of whole lines in a workspace file; lines are 1-based and inclusive, paths are workspace-relative. */
+export interface SourceRange {
+  file: string;
+  startLine: number;
+  endLine: number;
+}
+
+/** A context block the sparse attention kept, mapped to source, with its selection score in [0, 1]. */
+export interface SelectedBlock extends SourceRange {
+  score: number;
+}
+
+/** Numbers reported with every answer. */
+export interface AnswerStats {
+  /** Tokens in the packed prompt (context + question). */
+  contextTokens: number;
+  /** Kept key blocks / causal key blocks, averaged over layers and heads (1 for dense attention). */
+  density: number;
+  /** Time to first token, from request to the first generated token. */
+  ttftMs: number;
+  decodeTokensPerS: number;
+  /** Chunks the packer could not fit in the token budget; never dropped silently. */
+  omittedChunks?: number;
+  omittedFiles?: string[];
+  attention?: 'unisparse' | 'dense';
+  device?: 'cpu' | 'cuda';
+  model?: string;
+}
+
+/** The complete result of an answering request; the partial results carry `AnswerDelta`s. */
+export interface AnswerResult {
+  answer: string;
+  citations: SourceRange[];
+  selectedBlocks: SelectedBlock[];
+  stats: AnswerStats;
+}
+
+/** One streamed piece of an answer (sent as a partial result). */
+export interface AnswerDelta {
+  /** Text to append to the answer so far. */
+  text?: string;
+  /** A phase change the UI shows: indexing, packing context, prefill (with progress), decoding. */
+  phase?: 'indexing' | 'packing' | 'prefill' | 'decode' | 'done';
+  /** 0..1 progress inside the phase, when known. */
+  progress?: number;
+}
+
+export interface TextPosition {
+  line: number;
+  character: number;
+}
+
+/** Sent by the client when the user asks a free-form question about the repository. */
+export interface AskParams {
+  question: string;
+  /** The active editor's document URI, used to seed ranking. */
+  activeUri?: string;
+  /** The selection in the active editor, used to seed ranking. */
+  selection?: { start: TextPosition; end: TextPosition };
+  partialResultToken?: string | number;
+  workDoneToken?: string | number;
+}
+export const AskRequest = new ProtocolRequestType<AskParams, AnswerResult, AnswerDelta, void, void>('unisparse/ask');
+
+/** Sent by the client for "explain selection" and "explain symbol": the symbol or selection at a position. */
+export interface ExplainParams {
+  uri: string;
+  position?: TextPosition;
+  selection?: { start: TextPosition; end: TextPosition };
+  partialResultToken?: string | number;
+  workDoneToken?: string | number;
+}
+export const ExplainRequest = new ProtocolRequestType<ExplainParams, AnswerResult, AnswerDelta, void, void>('unisparse/explain');
+
+/** Sent by the client for "analyze file" / "analyze folder": summary, structure and dependencies, risky code. */
+export interface AnalyzeParams {
+  uri: string;
+  kind: 'file' | 'folder';
+  partialResultToken?: string | number;
+  workDoneToken?: string | number;
+}
+export const AnalyzeRequest = new ProtocolRequestType<AnalyzeParams, AnswerResult, AnswerDelta, void, void>('unisparse/analyze');
+
+/** Sent by the client to draw overlays: the blocks the sparse attention selected for the last answer. */
+export interface SelectionResult {
+  question?: string;
+  blockSize: number;
+  density: number;
+  blocks: SelectedBlock[];
+  /** Kept-block mask of one representative layer/head for the heatmap: rows are query blocks. */
+  heatmap?: { nBlocks: number; mask: number[] };
+}
+export const SelectionRequest = new RequestType0<SelectionResult | null, void>('unisparse/selection');
+
+/** Sent by the client on activation and by the status command: versions, engine state, native backend. */
+export interface StatusResult {
+  serverVersion: string;
+  nodeVersion: string;
+  /** 'cpu' or 'cuda' when the addon loaded; 'missing' with `nativeError` when it did not. */
+  nativeBackend: 'cpu' | 'cuda' | 'missing';
+  nativeError?: string;
+  engine: { state: 'stopped' | 'starting' | 'ready' | 'busy' | 'crashed'; model?: string; lastError?: string };
+  index: { state: 'idle' | 'indexing' | 'ready'; files: number; symbols: number };
+}
+export const StatusRequest = new RequestType0<StatusResult, void>('unisparse/status');
+
+/** Sent by the client for "re-index": rebuilds the index from scratch (the cache is ignored). */
+export const ReindexRequest = new RequestType0<{ files: number; seconds: number }, void>('unisparse/reindex');
+
+/** Sent by the client for "stop generation": cancels whatever the engine is doing. */
+export const StopRequest = new RequestType0<void, void>('unisparse/stop');
+
+/** Sent by the server whenever the engine writes a log line; the client shows it in the engine log channel. */
+export interface EngineLogParams {
+  level: 'info' | 'warn' | 'error';
+  message: string;
+}
+export const EngineLogNotification = new ProtocolNotificationType<EngineLogParams, void>('unisparse/engineLog');
