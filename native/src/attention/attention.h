@@ -43,7 +43,8 @@ struct AttentionOptions {
 // It is what the kernel runs and what the editor overlay draws.
 struct BlockPlan {
   int kvHeads = 0;
-  int nQueryBlocks = 0;
+  int firstQueryBlock = 0;       // absolute block index of row 0: (seqK - seqQ) / blockSize
+  int nQueryBlocks = 0;          // rows per kv head: nKeyBlocks - firstQueryBlock
   int nKeyBlocks = 0;
   int blockSize = 0;
   std::vector<int32_t> rowPtr;   // size kvHeads * nQueryBlocks + 1
@@ -54,9 +55,24 @@ struct BlockPlan {
   double density() const { return causalBlocks ? double(keptBlocks) / double(causalBlocks) : 1.0; }
 };
 
+// Blocks are aligned to absolute key positions (block b holds positions [b*S, (b+1)*S)), so a prefill chunk
+// whose queries start inside a block shares that block with the keys before it.
+//
+// Decode (seqQ == 1 with earlier keys) always runs dense, in both modes: the UniSparse estimate needs the
+// pooled keys of the whole cache, which costs about as much as one dense decode row. Only prefill is sparse.
+//
 // out = softmax(q k^T * scale + causal mask) v, computed densely or over the kept blocks only.
 // When `plan` is not null it receives the plan that ran (a full causal plan for dense).
+// Throws std::invalid_argument with a sentence naming the bad field (shapes, blockSize, tau, granularities).
 void attention_cpu(const AttentionShape& shape, const AttentionOptions& opts,
                    const float* q, const float* k, const float* v, float* out, BlockPlan* plan);
+
+// Only the UniSparse plan (estimate + selection), without running attention: for tests, the overlay and the
+// CPU/GPU plan comparison. In dense mode (or for decode) it returns the full causal plan.
+void attention_plan_cpu(const AttentionShape& shape, const AttentionOptions& opts,
+                        const float* q, const float* k, BlockPlan* plan);
+
+// Checks shape and options; throws std::invalid_argument naming the bad field and the fix.
+void validate_attention(const AttentionShape& shape, const AttentionOptions& opts);
 
 }  // namespace unisparse

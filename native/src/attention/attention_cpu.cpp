@@ -1,43 +1,80 @@
-// Placeholder dense path so the runtime links while the attention subsystem is written;
-// the attention owner replaces this file (dense + UniSparse, threaded, vectorised).
-#include "attention.h"
-#include <algorithm>
+// The CPU entry points: validate, choose the plan (full for dense and decode, estimated for UniSparse
+// prefill), run the block-sparse kernel over it.
 #include <cmath>
-#include <vector>
+#include <stdexcept>
+#include <string>
+#include "attention.h"
+#include "block_sparse_attention.h"
+#include "dense_attention.h"
+#include "unisparse_plan.h"
 
 namespace unisparse {
 
-void attention_cpu(const AttentionShape& s, const AttentionOptions& opts,
-                   const float* q, const float* k, const float* v, float* out, BlockPlan* plan) {
-  const float scale = opts.scale > 0 ? opts.scale : 1.0f / std::sqrt(float(s.headDim));
-  const int group = s.heads / s.kvHeads;
-  const int offset = s.seqK - s.seqQ;
-  std::vector<float> p(s.seqK);
-  for (int h = 0; h < s.heads; ++h) {
-    const int kh = h / group;
-    for (int i = 0; i < s.seqQ; ++i) {
-      const float* qi = q + h * s.qHeadStride + i * s.qSeqStride;
-      const int last = opts.causal ? offset + i : s.seqK - 1;
-      float m = -INFINITY;
-      for (int j = 0; j <= last; ++j) {
-        const float* kj = k + kh * s.kHeadStride + j * s.kSeqStride;
-        float d = 0;
-        for (int c = 0; c < s.headDim; ++c) d += qi[c] * kj[c];
-        p[j] = d * scale;
-        m = std::max(m, p[j]);
-      }
-      float sum = 0;
-      for (int j = 0; j <= last; ++j) { p[j] = std::exp(p[j] - m); sum += p[j]; }
-      float* oi = out + h * s.oHeadStride + i * s.oSeqStride;
-      for (int c = 0; c < s.headDim; ++c) oi[c] = 0;
-      for (int j = 0; j <= last; ++j) {
-        const float* vj = v + kh * s.vHeadStride + j * s.vSeqStride;
-        const float w = p[j] / sum;
-        for (int c = 0; c < s.headDim; ++c) oi[c] += w * vj[c];
-      }
-    }
+namespace {
+
+[[noreturn]] void fail(const std::string& message) { throw std::invalid_argument(message); }
+
+// Decode appends one token to a cache: the estimate would pool the whole cache again for one row.
+bool is_decode(const AttentionShape& s) { return s.seqQ == 1 && s.seqK > 1; }
+
+bool wants_sparse(const AttentionShape& s, const AttentionOptions& opts) {
+  return opts.mode == AttentionMode::UniSparse && !is_decode(s);
+}
+
+}  // namespace
+
+void validate_attention(const AttentionShape& s, const AttentionOptions& opts) {
+  if (s.heads <= 0 || s.kvHeads <= 0)
+    fail("attention: heads (" + std::to_string(s.heads) + ") and kvHeads (" + std::to_string(s.kvHeads) +
+         ") must both be positive.");
+  if (s.heads % s.kvHeads != 0)
+    fail("attention: heads (" + std::to_string(s.heads) + ") must be a multiple of kvHeads (" +
+         std::to_string(s.kvHeads) + ") so each key/value head serves a whole group of query heads.");
+  if (s.headDim <= 0 || s.headDim > 512)
+    fail("attention: headDim " + std::to_string(s.headDim) + " is not supported on the CPU; use 1 to 512.");
+  if (s.seqQ <= 0 || s.seqK <= 0)
+    fail("attention: the sequence is empty (seqQ " + std::to_string(s.seqQ) + ", seqK " + std::to_string(s.seqK) +
+         "); pass at least one token.");
+  if (s.seqQ > s.seqK)
+    fail("attention: seqQ (" + std::to_string(s.seqQ) + ") exceeds seqK (" + std::to_string(s.seqK) +
+         "); queries must be the last seqQ positions of the keys.");
+  if (!(opts.scale >= 0.f) || !std::isfinite(opts.scale))
+    fail("attention: scale must be a finite number >= 0 (0 means 1/sqrt(headDim)).");
+  const UniSparseConfig& c = opts.sparse;
+  if (c.blockSize < 16 || c.blockSize > 256 || (c.blockSize & (c.blockSize - 1)) != 0)
+    fail("attention: blockSize " + std::to_string(c.blockSize) +
+         " is not supported; use a power of two from 16 to 256 (64 or 128 are the tuned sizes).");
+  if (opts.mode == AttentionMode::UniSparse) {
+    if (!opts.causal)
+      fail("attention: mode 'unisparse' is causal prefill only; set causal: true or use mode 'dense'.");
+    if (!(c.tau > 0.f) || !std::isfinite(c.tau))
+      fail("attention: tau must be a number in (0, 1] (0.9 to 0.95 is typical; 1 keeps every block).");
+    if (c.granularities.empty())
+      fail("attention: granularities is empty; give at least one count of composite tokens per block, e.g. [4, 16].");
+    for (int g : c.granularities)
+      if (g <= 0 || g > c.blockSize || c.blockSize % g != 0)
+        fail("attention: granularity " + std::to_string(g) + " must divide blockSize " +
+             std::to_string(c.blockSize) + " (composite tokens per block, e.g. 4 or 16).");
+    if (c.minBlocks < 0 || c.maxBlocks < 0)
+      fail("attention: minBlocks and maxBlocks must be >= 0 (0 means no bound).");
   }
-  if (plan) *plan = BlockPlan{};
+}
+
+void attention_plan_cpu(const AttentionShape& s, const AttentionOptions& opts, const float* q, const float* k,
+                        BlockPlan* plan) {
+  validate_attention(s, opts);
+  if (wants_sparse(s, opts))
+    detail::unisparse_plan(s, opts, q, k, plan);
+  else
+    detail::full_plan(s, opts.sparse.blockSize, opts.causal, plan);
+}
+
+void attention_cpu(const AttentionShape& s, const AttentionOptions& opts, const float* q, const float* k,
+                   const float* v, float* out, BlockPlan* plan) {
+  BlockPlan local;
+  BlockPlan* ran = plan ? plan : &local;
+  attention_plan_cpu(s, opts, q, k, ran);
+  detail::block_sparse_attention(s, opts, *ran, q, k, v, out);
 }
 
 }  // namespace unisparse

@@ -1,0 +1,20 @@
+// Stage 3 of UniSparse: per query-block row, which key blocks to run. The sink (block 0) and the diagonal
+// (local) block are always kept: sinks hold a large share in every trained LLM and the diagonal carries the
+// causal mask. The rest are taken by estimated share until the kept share reaches tau.
+#pragma once
+#include <cstdint>
+#include <vector>
+#include "attention.h"
+
+namespace unisparse::detail {
+
+struct SelectionScratch {
+  std::vector<int32_t> order;
+};
+
+// shares[0..block]: the row's estimated shares. Appends the kept block indices in ascending order to
+// keptBlocks and their shares to keptScores. tau >= 1 keeps every causal block without a float comparison.
+void select_row(const float* shares, int block, const UniSparseConfig& cfg, std::vector<int32_t>* keptBlocks,
+                std::vector<float>* keptScores, SelectionScratch* scratch);
+
+}  // namespace unisparse::detail

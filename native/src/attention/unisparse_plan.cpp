@@ -1,0 +1,70 @@
+#include "unisparse_plan.h"
+#include <cmath>
+#include <vector>
+#include "block_score_estimate.h"
+#include "block_selection.h"
+#include "composite_pooling.h"
+#include "parallel_rows.h"
+
+namespace unisparse::detail {
+
+void unisparse_plan(const AttentionShape& s, const AttentionOptions& opts, const float* q, const float* k,
+                    BlockPlan* plan) {
+  const UniSparseConfig& cfg = opts.sparse;
+  const int S = cfg.blockSize;
+  const int nGran = int(cfg.granularities.size());
+  const int nKeyBlocks = (s.seqK + S - 1) / S;
+  const int first = (s.seqK - s.seqQ) / S;
+  const int nRows = nKeyBlocks - first;
+  const float scale = opts.scale > 0 ? opts.scale : 1.f / std::sqrt(float(s.headDim));
+
+  // Stage 1: composite keys, one set per (kv head, granularity).
+  std::vector<CompositeKeys> keys(size_t(s.kvHeads) * nGran);
+  run_parallel(int64_t(keys.size()), opts.threads, int64_t(s.seqK) * s.headDim, [&](auto take) {
+    int64_t t;
+    while (take(t)) pool_keys(s, k, int(t / nGran), S, cfg.granularities[t % nGran], &keys[t]);
+  });
+
+  // Stages 2 and 3, one task per (kv head, row); each row's result lands in its own slot, then is packed.
+  const int64_t nTasks = int64_t(s.kvHeads) * nRows;
+  std::vector<std::vector<int32_t>> rowBlocks(nTasks);
+  std::vector<std::vector<float>> rowScores(nTasks);
+  int64_t estimateWork = 0;
+  for (int g : cfg.granularities) estimateWork += int64_t(g) * g * nKeyBlocks / 2 * s.headDim;
+  run_parallel(nTasks, opts.threads, estimateWork, [&](auto take) {
+    EstimateScratch estimate;
+    SelectionScratch selection;
+    std::vector<float> shares;
+    int64_t t;
+    while (take(t)) {
+      const int kvHead = int(t / nRows);
+      const int row = nRows - 1 - int(t % nRows);  // long rows first
+      const int block = first + row;
+      std::vector<const CompositeKeys*> granular(nGran);
+      for (int i = 0; i < nGran; ++i) granular[i] = &keys[size_t(kvHead) * nGran + i];
+      shares.resize(block + 1);
+      estimate_block_row(s, q, kvHead, S, scale, granular, block, shares.data(), &estimate);
+      const int64_t slot = int64_t(kvHead) * nRows + row;
+      select_row(shares.data(), block, cfg, &rowBlocks[slot], &rowScores[slot], &selection);
+    }
+  });
+
+  plan->kvHeads = s.kvHeads;
+  plan->blockSize = S;
+  plan->nKeyBlocks = nKeyBlocks;
+  plan->firstQueryBlock = first;
+  plan->nQueryBlocks = nRows;
+  plan->rowPtr.assign(1, 0);
+  plan->keyBlocks.clear();
+  plan->keyScores.clear();
+  plan->causalBlocks = 0;
+  for (int64_t slot = 0; slot < nTasks; ++slot) {
+    plan->keyBlocks.insert(plan->keyBlocks.end(), rowBlocks[slot].begin(), rowBlocks[slot].end());
+    plan->keyScores.insert(plan->keyScores.end(), rowScores[slot].begin(), rowScores[slot].end());
+    plan->rowPtr.push_back(int32_t(plan->keyBlocks.size()));
+    plan->causalBlocks += first + int(slot % nRows) + 1;
+  }
+  plan->keptBlocks = int64_t(plan->keyBlocks.size());
+}
+
+}  // namespace unisparse::detail
