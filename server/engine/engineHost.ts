@@ -135,7 +135,7 @@ export class EngineHost {
     this.startChild();
     this.state = 'starting';
     const id = this.nextId++;
-    const req: LoadRequest = { type: 'load', id, ...this.loaded };
+    const req = { type: 'load', id, ...this.loaded } satisfies LoadRequest;
     try {
       const ready = (await this.request(req)) as { info: Record<string, unknown>; backend: string };
       this.info = ready.info;
@@ -179,7 +179,7 @@ export class EngineHost {
     child.on('error', (e) => this.log('error', `engine process error: ${e.message}`));
   }
 
-  private request(msg: { id: number; type: string }, hooks?: GenerateHooks): Promise<unknown> {
+  private request(msg: { id: number; type: string; [k: string]: unknown }, hooks?: GenerateHooks): Promise<unknown> {
     return new Promise((resolve, reject) => {
       if (!this.child) {
         reject(new Error('The engine process is not running.'));
