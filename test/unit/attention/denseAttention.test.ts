@@ -1,0 +1,56 @@
+// Dense CPU attention against the float64 reference: causal and not, GQA, lengths that are not multiples of
+// the block size, and prefill chunks whose queries start inside a block.
+import * as assert from 'assert';
+import { denseAttentionReference } from '../../support/attentionReference';
+import { gaussian, seededRandom } from '../../support/plantedAttention';
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const native = require('../../../native');
+
+function randomArray(n: number, seed: number, scale = 1): Float32Array {
+  const rand = seededRandom(seed);
+  return Float32Array.from({ length: n }, () => scale * gaussian(rand));
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.strictEqual(a.length, b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+describe('dense CPU attention', () => {
+  const cases = [
+    { heads: 2, kvHeads: 2, headDim: 64, seqQ: 64, seqK: 64, causal: true },
+    { heads: 4, kvHeads: 2, headDim: 64, seqQ: 200, seqK: 200, causal: true },   // GQA, partial last block
+    { heads: 6, kvHeads: 2, headDim: 128, seqQ: 131, seqK: 131, causal: true },
+    { heads: 3, kvHeads: 1, headDim: 32, seqQ: 1, seqK: 150, causal: true },     // decode row
+    { heads: 2, kvHeads: 1, headDim: 64, seqQ: 70, seqK: 250, causal: true },    // chunk starting mid-block
+    { heads: 2, kvHeads: 2, headDim: 16, seqQ: 90, seqK: 90, causal: false },
+  ];
+  for (const [n, c] of cases.entries()) {
+    it(`matches the float64 reference within 1e-5: ${JSON.stringify(c)}`, () => {
+      // Scale 2 gives logits of a few units, so the softmax is far from uniform and errors would show.
+      const q = randomArray(c.heads * c.seqQ * c.headDim, 10 + n, 2);
+      const k = randomArray(c.kvHeads * c.seqK * c.headDim, 20 + n, 2);
+      const v = randomArray(c.kvHeads * c.seqK * c.headDim, 30 + n);
+      const result = native.attention(q, k, v, { heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim,
+        causal: c.causal, mode: 'dense', blockSize: 64, device: 'cpu' });
+      const expected = denseAttentionReference(q, k, v, c, c.causal);
+      assert.ok(maxAbsDiff(result.out, expected) < 1e-5, `max abs diff ${maxAbsDiff(result.out, expected)}`);
+      assert.strictEqual(result.density, 1);
+      assert.strictEqual(result.out.length, q.length);
+      assert.ok(result.out.some((x: number) => x !== 0));
+    });
+  }
+
+  it('returns a full causal mask [heads, nBlocks, nBlocks]', () => {
+    const heads = 2, d = 8, seq = 130;
+    const r = native.attention(randomArray(heads * seq * d, 1), randomArray(seq * d, 2), randomArray(seq * d, 3),
+      { heads, kvHeads: 1, headDim: d, causal: true, mode: 'dense', blockSize: 64 });
+    assert.strictEqual(r.mask.length, heads * 3 * 3);
+    const expected = [1, 0, 0, 1, 1, 0, 1, 1, 1];
+    assert.deepStrictEqual(Array.from(r.mask.slice(0, 9)), expected);
+    assert.deepStrictEqual(Array.from(r.mask.slice(9, 18)), expected);
+  });
+});
