@@ -66,6 +66,8 @@ export interface HfDirectoryOptions {
   shards?: number;
   /** Keys to delete from config.json (tests of missing required keys). */
   omitConfigKeys?: string[];
+  /** Test hook: edit each shard's JSON header before it is written (e.g. offsets past the end). */
+  headerPatch?: (header: Record<string, unknown>) => void;
 }
 
 export function hfConfigJson(cfg: TinyLlamaConfig, dtypeName: string, style: 'legacy' | 'v5'): Record<string, unknown> {
@@ -125,7 +127,7 @@ export function writeHfDirectory(dir: string, cfg: TinyLlamaConfig, weights: HfW
     reference.set(name, decodeSafetensorsData(dtype, data));
   }
   if (shards === 1) {
-    fs.writeFileSync(path.join(dir, 'model.safetensors'), encodeSafetensors(entries));
+    fs.writeFileSync(path.join(dir, 'model.safetensors'), encodeSafetensors(entries, undefined, opts.headerPatch));
     return reference;
   }
   const weightMap: Record<string, string> = {};
@@ -135,7 +137,7 @@ export function writeHfDirectory(dir: string, cfg: TinyLlamaConfig, weights: HfW
     const file = `model-${String(s + 1).padStart(5, '0')}-of-${String(shards).padStart(5, '0')}.safetensors`;
     const part = entries.slice(s * perShard, (s + 1) * perShard);
     for (const e of part) { weightMap[e.name] = file; totalSize += e.data.length; }
-    fs.writeFileSync(path.join(dir, file), encodeSafetensors(part));
+    fs.writeFileSync(path.join(dir, file), encodeSafetensors(part, undefined, opts.headerPatch));
   }
   fs.writeFileSync(path.join(dir, 'model.safetensors.index.json'),
     JSON.stringify({ metadata: { total_size: totalSize }, weight_map: weightMap }, null, 2));
