@@ -76,6 +76,8 @@ export class EngineHost {
 
   /** Loads (or switches) the model; starts the child process when needed. */
   async load(opts: EngineLoadOptions): Promise<Record<string, unknown>> {
+    // The same model again (the language server asks per question): keep the child and its KV cache.
+    if (this.child && this.loadedInChild && this.info && JSON.stringify(this.loaded) === JSON.stringify({ ...opts })) return this.info;
     this.loaded = { ...opts };
     this.loadedInChild = false;
     return this.ensureLoaded();

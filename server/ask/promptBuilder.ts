@@ -1,0 +1,54 @@
+/**
+ * Builds the chat prompt of a repository question: a system message that asks for answers grounded in
+ * the context with `file:line` citations, then one user message holding the packed context and, last,
+ * the question (the question last keeps it next to the answer, and its queries are the ones whose
+ * sparse-attention selection we report).
+ */
+import { renderChat, ChatMessage } from '../engine/chatTemplate';
+import type { TextTokenizer } from '../engine/tokenizer';
+
+export type AskMode = 'ask' | 'explain' | 'analyze';
+
+export const SYSTEM_PROMPT =
+  'You are a code assistant inside an editor. Answer the question using the repository context provided. ' +
+  'When you rely on a piece of code, cite it as path/to/file.ext:LINE using the file paths and line numbers shown in the context. ' +
+  'Be concise and say so when the context does not contain the answer.';
+
+/** The instruction placed after the context for each request kind. */
+export function questionText(mode: AskMode, question: string): string {
+  switch (mode) {
+    case 'explain':
+      return `Explain what the selected code does, how it works and how it is used elsewhere. ${question}`.trim();
+    case 'analyze':
+      return `Analyze this code: give a short summary, its structure and dependencies, and any risky code (bugs, unsafe input handling, resource leaks). ${question}`.trim();
+    default:
+      return question;
+  }
+}
+
+/** Text that frames the packed context inside the user message; the overhead counts against the budget. */
+const CONTEXT_HEADER = 'Repository context:\n\n';
+const QUESTION_HEADER = '\n\nQuestion: ';
+
+export interface BuiltPrompt {
+  prompt: string;
+  /** Where the packed context text begins inside `prompt`. */
+  contextOffset: number;
+}
+
+export function buildAskPrompt(tokenizer: TextTokenizer, contextText: string, question: string, mode: AskMode = 'ask'): BuiltPrompt {
+  const messages: ChatMessage[] = [
+    { role: 'system', content: SYSTEM_PROMPT },
+    { role: 'user', content: `${CONTEXT_HEADER}${contextText}${QUESTION_HEADER}${questionText(mode, question)}` },
+  ];
+  const bosToken = tokenizer.bos !== undefined ? tokenizer.decode([tokenizer.bos]) : '';
+  const prompt = renderChat(tokenizer.chatTemplate, messages, { addGenerationPrompt: true, bosToken });
+  const marker = prompt.indexOf(CONTEXT_HEADER + contextText);
+  const contextOffset = marker >= 0 ? marker + CONTEXT_HEADER.length : Math.max(0, prompt.indexOf(contextText));
+  return { prompt, contextOffset };
+}
+
+/** Tokens the prompt adds around the context (system message, template markers, question). */
+export function promptOverheadTokens(tokenizer: TextTokenizer, question: string, mode: AskMode = 'ask'): number {
+  return tokenizer.encode(buildAskPrompt(tokenizer, '', question, mode).prompt).length;
+}
