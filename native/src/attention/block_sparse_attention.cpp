@@ -9,19 +9,105 @@ namespace unisparse::detail {
 
 namespace {
 
-// Running softmax state of one query row: max logit, sum of exp, unnormalised output.
-struct RowState {
-  float maxLogit;
-  float sumExp;
-  float* acc;
+// Query rows are processed in tiles of kTileRows so each loaded key/value vector feeds several rows: with
+// 64x64 blocks a 4-row tile keeps the logits (4x64 floats) and, for head dim 64, the accumulators in vector
+// registers, which is what moves this kernel from load-bound towards FMA-bound.
+constexpr int kTileRows = 4;
+
+struct RowRef {
+  const float* q;
+  float* out;
+  int pos;  // absolute position of the query
 };
 
-struct Scratch {
-  std::vector<float> keyT;    // [headDim][blockSize]: the key block transposed, so q.k is an axpy over keys
-  std::vector<float> logits;  // [blockSize]
-  std::vector<float> acc;     // [rows][headDim]
-  std::vector<float> maxLogit, sumExp;
+struct TaskScratch {
+  std::vector<float> keyT;     // [headDim][blockSize]: key block transposed, so q.k is an axpy over keys
+  std::vector<float> acc;      // [rows][headDim] unnormalised outputs
+  std::vector<float> maxLogit; // [rows]
+  std::vector<float> sumExp;   // [rows]
+  std::vector<RowRef> rows;
 };
+
+// One tile of up to kTileRows query rows against one key block. kD/kS are the compile-time head dim and block
+// size (0 = only known at run time); the fixed-size instantiations let the compiler unroll and keep tiles in
+// registers. Rows of a short tile repeat the last row and their results are dropped.
+template <int kD, int kS>
+void tile_against_block(int dRuntime, int sRuntime, const RowRef* rows, int nRows, float* acc, float* maxLogit,
+                        float* sumExp, const float* keyT, const float* vBase, int64_t vSeqStride, int keyFirst,
+                        int keyCount, bool causal, float scale) {
+  const int D = kD ? kD : dRuntime;
+  const int S = kS ? kS : sRuntime;
+  alignas(64) float logits[kTileRows][kS ? kS : 256];
+  int visible[kTileRows];
+  int maxVisible = 0;
+  for (int r = 0; r < kTileRows; ++r) {
+    const RowRef& row = rows[std::min(r, nRows - 1)];
+    visible[r] = causal ? std::min(keyCount, row.pos - keyFirst + 1) : keyCount;
+    if (r < nRows) maxVisible = std::max(maxVisible, visible[r]);
+  }
+  if (maxVisible <= 0) return;
+
+  for (int r = 0; r < kTileRows; ++r)
+    for (int j = 0; j < S; ++j) logits[r][j] = 0.f;
+  for (int c = 0; c < D; ++c) {
+    const float* kt = keyT + size_t(c) * S;
+    for (int r = 0; r < kTileRows; ++r) {
+      const float qv = rows[std::min(r, nRows - 1)].q[c] * scale;
+      for (int j = 0; j < S; ++j) logits[r][j] += qv * kt[j];
+    }
+  }
+
+  float rescale[kTileRows];
+  for (int r = 0; r < nRows; ++r) {
+    float blockMax = -INFINITY;
+    for (int j = 0; j < visible[r]; ++j) blockMax = std::max(blockMax, logits[r][j]);
+    if (visible[r] <= 0) {
+      rescale[r] = 1.f;
+      for (int j = 0; j < S; ++j) logits[r][j] = 0.f;
+      continue;
+    }
+    const float newMax = std::max(maxLogit[r], blockMax);
+    rescale[r] = fast_exp(maxLogit[r] - newMax);
+    float blockSum = 0.f;
+    for (int j = 0; j < S; ++j) {
+      // Masked keys (after the query, or past the end of a partial block) get exactly zero weight.
+      const float w = j < visible[r] ? fast_exp(logits[r][j] - newMax) : 0.f;
+      logits[r][j] = w;
+      blockSum += w;
+    }
+    sumExp[r] = sumExp[r] * rescale[r] + blockSum;
+    maxLogit[r] = newMax;
+  }
+  for (int r = nRows; r < kTileRows; ++r) {
+    rescale[r] = 1.f;
+    for (int j = 0; j < S; ++j) logits[r][j] = 0.f;
+  }
+
+  alignas(64) float tileAcc[kTileRows][kD ? kD : 512];
+  for (int r = 0; r < kTileRows; ++r)
+    for (int c = 0; c < D; ++c) tileAcc[r][c] = r < nRows ? acc[size_t(r) * D + c] * rescale[r] : 0.f;
+  for (int j = 0; j < maxVisible; ++j) {
+    const float* vj = vBase + int64_t(j) * vSeqStride;
+    for (int r = 0; r < kTileRows; ++r) {
+      const float w = logits[r][j];
+      for (int c = 0; c < D; ++c) tileAcc[r][c] += w * vj[c];
+    }
+  }
+  for (int r = 0; r < nRows; ++r)
+    for (int c = 0; c < D; ++c) acc[size_t(r) * D + c] = tileAcc[r][c];
+}
+
+using TileFn = void (*)(int, int, const RowRef*, int, float*, float*, float*, const float*, const float*, int64_t,
+                        int, int, bool, float);
+
+TileFn pick_tile_kernel(int headDim, int blockSize) {
+  if (headDim == 64 && blockSize == 64) return tile_against_block<64, 64>;
+  if (headDim == 128 && blockSize == 64) return tile_against_block<128, 64>;
+  if (headDim == 64 && blockSize == 128) return tile_against_block<64, 128>;
+  if (headDim == 128 && blockSize == 128) return tile_against_block<128, 128>;
+  if (headDim == 32 && blockSize == 64) return tile_against_block<32, 64>;
+  return tile_against_block<0, 0>;
+}
 
 }  // namespace
 
@@ -32,81 +118,54 @@ void block_sparse_attention(const AttentionShape& s, const AttentionOptions& opt
   const int group = s.heads / s.kvHeads;
   const int offset = s.seqK - s.seqQ;
   const float scale = opts.scale > 0 ? opts.scale : 1.f / std::sqrt(float(d));
+  const TileFn tile = pick_tile_kernel(d, S);
   const int64_t nTasks = int64_t(plan.kvHeads) * plan.nQueryBlocks;
-  const int64_t workPerTask = plan.nQueryBlocks
-      ? int64_t(group) * S * d * 2 * std::max<int64_t>(plan.keptBlocks / std::max(nTasks, int64_t(1)), 1) * S
-      : 0;
+  const int64_t blocksPerTask = std::max<int64_t>(plan.keptBlocks / std::max<int64_t>(nTasks, 1), 1);
+  const int64_t workPerTask = int64_t(group) * std::min(S, s.seqQ) * S * d * 2 * blocksPerTask;
 
   run_parallel(nTasks, opts.threads, workPerTask, [&](auto take) {
-    Scratch sc;
+    TaskScratch sc;
     sc.keyT.resize(size_t(d) * S);
-    sc.logits.resize(S);
     int64_t task;
     while (take(task)) {
-      // Heavy (late) rows first so the tail of the loop is short rows.
+      // Heavy (late) rows first so the end of the loop is short rows.
       const int row = plan.nQueryBlocks - 1 - int(task / plan.kvHeads);
       const int kvHead = int(task % plan.kvHeads);
       const int block = plan.firstQueryBlock + row;
       const int firstPos = std::max(block * S, offset);
       const int lastPos = std::min((block + 1) * S, s.seqK);  // exclusive
-      const int perHead = lastPos - firstPos;
-      if (perHead <= 0) continue;
-      const int rows = perHead * group;
-      sc.acc.assign(size_t(rows) * d, 0.f);
-      sc.maxLogit.assign(rows, -INFINITY);
-      sc.sumExp.assign(rows, 0.f);
+      if (lastPos <= firstPos) continue;
+      sc.rows.clear();
+      for (int h = kvHead * group; h < (kvHead + 1) * group; ++h)
+        for (int pos = firstPos; pos < lastPos; ++pos)
+          sc.rows.push_back({q + h * s.qHeadStride + int64_t(pos - offset) * s.qSeqStride,
+                             out + h * s.oHeadStride + int64_t(pos - offset) * s.oSeqStride, pos});
+      const int nRows = int(sc.rows.size());
+      sc.acc.assign(size_t(nRows) * d, 0.f);
+      sc.maxLogit.assign(nRows, -INFINITY);
+      sc.sumExp.assign(nRows, 0.f);
 
-      const int32_t* kept = plan.keyBlocks.data() + plan.rowPtr[size_t(kvHead) * plan.nQueryBlocks + row];
-      const int32_t* keptEnd = plan.keyBlocks.data() + plan.rowPtr[size_t(kvHead) * plan.nQueryBlocks + row + 1];
-      for (; kept != keptEnd; ++kept) {
-        const int keyFirst = *kept * S;
+      const size_t planRow = size_t(kvHead) * plan.nQueryBlocks + row;
+      for (int32_t i = plan.rowPtr[planRow]; i < plan.rowPtr[planRow + 1]; ++i) {
+        const int keyFirst = plan.keyBlocks[i] * S;
         const int keyCount = std::min(S, s.seqK - keyFirst);
         const float* kBase = k + kvHead * s.kHeadStride + int64_t(keyFirst) * s.kSeqStride;
-        for (int j = 0; j < keyCount; ++j)
-          for (int c = 0; c < d; ++c) sc.keyT[size_t(c) * S + j] = kBase[int64_t(j) * s.kSeqStride + c];
+        for (int c = 0; c < d; ++c) {
+          float* dst = sc.keyT.data() + size_t(c) * S;
+          for (int j = 0; j < keyCount; ++j) dst[j] = kBase[int64_t(j) * s.kSeqStride + c];
+          for (int j = keyCount; j < S; ++j) dst[j] = 0.f;  // masked later; zero keeps the logits finite
+        }
         const float* vBase = v + kvHead * s.vHeadStride + int64_t(keyFirst) * s.vSeqStride;
-
-        for (int r = 0; r < rows; ++r) {
-          const int h = kvHead * group + r / perHead;
-          const int pos = firstPos + r % perHead;
-          // Keys after the query are masked exactly: in causal mode only the first `visible` keys count.
-          const int visible = opts.causal ? std::min(keyCount, pos - keyFirst + 1) : keyCount;
-          if (visible <= 0) continue;
-          const float* qi = q + h * s.qHeadStride + int64_t(pos - offset) * s.qSeqStride;
-          float* logits = sc.logits.data();
-          std::fill(logits, logits + visible, 0.f);
-          for (int c = 0; c < d; ++c) {
-            const float qv = qi[c] * scale;
-            const float* kt = sc.keyT.data() + size_t(c) * S;
-            for (int j = 0; j < visible; ++j) logits[j] += qv * kt[j];
-          }
-          float blockMax = -INFINITY;
-          for (int j = 0; j < visible; ++j) blockMax = std::max(blockMax, logits[j]);
-          const float newMax = std::max(sc.maxLogit[r], blockMax);
-          const float rescale = fast_exp(sc.maxLogit[r] - newMax);
-          float blockSum = 0.f;
-          for (int j = 0; j < visible; ++j) {
-            logits[j] = fast_exp(logits[j] - newMax);
-            blockSum += logits[j];
-          }
-          sc.sumExp[r] = sc.sumExp[r] * rescale + blockSum;
-          sc.maxLogit[r] = newMax;
-          float* acc = sc.acc.data() + size_t(r) * d;
-          for (int c = 0; c < d; ++c) acc[c] *= rescale;
-          for (int j = 0; j < visible; ++j) {
-            const float w = logits[j];
-            const float* vj = vBase + int64_t(j) * s.vSeqStride;
-            for (int c = 0; c < d; ++c) acc[c] += w * vj[c];
-          }
+        for (int r = 0; r < nRows; r += kTileRows) {
+          const int n = std::min(kTileRows, nRows - r);
+          tile(d, S, sc.rows.data() + r, n, sc.acc.data() + size_t(r) * d, sc.maxLogit.data() + r,
+               sc.sumExp.data() + r, sc.keyT.data(), vBase, s.vSeqStride, keyFirst, keyCount, opts.causal, scale);
         }
       }
-      for (int r = 0; r < rows; ++r) {
-        const int h = kvHead * group + r / perHead;
-        const int pos = firstPos + r % perHead;
-        float* o = out + h * s.oHeadStride + int64_t(pos - offset) * s.oSeqStride;
+      for (int r = 0; r < nRows; ++r) {
         const float inv = sc.sumExp[r] > 0.f ? 1.f / sc.sumExp[r] : 0.f;
         const float* acc = sc.acc.data() + size_t(r) * d;
-        for (int c = 0; c < d; ++c) o[c] = acc[c] * inv;
+        for (int c = 0; c < d; ++c) sc.rows[r].out[c] = acc[c] * inv;
       }
     }
   });
