@@ -1,0 +1,60 @@
+// On-disk cache of parse results keyed by content: `<dir>/v<FORMAT>/<sha1 prefix>/<sha1>.<language>.json`.
+// Content addressing means an entry can never be stale for other bytes; the format version in the path retires
+// entries when the record shape or the queries change. Entries are written to a temp file and renamed (atomic on
+// POSIX), and any entry that fails to parse or validate is ignored and rewritten.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { ParsedContent } from './fileRecord';
+
+/** Bump when ParsedContent, the queries in languages.ts, or chunking change. */
+export const CACHE_FORMAT_VERSION = 1;
+
+export function defaultCacheDir(root: string): string {
+  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  const slug = path.resolve(root).replace(/[^A-Za-z0-9]+/g, '_').slice(-80);
+  return path.join(base, 'unisparse', 'index', slug);
+}
+
+export class ContentCache {
+  private readonly dir: string;
+
+  constructor(dir: string) { this.dir = path.join(dir, `v${CACHE_FORMAT_VERSION}`); }
+
+  private entryPath(hash: string, language: string): string {
+    return path.join(this.dir, hash.slice(0, 2), `${hash}.${language}.json`);
+  }
+
+  get(hash: string, language: string): ParsedContent | undefined {
+    let raw: string;
+    try { raw = fs.readFileSync(this.entryPath(hash, language), 'utf8'); } catch { return undefined; }
+    try {
+      const entry = JSON.parse(raw);
+      if (entry?.version !== CACHE_FORMAT_VERSION || entry.hash !== hash || !isParsedContent(entry.content, language)) return undefined;
+      return entry.content as ParsedContent;
+    } catch {
+      return undefined;   // torn or corrupt entry: parse again and overwrite it
+    }
+  }
+
+  put(hash: string, language: string, content: ParsedContent): void {
+    const target = this.entryPath(hash, language);
+    const tmp = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    try {
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      fs.writeFileSync(tmp, JSON.stringify({ version: CACHE_FORMAT_VERSION, hash, content }));
+      fs.renameSync(tmp, target);
+    } catch {
+      // A read-only or full disk only costs speed: the index itself is in memory.
+      try { fs.unlinkSync(tmp); } catch { /* never written */ }
+    }
+  }
+}
+
+function isParsedContent(c: unknown, language: string): boolean {
+  const p = c as ParsedContent;
+  return !!p && p.language === language && typeof p.lineCount === 'number' && Array.isArray(p.defs) &&
+    Array.isArray(p.chunks) && Array.isArray(p.imports) && typeof p.refs === 'object' && p.refs !== null &&
+    p.defs.every((d) => typeof d.name === 'string' && typeof d.startLine === 'number' && typeof d.endLine === 'number') &&
+    p.chunks.every((k) => Array.isArray(k.terms) && typeof k.startLine === 'number');
+}

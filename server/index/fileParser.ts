@@ -1,0 +1,156 @@
+// Turns one file's text into definitions, references, imports and rankable chunks. Runs inside an index worker
+// (or the main thread when workers are disabled); holds one tree-sitter parser and compiled queries per language.
+import { Parser, Query, type Language, type Node } from 'web-tree-sitter';
+import { loadGrammar } from './grammarLoader';
+import { languageSpec, type LanguageSpec } from './languages';
+import type { ChunkRecord, ParsedContent, SymbolDef, SymbolKind } from './fileRecord';
+import { termCounts } from './terms';
+
+/** Lines per window chunk for text outside definitions. */
+export const WINDOW_LINES = 40;
+
+interface CompiledLanguage { parser: Parser; definitions: Query; references: Query; imports: Query }
+const compiled = new Map<string, Promise<CompiledLanguage>>();
+
+async function compile(spec: LanguageSpec): Promise<CompiledLanguage> {
+  const language: Language = await loadGrammar(spec.grammar);
+  const parser = new Parser();
+  parser.setLanguage(language);
+  const query = (source: string, what: string): Query => {
+    try { return new Query(language, source); } catch (e) {
+      throw new Error(`The ${what} query for ${spec.id} does not compile against tree-sitter-${spec.grammar}.wasm: ${(e as Error).message}`);
+    }
+  };
+  return { parser, definitions: query(spec.definitions, 'definitions'), references: query(spec.references, 'references'), imports: query(spec.imports, 'imports') };
+}
+
+function compiledFor(spec: LanguageSpec): Promise<CompiledLanguage> {
+  let c = compiled.get(spec.id);
+  if (!c) { c = compile(spec); compiled.set(spec.id, c); }
+  return c;
+}
+
+const CONTAINER_KINDS = new Set<SymbolKind>(['class', 'interface', 'type', 'enum']);
+
+function endLineOf(node: Node): number {
+  // A node that ends at column 0 ends on the previous line (its trailing newline is not a line of its own).
+  const end = node.endPosition;
+  return end.column === 0 && end.row > node.startPosition.row ? end.row : end.row + 1;
+}
+
+/** Parses `text` as `languageId` ('text' or unknown: line windows only). Never throws on bad source text. */
+export async function parseContent(file: string, text: string, languageId: string): Promise<ParsedContent> {
+  const lines = splitLines(text);
+  const spec = languageSpec(languageId);
+  if (!spec) return { language: 'text', lineCount: lines.length, defs: [], refs: {}, imports: [], chunks: windowChunks(lines, [], 1, lines.length) };
+  const lang = await compiledFor(spec);
+  const tree = lang.parser.parse(text);
+  if (!tree) throw new Error(`tree-sitter returned no tree for ${file}`);
+  try {
+    const root = tree.rootNode;
+    const nameStarts = new Set<number>();
+    const defs = extractDefinitions(file, lang.definitions, root, nameStarts);
+    const refs: Record<string, number> = Object.create(null);
+    for (const c of lang.references.captures(root)) {
+      if (nameStarts.has(c.node.startIndex)) continue;
+      const name = c.node.text;
+      if (name.length < 2) continue;
+      refs[name] = (refs[name] ?? 0) + 1;
+    }
+    const imports: string[] = [];
+    for (const c of lang.imports.captures(root)) if (c.name === 'import') imports.push(c.node.text.replace(/^["'<]|["'>]$/g, ''));
+    const chunks = definitionChunks(defs, lines);
+    const topLevel = defs.filter((d) => !d.container);
+    chunks.push(...windowChunks(lines, topLevel, 1, lines.length));
+    return { language: spec.id, lineCount: lines.length, defs, refs, imports: [...new Set(imports)], chunks };
+  } finally {
+    tree.delete();
+  }
+}
+
+/** Definitions with containers; fills `nameStarts` with the byte offsets of definition names (not references). */
+function extractDefinitions(file: string, query: Query, root: Node, nameStarts: Set<number>): SymbolDef[] {
+  const found: { def: SymbolDef; start: number; end: number }[] = [];
+  const seen = new Set<string>();
+  for (const m of query.matches(root)) {
+    let node: Node | undefined; let nameNode: Node | undefined; let kind: SymbolKind | undefined;
+    let explicitContainer: string | undefined;
+    for (const c of m.captures) {
+      if (c.name === 'name') { nameNode = c.node; nameStarts.add(c.node.startIndex); }
+      else if (c.name === 'container') explicitContainer = c.node.text;
+      else if (c.name.startsWith('def.')) { node = c.node; kind = c.name.slice(4) as SymbolKind; }
+    }
+    if (!node || !nameNode || !kind) continue;
+    const key = `${node.startIndex}:${node.endIndex}`;
+    if (seen.has(key)) continue;   // two patterns matched the same node (e.g. an impl of a generic type)
+    seen.add(key);
+    const def: SymbolDef = { name: nameNode.text, kind, file, startLine: node.startPosition.row + 1, endLine: endLineOf(node) };
+    // Go receivers and C++ `Type::method` name their container outside the nesting.
+    if (explicitContainer) def.container = explicitContainer;
+    found.push({ def, start: node.startIndex, end: node.endIndex });
+  }
+  // Containers by byte nesting: sort by start, then longest first, and keep a stack of open definitions.
+  found.sort((a, b) => a.start - b.start || b.end - a.end);
+  const stack: typeof found = [];
+  for (const f of found) {
+    while (stack.length && stack[stack.length - 1].end < f.end) stack.pop();
+    while (stack.length && stack[stack.length - 1].end <= f.start) stack.pop();
+    const parent = stack[stack.length - 1];
+    if (parent && !f.def.container) {
+      f.def.container = parent.def.name;
+      if (f.def.kind === 'function' && CONTAINER_KINDS.has(parent.def.kind)) f.def.kind = 'method';
+    }
+    // A method outside any class (a top-level Ruby `def`) is a function.
+    if (f.def.kind === 'method' && !f.def.container) f.def.kind = 'function';
+    stack.push(f);
+  }
+  return found.map((f) => f.def);
+}
+
+function definitionChunks(defs: SymbolDef[], lines: string[]): ChunkRecord[] {
+  return defs.map((d) => {
+    const { counts, length } = termCounts(lines.slice(d.startLine - 1, d.endLine).join('\n'));
+    return { kind: 'definition' as const, startLine: d.startLine, endLine: d.endLine, name: d.name, terms: flatten(counts), length };
+  });
+}
+
+/** Windows of WINDOW_LINES over the lines of [from, to] that no top-level definition covers and that are not blank. */
+function windowChunks(lines: string[], covered: SymbolDef[], from: number, to: number): ChunkRecord[] {
+  const isCovered = new Uint8Array(to + 2);
+  for (const d of covered) for (let l = d.startLine; l <= Math.min(d.endLine, to); l++) isCovered[l] = 1;
+  const chunks: ChunkRecord[] = [];
+  let start = 0;
+  const flush = (end: number) => {
+    if (!start) return;
+    // Trim blank lines at both ends so windows start and end on content.
+    let s = start; let e = end;
+    while (s <= e && !lines[s - 1].trim()) s++;
+    while (e >= s && !lines[e - 1].trim()) e--;
+    if (s <= e) {
+      const { counts, length } = termCounts(lines.slice(s - 1, e).join('\n'));
+      chunks.push({ kind: 'window', startLine: s, endLine: e, terms: flatten(counts), length });
+    }
+    start = 0;
+  };
+  for (let l = from; l <= to; l++) {
+    if (isCovered[l]) { flush(l - 1); continue; }
+    if (!start) start = l;
+    if (l - start + 1 >= WINDOW_LINES) flush(l);
+  }
+  flush(to);
+  return chunks;
+}
+
+function flatten(counts: Map<string, number>): (string | number)[] {
+  const out: (string | number)[] = [];
+  for (const [t, c] of counts) out.push(t, c);
+  return out;
+}
+
+/** Lines of a text; '\r\n' and '\n' both end a line; a final newline does not start an extra line. */
+export function splitLines(text: string): string[] {
+  if (!text) return [''];
+  const lines = text.split(/\r?\n/);
+  if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}

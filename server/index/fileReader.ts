@@ -1,0 +1,59 @@
+// Reads one file for indexing and decides whether its bytes are source text. Opens non-blocking and checks the
+// type on the open descriptor, so a file swapped for a FIFO between listing and reading cannot hang the worker.
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+
+export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
+/** A line this long means generated or minified content (or data), which would swamp any context it joins. */
+export const MAX_LINE_CHARS = 10_000;
+
+export type ReadResult =
+  | { status: 'ok'; bytes: number; hash: string; text: string }
+  | { status: 'skip'; reason: string }
+  | { status: 'gone' };
+
+const decoder = new TextDecoder('utf-8', { fatal: false });   // invalid UTF-8 becomes U+FFFD instead of throwing
+
+export function readIndexable(abs: string, maxBytes = DEFAULT_MAX_FILE_BYTES): ReadResult {
+  let fd: number;
+  try {
+    fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { status: 'gone' };
+    return { status: 'skip', reason: `cannot be opened (${code ?? (e as Error).message})` };
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) return { status: 'skip', reason: 'not a regular file' };
+    if (st.size > maxBytes) return { status: 'skip', reason: `larger than ${maxBytes} bytes (${st.size})` };
+    const buf = Buffer.allocUnsafe(st.size);
+    let got = 0;
+    while (got < st.size) {
+      const n = fs.readSync(fd, buf, got, st.size - got, got);
+      if (n === 0) break;   // truncated while we read: index what is there
+      got += n;
+    }
+    const bytes = buf.subarray(0, got);
+    if (bytes.subarray(0, 8192).includes(0)) return { status: 'skip', reason: 'binary (contains NUL bytes)' };
+    const text = decoder.decode(bytes);
+    const longest = longestLine(text);
+    if (longest > MAX_LINE_CHARS) return { status: 'skip', reason: `minified or generated (a line of ${longest} characters)` };
+    return { status: 'ok', bytes: got, hash: crypto.createHash('sha1').update(bytes).digest('hex'), text };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { status: 'gone' };
+    return { status: 'skip', reason: `cannot be read (${code ?? (e as Error).message})` };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function longestLine(text: string): number {
+  let longest = 0; let start = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', start)) {
+    if (i - start > longest) longest = i - start;
+    start = i + 1;
+  }
+  return Math.max(longest, text.length - start);
+}

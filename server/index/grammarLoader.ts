@@ -1,0 +1,54 @@
+// Finds and loads tree-sitter grammar wasm files. The bundle copies them to dist/grammars (a .vsix ships dist/,
+// not node_modules/), so that is searched first; running from source falls back to the npm packages.
+import * as fs from 'fs';
+import * as path from 'path';
+import { Language, Parser } from 'web-tree-sitter';
+import { aliasMissingImports } from './wasmImportAlias';
+
+let initialised: Promise<void> | undefined;
+const languages = new Map<string, Promise<Language>>();
+
+/** Directories that may hold grammar wasm files, most specific first. */
+function grammarDirs(): string[] {
+  const dirs = [
+    path.join(__dirname, '..', 'grammars'),            // dist/server/*.js -> dist/grammars
+    path.join(__dirname, 'grammars'),
+    path.join(__dirname, '..', '..', 'dist', 'grammars'), // server/index/*.ts -> dist/grammars
+  ];
+  try {
+    dirs.push(path.join(path.dirname(require.resolve('tree-sitter-wasms/package.json')), 'out'));
+  } catch { /* not installed: rely on dist/grammars */ }
+  try {
+    dirs.push(path.dirname(require.resolve('web-tree-sitter')));
+  } catch { /* bundled: rely on dist/grammars */ }
+  return dirs;
+}
+
+function findWasm(fileName: string): string {
+  for (const dir of grammarDirs()) {
+    const candidate = path.join(dir, fileName);
+    if (fs.existsSync(candidate)) return candidate;
+  }
+  throw new Error(`Cannot find ${fileName}: looked in ${grammarDirs().join(', ')}. ` +
+    'Run `npm run build:js` (copies grammars to dist/grammars) or `npm ci` (installs tree-sitter-wasms).');
+}
+
+/** Initialises the tree-sitter runtime once per thread. */
+export function initTreeSitter(): Promise<void> {
+  if (!initialised) {
+    const runtime = findWasm('tree-sitter.wasm');
+    initialised = Parser.init({ locateFile: () => runtime } as object);
+  }
+  return initialised;
+}
+
+/** Loads `tree-sitter-<grammar>.wasm` once per thread. */
+export async function loadGrammar(grammar: string): Promise<Language> {
+  await initTreeSitter();
+  let pending = languages.get(grammar);
+  if (!pending) {
+    pending = Language.load(aliasMissingImports(fs.readFileSync(findWasm(`tree-sitter-${grammar}.wasm`))));
+    languages.set(grammar, pending);
+  }
+  return pending;
+}

@@ -1,0 +1,223 @@
+// The repository index (contract D): files -> definitions, references, imports and rankable chunks, kept current
+// by incremental updates. Parsing happens in worker threads; this class only merges results, so the thread that
+// owns it (the language server's) stays responsive while a large repository is indexed.
+import * as fs from 'fs';
+import * as path from 'path';
+import { defaultCacheDir } from './contentCache';
+import type { FileJob, FileOutcome } from './fileIndexer';
+import type { IndexedFile, SkippedFile, SymbolDef } from './fileRecord';
+import { DEFAULT_MAX_FILE_BYTES } from './fileReader';
+import { LexicalIndex } from './lexicalIndex';
+import { SymbolGraph } from './symbolGraph';
+import { IgnoreRules, walkFiles } from './walker';
+import { WorkerPool } from './workerPool';
+
+export type { SymbolDef } from './fileRecord';
+
+export interface IndexOptions {
+  excludes?: string[];
+  /** undefined: ~/.cache/unisparse/index/<root>; null: no on-disk cache. */
+  cacheDir?: string | null;
+  /** Worker threads (default 2; 0 parses on the calling thread). */
+  workers?: number;
+  onProgress?: (done: number, total: number, file?: string) => void;
+  signal?: AbortSignal;
+  /** false turns off the built-in excludes (node_modules, dist, lock files, ...); for benchmarks. */
+  defaultExcludes?: boolean;
+  /** Files larger than this are skipped (default 1 MiB). */
+  maxFileBytes?: number;
+}
+
+export interface IndexStats { files: number; bytes: number; symbols: number; seconds: number; languages: Record<string, number> }
+
+export class RepoIndex {
+  readonly root: string;
+  readonly lexical = new LexicalIndex();
+  readonly graph = new SymbolGraph();
+  private readonly files = new Map<string, IndexedFile>();
+  private readonly skippedFiles = new Map<string, string>();
+  private readonly rules: IgnoreRules;
+  private readonly pool: WorkerPool;
+  private readonly opts: IndexOptions;
+  private buildSeconds = 0;
+  private cacheHits = 0;
+  private cacheMisses = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+  private changeCount = 0;
+
+  private constructor(root: string, opts: IndexOptions) {
+    this.root = root;
+    this.opts = opts;
+    this.rules = new IgnoreRules(root, opts);
+    const cacheDir = opts.cacheDir === undefined ? defaultCacheDir(root) : opts.cacheDir;
+    this.pool = new WorkerPool(opts.workers ?? 2, { cacheDir, maxFileBytes: opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES });
+  }
+
+  /** Indexes every file under `root`. Rejects with an AbortError when `opts.signal` fires. */
+  static async build(root: string, opts: IndexOptions = {}): Promise<RepoIndex> {
+    const abs = path.resolve(root);
+    let st: fs.Stats;
+    try { st = fs.statSync(abs); } catch {
+      throw new Error(`Cannot index ${abs}: the folder does not exist. Pass an existing repository folder.`);
+    }
+    if (!st.isDirectory()) throw new Error(`Cannot index ${abs}: it is a file, not a folder. Pass the repository folder.`);
+    const index = new RepoIndex(fs.realpathSync(abs), opts);
+    try {
+      const started = performance.now();
+      const files = await walkFiles(index.root, index.rules, { signal: opts.signal });
+      await index.runJobs(files.map((f) => index.job(f)), opts.onProgress, opts.signal);
+      index.buildSeconds = (performance.now() - started) / 1000;
+    } catch (e) {
+      index.dispose();
+      throw e;
+    }
+    return index;
+  }
+
+  stats(): IndexStats {
+    let bytes = 0; let symbols = 0;
+    const languages: Record<string, number> = {};
+    for (const f of this.files.values()) {
+      bytes += f.bytes;
+      symbols += f.defs.length;
+      languages[f.language] = (languages[f.language] ?? 0) + 1;
+    }
+    return { files: this.files.size, bytes, symbols, seconds: Math.round(this.buildSeconds * 1000) / 1000, languages: sortKeys(languages) };
+  }
+
+  /** Re-indexes changed or created files and folders and drops deleted ones (absolute paths; a rename is delete + change). */
+  update(changed: string[], deleted: string[]): Promise<void> {
+    const run = this.queue.then(() => this.applyUpdate(changed, deleted));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async applyUpdate(changed: string[], deleted: string[]): Promise<void> {
+    for (const abs of deleted) {
+      const rel = this.relative(abs);
+      if (rel === undefined) continue;
+      this.removeFile(rel);
+      this.skippedFiles.delete(rel);
+      const prefix = rel ? rel + '/' : '';
+      for (const f of [...this.files.keys()]) if (f.startsWith(prefix)) this.removeFile(f);
+    }
+    const jobs: FileJob[] = [];
+    for (const abs of changed) {
+      const rel = this.relative(abs);
+      if (rel === undefined || rel === '') continue;
+      if (path.posix.basename(rel) === '.gitignore') this.rules.invalidate(path.posix.dirname(rel) === '.' ? '' : path.posix.dirname(rel));
+      let st: fs.Stats;
+      try { st = fs.statSync(path.join(this.root, rel)); } catch { this.removeFile(rel); continue; }
+      if (st.isDirectory()) {
+        if (this.rules.ignores(rel, true)) continue;
+        for (const f of await walkFiles(this.root, this.rules, {}, rel)) jobs.push(this.job(f));
+      } else if (this.rules.ignores(rel, false) || !st.isFile()) {
+        this.removeFile(rel);
+      } else {
+        jobs.push(this.job(rel));
+      }
+    }
+    if (jobs.length) await this.runJobs(jobs);
+  }
+
+  /** Definitions in a file (root-relative or absolute path), in source order. */
+  definitionsIn(file: string): SymbolDef[] {
+    const f = this.files.get(this.relative(file) ?? file);
+    return f ? f.defs.map((d) => ({ ...d })).sort((a, b) => a.startLine - b.startLine || b.endLine - a.endLine) : [];
+  }
+
+  /** The innermost definition containing a 1-based line. */
+  symbolAt(file: string, line: number): SymbolDef | undefined {
+    const f = this.files.get(this.relative(file) ?? file);
+    let best: SymbolDef | undefined;
+    for (const d of f?.defs ?? []) {
+      if (d.startLine <= line && line <= d.endLine && (!best || d.endLine - d.startLine < best.endLine - best.startLine)) best = d;
+    }
+    return best ? { ...best } : undefined;
+  }
+
+  fileText(file: string): string | undefined {
+    return this.files.get(this.relative(file) ?? file)?.text;
+  }
+
+  /** The indexed record of a file (for ranking and packing). */
+  fileRecord(file: string): IndexedFile | undefined { return this.files.get(this.relative(file) ?? file); }
+
+  /** Root-relative paths of all indexed files, sorted. */
+  fileList(): string[] { return [...this.files.keys()].sort(); }
+
+  /** Files left out, with the reason (binary, too large, minified, unreadable). */
+  skipped(): SkippedFile[] {
+    return [...this.skippedFiles].map(([file, reason]) => ({ file, reason })).sort((a, b) => (a.file < b.file ? -1 : 1));
+  }
+
+  /** How many parses the on-disk cache saved (since build) and how many it could not. */
+  cacheStats(): { hits: number; misses: number } { return { hits: this.cacheHits, misses: this.cacheMisses }; }
+
+  /** Bumps on every change to the indexed content (ranking caches key on it). */
+  get version(): number { return this.changeCount; }
+
+  dispose(): void { this.pool.dispose(); }
+
+  private job(rel: string): FileJob {
+    return { file: rel, abs: path.join(this.root, rel), knownHash: this.files.get(rel)?.hash };
+  }
+
+  private async runJobs(jobs: FileJob[], onProgress?: IndexOptions['onProgress'], signal?: AbortSignal): Promise<void> {
+    let done = 0;
+    onProgress?.(0, jobs.length);
+    await this.pool.run(jobs, (o) => {
+      this.apply(o);
+      onProgress?.(++done, jobs.length, o.file);
+    }, signal);
+  }
+
+  private apply(o: FileOutcome): void {
+    switch (o.status) {
+      case 'indexed':
+        if (o.fromCache) this.cacheHits++; else this.cacheMisses++;
+        this.removeFile(o.file);
+        this.skippedFiles.delete(o.file);
+        this.files.set(o.file, o.record);
+        this.lexical.add(o.file, o.record.chunks);
+        this.graph.add(o.record);
+        o.record.chunks = [];   // the terms now live in the lexical index
+        this.changeCount++;
+        break;
+      case 'skipped':
+        this.removeFile(o.file);
+        this.skippedFiles.set(o.file, o.reason);
+        break;
+      case 'gone':
+        this.removeFile(o.file);
+        break;
+      case 'unchanged':
+        break;
+    }
+  }
+
+  private removeFile(rel: string): void {
+    if (!this.files.delete(rel)) return;
+    this.lexical.remove(rel);
+    this.graph.remove(rel);
+    this.changeCount++;
+  }
+
+  /** Root-relative '/' path for an absolute or relative path inside the root; undefined outside it. */
+  private relative(p: string): string | undefined {
+    if (!path.isAbsolute(p)) return p.split(path.sep).join('/').replace(/^\.\//, '');
+    let rel = path.relative(this.root, p);
+    if (rel.startsWith('..') || path.isAbsolute(rel)) {
+      // The caller may use the unresolved path of a symlinked root.
+      try { rel = path.relative(this.root, fs.realpathSync(p)); } catch {
+        try { rel = path.join(path.relative(this.root, fs.realpathSync(path.dirname(p))), path.basename(p)); } catch { return undefined; }
+      }
+      if (rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
+    }
+    return rel.split(path.sep).join('/');
+  }
+}
+
+function sortKeys(r: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : 1)));
+}

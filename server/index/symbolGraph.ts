@@ -1,0 +1,137 @@
+// The symbol graph: which files define which names, which names each file references, and which files each file
+// imports. Edges file -> file are derived on demand (and cached until the next change) for PageRank:
+// a reference to a name defined in k other files adds 1/k to each (names defined in very many files, like `get`
+// or `init`, say little about where code lives and are skipped), and a resolved import adds a strong edge.
+import * as path from 'path';
+import type { IndexedFile } from './fileRecord';
+
+/** A name defined in more files than this is too generic to link files. */
+const MAX_DEFINING_FILES = 12;
+const IMPORT_WEIGHT = 2;
+
+export interface FileGraph {
+  files: string[];
+  /** For file i: parallel arrays of target file indices and weights. */
+  targets: Int32Array[];
+  weights: Float64Array[];
+}
+
+export class SymbolGraph {
+  private readonly definers = new Map<string, Set<string>>();
+  private readonly definersLower = new Map<string, Set<string>>();
+  private readonly fileRefs = new Map<string, Record<string, number>>();
+  private readonly fileImports = new Map<string, string[]>();
+  private readonly fileDefs = new Map<string, string[]>();
+  /** 'a/b/c' and 'b/c' and 'c' (no extension, lower-case) -> files, to resolve import specifiers. */
+  private readonly moduleKeys = new Map<string, Set<string>>();
+  private cached: FileGraph | undefined;
+
+  add(f: IndexedFile): void {
+    this.remove(f.file);
+    const names = [...new Set(f.defs.map((d) => d.name))];
+    this.fileDefs.set(f.file, names);
+    for (const n of names) {
+      addTo(this.definers, n, f.file);
+      addTo(this.definersLower, n.toLowerCase(), f.file);
+    }
+    this.fileRefs.set(f.file, f.refs);
+    this.fileImports.set(f.file, f.imports);
+    for (const k of moduleKeysOf(f.file)) addTo(this.moduleKeys, k, f.file);
+    this.cached = undefined;
+  }
+
+  remove(file: string): void {
+    const names = this.fileDefs.get(file);
+    if (!names) return;
+    for (const n of names) {
+      removeFrom(this.definers, n, file);
+      removeFrom(this.definersLower, n.toLowerCase(), file);
+    }
+    for (const k of moduleKeysOf(file)) removeFrom(this.moduleKeys, k, file);
+    this.fileDefs.delete(file); this.fileRefs.delete(file); this.fileImports.delete(file);
+    this.cached = undefined;
+  }
+
+  /** Files defining exactly `name`. */
+  definingFiles(name: string): string[] { return [...(this.definers.get(name) ?? [])].sort(); }
+
+  /** Files defining `name`, ignoring case. */
+  definingFilesIgnoreCase(name: string): string[] { return [...(this.definersLower.get(name.toLowerCase()) ?? [])].sort(); }
+
+  referencesOf(file: string): Record<string, number> { return this.fileRefs.get(file) ?? {}; }
+
+  importsOf(file: string): string[] { return this.fileImports.get(file) ?? []; }
+
+  /** Files an import specifier written in `fromFile` may point at (best effort, by path suffix). */
+  resolveImport(fromFile: string, spec: string): string[] {
+    let s = stripExtension(spec.trim().replace(/\\/g, '/'));
+    const dir = path.posix.dirname(fromFile);
+    if (/^\.{1,2}\//.test(s)) {
+      s = path.posix.join(dir, s);                                   // ./x, ../x (JS/TS, Ruby, Bash, C)
+    } else if (/^\.+[A-Za-z_]/.test(s)) {
+      const dots = /^\.+/.exec(s)![0].length;                        // Python: .mod, ..pkg.mod
+      s = path.posix.join(dir, '../'.repeat(dots - 1), s.slice(dots).replace(/\./g, '/'));
+    } else if (!s.includes('/')) {
+      s = s.replace(/::|\./g, '/');                                 // os.path, java.util.List, std::io
+    }
+    s = s.replace(/\/(index|__init__|mod)$/, '').toLowerCase();
+    const segs = s.split('/').filter((x) => x && x !== '..' && x !== '.' && x !== 'crate' && x !== 'self' && x !== 'super');
+    for (let n = Math.min(3, segs.length); n >= 1; n--) {
+      const hit = this.moduleKeys.get(segs.slice(-n).join('/'));
+      if (hit && hit.size) return [...hit].filter((f) => f !== fromFile).sort().slice(0, MAX_DEFINING_FILES);
+    }
+    return [];
+  }
+
+  /** The weighted file graph (cached until the next add/remove). */
+  fileGraph(): FileGraph {
+    if (this.cached) return this.cached;
+    const files = [...this.fileRefs.keys()].sort();
+    const index = new Map(files.map((f, i) => [f, i] as [string, number]));
+    const targets: Int32Array[] = []; const weights: Float64Array[] = [];
+    for (const file of files) {
+      const edges = new Map<number, number>();
+      const refs = this.fileRefs.get(file)!;
+      for (const name in refs) {
+        const defs = this.definers.get(name);
+        if (!defs || defs.size > MAX_DEFINING_FILES) continue;
+        const w = Math.log2(1 + refs[name]) / defs.size;
+        for (const d of defs) if (d !== file) { const j = index.get(d)!; edges.set(j, (edges.get(j) ?? 0) + w); }
+      }
+      for (const spec of this.fileImports.get(file) ?? []) {
+        for (const d of this.resolveImport(file, spec)) { const j = index.get(d)!; edges.set(j, (edges.get(j) ?? 0) + IMPORT_WEIGHT); }
+      }
+      const t = new Int32Array(edges.size); const w = new Float64Array(edges.size);
+      let k = 0;
+      for (const [j, weight] of edges) { t[k] = j; w[k] = weight; k++; }
+      targets.push(t); weights.push(w);
+    }
+    this.cached = { files, targets, weights };
+    return this.cached;
+  }
+}
+
+const SOURCE_EXTENSION = /\.(ts|tsx|mts|cts|js|jsx|mjs|cjs|py|pyi|go|rs|java|c|h|hh|hpp|hxx|cc|cpp|cxx|cu|cuh|cs|rb|sh|bash)$/i;
+function stripExtension(p: string): string { return p.replace(SOURCE_EXTENSION, ''); }
+
+function moduleKeysOf(file: string): string[] {
+  const segs = stripExtension(file).toLowerCase().split('/');
+  const last = segs[segs.length - 1];
+  if ((last === 'index' || last === '__init__' || last === 'mod') && segs.length > 1) segs.pop();
+  const keys: string[] = [];
+  for (let n = 1; n <= Math.min(3, segs.length); n++) keys.push(segs.slice(-n).join('/'));
+  return keys;
+}
+
+function addTo(map: Map<string, Set<string>>, key: string, value: string): void {
+  let set = map.get(key);
+  if (!set) { set = new Set(); map.set(key, set); }
+  set.add(value);
+}
+
+function removeFrom(map: Map<string, Set<string>>, key: string, value: string): void {
+  const set = map.get(key);
+  if (!set) return;
+  set.delete(value);
+  if (!set.size) map.delete(key);
+}

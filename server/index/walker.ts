@@ -1,0 +1,126 @@
+// Lists the files of a workspace that are worth indexing: honours nested .gitignore files and the default
+// excludes, follows symlinks without looping, and survives directories that vanish or cannot be read.
+// Content checks (size, binary, minified) happen where the bytes are read: in the index worker.
+import * as fs from 'fs';
+import * as path from 'path';
+import ignore, { type Ignore } from 'ignore';
+
+/** Dependencies, build output, caches and lock files: rarely what a question is about, often huge. */
+export const DEFAULT_EXCLUDES = [
+  'node_modules/', '.git/', 'dist/', 'build/', 'out/', 'target/', 'vendor/', '__pycache__/', '.venv/', 'venv/',
+  '.hg/', '.svn/', '.idea/', '.vscode-test/', '.mypy_cache/', '.pytest_cache/', '.tox/', '.next/', 'coverage/',
+  '*.min.js', '*.min.css', '*.map',
+  'package-lock.json', 'yarn.lock', 'pnpm-lock.yaml', 'Cargo.lock', 'poetry.lock', 'Gemfile.lock', 'composer.lock',
+  'go.sum', 'Pipfile.lock', 'uv.lock', 'bun.lockb',
+  // Formats that are binary or never useful as source text.
+  '*.png', '*.jpg', '*.jpeg', '*.gif', '*.ico', '*.pdf', '*.zip', '*.gz', '*.tgz', '*.xz', '*.7z', '*.jar', '*.wasm',
+  '*.so', '*.dylib', '*.dll', '*.exe', '*.o', '*.a', '*.node', '*.pyc', '*.class', '*.gguf', '*.safetensors', '*.bin',
+];
+
+export interface WalkOptions {
+  excludes?: string[];
+  /** false: only `excludes` and .gitignore apply (benchmarks over node_modules). */
+  defaultExcludes?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Gitignore-style rules rooted at one directory (root-relative, '' for the root). */
+interface RuleSet { base: string; rules: Ignore }
+
+export class IgnoreRules {
+  private readonly fixed: Ignore;
+  private readonly perDir = new Map<string, Ignore | null>();
+
+  constructor(private readonly root: string, opts: WalkOptions) {
+    this.fixed = ignore().add(opts.defaultExcludes === false ? [] : DEFAULT_EXCLUDES).add(opts.excludes ?? []);
+  }
+
+  /** The .gitignore of a root-relative directory, read once (null when there is none or it cannot be read). */
+  gitignoreOf(dir: string): Ignore | null {
+    let rules = this.perDir.get(dir);
+    if (rules === undefined) {
+      rules = null;
+      try {
+        const text = fs.readFileSync(path.join(this.root, dir, '.gitignore'), 'utf8');
+        rules = ignore().add(text);
+      } catch { /* no .gitignore here */ }
+      this.perDir.set(dir, rules);
+    }
+    return rules;
+  }
+
+  /** Forget a directory's cached .gitignore (it changed on disk). */
+  invalidate(dir: string): void { this.perDir.delete(dir); }
+
+  /** Whether a root-relative path is excluded; `isDir` adds the trailing slash gitignore needs for dir rules. */
+  ignores(rel: string, isDir: boolean): boolean {
+    const probe = isDir ? rel + '/' : rel;
+    if (this.fixed.ignores(probe)) return true;
+    // The deepest .gitignore that has an opinion wins, as in git (a child's `!pattern` re-includes).
+    const dirs = ancestorDirs(rel);
+    for (let i = dirs.length - 1; i >= 0; i--) {
+      const rules = this.gitignoreOf(dirs[i]);
+      if (!rules) continue;
+      const relToBase = dirs[i] ? probe.slice(dirs[i].length + 1) : probe;
+      const verdict = rules.test(relToBase);
+      if (verdict.ignored) return true;
+      if (verdict.unignored) return false;
+    }
+    return false;
+  }
+}
+
+/** '' and every ancestor directory of a root-relative path: 'a/b/c.ts' -> ['', 'a', 'a/b']. */
+function ancestorDirs(rel: string): string[] {
+  const out = [''];
+  let i = rel.indexOf('/');
+  while (i >= 0) { out.push(rel.slice(0, i)); i = rel.indexOf('/', i + 1); }
+  return out;
+}
+
+/** Root-relative, '/'-separated paths of candidate files under `startDir` (root-relative, '' for all). */
+export async function walkFiles(root: string, rules: IgnoreRules, opts: WalkOptions, startDir = ''): Promise<string[]> {
+  const out: string[] = [];
+  const visited = new Set<string>();
+  const stack: string[] = [startDir];
+  while (stack.length) {
+    if (opts.signal?.aborted) throw abortError();
+    const dir = stack.pop()!;
+    const abs = path.join(root, dir);
+    let entries: fs.Dirent[];
+    try {
+      // dev:ino of each directory we enter stops symlink loops (a link to an ancestor, or two links to each other).
+      const st = await fs.promises.stat(abs);
+      const id = `${st.dev}:${st.ino}`;
+      if (visited.has(id)) continue;
+      visited.add(id);
+      entries = await fs.promises.readdir(abs, { withFileTypes: true });
+    } catch {
+      continue;   // vanished or unreadable directory: nothing to index there
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const subdirs: string[] = [];
+    for (const e of entries) {
+      const rel = dir ? `${dir}/${e.name}` : e.name;
+      let isDir = e.isDirectory();
+      let isFile = e.isFile();
+      if (e.isSymbolicLink()) {
+        try {
+          const st = await fs.promises.stat(path.join(abs, e.name));
+          isDir = st.isDirectory(); isFile = st.isFile();
+        } catch { continue; }   // dangling link
+      }
+      if (!isDir && !isFile) continue;   // FIFOs, sockets, devices: reading them could block forever
+      if (rules.ignores(rel, isDir)) continue;
+      if (isDir) subdirs.push(rel); else out.push(rel);
+    }
+    for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]);
+  }
+  return out;
+}
+
+export function abortError(): Error {
+  const e = new Error('Indexing was cancelled.');
+  e.name = 'AbortError';
+  return e;
+}

@@ -1,0 +1,124 @@
+// A small pool of index workers. Runs bundled (dist/server/indexWorker.js next to the bundle) and from source
+// (mocha loads .ts through test/register.js, so the worker is started with the same hook). workers: 0 indexes on
+// the calling thread, for debugging. A worker that dies fails only its batch (files reported as skipped) and is
+// replaced; cancelling terminates the workers mid-parse.
+import * as fs from 'fs';
+import * as path from 'path';
+import { Worker } from 'worker_threads';
+import { FileIndexer, type FileJob, type FileOutcome, type IndexerSettings } from './fileIndexer';
+import { abortError } from './walker';
+
+const BATCH_FILES = 8;
+const BATCHES_IN_FLIGHT_PER_WORKER = 2;
+
+interface Slot { worker: Worker; inFlight: Map<number, FileJob[]> }
+
+export class WorkerPool {
+  private slots: Slot[] = [];
+  private local: FileIndexer | undefined;
+  private nextBatch = 0;
+  private onBatchDone: ((batch: number, outcomes: FileOutcome[]) => void) | undefined;
+  private disposed = false;
+
+  constructor(private readonly count: number, private readonly settings: IndexerSettings) {}
+
+  /** Indexes `jobs`, calling `onOutcome` on the calling thread as each file completes. */
+  async run(jobs: FileJob[], onOutcome: (o: FileOutcome) => void, signal?: AbortSignal): Promise<void> {
+    if (this.disposed) throw new Error('The repository index was disposed; build a new one.');
+    if (signal?.aborted) throw abortError();
+    if (this.count <= 0) return this.runLocally(jobs, onOutcome, signal);
+    while (this.slots.length < this.count) this.slots.push(this.spawn());
+    let next = 0; let pending = 0;
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => { this.terminateAll(); reject(abortError()); };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const finish = () => {
+        signal?.removeEventListener('abort', onAbort);
+        for (const s of this.slots) s.worker.unref();
+        resolve();
+      };
+      const feed = () => {
+        for (const slot of this.slots) {
+          while (next < jobs.length && slot.inFlight.size < BATCHES_IN_FLIGHT_PER_WORKER) {
+            const batch = jobs.slice(next, next + BATCH_FILES);
+            next += batch.length;
+            const id = this.nextBatch++;
+            slot.inFlight.set(id, batch);
+            slot.worker.ref();
+            slot.worker.postMessage({ batch: id, jobs: batch });
+            pending++;
+          }
+        }
+        if (pending === 0 && next >= jobs.length) finish();
+      };
+      this.onBatchDone = (_batch, outcomes) => {
+        if (signal?.aborted) return;
+        pending--;
+        for (const o of outcomes) onOutcome(o);
+        feed();
+      };
+      feed();
+    });
+  }
+
+  private async runLocally(jobs: FileJob[], onOutcome: (o: FileOutcome) => void, signal?: AbortSignal): Promise<void> {
+    this.local ??= new FileIndexer(this.settings);
+    for (const job of jobs) {
+      if (signal?.aborted) throw abortError();
+      onOutcome(await this.local.index(job));
+      await new Promise((r) => setImmediate(r));   // let other requests in between files
+    }
+  }
+
+  private spawn(): Slot {
+    const worker = startWorker();
+    const slot: Slot = { worker, inFlight: new Map() };
+    worker.postMessage({ settings: this.settings });
+    worker.on('message', (msg: { batch: number; outcomes?: FileOutcome[]; error?: string }) => {
+      const jobs = slot.inFlight.get(msg.batch);
+      if (!jobs) return;
+      slot.inFlight.delete(msg.batch);
+      const outcomes = msg.outcomes ?? jobs.map((j) => ({ file: j.file, status: 'skipped' as const, reason: `the index worker failed: ${msg.error}` }));
+      this.onBatchDone?.(msg.batch, outcomes);
+    });
+    const fail = (why: string) => {
+      const idx = this.slots.indexOf(slot);
+      if (idx < 0) return;   // already replaced or terminated on purpose
+      const lost = [...slot.inFlight.entries()];
+      slot.inFlight.clear();
+      if (!this.disposed) this.slots[idx] = this.spawn(); else this.slots.splice(idx, 1);
+      for (const [batch, jobs] of lost) {
+        this.onBatchDone?.(batch, jobs.map((j) => ({ file: j.file, status: 'skipped' as const, reason: `the index worker died (${why})` })));
+      }
+    };
+    worker.on('error', (e) => fail(e.message));
+    worker.on('exit', (code) => fail(`exit code ${code}`));
+    worker.unref();
+    return slot;
+  }
+
+  private terminateAll(): void {
+    const slots = this.slots;
+    this.slots = [];
+    for (const s of slots) void s.worker.terminate();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.terminateAll();
+  }
+}
+
+function startWorker(): Worker {
+  if (__filename.endsWith('.ts')) {
+    // Running from source: load the TypeScript hook in the worker too.
+    const register = path.resolve(__dirname, '..', '..', 'test', 'register.js');
+    const entry = path.join(__dirname, 'indexWorker.ts');
+    return new Worker(`require(${JSON.stringify(register)}); require(${JSON.stringify(entry)});`, { eval: true });
+  }
+  const bundled = path.join(__dirname, 'indexWorker.js');
+  if (!fs.existsSync(bundled)) {
+    throw new Error(`The index worker ${bundled} is missing: run \`npm run build:js\` to bundle it next to ${path.basename(__filename)}.`);
+  }
+  return new Worker(bundled);
+}
