@@ -19,19 +19,28 @@ void estimate_block_row(const AttentionShape& s, const float* q, int kvHead, int
                                           sc->queryPresent.data());
     if (nQueries == 0) continue;
     sc->rowShare.assign(block + 1, 0.f);
-    // Composite keys of earlier blocks plus the first j+1 of this block: slots [0, block*g + j + 1).
-    sc->logits.resize(size_t(block + 1) * g);
-    float* logits = sc->logits.data();
+    // Logits of all g composite queries against the keys of blocks 0..block, computed in key chunks so one
+    // chunk of transposed composite keys (headDim x kChunk) stays in L1 while every query of the block reads it.
+    // Query j only uses slots [0, block*g + j + 1); the extra slots it gets here are ignored below.
+    const int slots = (block + 1) * g;
+    sc->logits.assign(size_t(g) * slots, 0.f);
+    constexpr int kChunk = 256;
+    for (int t0 = 0; t0 < slots; t0 += kChunk) {
+      const int n = std::min(kChunk, slots - t0);
+      for (int c = 0; c < d; ++c) {
+        const float* kt = ck->meanT.data() + size_t(c) * ck->slots + t0;
+        for (int j = 0; j < g; ++j) {
+          if (!sc->queryPresent[j]) continue;
+          const float qv = sc->queryMean[size_t(j) * d + c] * scale;
+          float* out = sc->logits.data() + size_t(j) * slots + t0;
+          for (int t = 0; t < n; ++t) out[t] += qv * kt[t];
+        }
+      }
+    }
     for (int j = 0; j < g; ++j) {
       if (!sc->queryPresent[j]) continue;
       const int visible = block * g + j + 1;
-      const float* qc = sc->queryMean.data() + size_t(j) * d;
-      std::fill(logits, logits + visible, 0.f);
-      for (int c = 0; c < d; ++c) {
-        const float qv = qc[c] * scale;
-        const float* kt = ck->meanT.data() + size_t(c) * ck->slots;
-        for (int t = 0; t < visible; ++t) logits[t] += qv * kt[t];
-      }
+      float* logits = sc->logits.data() + size_t(j) * slots;
       float maxLogit = -INFINITY;
       for (int t = 0; t < visible; ++t)
         if (ck->present[t]) maxLogit = std::max(maxLogit, logits[t]);

@@ -12,7 +12,7 @@ namespace unisparse::detail {
 struct EstimateScratch {
   std::vector<float> queryMean;      // [perBlock][headDim]
   std::vector<uint8_t> queryPresent; // [perBlock]
-  std::vector<float> logits;         // [visible composite keys]
+  std::vector<float> logits;         // [perBlock][composite keys up to this block]
   std::vector<float> rowShare;       // [block + 1] for one granularity
 };
 
