@@ -1,0 +1,82 @@
+// C++ API of the UniSparse model runtime: load a Llama-family model (GGUF or a Hugging Face safetensors folder),
+// evaluate token chunks against a KV cache, and report what the attention kept. The Node binding and C++ tests
+// use only this header.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "attention/attention.h"
+#include "model/metadata.h"
+
+namespace unisparse {
+
+struct ModelOptions {
+  int threads = 0;                    // 0 = hardware_concurrency
+  AttentionMode attention = AttentionMode::Dense;
+  float tau = 0.95f;
+  int blockSize = 64;
+  int maxContext = 0;                 // KV cache capacity; 0 = min(model context, 8192)
+  std::vector<int> captureLayers;     // layers whose post-RoPE Q/K/V the last eval keeps
+  std::string device = "cpu";         // only "cpu" runs here; "cuda" is rejected with an explanation
+};
+
+struct ModelInfo {
+  std::string architecture, format;
+  int nLayers = 0, nHeads = 0, nKvHeads = 0, headDim = 0, hiddenSize = 0, vocabSize = 0, contextLength = 0;
+  float ropeTheta = 0;
+  bool tiedEmbeddings = false;
+  std::vector<std::pair<std::string, int>> weightTypes;  // type name -> number of tensors
+};
+
+enum class LogitsMode { Last, All, None, Rows };
+struct LogitsRequest {
+  LogitsMode mode = LogitsMode::Last;
+  std::vector<int> rows;              // for Rows: indices into this eval's tokens
+};
+
+struct AttentionReport {
+  AttentionMode mode = AttentionMode::Dense;
+  double density = 1.0;               // kept / causal blocks over the last eval's layers and kv heads
+  int blockSize = 64;
+  int nBlocks = 0;                    // key blocks covering the cache after the last eval
+  std::vector<float> keyBlockScore;   // per key block: mean estimated share where kept, 0 where never kept
+  int heatmapLayer = 0, heatmapHead = 0;
+  std::vector<uint8_t> heatmap;       // nBlocks * nBlocks, row = query block (rows not in the last eval are 0)
+};
+
+struct CapturedQkv {
+  std::vector<float> q, k, v;         // [heads, seq, headDim] and [kvHeads, seq, headDim]
+  int heads = 0, kvHeads = 0, headDim = 0, seq = 0;
+};
+
+class Model {
+ public:
+  // Throws ModelError naming the file, the tensor or the option and the problem.
+  static std::unique_ptr<Model> load(const std::string& path, const ModelOptions& opts);
+  ~Model();
+
+  const ModelInfo& info() const;
+  const MetaValue* metadata(const std::string& key) const;  // null when absent
+
+  // Appends tokens to the KV cache at position() and returns logits [rows, vocab] as the request asks.
+  // Throws ModelError for a token id outside the vocabulary or a cache overflow (the cache is left unchanged).
+  std::vector<float> eval(const int32_t* tokens, size_t n, const LogitsRequest& request);
+
+  int position() const;
+  int capacity() const;
+  void truncate(int n);  // keeps the first n cached tokens (n <= position())
+  void reset();
+  void setAttention(AttentionMode mode, float tau, int blockSize);
+  const AttentionReport& lastAttention() const;
+  const CapturedQkv* captured(int layer) const;  // null unless the layer was listed in captureLayers
+  size_t nativeBytes() const;                     // memory owned outside the mapped file (KV cache, packed weights)
+
+ private:
+  struct Impl;
+  explicit Model(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace unisparse

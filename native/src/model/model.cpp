@@ -1,0 +1,390 @@
+// The Llama-family forward pass behind unisparse::Model: token chunks run as batched matmuls against a KV cache,
+// attention goes through attention_cpu (dense or UniSparse behind one call), and the plans it returns are
+// summarised for the editor overlay.
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "common/error.h"
+#include "common/thread_pool.h"
+#include "rope.h"
+#include "unisparse_model.h"
+#include "weights.h"
+
+namespace unisparse {
+
+// Prefill runs in chunks of this many tokens: a multiple of both block sizes (64, 128), and small enough that a
+// chunk's activations stay in the L2 cache during the matmuls.
+static constexpr int kChunkTokens = 256;
+
+struct Model::Impl {
+  std::unique_ptr<TensorSource> src;
+  ModelConfig config;
+  ModelWeights weights;
+  ModelInfo info;
+  ModelOptions opts;
+  std::unique_ptr<ThreadPool> pool;
+  std::unique_ptr<Rope> rope;
+
+  int capacity = 0;
+  int position = 0;
+  std::vector<std::unique_ptr<float[]>> kCache, vCache;  // per layer [capacity, kvHeads, headDim], untouched until used
+
+  // Chunk scratch.
+  std::vector<float> x, h, q, attn, gate, up, rowsOut;
+  ActivationQ8 actScratch;
+
+  AttentionReport report;
+  std::vector<double> scoreSum;
+  std::vector<int64_t> scoreCount;
+  int64_t keptBlocks = 0, causalBlocks = 0;
+  int heatDim = 0;  // side of report.heatmap
+  std::vector<int> captureLayers;
+  std::vector<CapturedQkv> captures;  // parallel to captureLayers
+
+  int64_t qDim() const { return int64_t(config.nHeads) * config.headDim; }
+  int64_t kvDim() const { return int64_t(config.nKvHeads) * config.headDim; }
+
+  void rmsNorm(const float* in, const std::vector<float>& w, float* out, int n) const {
+    const int H = config.hiddenSize;
+    for (int t = 0; t < n; ++t) {
+      const float* a = in + int64_t(t) * H;
+      float* o = out + int64_t(t) * H;
+      double ss = 0;
+      for (int i = 0; i < H; ++i) ss += double(a[i]) * a[i];
+      const float inv = float(1.0 / std::sqrt(ss / H + double(config.rmsEps)));
+      for (int i = 0; i < H; ++i) o[i] = a[i] * inv * w[size_t(i)];
+    }
+  }
+
+  static void addBias(float* y, const std::vector<float>& b, int n, int64_t stride) {
+    if (b.empty()) return;
+    for (int t = 0; t < n; ++t)
+      for (size_t i = 0; i < b.size(); ++i) y[t * stride + int64_t(i)] += b[i];
+  }
+
+  AttentionOptions attentionOptions() const {
+    AttentionOptions a;
+    a.mode = opts.attention;
+    a.causal = true;
+    a.sparse.blockSize = opts.blockSize;
+    a.sparse.tau = opts.tau;
+    return a;
+  }
+
+  void beginReport(bool prefill) {
+    if (!prefill) return;
+    report = AttentionReport{};
+    report.mode = opts.attention;
+    report.blockSize = opts.blockSize;
+    report.heatmapLayer = config.nLayers / 2;
+    report.heatmapHead = 0;
+    scoreSum.clear();
+    scoreCount.clear();
+    keptBlocks = causalBlocks = 0;
+    heatDim = 0;
+  }
+
+  // Folds one layer's plan for a chunk into the report. Plan rows are the query blocks covering the chunk's
+  // absolute positions [seqK - seqQ, seqK), the first row being block (seqK - seqQ) / S.
+  void recordPlan(const BlockPlan& plan, int layer, int seqQ, int seqK) {
+    const int S = opts.blockSize;
+    const int nKeyBlocks = (seqK + S - 1) / S;
+    const int firstRow = (seqK - seqQ) / S;
+    const int nRows = (seqK - 1) / S - firstRow + 1;
+    const bool valid = plan.kvHeads == config.nKvHeads && plan.nQueryBlocks == nRows &&
+                       plan.rowPtr.size() == size_t(plan.kvHeads) * size_t(nRows) + 1;
+    if (scoreSum.size() < size_t(nKeyBlocks)) {
+      scoreSum.resize(size_t(nKeyBlocks), 0.0);
+      scoreCount.resize(size_t(nKeyBlocks), 0);
+    }
+    const bool heat = layer == report.heatmapLayer;
+    report.nBlocks = std::max(report.nBlocks, nKeyBlocks);
+    if (heatDim < report.nBlocks) {
+      // Grow the square map, keeping rows already drawn by earlier chunks.
+      std::vector<uint8_t> grown(size_t(report.nBlocks) * report.nBlocks, 0);
+      for (int r = 0; r < heatDim; ++r)
+        for (int c = 0; c < heatDim; ++c) grown[size_t(r) * report.nBlocks + c] = report.heatmap[size_t(r) * heatDim + c];
+      report.heatmap.swap(grown);
+      heatDim = report.nBlocks;
+    }
+    if (!valid) {
+      // An implementation that returns no plan ran dense: every causal block was kept.
+      for (int r = 0; r < nRows; ++r) {
+        const int bq = firstRow + r;
+        keptBlocks += int64_t(bq + 1) * config.nKvHeads;
+        causalBlocks += int64_t(bq + 1) * config.nKvHeads;
+        if (heat) for (int bk = 0; bk <= bq; ++bk) report.heatmap[size_t(bq) * report.nBlocks + bk] = 1;
+      }
+      return;
+    }
+    keptBlocks += plan.keptBlocks;
+    causalBlocks += plan.causalBlocks;
+    for (int kh = 0; kh < plan.kvHeads; ++kh)
+      for (int r = 0; r < nRows; ++r) {
+        const size_t row = size_t(kh) * nRows + r;
+        for (int32_t i = plan.rowPtr[row]; i < plan.rowPtr[row + 1]; ++i) {
+          const int bk = plan.keyBlocks[size_t(i)];
+          if (bk < 0 || bk >= nKeyBlocks) continue;
+          if (size_t(i) < plan.keyScores.size()) {
+            scoreSum[size_t(bk)] += plan.keyScores[size_t(i)];
+            ++scoreCount[size_t(bk)];
+          }
+          if (heat && kh == report.heatmapHead) report.heatmap[size_t(firstRow + r) * report.nBlocks + bk] = 1;
+        }
+      }
+  }
+
+  void finishReport(bool prefill) {
+    if (!prefill) return;
+    report.density = causalBlocks ? double(keptBlocks) / double(causalBlocks) : 1.0;
+    report.keyBlockScore.assign(size_t(report.nBlocks), 0.f);
+    for (size_t b = 0; b < scoreSum.size() && b < report.keyBlockScore.size(); ++b)
+      report.keyBlockScore[b] = scoreCount[b] ? float(scoreSum[b] / double(scoreCount[b])) : 0.f;
+  }
+
+  void prepareCaptures(int n) {
+    for (auto& c : captures) {
+      c.heads = config.nHeads;
+      c.kvHeads = config.nKvHeads;
+      c.headDim = config.headDim;
+      c.seq = n;
+      c.q.assign(size_t(c.heads) * n * c.headDim, 0.f);
+      c.k.assign(size_t(c.kvHeads) * n * c.headDim, 0.f);
+      c.v.assign(size_t(c.kvHeads) * n * c.headDim, 0.f);
+    }
+  }
+
+  void capture(int layer, int offsetInEval, int n, const float* qChunk, const float* kChunk, const float* vChunk) {
+    for (size_t i = 0; i < captureLayers.size(); ++i) {
+      if (captureLayers[i] != layer) continue;
+      CapturedQkv& c = captures[i];
+      const int D = c.headDim;
+      for (int t = 0; t < n; ++t) {
+        for (int hh = 0; hh < c.heads; ++hh)
+          std::memcpy(&c.q[(size_t(hh) * c.seq + offsetInEval + t) * D], qChunk + t * qDim() + hh * D, size_t(D) * 4);
+        for (int hh = 0; hh < c.kvHeads; ++hh) {
+          std::memcpy(&c.k[(size_t(hh) * c.seq + offsetInEval + t) * D], kChunk + t * kvDim() + hh * D, size_t(D) * 4);
+          std::memcpy(&c.v[(size_t(hh) * c.seq + offsetInEval + t) * D], vChunk + t * kvDim() + hh * D, size_t(D) * 4);
+        }
+      }
+    }
+  }
+
+  // Runs n tokens at the current position through every layer; leaves the final hidden states in x.
+  void forwardChunk(const int32_t* tokens, int n, int offsetInEval) {
+    const ModelConfig& c = config;
+    const int H = c.hiddenSize, F = c.ffnSize;
+    const int64_t Q = qDim(), KV = kvDim();
+    x.resize(size_t(n) * H);
+    h.resize(size_t(n) * H);
+    q.resize(size_t(n) * Q);
+    attn.resize(size_t(n) * Q);
+    gate.resize(size_t(n) * F);
+    up.resize(size_t(n) * F);
+    for (int t = 0; t < n; ++t) weights.tokenEmbedding.dequantizeRowTo(tokens[t], x.data() + int64_t(t) * H);
+    rope->prepare(position, n);
+    const AttentionOptions aopts = attentionOptions();
+
+    for (int l = 0; l < c.nLayers; ++l) {
+      const LayerWeights& L = weights.layers[size_t(l)];
+      float* kDst = kCache[size_t(l)].get() + int64_t(position) * KV;
+      float* vDst = vCache[size_t(l)].get() + int64_t(position) * KV;
+      rmsNorm(x.data(), L.attnNorm, h.data(), n);
+      matmul(L.wq, h.data(), n, q.data(), Q, *pool, actScratch);
+      matmul(L.wk, h.data(), n, kDst, KV, *pool, actScratch);  // straight into the cache
+      matmul(L.wv, h.data(), n, vDst, KV, *pool, actScratch);
+      addBias(q.data(), L.bq, n, Q);
+      addBias(kDst, L.bk, n, KV);
+      addBias(vDst, L.bv, n, KV);
+      rope->apply(q.data(), n, c.nHeads, Q);
+      rope->apply(kDst, n, c.nKvHeads, KV);
+      if (!captures.empty()) capture(l, offsetInEval, n, q.data(), kDst, vDst);
+
+      AttentionShape s;
+      s.heads = c.nHeads;
+      s.kvHeads = c.nKvHeads;
+      s.headDim = c.headDim;
+      s.seqQ = n;
+      s.seqK = position + n;
+      s.qHeadStride = s.kHeadStride = s.vHeadStride = s.oHeadStride = c.headDim;
+      s.qSeqStride = s.oSeqStride = Q;
+      s.kSeqStride = s.vSeqStride = KV;
+      BlockPlan plan;
+      const bool prefill = n > 1;
+      attention_cpu(s, aopts, q.data(), kCache[size_t(l)].get(), vCache[size_t(l)].get(), attn.data(),
+                    prefill ? &plan : nullptr);
+      if (prefill) recordPlan(plan, l, n, position + n);
+
+      matmul(L.wo, attn.data(), n, h.data(), H, *pool, actScratch);
+      for (int64_t i = 0; i < int64_t(n) * H; ++i) x[size_t(i)] += h[size_t(i)];
+
+      rmsNorm(x.data(), L.ffnNorm, h.data(), n);
+      matmul(L.gate, h.data(), n, gate.data(), F, *pool, actScratch);
+      matmul(L.up, h.data(), n, up.data(), F, *pool, actScratch);
+      for (int64_t i = 0; i < int64_t(n) * F; ++i) {
+        const float g = gate[size_t(i)];
+        gate[size_t(i)] = g / (1.f + std::exp(-g)) * up[size_t(i)];
+      }
+      matmul(L.down, gate.data(), n, h.data(), H, *pool, actScratch);
+      for (int64_t i = 0; i < int64_t(n) * H; ++i) x[size_t(i)] += h[size_t(i)];
+    }
+    position += n;
+  }
+
+  // Final norm + lm_head for the listed rows of the chunk's hidden states, written to out rows outRows.
+  void logitsFor(const std::vector<int>& chunkRows, const std::vector<size_t>& outRows, float* out) {
+    if (chunkRows.empty()) return;
+    const int H = config.hiddenSize, V = config.vocabSize;
+    std::vector<float> gathered(chunkRows.size() * size_t(H)), normed(chunkRows.size() * size_t(H));
+    for (size_t i = 0; i < chunkRows.size(); ++i)
+      std::memcpy(&gathered[i * H], &x[size_t(chunkRows[i]) * H], size_t(H) * 4);
+    rmsNorm(gathered.data(), weights.outputNorm, normed.data(), int(chunkRows.size()));
+    rowsOut.resize(chunkRows.size() * size_t(V));
+    matmul(weights.lmHead(), normed.data(), int(chunkRows.size()), rowsOut.data(), V, *pool, actScratch);
+    for (size_t i = 0; i < chunkRows.size(); ++i)
+      std::memcpy(out + outRows[i] * V, &rowsOut[i * V], size_t(V) * 4);
+  }
+};
+
+Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Model::~Model() = default;
+
+std::unique_ptr<Model> Model::load(const std::string& path, const ModelOptions& opts) {
+  if (opts.device != "cpu")
+    fail("device '", opts.device, "': the model runtime runs on the CPU in this version (the CUDA model path is not "
+         "built yet). Use device 'cpu'; UniSparse attention kernels on the GPU are available through attention().");
+  if (opts.blockSize != 64 && opts.blockSize != 128)
+    fail("blockSize ", opts.blockSize, " is not supported; use 64 or 128.");
+  if (!(opts.tau > 0.f) || opts.tau > 1.f) fail("tau ", opts.tau, " must be in (0, 1].");
+  if (opts.threads < 0 || opts.threads > 1024) fail("threads ", opts.threads, " must be between 0 (auto) and 1024.");
+
+  auto impl = std::make_unique<Impl>();
+  impl->opts = opts;
+  struct stat st {};
+  const bool isDir = ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+  impl->src = isDir ? readSafetensorsDir(path) : readGguf(path);
+  impl->config = readModelConfig(*impl->src);
+  impl->weights = loadWeights(*impl->src, impl->config);
+  const ModelConfig& c = impl->config;
+
+  impl->pool = std::make_unique<ThreadPool>(opts.threads);
+  impl->rope = std::make_unique<Rope>(c, impl->weights.ropeFreqFactors);
+  const int modelContext = c.contextLength > 0 ? c.contextLength : 8192;
+  impl->capacity = opts.maxContext > 0 ? opts.maxContext : std::min(modelContext, 8192);
+  if (impl->capacity > (1 << 22)) fail("maxContext ", impl->capacity, " is larger than this runtime allows (4194304).");
+  for (int l = 0; l < c.nLayers; ++l) {
+    const size_t n = size_t(impl->capacity) * size_t(impl->kvDim());
+    impl->kCache.emplace_back(new float[n]);
+    impl->vCache.emplace_back(new float[n]);
+  }
+  for (int layer : opts.captureLayers) {
+    if (layer < 0 || layer >= c.nLayers)
+      fail("captureLayers lists layer ", layer, " but the model has layers 0 to ", c.nLayers - 1, ".");
+    impl->captureLayers.push_back(layer);
+  }
+  impl->captures.resize(impl->captureLayers.size());
+
+  ModelInfo& i = impl->info;
+  i.architecture = c.architecture;
+  i.format = c.format;
+  i.nLayers = c.nLayers;
+  i.nHeads = c.nHeads;
+  i.nKvHeads = c.nKvHeads;
+  i.headDim = c.headDim;
+  i.hiddenSize = c.hiddenSize;
+  i.vocabSize = c.vocabSize;
+  i.contextLength = c.contextLength;
+  i.ropeTheta = c.ropeTheta;
+  i.tiedEmbeddings = c.tiedEmbeddings;
+  i.weightTypes = impl->weights.typeCounts;
+  impl->report.mode = opts.attention;
+  impl->report.blockSize = opts.blockSize;
+  return std::unique_ptr<Model>(new Model(std::move(impl)));
+}
+
+const ModelInfo& Model::info() const { return impl_->info; }
+
+const MetaValue* Model::metadata(const std::string& key) const {
+  auto it = impl_->src->metadata.find(key);
+  return it == impl_->src->metadata.end() ? nullptr : &it->second;
+}
+
+std::vector<float> Model::eval(const int32_t* tokens, size_t n, const LogitsRequest& request) {
+  Impl& m = *impl_;
+  const int V = m.config.vocabSize;
+  for (size_t i = 0; i < n; ++i)
+    if (tokens[i] < 0 || tokens[i] >= V)
+      fail("token ", tokens[i], " at index ", i, " is outside the vocabulary (0 to ", V - 1, "); nothing was evaluated.");
+  if (size_t(m.position) + n > size_t(m.capacity))
+    fail("the KV cache holds ", m.capacity, " tokens; ", m.position, " are cached and ", n,
+         " more do not fit. Call truncate()/reset(), or load the model with a larger maxContext.");
+  std::vector<int> wanted;  // eval-relative rows whose logits are returned, in output order
+  switch (request.mode) {
+    case LogitsMode::Last: if (n) wanted.push_back(int(n) - 1); break;
+    case LogitsMode::All: for (size_t i = 0; i < n; ++i) wanted.push_back(int(i)); break;
+    case LogitsMode::None: break;
+    case LogitsMode::Rows:
+      for (int r : request.rows) {
+        if (r < 0 || size_t(r) >= n)
+          fail("logits row ", r, " is outside this eval's ", n, " tokens (rows are 0 to ", int(n) - 1, ").");
+        wanted.push_back(r);
+      }
+      break;
+  }
+  std::vector<float> out(wanted.size() * size_t(V));
+  if (n == 0) return out;
+  const bool prefill = n > 1;
+  m.beginReport(prefill);
+  m.prepareCaptures(int(n));
+  for (size_t start = 0; start < n; start += kChunkTokens) {
+    const int len = int(std::min<size_t>(kChunkTokens, n - start));
+    m.forwardChunk(tokens + start, len, int(start));
+    std::vector<int> rows;
+    std::vector<size_t> outRows;
+    for (size_t i = 0; i < wanted.size(); ++i)
+      if (size_t(wanted[i]) >= start && size_t(wanted[i]) < start + size_t(len)) {
+        rows.push_back(wanted[i] - int(start));
+        outRows.push_back(i);
+      }
+    m.logitsFor(rows, outRows, out.data());
+  }
+  m.finishReport(prefill);
+  return out;
+}
+
+int Model::position() const { return impl_->position; }
+int Model::capacity() const { return impl_->capacity; }
+
+void Model::truncate(int n) {
+  if (n < 0 || n > impl_->position)
+    fail("truncate(", n, "): the cache holds ", impl_->position, " tokens; pass a count between 0 and that.");
+  impl_->position = n;
+}
+
+void Model::reset() { impl_->position = 0; }
+
+void Model::setAttention(AttentionMode mode, float tau, int blockSize) {
+  if (blockSize != 64 && blockSize != 128) fail("blockSize ", blockSize, " is not supported; use 64 or 128.");
+  if (!(tau > 0.f) || tau > 1.f) fail("tau ", tau, " must be in (0, 1].");
+  impl_->opts.attention = mode;
+  impl_->opts.tau = tau;
+  impl_->opts.blockSize = blockSize;
+}
+
+const AttentionReport& Model::lastAttention() const { return impl_->report; }
+
+const CapturedQkv* Model::captured(int layer) const {
+  for (size_t i = 0; i < impl_->captureLayers.size(); ++i)
+    if (impl_->captureLayers[i] == layer) return &impl_->captures[i];
+  return nullptr;
+}
+
+size_t Model::nativeBytes() const {
+  // The KV cache is reserved up front but only the pages of cached positions are touched.
+  return impl_->weights.nativeBytes() + size_t(impl_->position) * size_t(impl_->kvDim()) * 8 * size_t(impl_->config.nLayers);
+}
+
+}  // namespace unisparse

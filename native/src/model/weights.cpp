@@ -1,0 +1,148 @@
+#include "weights.h"
+
+#include <map>
+
+#include "common/error.h"
+
+namespace unisparse {
+
+namespace {
+
+// Names of each role in the two formats; "#" stands for the layer index.
+struct RoleNames { const char* gguf; const char* hf; };
+const RoleNames kEmbedding{"token_embd.weight", "model.embed_tokens.weight"};
+const RoleNames kOutput{"output.weight", "lm_head.weight"};
+const RoleNames kOutputNorm{"output_norm.weight", "model.norm.weight"};
+const RoleNames kAttnNorm{"blk.#.attn_norm.weight", "model.layers.#.input_layernorm.weight"};
+const RoleNames kFfnNorm{"blk.#.ffn_norm.weight", "model.layers.#.post_attention_layernorm.weight"};
+const RoleNames kQ{"blk.#.attn_q.weight", "model.layers.#.self_attn.q_proj.weight"};
+const RoleNames kK{"blk.#.attn_k.weight", "model.layers.#.self_attn.k_proj.weight"};
+const RoleNames kV{"blk.#.attn_v.weight", "model.layers.#.self_attn.v_proj.weight"};
+const RoleNames kO{"blk.#.attn_output.weight", "model.layers.#.self_attn.o_proj.weight"};
+const RoleNames kQBias{"blk.#.attn_q.bias", "model.layers.#.self_attn.q_proj.bias"};
+const RoleNames kKBias{"blk.#.attn_k.bias", "model.layers.#.self_attn.k_proj.bias"};
+const RoleNames kVBias{"blk.#.attn_v.bias", "model.layers.#.self_attn.v_proj.bias"};
+const RoleNames kGate{"blk.#.ffn_gate.weight", "model.layers.#.mlp.gate_proj.weight"};
+const RoleNames kUp{"blk.#.ffn_up.weight", "model.layers.#.mlp.up_proj.weight"};
+const RoleNames kDown{"blk.#.ffn_down.weight", "model.layers.#.mlp.down_proj.weight"};
+
+class Loader {
+ public:
+  Loader(const TensorSource& src) : src_(src), gguf_(src.format == "gguf") {}
+
+  std::string name(const RoleNames& role, int layer) const {
+    std::string n = gguf_ ? role.gguf : role.hf;
+    const size_t at = n.find('#');
+    if (at != std::string::npos) n.replace(at, 1, std::to_string(layer));
+    return n;
+  }
+
+  const TensorInfo* find(const RoleNames& role, int layer) const {
+    auto it = src_.tensors.find(name(role, layer));
+    return it == src_.tensors.end() ? nullptr : &it->second;
+  }
+
+  const TensorInfo& require(const RoleNames& role, int layer) const {
+    const TensorInfo* t = find(role, layer);
+    if (!t)
+      fail(src_.path, ": tensor ", name(role, layer), " is missing; the file is incomplete or not a ",
+           "Llama-family model this runtime reads.");
+    return *t;
+  }
+
+  static std::string shapeText(const std::vector<int64_t>& ne) {
+    std::string s = "[";
+    for (size_t i = 0; i < ne.size(); ++i) s += (i ? ", " : "") + std::to_string(ne[i]);
+    return s + "]";
+  }
+
+  // A weight matrix stored [in, out] in GGML order (HF's [out, in] reversed).
+  Matrix matrix(const RoleNames& role, int layer, int64_t in, int64_t out) {
+    const TensorInfo& t = require(role, layer);
+    if (t.ne.size() != 2 || t.ne[0] != in || t.ne[1] != out)
+      fail(t.file, ": tensor ", t.name, " has shape ", shapeText(t.ne), " (innermost first) but the config needs [",
+           in, ", ", out, "]; the weights do not match config/metadata.");
+    Matrix m;
+    m.name = t.name;
+    m.type = t.type;
+    m.rows = out;
+    m.cols = in;
+    m.data = t.data;
+    m.rowBytes = rowBytes(t.type, in);
+    count(t.type);
+    packForKernels(m);
+    return m;
+  }
+
+  std::vector<float> vector(const TensorInfo& t, int64_t n) {
+    if (t.elements() != n || t.ne[0] != n)
+      fail(t.file, ": tensor ", t.name, " has shape ", shapeText(t.ne), " but the config needs [", n, "].");
+    std::vector<float> v(static_cast<size_t>(n));
+    dequantizeRow(t.type, t.data, v.data(), n);
+    count(t.type);
+    return v;
+  }
+  std::vector<float> vector(const RoleNames& role, int layer, int64_t n) { return vector(require(role, layer), n); }
+  std::vector<float> optionalVector(const RoleNames& role, int layer, int64_t n) {
+    const TensorInfo* t = find(role, layer);
+    return t ? vector(*t, n) : std::vector<float>();
+  }
+
+  void count(TensorType type) { ++types_[typeTraits(uint32_t(type))->name]; }
+  std::vector<std::pair<std::string, int>> typeCounts() const { return {types_.begin(), types_.end()}; }
+
+ private:
+  const TensorSource& src_;
+  bool gguf_;
+  std::map<std::string, int> types_;
+};
+
+}  // namespace
+
+size_t ModelWeights::nativeBytes() const {
+  size_t n = tokenEmbedding.nativeBytes() + output.nativeBytes();
+  for (const auto& l : layers)
+    for (const Matrix* m : {&l.wq, &l.wk, &l.wv, &l.wo, &l.gate, &l.up, &l.down}) n += m->nativeBytes();
+  return n;
+}
+
+ModelWeights loadWeights(const TensorSource& src, ModelConfig& c) {
+  Loader L(src);
+  ModelWeights w;
+  const TensorInfo& emb = L.require(kEmbedding, 0);
+  if (emb.ne.size() != 2 || emb.ne[0] != c.hiddenSize)
+    fail(emb.file, ": tensor ", emb.name, " has shape ", Loader::shapeText(emb.ne), " but the hidden size is ",
+         c.hiddenSize, ".");
+  if (c.vocabSize <= 0) c.vocabSize = int(emb.ne[1]);
+  if (emb.ne[1] != c.vocabSize)
+    fail(emb.file, ": tensor ", emb.name, " has ", emb.ne[1], " rows but the vocabulary size is ", c.vocabSize, ".");
+  w.tokenEmbedding = L.matrix(kEmbedding, 0, c.hiddenSize, c.vocabSize);
+  if (!c.tiedEmbeddings && L.find(kOutput, 0)) w.output = L.matrix(kOutput, 0, c.hiddenSize, c.vocabSize);
+  c.tiedEmbeddings = w.output.empty();
+  w.outputNorm = L.vector(kOutputNorm, 0, c.hiddenSize);
+  if (src.format == "gguf") {
+    auto it = src.tensors.find("rope_freqs.weight");
+    if (it != src.tensors.end()) w.ropeFreqFactors = L.vector(it->second, c.ropeDim / 2);
+  }
+  const int64_t qDim = int64_t(c.nHeads) * c.headDim, kvDim = int64_t(c.nKvHeads) * c.headDim;
+  for (int i = 0; i < c.nLayers; ++i) {
+    LayerWeights l;
+    l.attnNorm = L.vector(kAttnNorm, i, c.hiddenSize);
+    l.ffnNorm = L.vector(kFfnNorm, i, c.hiddenSize);
+    l.wq = L.matrix(kQ, i, c.hiddenSize, qDim);
+    l.wk = L.matrix(kK, i, c.hiddenSize, kvDim);
+    l.wv = L.matrix(kV, i, c.hiddenSize, kvDim);
+    l.wo = L.matrix(kO, i, qDim, c.hiddenSize);
+    l.bq = L.optionalVector(kQBias, i, qDim);
+    l.bk = L.optionalVector(kKBias, i, kvDim);
+    l.bv = L.optionalVector(kVBias, i, kvDim);
+    l.gate = L.matrix(kGate, i, c.hiddenSize, c.ffnSize);
+    l.up = L.matrix(kUp, i, c.hiddenSize, c.ffnSize);
+    l.down = L.matrix(kDown, i, c.ffnSize, c.hiddenSize);
+    w.layers.push_back(std::move(l));
+  }
+  w.typeCounts = L.typeCounts();
+  return w;
+}
+
+}  // namespace unisparse
