@@ -1,0 +1,35 @@
+// Our native runtime (contract A) behind the same three calls as the llama.cpp runner.
+'use strict';
+const path = require('path');
+
+function argmax(row) {
+  let best = 0;
+  for (let i = 1; i < row.length; i++) if (row[i] > row[best]) best = i;
+  return best;
+}
+
+function openUniSparse(modelPath, { threads, contextSize }) {
+  const addon = require(path.join(__dirname, '..', '..', '..', 'native'));
+  if (typeof addon.Model !== 'function') {
+    throw new Error('the native addon has no Model class yet: build the model runtime with `npm run build:native`');
+  }
+  const model = new addon.Model(modelPath, { threads, maxContext: contextSize, attention: 'dense' });
+  return {
+    name: 'unisparse (ours)',
+    info: model.info,
+    async prefill(tokens) {
+      model.reset();
+      model.eval(Int32Array.from(tokens), { logits: 'last' });
+    },
+    async decode(prompt, n) {
+      model.reset();
+      let next = argmax(model.eval(Int32Array.from(prompt), { logits: 'last' }));
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < n; i++) next = argmax(model.eval([next], { logits: 'last' }));
+      return Number(process.hrtime.bigint() - t0) / 1e9;
+    },
+    async close() { model.dispose(); },
+  };
+}
+
+module.exports = { openUniSparse };
