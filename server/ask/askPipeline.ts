@@ -1,0 +1,186 @@
+/**
+ * The path of one repository question, shared by the CLI and the language server:
+ * index (cached) -> packed context in a token budget -> chat prompt with the question last ->
+ * tokens with character spans -> engine prefill (UniSparse by default) -> streamed decode ->
+ * citations, the blocks the sparse attention selected (mapped to source lines) and stats.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { AnswerDelta, AnswerResult, SelectionResult, SelectedBlock } from '../protocol/protocol';
+import { RepoIndex } from '../index/repoIndex';
+import { buildContext, PackedContext } from '../context/buildContext';
+import { SourceMap } from '../context/sourceMap';
+import { EngineHost } from '../engine/engineHost';
+import { loadTokenizer } from '../engine/tokenizer';
+import { defaultModelPath, resolveModelArg } from '../models/modelPaths';
+import { fetchDefaultModel } from '../models/fetchModel';
+import { buildAskPrompt, promptOverheadTokens, AskMode } from './promptBuilder';
+import { citationsFor, CitableChunk } from './citations';
+import { selectedBlocksFromScores } from './selectedBlocks';
+
+export interface AskOptions {
+  repo: string;
+  question: string;
+  mode?: AskMode;
+  activeFile?: string;
+  selection?: { startLine: number; endLine: number };
+  focus?: { file?: string; folder?: string };
+  model?: string;
+  device?: 'cpu' | 'cuda';
+  attention?: 'unisparse' | 'dense';
+  tau?: number;
+  blockSize?: number;
+  budgetTokens?: number;
+  maxNewTokens?: number;
+  index?: RepoIndex;
+  engine?: EngineHost;
+  onDelta?: (d: AnswerDelta) => void;
+  signal?: AbortSignal;
+  /** Fetch the default model when no model is given and it is not cached yet (the CLI does; default false). */
+  fetchModel?: boolean;
+  /** Status lines (model fetch progress, engine log). */
+  log?: (line: string) => void;
+  /** Index cache folder; null disables the on-disk cache. */
+  cacheDir?: string | null;
+}
+
+export type AskResult = AnswerResult & { selection: SelectionResult };
+
+/** The packed context's share of SmolLM2's 8192-token window, leaving room for the prompt and the answer. */
+export const DEFAULT_BUDGET_TOKENS = 6000;
+export const DEFAULT_MAX_NEW_TOKENS = 256;
+
+function cancelledError(): Error {
+  const e = new Error('The question was cancelled.');
+  e.name = 'AbortError';
+  return e;
+}
+
+async function resolveModel(opts: AskOptions): Promise<string> {
+  const given = resolveModelArg(opts.model);
+  if (given) {
+    if (!fs.existsSync(given)) throw new Error(`${given}: the model file does not exist. Point --model (or unisparse.model) at a .gguf file or model directory, or leave it empty to use the default model.`);
+    return given;
+  }
+  const fallback = defaultModelPath();
+  if (fs.existsSync(fallback)) return fallback;
+  if (!opts.fetchModel) throw new Error(`The default model is not downloaded yet (${fallback}). Run \`unisparse fetch-model\`, or set unisparse.model to a local .gguf file.`);
+  return fetchDefaultModel({ progress: opts.log });
+}
+
+function chunksWithText(packed: PackedContext): CitableChunk[] {
+  return packed.chunks.map((c) => ({ file: c.file, startLine: c.startLine, endLine: c.endLine, score: c.score, text: packed.text.slice(c.charStart, c.charEnd) }));
+}
+
+export async function runAsk(opts: AskOptions): Promise<AskResult> {
+  const started = Date.now();
+  const emit = opts.onDelta ?? (() => undefined);
+  const check = () => { if (opts.signal?.aborted) throw cancelledError(); };
+  const repo = path.resolve(opts.repo);
+  if (!fs.existsSync(repo) || !fs.statSync(repo).isDirectory()) throw new Error(`${repo}: the repository folder does not exist. Pass --repo with an existing folder.`);
+  const mode = opts.mode ?? 'ask';
+  const attention = opts.attention ?? 'unisparse';
+  const device = opts.device ?? 'cpu';
+  const maxNewTokens = opts.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS;
+
+  const modelPath = await resolveModel(opts);
+  check();
+  const tokenizer = await loadTokenizer(modelPath);
+  const engine = opts.engine ?? new EngineHost({ log: (level, msg) => { if (level !== 'info') opts.log?.(msg); } });
+  const ownsEngine = !opts.engine;
+  let ownsIndex = false;
+  let index = opts.index;
+  try {
+    // Start the model loading in the child while the repository is indexed here.
+    const loading = engine.load({ modelPath, device, attention, tau: opts.tau, blockSize: opts.blockSize });
+    loading.catch(() => undefined);
+    if (!index) {
+      emit({ phase: 'indexing', progress: 0 });
+      index = await RepoIndex.build(repo, {
+        cacheDir: opts.cacheDir,
+        signal: opts.signal,
+        onProgress: (done, total) => emit({ phase: 'indexing', progress: total ? done / total : 0 }),
+      });
+      ownsIndex = true;
+    }
+    check();
+    const info = await loading;
+    check();
+
+    emit({ phase: 'packing' });
+    const contextLength = typeof info.contextLength === 'number' && info.contextLength > 0 ? info.contextLength : 8192;
+    const overhead = promptOverheadTokens(tokenizer, opts.question, mode);
+    const room = contextLength - maxNewTokens - overhead - 16;
+    const budgetTokens = Math.max(0, Math.min(opts.budgetTokens ?? DEFAULT_BUDGET_TOKENS, room));
+    const packed = buildContext(index, {
+      question: opts.question,
+      activeFile: opts.activeFile,
+      selection: opts.selection,
+      focus: opts.focus,
+      budgetTokens,
+      countTokens: (t) => tokenizer.count(t),
+    });
+    const { prompt, contextOffset } = buildAskPrompt(tokenizer, packed.text, opts.question, mode);
+    const { ids, spans } = tokenizer.encodeWithOffsets(prompt);
+    const sourceMap = SourceMap.fromPackedContext(packed, spans, contextOffset);
+    check();
+
+    emit({ phase: 'prefill', progress: 0 });
+    let firstTokenAt = 0;
+    let decodeAnnounced = false;
+    const result = await engine.generate(
+      {
+        prompt: ids,
+        maxNewTokens,
+        sampler: { temperature: 0, repetitionPenalty: 1.1 },
+        attention: { mode: attention, tau: opts.tau, blockSize: opts.blockSize },
+      },
+      {
+        signal: opts.signal,
+        onPrefillProgress: (done, total) => emit({ phase: 'prefill', progress: total ? done / total : 1 }),
+        onToken: (text) => {
+          if (!firstTokenAt) firstTokenAt = Date.now();
+          if (!decodeAnnounced) { decodeAnnounced = true; emit({ phase: 'decode' }); }
+          emit({ text });
+        },
+      },
+    );
+    if (result.stopReason === 'cancelled') throw cancelledError();
+
+    const answer = result.text.trim();
+    const citations = citationsFor(answer, chunksWithText(packed));
+    const report = result.attention;
+    const blockSize = report?.blockSize ?? opts.blockSize ?? 64;
+    const selectedBlocks: SelectedBlock[] = report ? selectedBlocksFromScores(report.keyBlockScore, blockSize, ids.length, sourceMap) : [];
+    const density = attention === 'dense' ? 1 : report?.density ?? 1;
+    const decodeSeconds = result.decodeMs / 1000;
+    emit({ phase: 'done' });
+    return {
+      answer,
+      citations,
+      selectedBlocks,
+      stats: {
+        contextTokens: ids.length,
+        density,
+        ttftMs: (firstTokenAt || Date.now()) - started,
+        decodeTokensPerS: decodeSeconds > 0 ? result.decodeTokens / decodeSeconds : 0,
+        omittedChunks: packed.omitted.chunks,
+        omittedFiles: packed.omitted.files,
+        attention,
+        device,
+        model: path.basename(modelPath),
+        ...{ packedTokens: packed.tokens, reusedTokens: result.reusedTokens, prefillMs: result.prefillMs, decodeTokens: result.decodeTokens, stopReason: result.stopReason },
+      },
+      selection: {
+        question: opts.question,
+        blockSize,
+        density,
+        blocks: selectedBlocks,
+        heatmap: report?.heatmap ? { nBlocks: report.heatmap.nBlocks, mask: report.heatmap.mask } : undefined,
+      },
+    };
+  } finally {
+    if (ownsEngine) engine.dispose();
+    if (ownsIndex) index?.dispose();
+  }
+}

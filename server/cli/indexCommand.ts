@@ -1,0 +1,30 @@
+/** `unisparse index`: builds the repository index headless and prints its statistics. */
+import * as path from 'path';
+import { ParsedArgs } from './args';
+import { RepoIndex } from '../index/repoIndex';
+import { ProgressLine } from './progressLine';
+
+export async function indexCommand(args: ParsedArgs, signal: AbortSignal): Promise<void> {
+  const f = args.flags;
+  const repo = path.resolve(typeof f.repo === 'string' ? f.repo : process.cwd());
+  const progress = new ProgressLine();
+  const index = await RepoIndex.build(repo, {
+    cacheDir: f['no-cache'] ? null : undefined,
+    signal,
+    onProgress: (done, total) => progress.update(`indexing ${done}/${total} files`),
+  });
+  progress.clear();
+  try {
+    const s = index.stats();
+    const out = { files: s.files, bytes: s.bytes, symbols: s.symbols, seconds: s.seconds, languages: s.languages };
+    if (f.json) {
+      process.stdout.write(JSON.stringify(out) + '\n');
+    } else {
+      const langs = Object.entries(s.languages).sort((a, b) => b[1] - a[1]).map(([l, n]) => `${l} ${n}`).join(', ');
+      process.stdout.write(`${s.files} files, ${(s.bytes / 1e6).toFixed(2)} MB, ${s.symbols} symbols in ${s.seconds.toFixed(2)} s` +
+        ` (${(s.bytes / 1e6 / Math.max(s.seconds, 1e-6)).toFixed(1)} MB/s)\n${langs}\n`);
+    }
+  } finally {
+    index.dispose();
+  }
+}
