@@ -60,7 +60,7 @@ export async function parseContent(file: string, text: string, languageId: strin
     const imports: string[] = [];
     for (const c of lang.imports.captures(root)) if (c.name === 'import') imports.push(c.node.text.replace(/^["'<]|["'>]$/g, ''));
     const chunks = definitionChunks(defs, lines);
-    const topLevel = defs.filter((d) => !d.container);
+    const topLevel = chunks.filter((c, i) => !defs[i].container);
     chunks.push(...windowChunks(lines, topLevel, 1, lines.length));
     return { language: spec.id, lineCount: lines.length, defs, refs, imports: [...new Set(imports)], chunks };
   } finally {
@@ -107,15 +107,25 @@ function extractDefinitions(file: string, query: Query, root: Node, nameStarts: 
   return found.map((f) => f.def);
 }
 
+const LEADING_COMMENT = /^\s*(\/\/|\/\*|\*|#(?!\s*(include|import|if|ifdef|ifndef|else|elif|endif|define|undef|pragma)\b)|@[A-Za-z]|\[[A-Z])/;
+
+/** A definition's chunk starts at the doc comments, decorators and attributes right above it. */
+function chunkStart(def: SymbolDef, lines: string[]): number {
+  let start = def.startLine;
+  while (start > 1 && LEADING_COMMENT.test(lines[start - 2])) start--;
+  return start;
+}
+
 function definitionChunks(defs: SymbolDef[], lines: string[]): ChunkRecord[] {
   return defs.map((d) => {
-    const { counts, length } = termCounts(lines.slice(d.startLine - 1, d.endLine).join('\n'));
-    return { kind: 'definition' as const, startLine: d.startLine, endLine: d.endLine, name: d.name, terms: flatten(counts), length };
+    const startLine = chunkStart(d, lines);
+    const { counts, length } = termCounts(lines.slice(startLine - 1, d.endLine).join('\n'));
+    return { kind: 'definition' as const, startLine, endLine: d.endLine, name: d.name, terms: flatten(counts), length };
   });
 }
 
 /** Windows of WINDOW_LINES over the lines of [from, to] that no top-level definition covers and that are not blank. */
-function windowChunks(lines: string[], covered: SymbolDef[], from: number, to: number): ChunkRecord[] {
+function windowChunks(lines: string[], covered: { startLine: number; endLine: number }[], from: number, to: number): ChunkRecord[] {
   const isCovered = new Uint8Array(to + 2);
   for (const d of covered) for (let l = d.startLine; l <= Math.min(d.endLine, to); l++) isCovered[l] = 1;
   const chunks: ChunkRecord[] = [];

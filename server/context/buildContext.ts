@@ -1,0 +1,194 @@
+// Packs the best-ranked code into a token budget (contract D). Whole definitions are the unit; a file that ranks
+// but does not fit gets an outline (its signatures, with line numbers); whatever relevant code is left out is
+// counted in `omitted`, never dropped silently. Each chunk starts with a header `// path:start-end` that the model
+// can cite. The question is not part of the text: the prompt builder puts it after the context.
+import type { RepoIndex } from '../index/repoIndex';
+import type { SymbolDef } from '../index/fileRecord';
+import { compareRanked, rankChunks, type RankedChunk } from './rankChunks';
+
+export interface ContextRequest {
+  question: string;
+  activeFile?: string;
+  selection?: { startLine: number; endLine: number };
+  focus?: { file?: string; folder?: string };
+  budgetTokens: number;
+  countTokens: (text: string) => number;
+}
+
+export interface ContextChunk {
+  file: string; startLine: number; endLine: number; kind: 'definition' | 'outline' | 'window' | 'selection';
+  /** Offsets into PackedContext.text: from the header's first character to the end of the chunk's last line. */
+  charStart: number; charEnd: number;
+  score: number;
+}
+
+export interface PackedContext { text: string; chunks: ContextChunk[]; tokens: number; omitted: { chunks: number; files: string[] } }
+
+/** Share of the budget the first pass may fill with whole chunks, leaving room for outlines of what did not fit. */
+const FIRST_PASS_SHARE = 0.85;
+/** Chunks scoring below this share of the best score are not "relevant" for the omitted report. */
+const RELEVANT_SHARE = 0.25;
+const MAX_OUTLINE_ENTRIES = 40;
+const MAX_SIGNATURE_CHARS = 160;
+/** Stop trying candidates after this many: the rest score too low to matter and counting tokens costs time. */
+const MAX_ATTEMPTS = 3000;
+
+interface Piece { chunk: Omit<ContextChunk, 'charStart' | 'charEnd'>; body: string; tokens: number }
+
+export function buildContext(index: RepoIndex, req: ContextRequest): PackedContext {
+  const budget = Math.max(0, Math.floor(req.budgetTokens));
+  const activeFile = req.activeFile ? index.fileRecord(req.activeFile)?.file : undefined;
+  const ranked = rankChunks(index, { ...req, activeFile });
+  const packed: Piece[] = [];
+  let used = 0;
+  const fits = (tokens: number, limit: number) => used + tokens <= limit;
+  const overlapsPacked = (file: string, s: number, e: number) =>
+    packed.some((p) => p.chunk.file === file && p.chunk.kind !== 'outline' && p.chunk.startLine <= e && s <= p.chunk.endLine);
+
+  // 1. The selection (or the definition around it) comes first: it is what the user is looking at.
+  const topScore = ranked.length ? ranked[0].score : 1;
+  if (activeFile && req.selection) {
+    const piece = selectionPiece(index, activeFile, req.selection, budget, req.countTokens, topScore + 1);
+    if (piece) { packed.push(piece); used += piece.tokens; }
+  }
+
+  // 2. Whole chunks by score into most of the budget, then 3. outlines of files that ranked but did not fit,
+  // then 4. more chunks into whatever is left.
+  const unplaced: RankedChunk[] = [];
+  let attempts = 0;
+  const tryChunks = (list: RankedChunk[], limit: number, left: RankedChunk[]) => {
+    for (const r of list) {
+      if (overlapsPacked(r.file, r.startLine, r.endLine)) continue;
+      const body = lineRange(index, r.file, r.startLine, r.endLine);
+      if (body === undefined) continue;
+      // Cheap lower bound first (no code tokenizer packs more than 8 characters per token on average).
+      if (used + body.length / 8 > limit || ++attempts > MAX_ATTEMPTS) { left.push(r); continue; }
+      const piece: Piece = { chunk: { file: r.file, startLine: r.startLine, endLine: r.endLine, kind: r.kind, score: r.score }, body, tokens: 0 };
+      piece.tokens = req.countTokens(render(piece) + '\n');
+      if (fits(piece.tokens, limit)) { packed.push(piece); used += piece.tokens; } else left.push(r);
+    }
+  };
+  tryChunks(ranked, Math.floor(budget * FIRST_PASS_SHARE), unplaced);
+
+  const packedFiles = () => new Set(packed.filter((p) => p.chunk.kind !== 'outline').map((p) => p.chunk.file));
+  const outlined = new Set<string>();
+  const floor = topScore * RELEVANT_SHARE;
+  for (const r of unplaced) {
+    if (r.score < floor || outlined.has(r.file) || packedFiles().has(r.file)) continue;
+    outlined.add(r.file);
+    const piece = outlinePiece(index, r.file, r.score, req.countTokens);
+    if (piece && fits(piece.tokens, budget)) { packed.push(piece); used += piece.tokens; }
+  }
+  const stillLeft: RankedChunk[] = [];
+  tryChunks(unplaced, budget, stillLeft);
+
+  // Exact count of the joined text; drop the lowest-scoring chunks if joining made it longer than the sum.
+  let result = assemble(packed);
+  let tokens = req.countTokens(result.text);
+  while (tokens > budget && packed.length) {
+    let worst = 0;
+    for (let i = 1; i < packed.length; i++) if (packed[i].chunk.score < packed[worst].chunk.score) worst = i;
+    const [removed] = packed.splice(worst, 1);
+    if (removed.chunk.kind !== 'outline') stillLeft.push({ ...removed.chunk, kind: removed.chunk.kind === 'window' ? 'window' : 'definition' });
+    result = assemble(packed);
+    tokens = req.countTokens(result.text);
+  }
+
+  // What relevant code did not make it in: chunks not covered by any packed chunk, and their files.
+  const covered = packedFiles();
+  const omittedChunks = stillLeft.filter((r) => r.score >= floor && !overlapsPacked(r.file, r.startLine, r.endLine)).sort(compareRanked);
+  const omittedFiles: string[] = [];
+  for (const r of omittedChunks) if (!covered.has(r.file) && !omittedFiles.includes(r.file)) omittedFiles.push(r.file);
+  return { text: result.text, chunks: result.chunks, tokens, omitted: { chunks: omittedChunks.length, files: omittedFiles } };
+}
+
+/** Header line of a chunk: what the model cites. */
+function header(c: Piece['chunk']): string {
+  return `// ${c.file}:${c.startLine}-${c.endLine}${c.kind === 'outline' ? ' (outline)' : ''}`;
+}
+
+function render(p: Piece): string { return `${header(p.chunk)}\n${p.body}`; }
+
+/** Files ordered by their best chunk (score, then path); chunks inside a file by line. */
+function assemble(pieces: Piece[]): { text: string; chunks: ContextChunk[] } {
+  const best = new Map<string, number>();
+  for (const p of pieces) best.set(p.chunk.file, Math.max(best.get(p.chunk.file) ?? -Infinity, p.chunk.score));
+  const ordered = [...pieces].sort((a, b) => best.get(b.chunk.file)! - best.get(a.chunk.file)! ||
+    (a.chunk.file < b.chunk.file ? -1 : a.chunk.file > b.chunk.file ? 1 : 0) ||
+    (a.chunk.kind === 'outline' ? 1 : 0) - (b.chunk.kind === 'outline' ? 1 : 0) || a.chunk.startLine - b.chunk.startLine);
+  let text = '';
+  const chunks: ContextChunk[] = [];
+  for (const p of ordered) {
+    if (text) text += '\n';
+    const charStart = text.length;
+    text += render(p);
+    chunks.push({ ...p.chunk, score: round(p.chunk.score), charStart, charEnd: text.length });
+    text += '\n';
+  }
+  return { text, chunks };
+}
+
+function round(x: number): number { return Math.round(x * 1e4) / 1e4; }
+
+/** Split lines of the files touched by one packing (a big file is split once, not once per chunk). */
+let linesCache: { index: RepoIndex; version: number; files: Map<string, string[]> } | undefined;
+
+function fileLines(index: RepoIndex, file: string): string[] | undefined {
+  if (!linesCache || linesCache.index !== index || linesCache.version !== index.version) linesCache = { index, version: index.version, files: new Map() };
+  let lines = linesCache.files.get(file);
+  if (!lines) {
+    const text = index.fileRecord(file)?.text;
+    if (text === undefined) return undefined;
+    lines = text.split('\n');
+    if (linesCache.files.size > 2000) linesCache.files.clear();
+    linesCache.files.set(file, lines);
+  }
+  return lines;
+}
+
+function lineRange(index: RepoIndex, file: string, start: number, end: number): string | undefined {
+  const lines = fileLines(index, file);
+  if (!lines) return undefined;
+  return lines.slice(start - 1, end).map((l) => l.replace(/\r$/, '')).join('\n');
+}
+
+function selectionPiece(index: RepoIndex, file: string, sel: { startLine: number; endLine: number }, budget: number,
+  count: (t: string) => number, score: number): Piece | undefined {
+  const record = index.fileRecord(file);
+  if (!record) return undefined;
+  const start = Math.max(1, Math.min(sel.startLine, sel.endLine));
+  let end = Math.min(record.lineCount, Math.max(sel.startLine, sel.endLine));
+  if (start > end) return undefined;
+  // Widen to the enclosing definition when it is small enough: a whole function explains a line better.
+  const around = index.symbolAt(file, start);
+  if (around && around.endLine >= end) {
+    const body = lineRange(index, file, around.startLine, around.endLine)!;
+    const piece: Piece = { chunk: { file, startLine: around.startLine, endLine: around.endLine, kind: 'selection', score }, body, tokens: 0 };
+    piece.tokens = count(render(piece) + '\n');
+    if (piece.tokens <= budget / 2) return piece;
+  }
+  // Otherwise the selected lines, halved from the end until they fit half the budget (or one line the budget).
+  for (;;) {
+    const piece: Piece = { chunk: { file, startLine: start, endLine: end, kind: 'selection', score }, body: lineRange(index, file, start, end)!, tokens: 0 };
+    piece.tokens = count(render(piece) + '\n');
+    if (piece.tokens <= budget / 2 || (end === start && piece.tokens <= budget)) return piece;
+    if (end === start) return undefined;
+    end = start + Math.floor((end - start) / 2);
+  }
+}
+
+/** Signatures of a file's definitions, one per line as `<line>: <first line of the definition>`. */
+function outlinePiece(index: RepoIndex, file: string, score: number, count: (t: string) => number): Piece | undefined {
+  const record = index.fileRecord(file);
+  const defs: SymbolDef[] = index.definitionsIn(file).slice(0, MAX_OUTLINE_ENTRIES);
+  if (!record || !defs.length) return undefined;
+  const lines = fileLines(index, file)!;
+  const body = defs.map((d) => {
+    const sig = (lines[d.startLine - 1] ?? '').replace(/\r$/, '').trimEnd();
+    const short = sig.length > MAX_SIGNATURE_CHARS ? sig.slice(0, MAX_SIGNATURE_CHARS) + ' ...' : sig;
+    return `${d.startLine}: ${short}`;
+  }).join('\n');
+  const piece: Piece = { chunk: { file, startLine: defs[0].startLine, endLine: Math.max(...defs.map((d) => d.startLine)), kind: 'outline', score }, body, tokens: 0 };
+  piece.tokens = count(render(piece) + '\n');
+  return piece;
+}

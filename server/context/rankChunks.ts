@@ -1,0 +1,122 @@
+// Ranks the repository's chunks for a question: BM25 over chunk terms (what the question says) combined with
+// personalised PageRank over the file graph (what the named code depends on), plus direct boosts for definitions
+// whose name the question spells out and for the active file, focus and selection.
+import type { RepoIndex } from '../index/repoIndex';
+import { forEachTerm, questionIdentifiers, questionTerms } from '../index/terms';
+import { personalisedPageRank } from './pageRank';
+
+export interface RankRequest {
+  question: string;
+  activeFile?: string;
+  selection?: { startLine: number; endLine: number };
+  focus?: { file?: string; folder?: string };
+}
+
+export interface RankedChunk {
+  file: string;
+  kind: 'definition' | 'window';
+  startLine: number;
+  endLine: number;
+  name?: string;
+  score: number;
+}
+
+const WEIGHT_BM25 = 0.55;
+const WEIGHT_PAGERANK = 0.35;
+const BOOST_EXACT_NAME = 0.6;
+const BOOST_NAME_PART = 0.25;
+const BOOST_ACTIVE = 0.3;
+const BOOST_README = 0.1;
+/** Chunks of this many top PageRank files are candidates even without a lexical hit (dependencies). */
+const PAGERANK_FILES = 40;
+/** A name defined in more files than this is too common to seed the walk. */
+const MAX_SEED_DEFINERS = 12;
+
+export function rankChunks(index: RepoIndex, req: RankRequest): RankedChunk[] {
+  const identifiers = questionIdentifiers(req.question);
+  const terms = questionTerms(req.question);
+  // Adjacent words may name one identifier: "load tokenizer" -> loadtokenizer.
+  const words = req.question.toLowerCase().match(/[a-z0-9_]+/g) ?? [];
+  for (let i = 0; i + 1 < words.length; i++) terms.push(words[i] + words[i + 1]);
+  const activeFile = req.activeFile ? normalise(index, req.activeFile) : undefined;
+  const focusFile = req.focus?.file ? normalise(index, req.focus.file) : undefined;
+  const focusFolder = req.focus?.folder ? normalise(index, req.focus.folder).replace(/\/?$/, '/') : undefined;
+
+  // The selection's identifiers count as part of the question.
+  const selectionTerms: string[] = [];
+  if (activeFile && req.selection) {
+    const text = index.fileText(activeFile);
+    if (text) {
+      const lines = text.split('\n').slice(Math.max(0, req.selection.startLine - 1), req.selection.endLine).join('\n');
+      forEachTerm(lines, (t) => selectionTerms.push(t));
+    }
+  }
+
+  const seeds = new Map<string, number>();
+  const seed = (file: string, w: number) => seeds.set(file, (seeds.get(file) ?? 0) + w);
+  const exactNames = new Set<string>();
+  for (const id of identifiers) {
+    const exact = index.graph.definingFiles(id);
+    const loose = exact.length ? exact : index.graph.definingFilesIgnoreCase(id);
+    if (loose.length && loose.length <= MAX_SEED_DEFINERS) { for (const f of loose) seed(f, 3 / loose.length); exactNames.add(id.toLowerCase()); }
+  }
+  for (const t of terms) {
+    const files = index.graph.definingFilesIgnoreCase(t);
+    if (files.length && files.length <= MAX_SEED_DEFINERS) { for (const f of files) seed(f, 1 / files.length); exactNames.add(t); }
+  }
+  const termSet = new Set(terms);
+  for (const f of index.fileList()) {
+    const base = f.slice(f.lastIndexOf('/') + 1).replace(/\.[^.]*$/, '').toLowerCase();
+    if (termSet.has(base)) seed(f, 1);
+    if (focusFolder && f.startsWith(focusFolder)) seed(f, 0.2);
+  }
+  if (activeFile) seed(activeFile, 3);
+  if (focusFile) seed(focusFile, 3);
+  const selectionCounts = new Map<string, number>();
+  for (const t of selectionTerms) selectionCounts.set(t, (selectionCounts.get(t) ?? 0) + 1);
+  for (const [t] of selectionCounts) {
+    const files = index.graph.definingFilesIgnoreCase(t);
+    if (files.length && files.length <= MAX_SEED_DEFINERS) for (const f of files) seed(f, 0.5 / files.length);
+  }
+
+  const pr = personalisedPageRank(index.graph.fileGraph(), seeds);
+  const maxPr = Math.max(0, ...pr.values()) || 1;
+  const bm25 = index.lexical.search([...terms, ...selectionCounts.keys()]);
+  let maxBm25 = 0;
+  for (const s of bm25.values()) if (s > maxBm25) maxBm25 = s;
+  maxBm25 ||= 1;
+
+  const candidates = new Set<number>(bm25.keys());
+  const topFiles = [...pr.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, PAGERANK_FILES).map(([f]) => f);
+  for (const f of [...topFiles, ...seeds.keys()]) for (const c of index.lexical.chunksOf(f)) candidates.add(c.id);
+
+  const ranked: RankedChunk[] = [];
+  for (const id of candidates) {
+    const c = index.lexical.chunk(id);
+    if (!c) continue;
+    let score = WEIGHT_BM25 * (bm25.get(id) ?? 0) / maxBm25 + WEIGHT_PAGERANK * (pr.get(c.file) ?? 0) / maxPr;
+    if (c.name) {
+      const lower = c.name.toLowerCase();
+      if (exactNames.has(lower)) score += BOOST_EXACT_NAME;
+      else if (identifiers.some((i) => i.toLowerCase() === lower)) score += BOOST_EXACT_NAME;
+      else if (termSet.has(lower)) score += BOOST_NAME_PART;
+    }
+    if (c.file === activeFile || c.file === focusFile || (focusFolder && c.file.startsWith(focusFolder))) score += BOOST_ACTIVE;
+    if (/(^|\/)readme(\.[a-z]+)?$/i.test(c.file)) score += BOOST_README;
+    if (score > 0) ranked.push({ file: c.file, kind: c.kind, startLine: c.startLine, endLine: c.endLine, name: c.name, score });
+  }
+  ranked.sort(compareRanked);
+  return ranked;
+}
+
+/** Score descending, then path and line: a total order, so packing is deterministic. */
+export function compareRanked(a: RankedChunk, b: RankedChunk): number {
+  return b.score - a.score || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.startLine - b.startLine || a.endLine - b.endLine;
+}
+
+function normalise(index: RepoIndex, p: string): string {
+  const rel = index.fileRecord(p)?.file;
+  if (rel) return rel;
+  const abs = p.startsWith(index.root + '/') ? p.slice(index.root.length + 1) : p;
+  return abs.replace(/\\/g, '/').replace(/^\.\//, '');
+}
