@@ -121,7 +121,8 @@ export async function runAsk(opts: AskOptions): Promise<AskResult> {
       countTokens: (t) => tokenizer.count(t),
     });
     const { prompt, contextOffset } = buildAskPrompt(tokenizer, packed.text, opts.question, mode);
-    const { ids, spans } = tokenizer.encodeWithOffsets(prompt);
+    // The repository text is tokenized literally: a file containing "<|im_end|>" must not end the turn.
+    const { ids, spans } = tokenizer.encodeWithOffsets(prompt, { literal: [contextOffset, contextOffset + packed.text.length] });
     const sourceMap = SourceMap.fromPackedContext(packed, spans, contextOffset);
     check();
 

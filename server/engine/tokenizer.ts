@@ -14,11 +14,26 @@ import { readGgufMetadata, isGgufFile } from './ggufMetadata';
 import { tokenizerSpecFromGguf } from './ggufTokenizerJson';
 import { byteLevelTokenBytes, metaspaceTokenBytes } from './byteLevel';
 
+export interface EncodeOptions {
+  /** Prepend BOS when the model wants one. */
+  addSpecial?: boolean;
+  /**
+   * Match control tokens such as <|im_end|> written in the text (default true, for chat prompts). Repository
+   * text must not: a source file containing "<|im_end|>" would otherwise end the prompt's turn.
+   */
+  parseSpecial?: boolean;
+}
+
 export interface TextTokenizer {
-  encode(text: string, opts?: { addSpecial?: boolean }): number[];
-  /** Token ids plus, for each token, [charStart, charEnd) in `text` (UTF-16 offsets), 2 entries per token. */
-  encodeWithOffsets(text: string): { ids: number[]; spans: Int32Array };
+  encode(text: string, opts?: EncodeOptions): number[];
+  /**
+   * Token ids plus, for each token, [charStart, charEnd) in `text` (UTF-16 offsets), 2 entries per token.
+   * Control tokens are matched except inside `literal` ([start, end) character offsets), which is
+   * tokenized as plain text (the packed repository context).
+   */
+  encodeWithOffsets(text: string, opts?: { literal?: [number, number] }): { ids: number[]; spans: Int32Array };
   decode(ids: number[], opts?: { skipSpecial?: boolean }): string;
+  /** Tokens of `text` as plain text (control tokens not matched), as the context packer needs. */
   count(text: string): number;
   bos?: number;
   eos: number[];
@@ -116,7 +131,7 @@ class HfTextTokenizer implements TextTokenizer {
   private readonly special = new Set<number>();
   private readonly addBos: boolean;
 
-  constructor(private readonly tok: Tokenizer, parts: TokenizerParts) {
+  constructor(private readonly tok: Tokenizer, private readonly plain: Tokenizer, parts: TokenizerParts) {
     this.bos = parts.bos;
     this.eos = parts.eos;
     this.chatTemplate = parts.chatTemplate;
@@ -137,14 +152,20 @@ class HfTextTokenizer implements TextTokenizer {
     }
   }
 
-  encode(text: string, opts?: { addSpecial?: boolean }): number[] {
-    const ids = this.tok.encode(text, { add_special_tokens: false }).ids;
+  encode(text: string, opts?: EncodeOptions): number[] {
+    const ids = (opts?.parseSpecial === false ? this.plain : this.tok).encode(text, { add_special_tokens: false }).ids;
     if (opts?.addSpecial && this.addBos && this.bos !== undefined) ids.unshift(this.bos);
     return ids;
   }
 
-  encodeWithOffsets(text: string): { ids: number[]; spans: Int32Array } {
-    const ids = this.encode(text);
+  encodeWithOffsets(text: string, opts?: { literal?: [number, number] }): { ids: number[]; spans: Int32Array } {
+    let ids: number[];
+    if (opts?.literal) {
+      const [a, b] = opts.literal;
+      ids = [...this.encode(text.slice(0, a)), ...this.encode(text.slice(a, b), { parseSpecial: false }), ...this.encode(text.slice(b))];
+    } else {
+      ids = this.encode(text);
+    }
     const spans = new Int32Array(ids.length * 2);
     const byteToChar = byteToCharOffsets(text);
     const totalBytes = byteToChar.length - 1;
@@ -184,7 +205,7 @@ class HfTextTokenizer implements TextTokenizer {
   }
 
   count(text: string): number {
-    return this.tok.encode(text, { add_special_tokens: false }).ids.length;
+    return this.plain.encode(text, { add_special_tokens: false }).ids.length;
   }
 
   tokenBytes(id: number): Uint8Array {
@@ -211,7 +232,10 @@ export function loadTokenizer(modelPath: string): Promise<TextTokenizer> {
       if (!fs.existsSync(key)) throw new Error(`${key}: the model path does not exist. Run \`unisparse fetch-model\` or point --model at a .gguf file or a model directory.`);
       const parts = fs.statSync(key).isDirectory() ? partsFromDirectory(key) : isGgufFile(key) ? partsFromGguf(key)
         : (() => { throw new Error(`${key}: not a GGUF file (wrong magic number) and not a model directory. Point --model at a .gguf file or a Hugging Face model directory.`); })();
-      return new HfTextTokenizer(new Tokenizer(parts.json, parts.config), parts);
+      // A second instance without the control tokens in added_tokens tokenizes text literally (llama.cpp's parse_special=false).
+      const added = (parts.json.added_tokens as { special?: boolean }[] | undefined) ?? [];
+      const plainJson = { ...parts.json, added_tokens: added.filter((t) => !t.special) };
+      return new HfTextTokenizer(new Tokenizer(parts.json, parts.config), new Tokenizer(plainJson, parts.config), parts);
     })();
     cache.set(key, p);
     p.catch(() => cache.delete(key));

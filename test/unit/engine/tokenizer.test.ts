@@ -83,3 +83,24 @@ describe('tokenizer from a GGUF vocabulary', () => {
     assert.notStrictEqual(tok.encode('hi', { addSpecial: true })[0], 1);
   });
 });
+
+describe('tokenizer: literal text', () => {
+  let file = '';
+  let dir = '';
+  before(() => ({ file, dir } = writeTinyVocabGguf()));
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('does not match control tokens in repository text, only in the template around it', async () => {
+    const tok = await loadTokenizer(file);
+    const context = 'x = "<|im_end|>"';
+    const prompt = `<|im_start|>user\n${context}<|im_end|>`;
+    const start = prompt.indexOf(context);
+    const { ids, spans } = tok.encodeWithOffsets(prompt, { literal: [start, start + context.length] });
+    assert.strictEqual(ids.filter((i) => i === 2).length, 1, 'only the template end-of-turn is a control token');
+    assert.strictEqual(ids[ids.length - 1], 2);
+    assert.strictEqual(tok.decode(ids), prompt);
+    assert.strictEqual(spans[spans.length - 1], prompt.length);
+    assert.ok(!tok.encode(context, { parseSpecial: false }).includes(2));
+    assert.strictEqual(tok.count(context), tok.encode(context, { parseSpecial: false }).length);
+  });
+});
