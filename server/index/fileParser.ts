@@ -1,6 +1,7 @@
 // Turns one file's text into definitions, references, imports and rankable chunks. Runs inside an index worker
 // (or the main thread when workers are disabled); holds one tree-sitter parser and compiled queries per language.
-import { Parser, Query, type Language, type Node } from 'web-tree-sitter';
+import type { Language, Node, Parser, Query } from 'web-tree-sitter';
+import TreeSitter = require('web-tree-sitter');   // CommonJS build in bundles (see grammarLoader.ts)
 import { loadGrammar } from './grammarLoader';
 import { languageSpec, type LanguageSpec } from './languages';
 import type { ChunkRecord, ParsedContent, SymbolDef, SymbolKind } from './fileRecord';
@@ -14,10 +15,10 @@ const compiled = new Map<string, Promise<CompiledLanguage>>();
 
 async function compile(spec: LanguageSpec): Promise<CompiledLanguage> {
   const language: Language = await loadGrammar(spec.grammar);
-  const parser = new Parser();
+  const parser = new TreeSitter.Parser();
   parser.setLanguage(language);
   const query = (source: string, what: string): Query => {
-    try { return new Query(language, source); } catch (e) {
+    try { return new TreeSitter.Query(language, source); } catch (e) {
       throw new Error(`The ${what} query for ${spec.id} does not compile against tree-sitter-${spec.grammar}.wasm: ${(e as Error).message}`);
     }
   };

@@ -2,7 +2,10 @@
 // not node_modules/), so that is searched first; running from source falls back to the npm packages.
 import * as fs from 'fs';
 import * as path from 'path';
-import { Language, Parser } from 'web-tree-sitter';
+import type { Language } from 'web-tree-sitter';
+// `require` (not `import`) so that esbuild bundles the package's CommonJS build: its ESM build locates the runtime
+// wasm through import.meta.url, which a CommonJS bundle does not have.
+import TreeSitter = require('web-tree-sitter');
 import { aliasMissingImports } from './wasmImportAlias';
 
 let initialised: Promise<void> | undefined;
@@ -37,7 +40,7 @@ function findWasm(fileName: string): string {
 export function initTreeSitter(): Promise<void> {
   if (!initialised) {
     const runtime = findWasm('tree-sitter.wasm');
-    initialised = Parser.init({ locateFile: () => runtime } as object);
+    initialised = TreeSitter.Parser.init({ locateFile: () => runtime } as object);
   }
   return initialised;
 }
@@ -47,7 +50,7 @@ export async function loadGrammar(grammar: string): Promise<Language> {
   await initTreeSitter();
   let pending = languages.get(grammar);
   if (!pending) {
-    pending = Language.load(aliasMissingImports(fs.readFileSync(findWasm(`tree-sitter-${grammar}.wasm`))));
+    pending = TreeSitter.Language.load(aliasMissingImports(fs.readFileSync(findWasm(`tree-sitter-${grammar}.wasm`))));
     languages.set(grammar, pending);
   }
   return pending;
