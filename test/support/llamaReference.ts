@@ -12,7 +12,7 @@ function tensor(w: ReferenceWeights, name: string): Float64Array {
 }
 
 /** y[rows] = W[rows, cols] x (+ b). */
-function linear(W: Float64Array, x: Float64Array, rows: number, bias?: Float64Array): Float64Array {
+function linearRaw(W: Float64Array, x: Float64Array, rows: number, bias?: Float64Array): Float64Array {
   const cols = x.length;
   const y = new Float64Array(rows);
   for (let r = 0; r < rows; r++) {
@@ -45,10 +45,40 @@ function applyRope(x: Float64Array, offset: number, headDim: number, pos: number
 
 const silu = (v: number) => v / (1 + Math.exp(-v));
 
+/** Rounds half to even, like C's nearbyint in the default rounding mode. */
+function roundHalfEven(v: number): number {
+  const r = Math.round(v);
+  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/**
+ * The activation rounding of llama.cpp-style integer dot products (q8_0 / q8_1 activations): per block
+ * of 32 values, d = max|x| / 127 and x -> round(x / d) * d. Simulating it lets a test separate this
+ * deliberate approximation from real errors.
+ */
+export function quantizeActivationsQ8(x: Float64Array): Float64Array {
+  const y = new Float64Array(x.length);
+  for (let b = 0; b < x.length; b += 32) {
+    let amax = 0;
+    for (let j = b; j < b + 32; j++) amax = Math.max(amax, Math.abs(x[j]));
+    const d = Math.fround(amax / 127);
+    const inv = d > 0 ? Math.fround(1 / d) : 0;
+    for (let j = b; j < b + 32; j++) y[j] = roundHalfEven(Math.fround(x[j] * inv)) * d;
+  }
+  return y;
+}
+
+export interface ReferenceOptions {
+  /** HF weight names whose matmul inputs are rounded by quantizeActivationsQ8 first. */
+  q8ActivationsFor?: (weightName: string) => boolean;
+}
+
 /**
  * Logits [tokens.length, vocab] for the tokens at positions 0..n-1 (causal, one sequence).
  */
-export function referenceLogits(cfg: TinyLlamaConfig, w: ReferenceWeights, tokens: number[]): Float64Array {
+export function referenceLogits(cfg: TinyLlamaConfig, w: ReferenceWeights, tokens: number[], opts: ReferenceOptions = {}): Float64Array {
+  const linear = (name: string, x: Float64Array, rows: number, bias?: Float64Array) =>
+    linearRaw(tensor(w, name), opts.q8ActivationsFor?.(name) ? quantizeActivationsQ8(x) : x, rows, bias);
   const { hiddenSize: H, nHeads, nKvHeads, headDim: hd, vocabSize: V, intermediateSize: F } = cfg;
   const n = tokens.length;
   const group = nHeads / nKvHeads;
@@ -64,9 +94,9 @@ export function referenceLogits(cfg: TinyLlamaConfig, w: ReferenceWeights, token
     const qs: Float64Array[] = [], ks: Float64Array[] = [], vs: Float64Array[] = [];
     xs.forEach((x, pos) => {
       const h = rmsNorm(x, tensor(w, p + 'input_layernorm.weight'), cfg.rmsNormEps);
-      const q = linear(tensor(w, p + 'self_attn.q_proj.weight'), h, nHeads * hd, bias('self_attn.q_proj.bias'));
-      const k = linear(tensor(w, p + 'self_attn.k_proj.weight'), h, nKvHeads * hd, bias('self_attn.k_proj.bias'));
-      const v = linear(tensor(w, p + 'self_attn.v_proj.weight'), h, nKvHeads * hd, bias('self_attn.v_proj.bias'));
+      const q = linear(p + 'self_attn.q_proj.weight', h, nHeads * hd, bias('self_attn.q_proj.bias'));
+      const k = linear(p + 'self_attn.k_proj.weight', h, nKvHeads * hd, bias('self_attn.k_proj.bias'));
+      const v = linear(p + 'self_attn.v_proj.weight', h, nKvHeads * hd, bias('self_attn.v_proj.bias'));
       for (let head = 0; head < nHeads; head++) applyRope(q, head * hd, hd, pos, invFreq);
       for (let head = 0; head < nKvHeads; head++) applyRope(k, head * hd, hd, pos, invFreq);
       qs.push(q); ks.push(k); vs.push(v);
@@ -91,17 +121,17 @@ export function referenceLogits(cfg: TinyLlamaConfig, w: ReferenceWeights, token
           for (let d = 0; d < hd; d++) attn[head * hd + d] += pj * vs[j][kvh * hd + d];
         }
       }
-      const o = linear(tensor(w, p + 'self_attn.o_proj.weight'), attn, H);
+      const o = linear(p + 'self_attn.o_proj.weight', attn, H);
       const x1 = x.map((v, d) => v + o[d]);
       const h2 = rmsNorm(x1, tensor(w, p + 'post_attention_layernorm.weight'), cfg.rmsNormEps);
-      const g = linear(tensor(w, p + 'mlp.gate_proj.weight'), h2, F);
-      const u = linear(tensor(w, p + 'mlp.up_proj.weight'), h2, F);
-      const down = linear(tensor(w, p + 'mlp.down_proj.weight'), g.map((gv, j) => silu(gv) * u[j]), H);
+      const g = linear(p + 'mlp.gate_proj.weight', h2, F);
+      const u = linear(p + 'mlp.up_proj.weight', h2, F);
+      const down = linear(p + 'mlp.down_proj.weight', g.map((gv, j) => silu(gv) * u[j]), H);
       return x1.map((v, d) => v + down[d]);
     });
   }
-  const head = cfg.tiedEmbeddings ? embed : tensor(w, 'lm_head.weight');
+  const headName = cfg.tiedEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
   const logits = new Float64Array(n * V);
-  xs.forEach((x, i) => logits.set(linear(head, rmsNorm(x, tensor(w, 'model.norm.weight'), cfg.rmsNormEps), V), i * V));
+  xs.forEach((x, i) => logits.set(linear(headName, rmsNorm(x, tensor(w, 'model.norm.weight'), cfg.rmsNormEps), V), i * V));
   return logits;
 }

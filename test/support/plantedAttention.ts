@@ -14,6 +14,8 @@ export interface PlantedSpec {
   /** kv heads whose queries are scaled down so their attention is near uniform */
   flatKvHeads?: number[];
   noise?: number;
+  /** angular frequencies (radians per token) of the local code, highest and lowest; default 0.5 and 0.5/64 */
+  maxFreq?: number; minFreq?: number;
 }
 
 export interface PlantedTensors { q: Float32Array; k: Float32Array; v: Float32Array }
@@ -56,7 +58,8 @@ export function plantedAttention(p: PlantedSpec): PlantedTensors {
   for (let i = 0; i < q.length; i++) q[i] = noise * gaussian(rand);
   for (let i = 0; i < k.length; i++) { k[i] = noise * gaussian(rand); v[i] = gaussian(rand); }
   // Frequencies spread geometrically so the sum of cosines peaks at distance 0 and decays over ~1/wmin tokens.
-  const freqs = Array.from({ length: localDims / 2 }, (_, i) => Math.pow(1 / 64, i / Math.max(localDims / 2 - 1, 1)) * 0.5);
+  const maxFreq = p.maxFreq ?? 0.5, minFreq = p.minFreq ?? 0.5 / 64;
+  const freqs = Array.from({ length: localDims / 2 }, (_, i) => maxFreq * Math.pow(minFreq / maxFreq, i / Math.max(localDims / 2 - 1, 1)));
   for (let kh = 0; kh < kvHeads; kh++) {
     // Directions live outside the local dims so the planted signals do not interfere with each other.
     const sinkDir = unitVector(rand, d, localDims);

@@ -4,12 +4,26 @@ import { TempModelDir } from '../../support/tempModels';
 import { referenceLogits } from '../../support/llamaReference';
 import { assertClose } from '../../support/compare';
 import { GgmlTypeName } from '../../support/ggmlTypes';
-import { LOGITS_TOLERANCE } from '../../support/modelTolerances';
+import * as assert from 'assert';
+import { LOGITS_TOLERANCE, Q8_ACTIVATION_CHECK, Q8_ACTIVATION_TYPES } from '../../support/modelTolerances';
+import { maxRelativeError } from '../../support/compare';
 import { loadModelClass } from '../../support/nativeModel';
 
 const llama3Scaling = { factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 64 };
 /** K-quants need rows of 256, so their models are wider. */
 const wide = { hiddenSize: 256, intermediateSize: 512, headDim: 64 };
+
+/** Most rows within f32 precision of the simulation, and no row far off (see Q8_ACTIVATION_CHECK). */
+function checkAgainstQ8Simulation(got: Float32Array, simulated: Float64Array, V: number, what: string): void {
+  const rows = simulated.length / V;
+  const errors = Array.from({ length: rows }, (_, r) =>
+    maxRelativeError(got.subarray(r * V, (r + 1) * V), simulated.subarray(r * V, (r + 1) * V)).error);
+  const close = errors.filter((e) => e <= Q8_ACTIVATION_CHECK.rowTolerance).length;
+  assert.ok(close >= Q8_ACTIVATION_CHECK.minShareOfRows * rows,
+    `${what}: only ${close} of ${rows} rows within ${Q8_ACTIVATION_CHECK.rowTolerance} (errors ${errors.map((e) => e.toExponential(1)).join(' ')})`);
+  const worst = Math.max(...errors);
+  assert.ok(worst <= Q8_ACTIVATION_CHECK.maxAnyRow, `${what}: a row is off by ${worst} > ${Q8_ACTIVATION_CHECK.maxAnyRow}`);
+}
 
 describe('model runtime vs float64 reference: GGUF', () => {
   const tmp = new TempModelDir();
@@ -24,6 +38,10 @@ describe('model runtime vs float64 reference: GGUF', () => {
     try {
       const got = model.eval(Int32Array.from(tokens), { logits: 'all' });
       assertClose(got, expected, LOGITS_TOLERANCE[type], `${cfg.architecture} ${type} logits`, cfg.vocabSize);
+      if (Q8_ACTIVATION_TYPES.includes(type)) {
+        const simulated = referenceLogits(cfg, m.reference, tokens, { q8ActivationsFor: (n) => n !== 'model.embed_tokens.weight' || cfg.tiedEmbeddings });
+        checkAgainstQ8Simulation(got, simulated, cfg.vocabSize, `${type} vs reference with 8-bit activations`);
+      }
     } finally {
       model.dispose();
     }
@@ -40,6 +58,9 @@ describe('model runtime vs float64 reference: GGUF', () => {
     () => check(tinyConfig({ architecture: 'qwen2', qkvBias: true, nHeads: 8, nKvHeads: 1, headDim: 32, hiddenSize: 128 }), 'F32', 6));
 
   const types: GgmlTypeName[] = ['F16', 'BF16', 'Q8_0', 'Q4_0', 'Q4_1'];
+  for (const type of ['Q4_0', 'Q4_1'] as GgmlTypeName[]) {
+    it(`llama GQA, ${type} weights, other seeds`, () => { check(tinyConfig(), type, 20); check(tinyConfig(), type, 30); });
+  }
   for (const type of types) {
     it(`llama GQA, ${type} weights: within ${LOGITS_TOLERANCE[type]}`, () => check(tinyConfig(), type, 10));
   }
