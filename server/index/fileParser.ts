@@ -1,6 +1,6 @@
 // Turns one file's text into definitions, references, imports and rankable chunks. Runs inside an index worker
 // (or the main thread when workers are disabled); holds one tree-sitter parser and compiled queries per language.
-import type { Language, Node, Parser, Query } from 'web-tree-sitter';
+import type { Language, Node, Parser, Query, QueryMatch } from 'web-tree-sitter';
 import TreeSitter = require('web-tree-sitter');   // CommonJS build in bundles (see grammarLoader.ts)
 import { loadGrammar } from './grammarLoader';
 import { languageSpec, type LanguageSpec } from './languages';
@@ -10,19 +10,19 @@ import { termCounts } from './terms';
 /** Lines per window chunk for text outside definitions. */
 export const WINDOW_LINES = 40;
 
-interface CompiledLanguage { parser: Parser; definitions: Query; references: Query; imports: Query }
+/** One query with the definition, reference and import patterns: the tree is walked once per file. */
+interface CompiledLanguage { parser: Parser; query: Query }
 const compiled = new Map<string, Promise<CompiledLanguage>>();
 
 async function compile(spec: LanguageSpec): Promise<CompiledLanguage> {
   const language: Language = await loadGrammar(spec.grammar);
   const parser = new TreeSitter.Parser();
   parser.setLanguage(language);
-  const query = (source: string, what: string): Query => {
-    try { return new TreeSitter.Query(language, source); } catch (e) {
-      throw new Error(`The ${what} query for ${spec.id} does not compile against tree-sitter-${spec.grammar}.wasm: ${(e as Error).message}`);
-    }
-  };
-  return { parser, definitions: query(spec.definitions, 'definitions'), references: query(spec.references, 'references'), imports: query(spec.imports, 'imports') };
+  try {
+    return { parser, query: new TreeSitter.Query(language, `${spec.definitions}\n${spec.references}\n${spec.imports}`) };
+  } catch (e) {
+    throw new Error(`The queries for ${spec.id} in server/index/languages.ts do not compile against tree-sitter-${spec.grammar}.wasm: ${(e as Error).message}`);
+  }
 }
 
 function compiledFor(spec: LanguageSpec): Promise<CompiledLanguage> {
@@ -48,21 +48,24 @@ export async function parseContent(file: string, text: string, languageId: strin
   const tree = lang.parser.parse(text);
   if (!tree) throw new Error(`tree-sitter returned no tree for ${file}`);
   try {
-    const root = tree.rootNode;
+    const matches = lang.query.matches(tree.rootNode);
     const nameStarts = new Set<number>();
-    const defs = extractDefinitions(file, lang.definitions, root, nameStarts);
+    const defs = extractDefinitions(file, matches, nameStarts);
     const refs: Record<string, number> = Object.create(null);
-    for (const c of lang.references.captures(root)) {
-      if (nameStarts.has(c.node.startIndex)) continue;
-      const name = c.node.text;
-      if (name.length < 2) continue;
-      refs[name] = (refs[name] ?? 0) + 1;
-    }
     const imports: string[] = [];
-    for (const c of lang.imports.captures(root)) if (c.name === 'import') imports.push(c.node.text.replace(/^["'<]|["'>]$/g, ''));
+    for (const m of matches) {
+      for (const c of m.captures) {
+        if (c.name === 'ref') {
+          if (nameStarts.has(c.node.startIndex)) continue;   // the name of a definition is not a use
+          const name = c.node.text;
+          if (name.length >= 2) refs[name] = (refs[name] ?? 0) + 1;
+        } else if (c.name === 'import') {
+          imports.push(c.node.text.replace(/^["'<]|["'>]$/g, ''));
+        }
+      }
+    }
     const chunks = definitionChunks(defs, lines);
-    const topLevel = chunks.filter((c, i) => !defs[i].container);
-    chunks.push(...windowChunks(lines, topLevel, 1, lines.length));
+    chunks.push(...windowChunks(lines, chunks, 1, lines.length));
     return { language: spec.id, lineCount: lines.length, defs, refs, imports: [...new Set(imports)], chunks };
   } finally {
     tree.delete();
@@ -70,10 +73,10 @@ export async function parseContent(file: string, text: string, languageId: strin
 }
 
 /** Definitions with containers; fills `nameStarts` with the byte offsets of definition names (not references). */
-function extractDefinitions(file: string, query: Query, root: Node, nameStarts: Set<number>): SymbolDef[] {
+function extractDefinitions(file: string, matches: QueryMatch[], nameStarts: Set<number>): SymbolDef[] {
   const found: { def: SymbolDef; start: number; end: number }[] = [];
   const seen = new Set<string>();
-  for (const m of query.matches(root)) {
+  for (const m of matches) {
     let node: Node | undefined; let nameNode: Node | undefined; let kind: SymbolKind | undefined;
     let explicitContainer: string | undefined;
     for (const c of m.captures) {
@@ -125,7 +128,7 @@ function definitionChunks(defs: SymbolDef[], lines: string[]): ChunkRecord[] {
   });
 }
 
-/** Windows of WINDOW_LINES over the lines of [from, to] that no top-level definition covers and that are not blank. */
+/** Windows of WINDOW_LINES over the lines of [from, to] that no definition covers and that are not blank. */
 function windowChunks(lines: string[], covered: { startLine: number; endLine: number }[], from: number, to: number): ChunkRecord[] {
   const isCovered = new Uint8Array(to + 2);
   for (const d of covered) for (let l = d.startLine; l <= Math.min(d.endLine, to); l++) isCovered[l] = 1;
