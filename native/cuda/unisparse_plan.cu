@@ -1,0 +1,171 @@
+// Orchestrates the planning kernels. KV heads are processed in chunks so that the per-(row, key block)
+// log-sum-exp scratch stays under ~1 GiB at 128K tokens; all buffers come from the stream-ordered pool, so a
+// plan built repeatedly (benchmarks, one plan per prefill) does not pay cudaMalloc each time.
+#include "unisparse_plan.h"
+#include "block_estimate.h"
+#include "block_select.h"
+#include "composite_pool.h"
+#include "cuda_check.h"
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+namespace unisparse::cuda {
+namespace {
+
+template <typename T>
+T* allocate(size_t count, cudaStream_t stream, const char* what) {
+  void* p = nullptr;
+  check(cudaMallocAsync(&p, std::max<size_t>(count, 1) * sizeof(T), stream), what);
+  return static_cast<T*>(p);
+}
+
+// Frees every buffer it holds on scope exit, so a throw halfway through planning leaks nothing.
+struct Scratch {
+  cudaStream_t stream;
+  std::vector<void*> held;
+  template <typename T>
+  T* get(size_t count, const char* what) {
+    T* p = allocate<T>(count, stream, what);
+    held.push_back(p);
+    return p;
+  }
+  ~Scratch() { for (void* p : held) cudaFreeAsync(p, stream); }
+};
+
+constexpr size_t kLseScratchBytes = size_t(1) << 30;
+
+// Keep freed pool memory cached in the process: without this the pool returns it at every synchronisation
+// and each plan pays for fresh allocations.
+void keepPoolMemory() {
+  static bool done = false;
+  if (done) return;
+  int device = 0;
+  cudaMemPool_t pool;
+  if (cudaGetDevice(&device) == cudaSuccess && cudaDeviceGetDefaultMemPool(&pool, device) == cudaSuccess) {
+    uint64_t threshold = ~0ull;
+    cudaMemPoolSetAttribute(pool, cudaMemPoolAttrReleaseThreshold, &threshold);
+  }
+  cudaGetLastError();
+  done = true;
+}
+
+}  // namespace
+
+void validateShape(int heads, int kvHeads, int headDim, int seqQ, int seqK) {
+  if (heads <= 0 || kvHeads <= 0 || heads % kvHeads != 0)
+    throw std::runtime_error("CUDA attention: heads (" + std::to_string(heads) +
+                             ") must be a positive multiple of kvHeads (" + std::to_string(kvHeads) + ").");
+  if (headDim != 64 && headDim != 128)
+    throw std::runtime_error("CUDA attention supports head dims 64 and 128; got " + std::to_string(headDim) +
+                             ". Use device 'cpu' for this model.");
+  if (seqQ <= 0 || seqK < seqQ)
+    throw std::runtime_error("CUDA attention: need 0 < seqQ <= seqK (queries are the last seqQ keys); got seqQ=" +
+                             std::to_string(seqQ) + ", seqK=" + std::to_string(seqK) + ".");
+}
+
+void validateSparse(int blockSize, const std::vector<int>& granularities, float tau) {
+  if (blockSize != 64 && blockSize != 128)
+    throw std::runtime_error("UniSparse CUDA: blockSize must be 64 or 128; got " + std::to_string(blockSize) + ".");
+  if (granularities.empty())
+    throw std::runtime_error("UniSparse CUDA: give at least one granularity (composite tokens per block), e.g. [4, 16].");
+  for (int g : granularities)
+    if (g < 2 || g > 64 || (g & (g - 1)) != 0 || blockSize % g != 0)
+      throw std::runtime_error("UniSparse CUDA: granularity " + std::to_string(g) +
+                               " must be a power of two from 2 to 64 that divides blockSize " +
+                               std::to_string(blockSize) + ".");
+  if (!(tau > 0.f))
+    throw std::runtime_error("UniSparse CUDA: tau must be > 0 (0.9 to 0.95 typical, >= 1 keeps every block); got " +
+                             std::to_string(tau) + ".");
+}
+
+void buildPlan(const PlanRequest& r, DevicePlan* plan, cudaStream_t stream) {
+  validateShape(r.heads, r.kvHeads, r.headDim, r.seqQ, r.seqK);
+  validateSparse(r.blockSize, r.granularities, r.tau);
+  const int S = r.blockSize, D = r.headDim;
+  const int queryPosLo = r.seqK - r.seqQ;
+  const int nKB = (r.seqK + S - 1) / S, firstQB = queryPosLo / S, nQB = nKB - firstQB;
+  if (nKB > kMaxSelectKeyBlocks)
+    throw std::runtime_error("UniSparse CUDA: " + std::to_string(r.seqK) + " keys make " + std::to_string(nKB) +
+                             " blocks of " + std::to_string(S) + "; at most " + std::to_string(kMaxSelectKeyBlocks) +
+                             " are supported. Use blockSize 128 or a shorter context.");
+  const int rows = r.kvHeads * nQB;
+  keepPoolMemory();
+  Scratch scratch{stream, {}};
+  float* scores = scratch.get<float>(size_t(rows) * nKB, "allocating the UniSparse block-score matrix");
+
+  int maxG = 0;
+  for (int g : r.granularities) maxG = std::max(maxG, g);
+  const size_t lsePerHead = size_t(nQB) * maxG * nKB * sizeof(float);
+  const int chunk = int(std::max<size_t>(1, std::min<size_t>(r.kvHeads, kLseScratchBytes / std::max<size_t>(lsePerHead, 1))));
+  const size_t maxCompQ = size_t(nQB) * maxG, maxCompK = size_t(nKB) * maxG;
+  __nv_bfloat16* qHi = scratch.get<__nv_bfloat16>(chunk * maxCompQ * D, "allocating composite queries");
+  __nv_bfloat16* qLo = scratch.get<__nv_bfloat16>(chunk * maxCompQ * D, "allocating composite queries");
+  __nv_bfloat16* kHi = scratch.get<__nv_bfloat16>(chunk * maxCompK * D, "allocating composite keys");
+  __nv_bfloat16* kLo = scratch.get<__nv_bfloat16>(chunk * maxCompK * D, "allocating composite keys");
+  float* blockLse = scratch.get<float>(chunk * maxCompQ * nKB, "allocating the estimate scratch");
+  float* rowLse = scratch.get<float>(chunk * maxCompQ, "allocating the estimate scratch");
+
+  for (int h0 = 0; h0 < r.kvHeads; h0 += chunk) {
+    const int hn = std::min(chunk, r.kvHeads - h0);
+    for (size_t gi = 0; gi < r.granularities.size(); ++gi) {
+      const int g = r.granularities[gi], c = S / g;
+      PoolParams pq;
+      pq.src = r.q; pq.srcHeads = r.heads; pq.headDim = D; pq.groupHeads = r.heads / r.kvHeads;
+      pq.outHeadBegin = h0; pq.outHeads = hn; pq.posLo = queryPosLo; pq.posHi = r.seqK;
+      pq.tokensPerComposite = c; pq.firstComposite = firstQB * g; pq.nComposite = nQB * g; pq.hi = qHi; pq.lo = qLo;
+      launchCompositePool(pq, stream);
+      PoolParams pk = pq;
+      pk.src = r.k; pk.srcHeads = r.kvHeads; pk.groupHeads = 1; pk.posLo = 0;
+      pk.firstComposite = 0; pk.nComposite = nKB * g; pk.hi = kHi; pk.lo = kLo;
+      launchCompositePool(pk, stream);
+
+      EstimateParams e;
+      e.qHi = qHi; e.qLo = qLo; e.kHi = kHi; e.kLo = kLo; e.kvHeads = hn; e.headDim = D;
+      e.granularity = g; e.tokensPerComposite = c; e.firstCompQ = firstQB * g; e.nCompQ = nQB * g; e.nCompK = nKB * g;
+      e.queryPosLo = queryPosLo; e.seqK = r.seqK; e.scale = r.scale; e.splitPrecision = r.splitPrecision;
+      e.blockLse = blockLse; e.rowLse = rowLse; e.nKeyBlocks = nKB;
+      e.scores = scores + size_t(h0) * nQB * nKB; e.nQueryBlocks = nQB; e.firstQueryBlock = firstQB;
+      e.weight = 1.f / float(r.granularities.size()); e.accumulate = gi > 0;
+      launchBlockEstimate(e, stream);
+    }
+  }
+
+  SelectParams s;
+  s.scores = scores; s.kvHeads = r.kvHeads; s.nQueryBlocks = nQB; s.firstQueryBlock = firstQB; s.nKeyBlocks = nKB;
+  s.tau = r.tau; s.minBlocks = r.minBlocks; s.maxBlocks = r.maxBlocks;
+  s.rowCount = scratch.get<int32_t>(rows, "allocating the plan");
+  s.paddedBlocks = scratch.get<int32_t>(size_t(rows) * nKB, "allocating the plan");
+  s.paddedScores = scratch.get<float>(size_t(rows) * nKB, "allocating the plan");
+  launchBlockSelect(s, stream);
+
+  DevicePlan out;
+  out.kvHeads = r.kvHeads; out.nQueryBlocks = nQB; out.nKeyBlocks = nKB; out.blockSize = S; out.firstQueryBlock = firstQB;
+  out.rowPtr = allocate<int32_t>(rows + 1, stream, "allocating the plan row pointers");
+  launchRowPtrScan(s.rowCount, rows, out.rowPtr, stream);
+  int32_t total = 0;
+  check(cudaMemcpyAsync(&total, out.rowPtr + rows, sizeof(total), cudaMemcpyDeviceToHost, stream), "reading the plan size");
+  check(cudaStreamSynchronize(stream), "building the UniSparse plan");
+  try {
+    out.keyBlocks = allocate<int32_t>(total, stream, "allocating the plan's key blocks");
+    out.keyScores = allocate<float>(total, stream, "allocating the plan's key scores");
+  } catch (...) {
+    freePlan(&out, stream);
+    throw;
+  }
+  launchCompactPlan(s, out.rowPtr, out.keyBlocks, out.keyScores, stream);
+  out.keptBlocks = total;
+  out.causalBlocks = 0;
+  for (int bq = firstQB; bq < nKB; ++bq) out.causalBlocks += int64_t(bq + 1) * r.kvHeads;
+  *plan = out;
+}
+
+void freePlan(DevicePlan* plan, cudaStream_t stream) {
+  if (plan->rowPtr) cudaFreeAsync(plan->rowPtr, stream);
+  if (plan->keyBlocks) cudaFreeAsync(plan->keyBlocks, stream);
+  if (plan->keyScores) cudaFreeAsync(plan->keyScores, stream);
+  plan->rowPtr = plan->keyBlocks = nullptr;
+  plan->keyScores = nullptr;
+}
+
+}  // namespace unisparse::cuda

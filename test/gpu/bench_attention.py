@@ -1,0 +1,199 @@
+"""Speed of UniSparse on the GPU, side by side with torch SDPA's FlashAttention-2 and cuDNN backends.
+
+bf16, causal, head dim 128, batch 1; heads 32 (MHA) and 12 q / 2 kv; N = 32K, 64K, 128K (BENCH_LENGTHS overrides).
+Inputs have planted structure (reference.planted_qkv). Each time is the median of CUDA-event timings after a
+warm-up. Sparse total = estimate+select (plan) + block-sparse attention. Also reported: density, attention recall
+on sampled rows, output relative error against our dense output. FLOPs of causal attention: 2*N*N*D*H."""
+import json
+import os
+import statistics
+import sys
+import time
+
+import torch
+from torch.nn.attention import SDPBackend, sdpa_kernel
+
+sys.path.insert(0, os.path.dirname(__file__))
+import reference as ref  # noqa: E402
+import unisparse_cuda as us  # noqa: E402
+
+OUT = os.environ.get("OUT", ".")
+LENGTHS = [int(x) for x in os.environ.get("BENCH_LENGTHS", "32768,65536,131072").split(",")]
+HEADS = [(32, 32), (12, 2)]
+TAUS = [float(x) for x in os.environ.get("BENCH_TAUS", "0.9,0.95").split(",")]
+BLOCK = int(os.environ.get("BENCH_BLOCK", "64"))
+GRANS = (4, 16)
+D = 128
+
+
+def timed(fn, budget_ms=1500.0, min_reps=3, max_reps=20):
+    fn()
+    torch.cuda.synchronize()
+    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    start.record()
+    fn()
+    end.record()
+    end.synchronize()
+    first = start.elapsed_time(end)
+    reps = int(max(min_reps, min(max_reps, budget_ms / max(first, 1e-3))))
+    times = []
+    for _ in range(reps):
+        start.record()
+        fn()
+        end.record()
+        end.synchronize()
+        times.append(start.elapsed_time(end))
+    return statistics.median(times)
+
+
+def sdpa(backend, q, k, v):
+    group = q.shape[0] // k.shape[0]
+    kk = k.repeat_interleave(group, 0) if group > 1 else k
+    vv = v.repeat_interleave(group, 0) if group > 1 else v
+    qb, kb, vb = q[None], kk[None], vv[None]
+
+    def run():
+        with sdpa_kernel(backend):
+            return torch.nn.functional.scaled_dot_product_attention(qb, kb, vb, is_causal=True)
+    return run
+
+
+def bench_one(heads, kvh, n, rows):
+    q, k, v = ref.planted_qkv(heads, kvh, n, D, seed=n + heads)
+    flops = 2.0 * n * n * D * heads
+    row = {"heads": heads, "kvHeads": kvh, "N": n, "headDim": D, "blockSize": BLOCK, "granularities": list(GRANS)}
+    for name, backend in (("fa2", SDPBackend.FLASH_ATTENTION), ("cudnn", SDPBackend.CUDNN_ATTENTION)):
+        try:
+            row[name + "Ms"] = timed(sdpa(backend, q, k, v))
+        except Exception as e:  # a backend refusing a shape is a result, not a crash
+            row[name + "Ms"] = None
+            row[name + "Error"] = str(e).split("\n")[0]
+    out_dense = torch.empty_like(q)
+    row["denseMs"] = timed(lambda: us.attention(q, k, v, out_dense))
+    row["denseTflops"] = flops / row["denseMs"] / 1e9
+    if row.get("cudnnMs"):
+        row["cudnnTflops"] = flops / row["cudnnMs"] / 1e9
+        row["denseVsCudnnThroughput"] = row["cudnnMs"] / row["denseMs"]
+    if row.get("fa2Ms"):
+        row["fa2Tflops"] = flops / row["fa2Ms"] / 1e9
+    row["sparse"] = []
+    for tau in TAUS:
+        for fast in (True, False):
+            entry = {"tau": tau, "estimate": "bf16" if fast else "split-bf16"}
+            plans = []
+
+            def make_plan():
+                p = us.plan(q, k, block_size=BLOCK, tau=tau, granularities=GRANS, fast=fast)
+                plans.append(p)
+                return p
+            entry["planMs"] = timed(lambda: make_plan(), budget_ms=600)
+            for p in plans[1:]:
+                p.free()
+            plan = plans[0]
+            out = torch.empty_like(q)
+            entry["attnMs"] = timed(lambda: us.attention(q, k, v, out, device_plan=plan))
+            entry["totalMs"] = entry["planMs"] + entry["attnMs"]
+            entry["planShare"] = entry["planMs"] / entry["totalMs"]
+            entry["density"] = plan.density
+            mask = plan.mask()
+            entry["recall"] = ref.attention_recall(q, k, mask, BLOCK, rows=rows)
+            entry["relErrVsDense"] = ((out.float() - out_dense.float()).norm() / out_dense.float().norm()).item()
+            if row.get("fa2Ms"):
+                entry["speedupVsFa2"] = row["fa2Ms"] / entry["totalMs"]
+            if row.get("cudnnMs"):
+                entry["speedupVsCudnn"] = row["cudnnMs"] / entry["totalMs"]
+            entry["speedupVsOurDense"] = row["denseMs"] / entry["totalMs"]
+            if heads == 12 and n == LENGTHS[0] and tau == TAUS[0] and fast:
+                torch.save(mask[0].cpu(), os.path.join(OUT, "mask.pt"))
+            del mask
+            plan.free()
+            row["sparse"].append(entry)
+            print(json.dumps({"heads": heads, "kvHeads": kvh, "N": n, **entry}), flush=True)
+    del q, k, v, out_dense
+    torch.cuda.empty_cache()
+    return row
+
+
+def fmt(x, digits=2):
+    return "-" if x is None else f"{x:.{digits}f}"
+
+
+def markdown(rows, gpu, date):
+    lines = [f"UniSparse attention on {gpu}, {date}. bf16, causal, head dim {D}, batch 1, blockSize {BLOCK}, "
+             f"granularities {list(GRANS)}; planted-structure inputs; median CUDA-event times (ms).", "",
+             "| heads q/kv | N | FA2 | cuDNN | ours dense (TFLOP/s, x cuDNN) | tau | estimate | est+select | sparse attn | total | density | recall | rel err | vs FA2 | vs cuDNN | est share |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        for e in r["sparse"]:
+            lines.append(
+                f"| {r['heads']}/{r['kvHeads']} | {r['N']:,} | {fmt(r.get('fa2Ms'))} | {fmt(r.get('cudnnMs'))} | "
+                f"{fmt(r['denseMs'])} ({fmt(r['denseTflops'], 0)}, {fmt(r.get('denseVsCudnnThroughput'))}x) | {e['tau']} | "
+                f"{e['estimate']} | {fmt(e['planMs'])} | {fmt(e['attnMs'])} | {fmt(e['totalMs'])} | {fmt(e['density'], 3)} | "
+                f"{fmt(e['recall'], 3)} | {fmt(e['relErrVsDense'], 3)} | {fmt(e.get('speedupVsFa2'))}x | "
+                f"{fmt(e.get('speedupVsCudnn'))}x | {fmt(100 * e['planShare'], 1)}% |")
+    return "\n".join(lines) + "\n"
+
+
+def plot(rows, gpu, date):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except Exception as e:
+        print("no matplotlib, no plot:", e)
+        return
+    fig, axes = plt.subplots(1, len(HEADS), figsize=(12, 4.5))
+    for ax, (h, kvh) in zip(axes, HEADS):
+        sel = [r for r in rows if r["heads"] == h and r["kvHeads"] == kvh]
+        xs = range(len(sel))
+        width = 0.2
+        best = [min((e for e in r["sparse"] if e["tau"] == max(TAUS)), key=lambda e: e["totalMs"]) for r in sel]
+        ax.bar([x - 1.5 * width for x in xs], [r.get("fa2Ms") or 0 for r in sel], width, label="SDPA FlashAttention-2")
+        ax.bar([x - 0.5 * width for x in xs], [r.get("cudnnMs") or 0 for r in sel], width, label="SDPA cuDNN")
+        ax.bar([x + 0.5 * width for x in xs], [r["denseMs"] for r in sel], width, label="ours, dense")
+        ax.bar([x + 1.5 * width for x in xs], [e["attnMs"] for e in best], width, label="UniSparse attention")
+        ax.bar([x + 1.5 * width for x in xs], [e["planMs"] for e in best], width, bottom=[e["attnMs"] for e in best],
+               label="UniSparse estimate+select")
+        ax.set_xticks(list(xs), [f"{r['N'] // 1024}K" for r in sel])
+        ax.set_yscale("log")
+        ax.set_ylabel("ms (log)")
+        ax.set_title(f"{h} q / {kvh} kv heads, tau {max(TAUS)}")
+        for x, r, e in zip(xs, sel, best):
+            if r.get("fa2Ms"):
+                ax.text(x + 1.5 * width, e["totalMs"] * 1.1, f"{r['fa2Ms'] / e['totalMs']:.1f}x", ha="center", fontsize=8)
+    axes[0].legend(fontsize=7)
+    fig.suptitle(f"Causal attention, bf16, head dim {D} - {gpu}, {date}")
+    fig.tight_layout()
+    fig.savefig(os.path.join(OUT, "bench-attention.png"), dpi=110)
+    mask_path = os.path.join(OUT, "mask.pt")
+    if os.path.exists(mask_path):
+        m = torch.load(mask_path).float().numpy()
+        fig, ax = plt.subplots(figsize=(5, 5))
+        ax.imshow(m, cmap="Greys", interpolation="nearest")
+        ax.set_xlabel("key block")
+        ax.set_ylabel("query block")
+        ax.set_title(f"UniSparse plan, kv head 0, N={LENGTHS[0] // 1024}K, S={BLOCK}, tau {TAUS[0]}\n"
+                     f"density {m.sum() / ((m.shape[0] * (m.shape[0] + 1)) / 2):.3f}")
+        fig.tight_layout()
+        fig.savefig(os.path.join(OUT, "block-mask.png"), dpi=110)
+        os.remove(mask_path)
+
+
+def main():
+    gpu = torch.cuda.get_device_name()
+    date = time.strftime("%Y-%m-%d")
+    rows = []
+    for n in LENGTHS:
+        for heads, kvh in HEADS:
+            rows.append(bench_one(heads, kvh, n, rows=int(os.environ.get("BENCH_RECALL_ROWS", "128"))))
+    with open(os.path.join(OUT, "bench-attention.json"), "w") as f:
+        json.dump({"gpu": gpu, "date": date, "torch": torch.__version__, "rows": rows}, f, indent=1)
+    md = markdown(rows, gpu, date)
+    with open(os.path.join(OUT, "bench-attention.md"), "w") as f:
+        f.write(md)
+    plot(rows, gpu, date)
+    print(md)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,150 @@
+"""Correctness of the CUDA kernels against float references, on fresh inputs each run.
+
+Tolerance (bf16 inputs, fp32 accumulation, bf16 output): max abs error <= 2e-2 and
+||out - ref|| / ||ref|| <= 1e-2 against float32 attention over the same bf16-rounded inputs (sparse outputs against
+float32 attention restricted to the GPU's own plan). The plan: the split-precision estimate must reproduce the
+float64 reference plan on >= 99% of rows (differences only at near-ties); the bf16 'fast' estimate is reported."""
+import json
+import os
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.dirname(__file__))
+import reference as ref  # noqa: E402
+import unisparse_cuda as us  # noqa: E402
+
+MAX_ABS, MAX_REL = 2e-2, 1e-2
+results = []
+failures = []
+
+
+def compare(name, out, expect):
+    out = out.float()
+    if not torch.isfinite(out).all():
+        failures.append(f"{name}: output has NaN/Inf (unwritten rows?)")
+        return None
+    abs_err = (out - expect).abs().max().item()
+    rel_err = ((out - expect).norm() / expect.norm()).item()
+    ok = abs_err <= MAX_ABS and rel_err <= MAX_REL
+    if not ok:
+        failures.append(f"{name}: max abs {abs_err:.3e}, rel {rel_err:.3e} over tolerance")
+    return abs_err, rel_err, ok
+
+
+def run_case(name, heads, kvh, d, nk, nq=None, block=64, tau=0.9, grans=(4, 16), planted=True, seed=0):
+    nq = nq or nk
+    gen = ref.planted_qkv if planted else ref.random_qkv
+    q, k, v = gen(heads, kvh, nk, d, seed=seed)
+    q = q[:, nk - nq:].contiguous()
+    row = {"case": name, "heads": heads, "kvHeads": kvh, "headDim": d, "seqQ": nq, "seqK": nk, "blockSize": block,
+           "tau": tau, "inputs": "planted" if planted else "random"}
+    # Dense: poison the output first so unwritten rows show up as NaN.
+    out = torch.full_like(q, float("nan"))
+    us.attention(q, k, v, out)
+    expect = ref.masked_attention(q, k, v)
+    row["dense"] = compare(f"{name} dense", out, expect)
+    # Sparse with the split-precision estimate, against the same plan applied in float32.
+    plan = us.plan(q, k, block_size=block, tau=tau, granularities=grans)
+    mask = plan.mask()
+    out = torch.full_like(q, float("nan"))
+    us.attention(q, k, v, out, device_plan=plan)
+    row["sparse"] = compare(f"{name} sparse", out, ref.masked_attention(q, k, v, mask, block))
+    row["density"] = plan.density
+    row["recallSampled"] = ref.attention_recall(q, k, mask, block, rows=64)
+    row["relErrVsDense"] = ((out.float() - expect).norm() / expect.norm()).item()
+    _, ref_keep = ref.reference_plan(q, k, block, grans, tau)
+    same_rows = (mask == ref_keep).all(-1).float().mean().item()
+    row["planRowsEqualReference"] = same_rows
+    if same_rows < 0.99:
+        failures.append(f"{name}: GPU plan equals the float64 reference on only {same_rows:.3f} of rows")
+    plan.free()
+    fast = us.plan(q, k, block_size=block, tau=tau, granularities=grans, fast=True)
+    row["fastPlanRowsEqualReference"] = (fast.mask() == ref_keep).all(-1).float().mean().item()
+    fast.free()
+    # tau >= 1 keeps every causal block: the sparse path must then equal the dense path exactly.
+    full = us.plan(q, k, block_size=block, tau=1.0, granularities=grans)
+    out_full = us.attention(q, k, v, device_plan=full)
+    out_dense = us.attention(q, k, v)
+    row["tau1DensityIsOne"] = full.density == 1.0
+    row["tau1MaxDiffVsDense"] = (out_full.float() - out_dense.float()).abs().max().item()
+    if full.density != 1.0 or row["tau1MaxDiffVsDense"] > 0:
+        failures.append(f"{name}: tau=1 plan density {full.density}, max diff vs dense {row['tau1MaxDiffVsDense']}")
+    full.free()
+    results.append(row)
+    print(json.dumps(row), flush=True)
+
+
+def check_out_of_memory():
+    """Runs first, while the stream-ordered pool is empty: fill the GPU, then ask for a plan that cannot fit."""
+    q, k, _ = ref.random_qkv(32, 32, 32768, 128)
+    torch.cuda.empty_cache()
+    free = torch.cuda.mem_get_info()[0]
+    hog = torch.empty(max(0, free - (256 << 20)), dtype=torch.uint8, device="cuda")
+    try:
+        p = us.plan(q, k, block_size=64)
+        p.free()
+        print("out-of-memory check: the plan fitted after all (not counted)", flush=True)
+    except RuntimeError as e:
+        print(f"bad input 'out of GPU memory': {e}", flush=True)
+        if "out of memory" not in str(e):
+            failures.append(f"out-of-memory error does not say so: {e}")
+    del hog, q, k
+    torch.cuda.empty_cache()
+
+
+def check_errors():
+    q, k, v = ref.random_qkv(4, 2, 256, 128)
+    bad = [("head dim 96", lambda: us.attention(torch.randn(4, 256, 96, device="cuda").bfloat16(),
+                                                torch.randn(2, 256, 96, device="cuda").bfloat16(),
+                                                torch.randn(2, 256, 96, device="cuda").bfloat16())),
+           ("heads not a multiple of kvHeads", lambda: us.attention(q[:3].contiguous(), k, v)),
+           ("seqQ > seqK", lambda: us.attention(q, k[:, :100].contiguous(), v[:, :100].contiguous())),
+           ("blockSize 96", lambda: us.plan(q, k, block_size=96)),
+           ("granularity 3", lambda: us.plan(q, k, granularities=(3,)))]
+    for name, fn in bad:
+        try:
+            fn()
+            failures.append(f"bad input '{name}' was accepted")
+        except RuntimeError as e:
+            print(f"bad input '{name}': {e}", flush=True)
+    # A plan too large for the device memory must come back as an error, not a crash.
+    big = torch.empty(1, 8192 * 64, 128, device="cuda", dtype=torch.bfloat16).normal_()
+    try:
+        p = us.plan(big, big, block_size=64)
+        p.free()
+        failures.append("a plan over 8192 key blocks was accepted")
+    except RuntimeError as e:
+        print(f"bad input 'too many blocks': {e}", flush=True)
+    torch.cuda.synchronize()
+
+
+def main():
+    torch.manual_seed(int.from_bytes(os.urandom(4), "little"))
+    seed = int(torch.randint(0, 1 << 30, (1,)))
+    print(f"GPU: {torch.cuda.get_device_name()}  seed {seed}", flush=True)
+    if "CHECK_CASES" not in os.environ:
+        check_out_of_memory()
+    cases = [
+        dict(name="random 12q/2kv d128 N=1000", heads=12, kvh=2, d=128, nk=1000, tau=0.9, planted=False),
+        dict(name="planted 12q/2kv d64 N=2085 S128", heads=12, kvh=2, d=64, nk=2085, block=128, tau=0.95),
+        dict(name="planted 12q/2kv d128 N=3001", heads=12, kvh=2, d=128, nk=3001, tau=0.9),
+        dict(name="planted 8q/8kv d128 N=4096", heads=8, kvh=8, d=128, nk=4096, tau=0.95),
+        dict(name="random 4q/4kv d64 N=777", heads=4, kvh=4, d=64, nk=777, tau=0.9, planted=False),
+        dict(name="chunk 8q/2kv d128 seqK=1500 seqQ=300", heads=8, kvh=2, d=128, nk=1500, nq=300, tau=0.9),
+        dict(name="planted 12q/2kv d128 N=4100 gran 2,8,32", heads=12, kvh=2, d=128, nk=4100, tau=0.9, grans=(2, 8, 32)),
+    ]
+    limit = int(os.environ.get("CHECK_CASES", len(cases)))
+    for i, case in enumerate(cases[:limit]):
+        run_case(seed=seed + i, **case)
+    if limit == len(cases):
+        check_errors()
+    out_dir = os.environ.get("OUT", ".")
+    with open(os.path.join(out_dir, "check.json"), "w") as f:
+        json.dump({"results": results, "failures": failures, "tolerance": {"maxAbs": MAX_ABS, "rel": MAX_REL}}, f, indent=1)
+    print("CHECK " + ("PASSED" if not failures else "FAILED:\n  " + "\n  ".join(failures)), flush=True)
+    return 0 if not failures else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
