@@ -35,7 +35,7 @@ struct DeviceBuffer {
 
 void fillDensePlan(int kvHeads, int seqQ, int seqK, int blockSize, BlockPlan* plan) {
   const int nKB = (seqK + blockSize - 1) / blockSize, firstQB = (seqK - seqQ) / blockSize;
-  plan->kvHeads = kvHeads; plan->nQueryBlocks = nKB - firstQB; plan->nKeyBlocks = nKB; plan->blockSize = blockSize;
+  plan->kvHeads = kvHeads; plan->nQueryBlocks = nKB - firstQB; plan->firstQueryBlock = firstQB; plan->nKeyBlocks = nKB; plan->blockSize = blockSize;
   plan->rowPtr.assign(1, 0); plan->keyBlocks.clear(); plan->keyScores.clear();
   for (int h = 0; h < kvHeads; ++h)
     for (int bq = firstQB; bq < nKB; ++bq) {
@@ -73,7 +73,8 @@ void attention_host(const AttentionShape& s, const AttentionOptions& opts, const
   if (!q || !k || !v || !out) throw std::runtime_error("CUDA attention: q, k, v and out must all be given.");
   std::string reason;
   if (!available(&reason)) throw std::runtime_error("CUDA attention is not available: " + reason + ". Use device 'cpu'.");
-  const bool sparse = opts.mode == AttentionMode::UniSparse;
+  // One-token decode runs dense, as on the CPU: re-pooling every key for one query costs about a dense decode.
+  const bool sparse = opts.mode == AttentionMode::UniSparse && s.seqQ > 1;
   if (sparse) validateSparse(opts.sparse.blockSize, opts.sparse.granularities, opts.sparse.tau);
   const int D = s.headDim;
   const float scale = opts.scale > 0 ? opts.scale : 1.f / std::sqrt(float(D));
@@ -112,7 +113,7 @@ void attention_host(const AttentionShape& s, const AttentionOptions& opts, const
   if (sparse && plan) {
     const int rows = dplan.kvHeads * dplan.nQueryBlocks;
     plan->kvHeads = dplan.kvHeads; plan->nQueryBlocks = dplan.nQueryBlocks; plan->nKeyBlocks = dplan.nKeyBlocks;
-    plan->blockSize = dplan.blockSize; plan->keptBlocks = dplan.keptBlocks; plan->causalBlocks = dplan.causalBlocks;
+    plan->blockSize = dplan.blockSize; plan->firstQueryBlock = dplan.firstQueryBlock; plan->keptBlocks = dplan.keptBlocks; plan->causalBlocks = dplan.causalBlocks;
     plan->rowPtr.resize(rows + 1); plan->keyBlocks.resize(dplan.keptBlocks); plan->keyScores.resize(dplan.keptBlocks);
     check(cudaMemcpyAsync(plan->rowPtr.data(), dplan.rowPtr, (rows + 1) * 4, cudaMemcpyDeviceToHost, stream), "copying the plan");
     check(cudaMemcpyAsync(plan->keyBlocks.data(), dplan.keyBlocks, dplan.keptBlocks * 4, cudaMemcpyDeviceToHost, stream), "copying the plan");
