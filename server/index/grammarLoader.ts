@@ -10,6 +10,9 @@ import { aliasMissingImports } from './wasmImportAlias';
 
 let initialised: Promise<void> | undefined;
 const languages = new Map<string, Promise<Language>>();
+/** Grammar loads run one at a time: the runtime's dynamic linker keeps per-load global state, and two
+ *  overlapping loads fail with "bad export type for '<symbol>'". */
+let loadChain: Promise<unknown> = Promise.resolve();
 
 /** Directories that may hold grammar wasm files, most specific first. */
 function grammarDirs(): string[] {
@@ -50,7 +53,9 @@ export async function loadGrammar(grammar: string): Promise<Language> {
   await initTreeSitter();
   let pending = languages.get(grammar);
   if (!pending) {
-    pending = TreeSitter.Language.load(aliasMissingImports(fs.readFileSync(findWasm(`tree-sitter-${grammar}.wasm`))));
+    const load = () => TreeSitter.Language.load(aliasMissingImports(fs.readFileSync(findWasm(`tree-sitter-${grammar}.wasm`))));
+    pending = loadChain.then(load, load);
+    loadChain = pending.catch(() => undefined);
     languages.set(grammar, pending);
   }
   return pending;

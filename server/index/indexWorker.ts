@@ -5,8 +5,14 @@ import { parentPort } from 'worker_threads';
 import { FileIndexer, type FileJob, type IndexerSettings } from './fileIndexer';
 
 let indexer: FileIndexer | undefined;
+/** Batches run one after another: the pool sends the next batch before this one is done (pipelining). */
+let chain: Promise<void> = Promise.resolve();
 
-parentPort?.on('message', async (msg: { settings?: IndexerSettings; batch?: number; jobs?: FileJob[] }) => {
+parentPort?.on('message', (msg: { settings?: IndexerSettings; batch?: number; jobs?: FileJob[] }) => {
+  chain = chain.then(() => handle(msg));
+});
+
+async function handle(msg: { settings?: IndexerSettings; batch?: number; jobs?: FileJob[] }): Promise<void> {
   if (msg.settings) { indexer = new FileIndexer(msg.settings); return; }
   if (msg.batch === undefined || !msg.jobs || !indexer) return;
   try {
@@ -16,4 +22,4 @@ parentPort?.on('message', async (msg: { settings?: IndexerSettings; batch?: numb
   } catch (e) {
     parentPort!.postMessage({ batch: msg.batch, error: (e as Error).message || String(e) });
   }
-});
+}
