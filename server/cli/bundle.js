@@ -36,6 +36,30 @@ async function main() {
     logLevel: 'warning',
   });
   copyWasmAssets();
+  await bundleWebviews(esbuild);
+  copyNativeAddon();
+}
+
+// Webview scripts (media/*.js, engineer EXTENSION): browser bundles that carry marked and DOMPurify, because a
+// webview can only load files from the extension folder and the .vsix ships no node_modules.
+async function bundleWebviews(esbuild) {
+  const webviews = ['answerPanel', 'heatmap'].filter((n) => fs.existsSync(path.join(root, 'media', `${n}.js`)));
+  if (!webviews.length) return;
+  await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: Object.fromEntries(webviews.map((n) => [n, `media/${n}.js`])),
+    bundle: true, platform: 'browser', target: 'es2022', format: 'iife', outdir: 'dist/media', minify: true,
+    sourcemap: false, logLevel: 'warning',
+  });
+}
+
+// The packaged extension loads the addon from dist/native/unisparse.node (native/index.js looks there); copy the
+// portable CPU build when it exists (`npm run build:native` first: `vscode:prepublish` runs it in that order).
+function copyNativeAddon() {
+  const built = path.join(root, 'native', 'build', 'Release', 'unisparse.node');
+  if (!fs.existsSync(built)) return;
+  fs.mkdirSync(path.join(root, 'dist', 'native'), { recursive: true });
+  fs.copyFileSync(built, path.join(root, 'dist', 'native', 'unisparse.node'));
 }
 
 function copyWasmAssets() {

@@ -1,0 +1,24 @@
+/** What every command handler may use: the client (when the server runs), the views and the log channels. */
+import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import type { AnswerPanel } from '../views/answerPanel';
+import type { AnswersView } from '../views/answersView';
+import type { BlockOverlays } from '../views/blockOverlays';
+import type { HeatmapPanel } from '../views/heatmapPanel';
+
+export interface CommandContext {
+  extension: vscode.ExtensionContext;
+  /** The running client, or undefined while the server is starting, stopped or failed to start. */
+  client(): LanguageClient | undefined;
+  /** Why the server is not running (shown by disabled commands). */
+  serverProblem(): string;
+  workspaceRoot(): string | undefined;
+  answerPanel: AnswerPanel;
+  answersView: AnswersView;
+  overlays: BlockOverlays;
+  heatmap: HeatmapPanel;
+  serverLog: vscode.LogOutputChannel;
+  engineLog: vscode.LogOutputChannel;
+  /** The request in flight, so that "stop generation" can cancel it. */
+  generation: { cancel?: vscode.CancellationTokenSource };
+}

@@ -1,0 +1,85 @@
+/**
+ * The one declaration of the extension's settings. package.json's `contributes.configuration` is generated
+ * from this list (`node test/unit/extension/printConfiguration.js` prints it; a unit test fails when they
+ * drift) and the typed reader in ./readSettings.ts reads exactly these keys, so the three cannot disagree.
+ *
+ * This file must stay free of `vscode` imports: the unit tests load it in plain Node.
+ */
+
+interface SettingBase {
+  /** Key below the `unisparse.` section. */
+  key: string;
+  description: string;
+}
+export interface StringSetting extends SettingBase { type: 'string'; default: string; enum?: string[]; enumDescriptions?: string[] }
+export interface NumberSetting extends SettingBase { type: 'number' | 'integer'; default: number; minimum?: number; maximum?: number; enum?: number[] }
+export interface BooleanSetting extends SettingBase { type: 'boolean'; default: boolean }
+export interface StringArraySetting extends SettingBase { type: 'array'; default: string[] }
+export type SettingDefinition = StringSetting | NumberSetting | BooleanSetting | StringArraySetting;
+
+export const SETTINGS_SECTION = 'unisparse';
+
+export const SETTINGS = [
+  {
+    key: 'model.path', type: 'string', default: '',
+    description: 'Path to the model: a GGUF file or a Hugging Face safetensors folder (config.json + *.safetensors + ' +
+      'tokenizer.json). Empty uses the default SmolLM2-135M-Instruct in ~/.cache/unisparse/models ' +
+      '(`npx unisparse fetch-model` downloads it).',
+  },
+  {
+    key: 'device', type: 'string', default: 'auto', enum: ['auto', 'cpu', 'cuda'],
+    enumDescriptions: ['CUDA when the addon was built with it and a GPU is present, else the CPU.', 'Always the CPU.',
+      'The NVIDIA GPU (needs the addon built with nvcc).'],
+    description: 'Where the model runs.',
+  },
+  {
+    key: 'attention', type: 'string', default: 'unisparse', enum: ['unisparse', 'dense'],
+    enumDescriptions: ['Block-sparse prefill chosen by UniSparse (faster on long contexts).', 'Full attention (the reference).'],
+    description: 'Attention used for the prompt prefill.',
+  },
+  {
+    key: 'tau', type: 'number', default: 0.95, minimum: 0.5, maximum: 1,
+    description: 'UniSparse keeps key blocks per query block until their estimated attention share reaches tau (1 keeps all).',
+  },
+  {
+    key: 'blockSize', type: 'integer', default: 64, enum: [64, 128],
+    description: 'Tokens per attention block for UniSparse selection.',
+  },
+  {
+    key: 'contextBudgetTokens', type: 'integer', default: 4096, minimum: 256, maximum: 131072,
+    description: 'Tokens of repository context packed into each prompt (at most the model\'s context length).',
+  },
+  {
+    key: 'maxNewTokens', type: 'integer', default: 256, minimum: 1, maximum: 8192,
+    description: 'Longest answer, in tokens.',
+  },
+  {
+    key: 'exclude', type: 'array', default: ['**/node_modules/**', '**/.git/**', '**/dist/**', '**/build/**', '**/*.min.js'],
+    description: 'Glob patterns of files the index leaves out (in addition to .gitignore).',
+  },
+  {
+    key: 'overlays.enabled', type: 'boolean', default: true,
+    description: 'Colour the code blocks the sparse attention selected for the last answer (heat by score).',
+  },
+  {
+    key: 'codeLens.enabled', type: 'boolean', default: true,
+    description: 'Show an "Explain" code lens above functions, methods and classes.',
+  },
+] as const satisfies readonly SettingDefinition[];
+
+/** The `contributes.configuration` object of package.json, as generated from SETTINGS. */
+export function manifestConfiguration(): { title: string; properties: Record<string, Record<string, unknown>> } {
+  const properties: Record<string, Record<string, unknown>> = {};
+  for (const s of SETTINGS as readonly SettingDefinition[]) {
+    const { key, ...rest } = s;
+    const entry: Record<string, unknown> = { type: rest.type, default: rest.default };
+    if (rest.type === 'array') entry.items = { type: 'string' };
+    for (const k of ['enum', 'enumDescriptions', 'minimum', 'maximum'] as const) {
+      const v = (rest as Record<string, unknown>)[k];
+      if (v !== undefined) entry[k] = v;
+    }
+    entry.markdownDescription = rest.description;
+    properties[`${SETTINGS_SECTION}.${key}`] = entry;
+  }
+  return { title: 'UniSparse Code', properties };
+}

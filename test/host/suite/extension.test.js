@@ -1,0 +1,95 @@
+// Host tests: run inside the real VS Code extension host (code-server 4.100.3 = VS Code 1.100.3) against the
+// fixture repository that runHostTests.js copied into a temporary folder.
+'use strict';
+const assert = require('assert');
+const path = require('path');
+const vscode = require('vscode');
+const pkg = require('../../../package.json');
+
+const EXTENSION_ID = `${pkg.publisher}.${pkg.name}`;
+
+/** Polls `probe` until it returns something truthy; fails with `what` after `timeoutMs`. */
+async function waitFor(probe, what, timeoutMs = 90000) {
+  const until = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < until) {
+    try { last = await probe(); } catch (e) { last = e; }
+    if (last && !(last instanceof Error)) return last;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`Timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
+}
+
+function workspaceRoot() {
+  const folder = vscode.workspace.workspaceFolders && vscode.workspace.workspaceFolders[0];
+  assert.ok(folder, 'the host was started without the fixture folder');
+  return folder.uri.fsPath;
+}
+
+describe('UniSparse Code in a real VS Code extension host', function () {
+  let api;
+
+  before(function () {
+    console.log(`    VS Code version: ${vscode.version} (${vscode.env.appName}, uiKind ${vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop'}, remote ${vscode.env.remoteName || 'none'})`);
+  });
+
+  it('activates and starts the language server', async function () {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID);
+    assert.ok(ext, `extension ${EXTENSION_ID} is not installed in the host`);
+    api = await ext.activate();
+    await api.ready;
+    assert.ok(api.client(), `the language server is not running: ${api.problem()}`);
+    assert.strictEqual(ext.isActive, true);
+  });
+
+  it('round-trips unisparse/status through the status command and the client', async function () {
+    const status = await vscode.commands.executeCommand('unisparse.status');
+    assert.ok(status, 'the status command returned nothing');
+    assert.strictEqual(status.serverVersion, pkg.version);
+    assert.match(status.nodeVersion, /^v\d+\.\d+\.\d+$/);
+    assert.ok(['cpu', 'cuda', 'missing'].includes(status.nativeBackend), `unexpected backend ${status.nativeBackend}`);
+    if (status.nativeBackend === 'missing') assert.match(status.nativeError, /npm run build:native/);
+    const direct = await api.client().sendRequest('unisparse/status');
+    assert.strictEqual(direct.serverVersion, status.serverVersion);
+    console.log(`    status: native ${status.nativeBackend}, engine ${status.engine.state}, index ${status.index.state} (${status.index.files} files)`);
+  });
+
+  it('registers every command the manifest contributes', async function () {
+    const registered = new Set(await vscode.commands.getCommands(true));
+    const missing = pkg.contributes.commands.map((c) => c.command).filter((id) => !registered.has(id));
+    assert.deepStrictEqual(missing, []);
+  });
+
+  it('runs a command: toggling the overlays flips and persists the setting', async function () {
+    const config = () => vscode.workspace.getConfiguration('unisparse');
+    const before = config().get('overlays.enabled');
+    const after = await vscode.commands.executeCommand('unisparse.toggleOverlays');
+    assert.strictEqual(after, !before);
+    assert.strictEqual(config().get('overlays.enabled'), !before);
+    assert.strictEqual(await vscode.commands.executeCommand('unisparse.toggleOverlays'), before);
+  });
+
+  it('shows "Explain" code lenses from the server on a fixture file', async function () {
+    const uri = vscode.Uri.file(path.join(workspaceRoot(), 'inventory.js'));
+    await vscode.window.showTextDocument(uri);
+    const lenses = await waitFor(async () => {
+      const all = await vscode.commands.executeCommand('vscode.executeCodeLensProvider', uri, 100);
+      const ours = (all || []).filter((l) => l.command && l.command.command === 'unisparse.explainSymbol');
+      return ours.length >= 4 ? ours : undefined;
+    }, 'code lenses on inventory.js').catch(async (e) => {
+      const status = await vscode.commands.executeCommand('unisparse.status');
+      throw new Error(`${e.message}; server status: ${JSON.stringify(status)}`);
+    });
+    const titles = lenses.map((l) => l.command.title);
+    assert.ok(titles.some((t) => /Explain class Inventory/.test(t)), titles.join(' | '));
+    assert.ok(titles.some((t) => /Explain function restock/.test(t)), titles.join(' | '));
+    const restock = lenses.find((l) => /restock/.test(l.command.title));
+    assert.strictEqual(restock.range.start.line, 19, 'the restock lens should sit on its definition line (20)');
+    assert.strictEqual(restock.command.arguments[0], uri.toString());
+  });
+
+  it('explains itself instead of throwing when there are no selected blocks yet', async function () {
+    const selection = await vscode.commands.executeCommand('unisparse.showSelectedBlocks');
+    assert.strictEqual(selection, undefined);
+  });
+});

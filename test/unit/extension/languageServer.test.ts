@@ -1,0 +1,127 @@
+// The language server (dist/server/main.js) driven over IPC by a real LSP client connection, without VS Code:
+// initialize, unisparse/status, code lenses from the index on a fixture repository, file-watcher updates,
+// and the clear errors of requests that cannot be served. Needs `npm run build:js` (npm test builds first).
+import * as assert from 'assert';
+import { fork, ChildProcess } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { pathToFileURL } from 'url';
+import { IPCMessageReader, IPCMessageWriter, createProtocolConnection, ProtocolConnection } from 'vscode-languageserver-protocol/node';
+import {
+  CodeLensRequest, CodeLensResolveRequest, CodeLens, DidChangeWatchedFilesNotification, FileChangeType,
+  InitializeRequest, InitializedNotification, ShutdownRequest, ExitNotification, WorkDoneProgressCreateRequest,
+  CodeLensRefreshRequest,
+} from 'vscode-languageserver-protocol';
+import { AskRequest, ExplainRequest, SelectionRequest, StatusRequest, StatusResult } from '../../../server/protocol/protocol';
+
+const root = path.resolve(__dirname, '..', '..', '..');
+const serverMain = path.join(root, 'dist', 'server', 'main.js');
+const fixture = path.join(root, 'test', 'host', 'fixture-repo');
+
+async function until<T>(probe: () => Promise<T | undefined>, what: string, ms = 30000): Promise<T> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('language server over IPC', function () {
+  this.timeout(60000);
+  let child: ChildProcess;
+  let conn: ProtocolConnection;
+  let ws: string;
+  let refreshes = 0;
+
+  before(async function () {
+    assert.ok(fs.existsSync(serverMain), `${serverMain} is missing: run \`npm run build:js\` first`);
+    ws = fs.mkdtempSync(path.join(os.tmpdir(), 'unisparse-lsp-'));
+    fs.cpSync(fixture, ws, { recursive: true });
+    child = fork(serverMain, ['--node-ipc'], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { ...process.env, UNISPARSE_CACHE_DIR: path.join(ws, '.cache') } });
+    conn = createProtocolConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
+    conn.onRequest(WorkDoneProgressCreateRequest.type, () => undefined);
+    conn.onRequest(CodeLensRefreshRequest.type, () => { refreshes++; });
+    conn.onNotification('unisparse/engineLog', () => undefined);
+    conn.onNotification('window/logMessage', () => undefined);
+    conn.listen();
+    const init = await conn.sendRequest(InitializeRequest.type, {
+      processId: process.pid, rootUri: pathToFileURL(ws).toString(), capabilities: { workspace: { codeLens: { refreshSupport: true } } },
+      workspaceFolders: [{ uri: pathToFileURL(ws).toString(), name: 'ws' }],
+      initializationOptions: { settings: { maxNewTokens: 8, exclude: ['**/node_modules/**'] } },
+    });
+    assert.deepStrictEqual(init.capabilities.codeLensProvider, { resolveProvider: true });
+    await conn.sendNotification(InitializedNotification.type, {});
+  });
+
+  after(async function () {
+    try { await conn.sendRequest(ShutdownRequest.type); await conn.sendNotification(ExitNotification.type); } catch { /* gone */ }
+    conn?.dispose();
+    child?.kill();
+    fs.rmSync(ws, { recursive: true, force: true });
+  });
+
+  it('answers unisparse/status with versions, the native backend and the index state', async function () {
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+    const s: StatusResult = await conn.sendRequest(StatusRequest.method);
+    assert.strictEqual(s.serverVersion, pkg.version);
+    assert.strictEqual(s.nodeVersion, process.version);
+    assert.ok(['cpu', 'cuda', 'missing'].includes(s.nativeBackend));
+    if (s.nativeBackend === 'missing') assert.match(s.nativeError ?? '', /npm run build:native/);
+    const ready = await until(async () => {
+      const r: StatusResult = await conn.sendRequest(StatusRequest.method);
+      return r.index.state === 'ready' ? r : undefined;
+    }, 'the index to be ready');
+    assert.strictEqual(ready.index.files, 2);
+    assert.ok(ready.index.symbols >= 6, `symbols: ${ready.index.symbols}`);
+  });
+
+  it('offers cheap code lenses on definitions and resolves their titles lazily', async function () {
+    const uri = pathToFileURL(path.join(ws, 'inventory.js')).toString();
+    const lenses = (await conn.sendRequest(CodeLensRequest.type, { textDocument: { uri } })) as CodeLens[];
+    assert.ok(lenses.length >= 4, JSON.stringify(lenses));
+    assert.ok(lenses.every((l) => !l.command), 'titles must only be computed in resolve');
+    const restock = lenses.find((l) => (l.data as { name: string }).name === 'restock');
+    assert.ok(restock);
+    assert.strictEqual(restock.range.start.line, 19);
+    const resolved = await conn.sendRequest(CodeLensResolveRequest.type, restock);
+    assert.strictEqual(resolved.command?.command, 'unisparse.explainSymbol');
+    assert.match(resolved.command!.title, /Explain function restock \(4 lines\)/);
+    assert.deepStrictEqual(resolved.command!.arguments, [uri, { line: 19, character: 0 }, 'restock']);
+  });
+
+  it('updates the index from file-watcher events and asks the client to refresh lenses', async function () {
+    const file = path.join(ws, 'pricing.py');
+    fs.writeFileSync(file, 'def price_with_tax(price, rate):\n    return price * (1 + rate)\n');
+    const before = refreshes;
+    await conn.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: pathToFileURL(file).toString(), type: FileChangeType.Created }] });
+    const lenses = await until(async () => {
+      const l = (await conn.sendRequest(CodeLensRequest.type, { textDocument: { uri: pathToFileURL(file).toString() } })) as CodeLens[];
+      return l.length ? l : undefined;
+    }, 'lenses on the new file');
+    assert.strictEqual((lenses[0].data as { name: string }).name, 'price_with_tax');
+    assert.ok(refreshes > before, 'no workspace/codeLens/refresh after the update');
+  });
+
+  it('returns no selection before any answer', async function () {
+    assert.strictEqual(await conn.sendRequest(SelectionRequest.method), null);
+  });
+
+  it('refuses files outside the workspace with a sentence that says so', async function () {
+    await assert.rejects(
+      conn.sendRequest(ExplainRequest.method, { uri: pathToFileURL(path.join(os.tmpdir(), 'elsewhere.js')).toString(), position: { line: 0, character: 0 } }),
+      /not inside the open folder/);
+  });
+
+  it('reports a missing model as an actionable error, not a crash', async function () {
+    await conn.sendNotification('workspace/didChangeConfiguration', { settings: { modelPath: path.join(ws, 'no-such-model.gguf'), maxNewTokens: 8 } });
+    await assert.rejects(conn.sendRequest(AskRequest.method, { question: 'What does restock do?' }), (e: Error) => {
+      assert.match(e.message, /no-such-model\.gguf/);
+      return true;
+    });
+    const s: StatusResult = await conn.sendRequest(StatusRequest.method);
+    assert.strictEqual(s.index.state, 'ready', 'the server must survive the failed request');
+  });
+});
