@@ -67,7 +67,7 @@ function copyWasmAssets() {
   fs.mkdirSync(out, { recursive: true });
   const copy = (from) => { if (fs.existsSync(from)) fs.copyFileSync(from, path.join(out, path.basename(from))); };
   let wts;
-  try { wts = path.dirname(require.resolve('web-tree-sitter/package.json', { paths: [root] })); } catch { return; }
+  try { wts = path.dirname(require.resolve('web-tree-sitter', { paths: [root] })); } catch { return; }
   copy(path.join(wts, 'tree-sitter.wasm'));
   let grammars;
   try { grammars = path.join(path.dirname(require.resolve('tree-sitter-wasms/package.json', { paths: [root] })), 'out'); } catch { return; }
