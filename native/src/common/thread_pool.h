@@ -1,6 +1,8 @@
 // A small fork-join thread pool for the CPU kernels. parallelFor hands out task indices to the workers and
 // the calling thread; workers spin briefly before sleeping because decode issues hundreds of short jobs per
-// token and a condition-variable wake-up per job would cost more than the job.
+// token and a condition-variable wake-up per job would cost more than the job. The caller never waits for a
+// worker that has not started: on a busy machine a descheduled worker simply gets no tasks, so oversubscribed
+// cores slow a job down to the single-thread speed, not below it.
 #pragma once
 #include <atomic>
 #include <condition_variable>
@@ -29,16 +31,16 @@ class ThreadPool {
 
  private:
   void workerLoop(int thread);
-  void runTasks(int thread);
+  void runTasks(uint64_t generation, int thread);
 
   std::vector<std::thread> workers_;
   std::mutex mutex_;
   std::condition_variable wake_;
-  std::atomic<uint64_t> generation_{0};
-  std::atomic<int> nextTask_{0};
-  std::atomic<int> finishedWorkers_{0};
-  int nTasks_ = 0;
-  const std::function<void(int, int)>* fn_ = nullptr;
+  // One word holds the job generation (high 24 bits), its task count (20 bits) and the next task index
+  // (20 bits), so claiming a task with compare-and-swap also proves the job is still the current one.
+  std::atomic<uint64_t> state_{0};
+  std::atomic<int> doneTasks_{0};
+  std::atomic<const std::function<void(int, int)>*> fn_{nullptr};
   bool stop_ = false;
 };
 
