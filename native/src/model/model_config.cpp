@@ -13,13 +13,18 @@ const MetaValue* find(const TensorSource& src, const std::string& key) {
   return it == src.metadata.end() ? nullptr : &it->second;
 }
 
+// The file a user would fix: config.json for a Hugging Face folder, the .gguf otherwise.
+std::string where(const TensorSource& src) {
+  return src.format == "gguf" ? src.path + ": the GGUF metadata" : src.path + "/config.json";
+}
+
 double number(const TensorSource& src, const std::string& key, double fallback, bool required) {
   const MetaValue* v = find(src, key);
   if (!v) {
-    if (required) fail(src.path, ": the model metadata lacks ", key, ", which a Llama-family model needs.");
+    if (required) fail(where(src), " lacks ", key, ", which a Llama-family model needs.");
     return fallback;
   }
-  if (!v->isNumber()) fail(src.path, ": metadata ", key, " is not a number.");
+  if (!v->isNumber()) fail(where(src), ": ", key, " is not a number.");
   return v->asNumber();
 }
 
