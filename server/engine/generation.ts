@@ -22,7 +22,8 @@ export interface GenerationHooks {
   onToken(token: number, text: string): void;
 }
 
-export const DEFAULT_PREFILL_CHUNK = 512;
+// 256 tokens: one step takes well under a second at llama.cpp-class CPU speeds, so a cancel lands quickly.
+export const DEFAULT_PREFILL_CHUNK = 256;
 
 function commonPrefixLength(a: number[], b: number[]): number {
   const n = Math.min(a.length, b.length);

@@ -1,0 +1,100 @@
+// The engine child process with the real model: prompt cancellation, restart after a crash, prefix reuse,
+// and clear errors for a missing or corrupt model file.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { loadTokenizer, TextTokenizer } from '../../server/engine/tokenizer';
+import { renderChat } from '../../server/engine/chatTemplate';
+import { EngineHost } from '../../server/engine/engineHost';
+import { smolLm2Path } from './modelFile';
+
+describe('EngineHost with SmolLM2', function () {
+  this.timeout(600000);
+  let tok: TextTokenizer;
+  let modelPath = '';
+  const host = new EngineHost();
+  const longPrompt = () => {
+    const code = fs.readFileSync(path.join(__dirname, '..', '..', 'server', 'engine', 'sampler.ts'), 'utf8');
+    return tok.encode(renderChat(tok.chatTemplate, [{ role: 'user', content: `${code}\n\nExplain this code in detail.` }]));
+  };
+
+  before(async () => {
+    modelPath = smolLm2Path();
+    tok = await loadTokenizer(modelPath);
+    await host.load({ modelPath, attention: 'dense' });
+  });
+  after(() => host.dispose());
+
+  it('stops decoding promptly when cancelled', async () => {
+    const controller = new AbortController();
+    let tokens = 0;
+    let cancelledAt = 0;
+    const r = await host.generate({ prompt: tok.encode('Once upon a time'), maxNewTokens: 4000, sampler: { temperature: 0.8, seed: 1 } }, {
+      signal: controller.signal,
+      onToken: () => { if (++tokens === 3) { cancelledAt = Date.now(); controller.abort(); } },
+    });
+    const latency = Date.now() - cancelledAt;
+    assert.strictEqual(r.stopReason, 'cancelled');
+    assert.ok(r.decodeTokens < 10, `generated ${r.decodeTokens} tokens after the cancel`);
+    console.log(`      cancel during decode: stopped ${latency} ms after the request, ${r.decodeTokens} tokens`);
+    assert.ok(latency < 3000, `took ${latency} ms to stop`);
+    assert.strictEqual(host.state, 'ready');
+  });
+
+  it('stops a long prefill between chunks when cancelled', async () => {
+    const prompt = longPrompt();
+    assert.ok(prompt.length > 600, `prompt has ${prompt.length} tokens`);
+    let cancelledAt = 0;
+    const r = await host.generate({ prompt, maxNewTokens: 50, prefillChunk: 128, reusePrefix: false }, {
+      onPrefillProgress: (done) => { if (done > 0 && !cancelledAt) { cancelledAt = Date.now(); host.cancel(); } },
+    });
+    const latency = Date.now() - cancelledAt;
+    console.log(`      cancel during prefill: stopped ${latency} ms after the request (${prompt.length}-token prompt, 128-token chunks)`);
+    assert.strictEqual(r.stopReason, 'cancelled');
+    assert.strictEqual(r.decodeTokens, 0);
+    assert.ok(latency < 5000, `took ${latency} ms to stop`);
+  });
+
+  it('reuses the KV cache of a shared prefix and gives the same greedy answer', async () => {
+    const prompt = longPrompt();
+    const fresh = await host.generate({ prompt, maxNewTokens: 8, reusePrefix: false });
+    const again = await host.generate({ prompt, maxNewTokens: 8 });
+    assert.strictEqual(fresh.reusedTokens, 0);
+    assert.strictEqual(again.reusedTokens, prompt.length - 1);
+    assert.deepStrictEqual(again.tokens, fresh.tokens);
+    assert.ok(again.prefillMs < fresh.prefillMs, `reused prefill ${again.prefillMs} ms vs fresh ${fresh.prefillMs} ms`);
+    console.log(`      prefix reuse: prefill ${fresh.prefillMs} ms fresh -> ${again.prefillMs} ms reused (${prompt.length} tokens)`);
+  });
+
+  it('restarts the engine after the child process is killed', async () => {
+    const pid = host.pid!;
+    const pending = host.generate({ prompt: longPrompt(), maxNewTokens: 200, reusePrefix: false });
+    await new Promise((r) => setTimeout(r, 300));
+    process.kill(pid, 'SIGKILL');
+    await assert.rejects(pending, /engine process was killed by SIGKILL.*restarts on the next request/);
+    assert.strictEqual(host.state, 'crashed');
+    const r = await host.generate({ prompt: tok.encode('The capital of France is'), maxNewTokens: 4 });
+    assert.notStrictEqual(host.pid, pid);
+    assert.ok(r.decodeTokens > 0);
+    assert.strictEqual(host.state, 'ready');
+  });
+
+  it('explains a missing or corrupt model file and stays usable', async () => {
+    const other = new EngineHost();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'unisparse-bad-'));
+    try {
+      await assert.rejects(other.load({ modelPath: path.join(dir, 'missing.gguf') }), /missing\.gguf: the model file does not exist.*fetch-model/);
+      const bad = path.join(dir, 'bad.gguf');
+      fs.writeFileSync(bad, 'this is not a model');
+      await assert.rejects(other.load({ modelPath: bad }), (e: Error) => e.message.includes('bad.gguf'));
+      // The same host then loads a good model.
+      await other.load({ modelPath, attention: 'dense' });
+      const r = await other.generate({ prompt: tok.encode('Hello'), maxNewTokens: 2 });
+      assert.strictEqual(r.decodeTokens, 2);
+    } finally {
+      other.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
