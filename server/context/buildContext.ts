@@ -74,9 +74,10 @@ export function buildContext(index: RepoIndex, req: ContextRequest): PackedConte
   const outlined = new Set<string>();
   const floor = topScore * RELEVANT_SHARE;
   for (const r of unplaced) {
-    if (r.score < floor || outlined.has(r.file) || packedFiles().has(r.file)) continue;
+    if (r.score < floor || outlined.has(r.file) || overlapsPacked(r.file, r.startLine, r.endLine)) continue;
     outlined.add(r.file);
-    const piece = outlinePiece(index, r.file, r.score, req.countTokens);
+    const keep = (d: SymbolDef) => !overlapsPacked(r.file, d.startLine, d.endLine);
+    const piece = outlinePiece(index, r.file, r.score, keep, req.countTokens);
     if (piece && fits(piece.tokens, budget)) { packed.push(piece); used += piece.tokens; }
   }
   const stillLeft: RankedChunk[] = [];
@@ -177,10 +178,11 @@ function selectionPiece(index: RepoIndex, file: string, sel: { startLine: number
   }
 }
 
-/** Signatures of a file's definitions, one per line as `<line>: <first line of the definition>`. */
-function outlinePiece(index: RepoIndex, file: string, score: number, count: (t: string) => number): Piece | undefined {
+/** Signatures of a file's definitions not packed whole, one per line as `<line>: <first line of the definition>`. */
+function outlinePiece(index: RepoIndex, file: string, score: number, keep: (d: SymbolDef) => boolean,
+  count: (t: string) => number): Piece | undefined {
   const record = index.fileRecord(file);
-  const defs: SymbolDef[] = index.definitionsIn(file).slice(0, MAX_OUTLINE_ENTRIES);
+  const defs: SymbolDef[] = index.definitionsIn(file).filter(keep).slice(0, MAX_OUTLINE_ENTRIES);
   if (!record || !defs.length) return undefined;
   const lines = fileLines(index, file)!;
   const body = defs.map((d) => {

@@ -106,7 +106,49 @@ export function rankChunks(index: RepoIndex, req: RankRequest): RankedChunk[] {
     if (score > 0) ranked.push({ file: c.file, kind: c.kind, startLine: c.startLine, endLine: c.endLine, name: c.name, score });
   }
   ranked.sort(compareRanked);
+  boostCallees(index, ranked);
+  ranked.sort(compareRanked);
   return ranked;
+}
+
+/** Top chunks whose callees get a boost: the code a relevant function calls is needed to explain it. */
+const CALLER_CHUNKS = 8;
+const BOOST_CALLEE = 0.45;
+const IDENTIFIER = /[A-Za-z_$][A-Za-z0-9_$]*/g;
+
+/**
+ * Symbol-level step of the graph ranking: the definitions named inside the best chunks (calls, types) are pulled
+ * up in proportion to the caller's score. Names defined in more than 3 files are too ambiguous to follow.
+ */
+function boostCallees(index: RepoIndex, ranked: RankedChunk[]): void {
+  if (!ranked.length) return;
+  const top = ranked[0].score;
+  const byKey = new Map<string, RankedChunk>();
+  for (const r of ranked) if (r.name) byKey.set(`${r.file}\0${r.name}\0${r.startLine}`, r);
+  const boosts = new Map<RankedChunk, number>();
+  for (const caller of ranked.slice(0, CALLER_CHUNKS)) {
+    if (caller.kind !== 'definition') continue;
+    const lines = index.fileText(caller.file)?.split('\n').slice(caller.startLine - 1, caller.endLine).join('\n') ?? '';
+    const names = new Set(lines.match(IDENTIFIER) ?? []);
+    names.delete(caller.name ?? '');
+    for (const name of names) {
+      const files = index.graph.definingFiles(name);
+      if (!files.length || files.length > 3) continue;
+      for (const f of files) {
+        for (const c of index.lexical.chunksOf(f)) {
+          if (c.name !== name || (c.file === caller.file && c.startLine >= caller.startLine && c.endLine <= caller.endLine)) continue;
+          let target = byKey.get(`${c.file}\0${c.name}\0${c.startLine}`);
+          if (!target) {
+            target = { file: c.file, kind: c.kind, startLine: c.startLine, endLine: c.endLine, name: c.name, score: 0 };
+            byKey.set(`${c.file}\0${c.name}\0${c.startLine}`, target);
+            ranked.push(target);
+          }
+          boosts.set(target, Math.max(boosts.get(target) ?? 0, BOOST_CALLEE * caller.score / top));
+        }
+      }
+    }
+  }
+  for (const [r, b] of boosts) r.score += b;
 }
 
 /** Score descending, then path and line: a total order, so packing is deterministic. */

@@ -11,6 +11,9 @@ export class SourceMap {
     /** Per token: index into `files`, or -1 for tokens outside any chunk body (headers, separators, the question). */
     private readonly tokenFile: Int32Array,
     private readonly tokenLine: Int32Array,
+    /** Per token: the chunk it lies in (-1 outside), and per chunk whether its lines are contiguous (not an outline). */
+    private readonly tokenChunk: Int32Array,
+    private readonly chunkContiguous: boolean[],
   ) {}
 
   /**
@@ -29,6 +32,7 @@ export class SourceMap {
     const n = Math.floor(tokenCharSpans.length / 2);
     const tokenFile = new Int32Array(n).fill(-1);
     const tokenLine = new Int32Array(n);
+    const tokenChunk = new Int32Array(n).fill(-1);
     for (let t = 0; t < n; t++) {
       const start = tokenCharSpans[2 * t] - contextOffset;
       const end = tokenCharSpans[2 * t + 1] - contextOffset;
@@ -43,26 +47,41 @@ export class SourceMap {
       if (li < 0 || layout.lines[li] <= 0) continue;   // the header line
       tokenFile[t] = fileIndex.get(chunks[ci].file)!;
       tokenLine[t] = layout.lines[li];
+      tokenChunk[t] = ci;
     }
-    return new SourceMap(files, tokenFile, tokenLine);
+    return new SourceMap(files, tokenFile, tokenLine, tokenChunk, chunks.map((c) => c.kind !== 'outline'));
   }
 
-  /** Source lines of tokens [tokenStart, tokenEnd), adjacent and overlapping lines merged, in order of appearance. */
+  /**
+   * Source lines of tokens [tokenStart, tokenEnd), in order of first appearance per file. A run of tokens inside one
+   * chunk covers every line between its first and last token (blank lines carry no token of their own); ranges of
+   * one file that touch or overlap are merged.
+   */
   rangesForTokens(tokenStart: number, tokenEnd: number): SourceLineRange[] {
     const from = Math.max(0, Math.floor(tokenStart));
     const to = Math.min(this.tokenFile.length, Math.ceil(tokenEnd));
     const byFile = new Map<number, { start: number; end: number }[]>();
+    let run: { chunk: number; file: number; start: number; end: number } | undefined;
+    const flush = () => {
+      if (!run) return;
+      let list = byFile.get(run.file);
+      if (!list) { list = []; byFile.set(run.file, list); }
+      list.push({ start: run.start, end: run.end });
+      run = undefined;
+    };
     for (let t = from; t < to; t++) {
       const f = this.tokenFile[t];
       if (f < 0) continue;
       const line = this.tokenLine[t];
-      let list = byFile.get(f);
-      if (!list) { list = []; byFile.set(f, list); }
-      const last = list[list.length - 1];
-      if (last && line >= last.start - 1 && line <= last.end + 1) {
-        last.start = Math.min(last.start, line); last.end = Math.max(last.end, line);
-      } else list.push({ start: line, end: line });
+      const chunk = this.tokenChunk[t];
+      if (run && run.chunk === chunk && (this.chunkContiguous[chunk] || (line >= run.start - 1 && line <= run.end + 1))) {
+        run.start = Math.min(run.start, line); run.end = Math.max(run.end, line);
+      } else {
+        flush();
+        run = { chunk, file: f, start: line, end: line };
+      }
     }
+    flush();
     const out: SourceLineRange[] = [];
     for (const [f, list] of byFile) {
       list.sort((a, b) => a.start - b.start);
