@@ -92,4 +92,45 @@ describe('UniSparse Code in a real VS Code extension host', function () {
     const selection = await vscode.commands.executeCommand('unisparse.showSelectedBlocks');
     assert.strictEqual(selection, undefined);
   });
+
+  it('answers a question with the real model, streams it into the panel and records the selected blocks', async function () {
+    this.timeout(240000);
+    const result = await vscode.commands.executeCommand('unisparse.ask', 'What does restock do?');
+    assert.ok(result, 'the ask command returned no result (see the notification / engine log)');
+    assert.ok(result.answer.trim().length > 0, 'empty answer');
+    assert.ok(result.stats.contextTokens > 0);
+    assert.ok(result.stats.density > 0 && result.stats.density <= 1, `density ${result.stats.density}`);
+    const files = new Set(['inventory.js', 'geometry.py']);
+    for (const c of result.citations) assert.ok(files.has(c.file), `citation outside the fixture: ${c.file}`);
+    console.log(`    answer (${result.stats.contextTokens} context tokens, density ${result.stats.density.toFixed(3)}, ` +
+      `ttft ${Math.round(result.stats.ttftMs)} ms, ${result.stats.decodeTokensPerS.toFixed(1)} tok/s): ${JSON.stringify(result.answer.slice(0, 120))}`);
+    assert.strictEqual(api.context.answersView.all[0].question, 'What does restock do?');
+
+    const selection = await vscode.commands.executeCommand('unisparse.showSelectedBlocks');
+    assert.ok(selection && selection.blocks.length > 0, 'no selected blocks after an answer');
+    for (const b of selection.blocks) {
+      assert.ok(files.has(b.file), `block outside the fixture: ${b.file}`);
+      assert.ok(b.startLine >= 1 && b.endLine >= b.startLine && b.score >= 0 && b.score <= 1, JSON.stringify(b));
+    }
+    assert.ok(api.context.overlays.decoratedFiles().length > 0, 'the overlays drew nothing');
+  });
+
+  it('explains a symbol from its code lens', async function () {
+    this.timeout(240000);
+    const uri = vscode.Uri.file(path.join(workspaceRoot(), 'inventory.js'));
+    const all = await vscode.commands.executeCommand('vscode.executeCodeLensProvider', uri, 100);
+    const lens = all.find((l) => l.command && /restock/.test(l.command.title));
+    const result = await vscode.commands.executeCommand(lens.command.command, ...lens.command.arguments);
+    assert.ok(result && result.answer.trim().length > 0, 'no explanation');
+  });
+
+  it('stops a generation on request', async function () {
+    this.timeout(240000);
+    const answering = vscode.commands.executeCommand('unisparse.ask', 'Describe every function in this repository in detail.');
+    await waitFor(() => api.context.generation.cancel, 'the request to start', 30000);
+    assert.strictEqual(await vscode.commands.executeCommand('unisparse.stopGeneration'), true);
+    assert.strictEqual(await answering, undefined, 'a stopped request must resolve to undefined');
+    const status = await vscode.commands.executeCommand('unisparse.status');
+    assert.notStrictEqual(status.engine.state, 'crashed');
+  });
 });
