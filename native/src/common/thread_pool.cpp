@@ -11,8 +11,9 @@
 
 namespace unisparse {
 
-// How long a worker spins for the next job before sleeping (iterations of a pause instruction, ~30-50 us).
-static constexpr int kSpinIterations = 20000;
+// How long a worker spins for the next job before sleeping: ~2000 pause instructions, tens of microseconds,
+// enough to bridge the gap between the matmuls of one layer without burning a shared core for long.
+static constexpr int kSpinIterations = 2000;
 static constexpr int kIndexBits = 20;
 static constexpr uint64_t kIndexMask = (uint64_t(1) << kIndexBits) - 1;
 static constexpr int kMaxTasks = int(kIndexMask);
