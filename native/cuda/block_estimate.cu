@@ -36,9 +36,13 @@ __global__ void __launch_bounds__(kThreads) blockLseKernel(EstimateParams p) {
   constexpr int kChunks = D / 8, kTileBytes = 64 * D * 2;
   constexpr int kTilesPerGroup = G >= 8 ? G / 8 : 1;   // n8 accumulator tiles covering one key block
   constexpr int kLanesPerGroup = G >= 8 ? 4 : G / 2;   // quad lanes that share one key block
+  constexpr int kParts = kSplit ? 2 : 1;  // hi (and lo) halves of each tile
   extern __shared__ __align__(128) unsigned char smem[];
+  // Layout: Q hi [, Q lo], then two key stages of hi [, lo]: the bf16-only estimate needs half the memory,
+  // so more CTAs share an SM.
   const uint32_t qHiS = mma::smemAddress(smem), qLoS = qHiS + kTileBytes;
-  const uint32_t kHiS = qHiS + 2 * kTileBytes, kLoS = qHiS + 3 * kTileBytes;
+  auto kHiS = [&](int stage) { return qHiS + (kParts + stage * kParts) * kTileBytes; };
+  auto kLoS = [&](int stage) { return kHiS(stage) + kTileBytes; };
   const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
   const int head = blockIdx.y;
   const int rowBase = blockIdx.x * kRows;  // relative composite query row of this CTA's row 0
@@ -67,15 +71,22 @@ __global__ void __launch_bounds__(kThreads) blockLseKernel(EstimateParams p) {
   const int ctaLastAbs = min(p.firstCompQ + rowBase + kRows - 1, p.nCompK - 1);
   float runMax[2] = {-INFINITY, -INFINITY}, runSum[2] = {0.f, 0.f};
 
-  for (int keyBase = 0; keyBase <= ctaLastAbs; keyBase += kKeys) {
-    __syncthreads();  // everyone is done with the previous key tile
-    loadRows<D>(kHiS, kHi, keyBase, p.nCompK, tid);
-    if (kSplit) loadRows<D>(kLoS, kLo, keyBase, p.nCompK, tid);
-    mma::cpAsyncCommit();
-    mma::cpAsyncWait<0>();
+  // Two-stage cp.async pipeline over the key tiles: tile t+1 loads while tile t is multiplied.
+  loadRows<D>(kHiS(0), kHi, 0, p.nCompK, tid);
+  if (kSplit) loadRows<D>(kLoS(0), kLo, 0, p.nCompK, tid);
+  mma::cpAsyncCommit();
+  for (int keyBase = 0, stage = 0; keyBase <= ctaLastAbs; keyBase += kKeys, stage ^= 1) {
+    if (keyBase + kKeys <= ctaLastAbs) {
+      loadRows<D>(kHiS(stage ^ 1), kHi, keyBase + kKeys, p.nCompK, tid);
+      if (kSplit) loadRows<D>(kLoS(stage ^ 1), kLo, keyBase + kKeys, p.nCompK, tid);
+      mma::cpAsyncCommit();
+      mma::cpAsyncWait<1>();
+    } else {
+      mma::cpAsyncWait<0>();
+    }
     __syncthreads();
-    if (keyBase > warpLastAbs) continue;  // every key of this tile is in this warp's future
-
+    if (keyBase <= warpLastAbs) {  // else every key of this tile is in this warp's future
+    const uint32_t kHiStage = kHiS(stage), kLoStage = kLoS(stage);
     float s[8][4];
     #pragma unroll
     for (int i = 0; i < 8; ++i) s[i][0] = s[i][1] = s[i][2] = s[i][3] = 0.f;
@@ -85,12 +96,12 @@ __global__ void __launch_bounds__(kThreads) blockLseKernel(EstimateParams p) {
       for (int np = 0; np < 4; ++np) {
         const uint32_t off = mma::swizzledOffset<kChunks>(np * 16 + (lane & 7) + ((lane >> 4) << 3), kk * 2 + ((lane >> 3) & 1));
         uint32_t bh[4];
-        mma::ldmatrixX4(bh, kHiS + off);
+        mma::ldmatrixX4(bh, kHiStage + off);
         mma::mma16816(s[2 * np], aHi[kk], bh[0], bh[1]);
         mma::mma16816(s[2 * np + 1], aHi[kk], bh[2], bh[3]);
         if constexpr (kSplit) {
           uint32_t bl[4];
-          mma::ldmatrixX4(bl, kLoS + off);
+          mma::ldmatrixX4(bl, kLoStage + off);
           mma::mma16816(s[2 * np], aHi[kk], bl[0], bl[1]);
           mma::mma16816(s[2 * np + 1], aHi[kk], bl[2], bl[3]);
           mma::mma16816(s[2 * np], aLo[kk], bh[0], bh[1]);
@@ -111,9 +122,11 @@ __global__ void __launch_bounds__(kThreads) blockLseKernel(EstimateParams p) {
     #pragma unroll
     for (int h = 0; h < 2; ++h) {
       // Per key block: max, then sum of 2^(x - max), reduced over the lanes that share the block.
+      float gMax[8 / kTilesPerGroup], gSum[8 / kTilesPerGroup];
       float tileMax = -INFINITY;
       #pragma unroll
-      for (int nt0 = 0; nt0 < 8; nt0 += kTilesPerGroup) {
+      for (int gi = 0; gi < 8 / kTilesPerGroup; ++gi) {
+        const int nt0 = gi * kTilesPerGroup;
         float gm = -INFINITY;
         #pragma unroll
         for (int t = 0; t < kTilesPerGroup; ++t) gm = fmaxf(gm, fmaxf(s[nt0 + t][2 * h], s[nt0 + t][2 * h + 1]));
@@ -126,24 +139,32 @@ __global__ void __launch_bounds__(kThreads) blockLseKernel(EstimateParams p) {
         }
         #pragma unroll
         for (int off = 1; off < kLanesPerGroup; off <<= 1) gs += __shfl_xor_sync(0xffffffffu, gs, off);
+        gMax[gi] = gm;
+        gSum[gi] = gs;
         tileMax = fmaxf(tileMax, gm);
-        const int group = G >= 8 ? nt0 / kTilesPerGroup : (nt0 * 8 + 2 * (lane & 3)) / G;
+        const int group = G >= 8 ? gi : (nt0 * 8 + 2 * (lane & 3)) / G;
         const int keyBlock = keyBase / G + group;
         const int rowBlock = rowAbs[h] / G;
         if ((lane & 3) % kLanesPerGroup == 0 && rowRel[h] < p.nCompQ && keyBlock <= rowBlock)
           p.blockLse[((int64_t)head * p.nCompQ + rowRel[h]) * p.nKeyBlocks + keyBlock] =
               gm == -INFINITY ? -INFINITY : gm + log2f(gs);
       }
-      // Running row log-sum-exp (per-thread partial sums; the quad is reduced once at the end).
+      // Running row log-sum-exp from the block sums (one exp per block). Each block is counted by its writer
+      // lane only, so the quad reduction at the end adds every block once.
       const float newMax = fmaxf(runMax[h], tileMax);
       if (newMax != -INFINITY) {
         float sum = 0.f;
-        #pragma unroll
-        for (int nt = 0; nt < 8; ++nt) sum += exp2f(s[nt][2 * h] - newMax) + exp2f(s[nt][2 * h + 1] - newMax);
+        if ((lane & 3) % kLanesPerGroup == 0) {
+          #pragma unroll
+          for (int gi = 0; gi < 8 / kTilesPerGroup; ++gi)
+            if (gMax[gi] != -INFINITY) sum += gSum[gi] * exp2f(gMax[gi] - newMax);
+        }
         runSum[h] = runSum[h] * exp2f(runMax[h] - newMax) + sum;
         runMax[h] = newMax;
       }
     }
+    }  // keyBase <= warpLastAbs
+    __syncthreads();  // everyone is done with this stage before it is refilled
   }
   #pragma unroll
   for (int h = 0; h < 2; ++h) {
@@ -183,7 +204,7 @@ __global__ void blockScoreKernel(EstimateParams p) {
 
 template <int D, bool kSplit>
 void launchLse(const EstimateParams& p, cudaStream_t stream) {
-  const int smemBytes = 4 * 64 * D * 2;
+  const int smemBytes = (kSplit ? 6 : 3) * 64 * D * 2;
   dim3 grid((p.nCompQ + kRows - 1) / kRows, p.kvHeads);
   auto run = [&](auto kernel) {
     check(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smemBytes),

@@ -1,5 +1,5 @@
 // Block-sparse FlashAttention forward, FA2-style on mma.sync (sm_80+; runs as sm_90a SASS on Hopper).
-// One CTA = 64 query rows of one head (4 warps x 16 rows); key/value tiles of 64 rows stream through a
+// One CTA = 128 query rows of one head (4 warps x 32 rows); key/value tiles of 64 rows stream through a
 // two-stage cp.async pipeline; S = QK^T and O += PV run on bf16 tensor cores with fp32 accumulators; the
 // softmax is online in the log2 domain. Sparsity enters only through the list of key tiles a CTA walks,
 // so dense and UniSparse share every instruction of the inner loop.
@@ -13,24 +13,55 @@
 namespace unisparse::cuda {
 namespace {
 
-constexpr int kRows = 64;      // query rows per CTA
+// Tuned on the H200 (2026-11-28): 64-row CTAs with 16 rows per warp ran at ~245 TFLOP/s, bound by shared-memory
+// reads (one K/V ldmatrix fed two MMAs). 32 rows per warp let every K/V fragment feed four MMAs.
+constexpr int kCtaRows = 128;  // query rows per CTA
+constexpr int kWarpRows = 32;  // two m16 tiles per warp
 constexpr int kKeys = 64;      // keys per tile
-constexpr int kThreads = 128;  // 4 warps x 16 query rows
+constexpr int kThreads = 128;  // 4 warps
 
-// The key tiles a CTA visits, in ascending key order: every causal tile (dense) or the 64-key sub-tiles of
-// the plan row's kept blocks, stopping at the first tile that starts past the CTA's last query position.
-struct TileList {
-  const int32_t* blocks;  // kept key blocks of the row (nullptr: dense)
-  int subTiles;           // 64-key tiles per block
-  int count;
-  int blockSize;
-  __device__ int keyStart(int j) const {
-    if (!blocks) return j * kKeys;
-    return blocks[j / subTiles] * blockSize + (j % subTiles) * kKeys;
+// How a CTA finds its key tiles: every causal tile, or a plan of 64-token blocks (the CTA's two halves are two
+// plan rows), or a plan of 128-token blocks (the CTA is one plan row, each block two tiles). A compile-time
+// mode keeps the walker's state to the registers it needs (the 128-dim kernel is at the 255-register limit).
+enum WalkMode { kDenseWalk = 0, kPlan64 = 1, kPlan128 = 2 };
+
+// Walks the key tiles in ascending order, each tagged with which half of the CTA (rows 0-63: bit 0, rows 64-127:
+// bit 1) wants it; tiles starting at or past `limit` (the CTA's end) are masked for every row and skipped.
+template <int kMode>
+struct TileWalker {
+  const int32_t* a = nullptr;
+  const int32_t* b = nullptr;
+  int na = 0, nb = 0, ia = 0, ib = 0, sub = 0;
+  int limit = 0;
+
+  __device__ bool next(int& keyStart, int& want) {
+    if constexpr (kMode == kDenseWalk) {
+      if (ia * kKeys >= limit) return false;
+      keyStart = kKeys * ia++;
+      want = 3;
+      return true;
+    } else if constexpr (kMode == kPlan64) {
+      const int blkA = ia < na ? a[ia] : 0x7fffffff, blkB = ib < nb ? b[ib] : 0x7fffffff;
+      const int blk = min(blkA, blkB);
+      if (blk == 0x7fffffff) return false;
+      keyStart = blk * 64;
+      want = (blkA == blk ? 1 : 0) | (blkB == blk ? 2 : 0);
+      ia += blkA == blk;
+      ib += blkB == blk;
+      return keyStart < limit;  // only the diagonal, the last block, can start past the CTA
+    } else {
+      while (ia < na) {
+        keyStart = a[ia] * 128 + sub * kKeys;
+        want = 3;
+        if (++sub == 2) { sub = 0; ++ia; }
+        if (keyStart < limit) return true;
+      }
+      return false;
+    }
   }
 };
 
-template <int D>
+template <int D, int kRows>
 __device__ __forceinline__ void loadTile(uint32_t smemBase, const __nv_bfloat16* src, int firstRow, int rowLimit,
                                          int tid) {
   constexpr int kChunks = D / 8;
@@ -44,184 +75,222 @@ __device__ __forceinline__ void loadTile(uint32_t smemBase, const __nv_bfloat16*
   }
 }
 
-template <int D>
+template <int D, int kMode>
 __global__ void __launch_bounds__(kThreads, 2) sparseFlashForward(FlashParams p) {
   constexpr int kChunks = D / 8;
-  constexpr int kTileBytes = kRows * D * 2;
+  constexpr int kQBytes = kCtaRows * D * 2, kTileBytes = kKeys * D * 2;
   extern __shared__ __align__(128) unsigned char smem[];
   const uint32_t qSmem = mma::smemAddress(smem);
-  // Stage b holds K at qSmem + (1 + 2b) tiles and V right after it (computed, not indexed: no local memory).
-  auto kSmem = [&](int b) { return qSmem + (1 + 2 * b) * kTileBytes; };
-  auto vSmem = [&](int b) { return qSmem + (2 + 2 * b) * kTileBytes; };
+  // Stage b: K at qSmem + kQBytes + 2b tiles, V right after (computed, not indexed: no local memory).
+  auto kSmem = [&](int b) { return qSmem + kQBytes + (2 * b) * kTileBytes; };
+  auto vSmem = [&](int b) { return qSmem + kQBytes + (2 * b + 1) * kTileBytes; };
 
   const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
   const int head = blockIdx.y, kvHead = head / (p.heads / p.kvHeads);
   const int queryOffset = p.seqK - p.seqQ;  // absolute position of query row 0
-  const int firstTile = queryOffset / kRows, lastTile = (p.seqK - 1) / kRows;
+  const int firstTile = queryOffset / kCtaRows, lastTile = (p.seqK - 1) / kCtaRows;
   const int tile = lastTile - blockIdx.x;   // the longest causal rows first, for load balance
   if (tile < firstTile) return;
-  const int qStart = tile * kRows;                       // absolute position of this CTA's row 0
-  const int qEnd = min(qStart + kRows, p.seqK);          // one past its last position
+  const int qStart = tile * kCtaRows;            // absolute position of this CTA's row 0
+  const int qEnd = min(qStart + kCtaRows, p.seqK);
 
-  TileList tiles;
-  tiles.blockSize = p.blockSize;
-  if (p.rowPtr) {
-    const int bq = qStart / p.blockSize - p.firstQueryBlock;
-    const int row = kvHead * p.nQueryBlocks + bq;
-    const int begin = p.rowPtr[row], end = p.rowPtr[row + 1];
-    tiles.blocks = p.keyBlocks + begin;
-    tiles.subTiles = p.blockSize / kKeys;
-    tiles.count = (end - begin) * tiles.subTiles;
-    while (tiles.count > 0 && tiles.keyStart(tiles.count - 1) >= qEnd) --tiles.count;
-  } else {
-    tiles.blocks = nullptr;
-    tiles.subTiles = 1;
-    tiles.count = (qEnd + kKeys - 1) / kKeys;
+  TileWalker<kMode> walk;
+  walk.limit = qEnd;
+  if constexpr (kMode != kDenseWalk) {
+    const int64_t rowBase = (int64_t)kvHead * p.nQueryBlocks - p.firstQueryBlock;
+    const int bqA = qStart / p.blockSize;
+    if (bqA >= p.firstQueryBlock) {
+      walk.a = p.keyBlocks + p.rowPtr[rowBase + bqA];
+      walk.na = p.rowPtr[rowBase + bqA + 1] - p.rowPtr[rowBase + bqA];
+    }
+    const int bqB = (qStart + kKeys) / 64;
+    if (kMode == kPlan64 && qStart + kKeys < p.seqK && bqB >= p.firstQueryBlock) {
+      walk.b = p.keyBlocks + p.rowPtr[rowBase + bqB];
+      walk.nb = p.rowPtr[rowBase + bqB + 1] - p.rowPtr[rowBase + bqB];
+    }
   }
 
   const __nv_bfloat16* qHead = p.q + (int64_t)head * p.seqQ * D;
   const __nv_bfloat16* kHead = p.k + (int64_t)kvHead * p.seqK * D;
   const __nv_bfloat16* vHead = p.v + (int64_t)kvHead * p.seqK * D;
 
-  loadTile<D>(qSmem, qHead, qStart - queryOffset, p.seqQ, tid);
-  if (tiles.count > 0) {
-    const int k0 = tiles.keyStart(0);
-    loadTile<D>(kSmem(0), kHead, k0, p.seqK, tid);
-    loadTile<D>(vSmem(0), vHead, k0, p.seqK, tid);
+  loadTile<D, kCtaRows>(qSmem, qHead, qStart - queryOffset, p.seqQ, tid);
+  int curStart = 0, curWant = 0;
+  bool has = walk.next(curStart, curWant);
+  if (has) {
+    loadTile<D, kKeys>(kSmem(0), kHead, curStart, p.seqK, tid);
+    loadTile<D, kKeys>(vSmem(0), vHead, curStart, p.seqK, tid);
   }
   mma::cpAsyncCommit();
 
   const float scaleLog2 = p.scale * 1.4426950408889634f;
-  uint32_t qFrag[D / 16][4];
-  float o[D / 8][4];
+  float o[2][D / 8][4];
   #pragma unroll
-  for (int i = 0; i < D / 8; ++i) o[i][0] = o[i][1] = o[i][2] = o[i][3] = 0.f;
-  float rowMax[2] = {-INFINITY, -INFINITY}, rowSum[2] = {0.f, 0.f};
-  const int rowInTile = warp * 16 + (lane >> 2);  // this thread's rows: rowInTile and rowInTile + 8
+  for (int mt = 0; mt < 2; ++mt)
+    #pragma unroll
+    for (int i = 0; i < D / 8; ++i) o[mt][i][0] = o[mt][i][1] = o[mt][i][2] = o[mt][i][3] = 0.f;
+  float rowMax[2][2] = {{-INFINITY, -INFINITY}, {-INFINITY, -INFINITY}};
+  float rowSum[2][2] = {{0.f, 0.f}, {0.f, 0.f}};
+  const int warpRow0 = warp * kWarpRows;          // first CTA row of this warp
+  const int warpFirstPos = qStart + warpRow0, warpLastPos = warpFirstPos + kWarpRows - 1;
+  const int warpHalfBit = 1 << (warpRow0 / kKeys);
+  // ldmatrix addresses. Every row a thread addresses has the same low 3 bits (lane & 7), so the XOR swizzle of
+  // chunk 8m + c equals 8m + (c ^ (lane & 7)): four per-thread offsets plus compile-time immediates cover all
+  // chunks. Spelling this out keeps ptxas from holding one address register per (k-step, tile) pair.
+  int qOff[4], kOff[4], vOff[4];
+  #pragma unroll
+  for (int c = 0; c < 4; ++c) {
+    qOff[c] = ((warpRow0 + (lane & 15)) * kChunks + ((2 * c + (lane >> 4)) ^ (lane & 7))) * 16;
+    kOff[c] = (((lane & 7) + ((lane >> 4) << 3)) * kChunks + ((2 * c + ((lane >> 3) & 1)) ^ (lane & 7))) * 16;
+    vOff[c] = (((lane & 7) + (((lane >> 3) & 1) << 3)) * kChunks + ((2 * c + (lane >> 4)) ^ (lane & 7))) * 16;
+  }
 
-  for (int j = 0; j < tiles.count; ++j) {
+  for (int j = 0; has; ++j) {
     const int buf = j & 1;
-    if (j + 1 < tiles.count) {
-      const int kn = tiles.keyStart(j + 1);
-      loadTile<D>(kSmem(buf ^ 1), kHead, kn, p.seqK, tid);
-      loadTile<D>(vSmem(buf ^ 1), vHead, kn, p.seqK, tid);
+    int nextStart = 0, nextWant = 0;
+    const bool hasNext = walk.next(nextStart, nextWant);
+    if (hasNext) {
+      loadTile<D, kKeys>(kSmem(buf ^ 1), kHead, nextStart, p.seqK, tid);
+      loadTile<D, kKeys>(vSmem(buf ^ 1), vHead, nextStart, p.seqK, tid);
       mma::cpAsyncCommit();
       mma::cpAsyncWait<1>();
     } else {
       mma::cpAsyncWait<0>();
     }
     __syncthreads();
-    if (j == 0) {
+    const int keyStart = curStart;
+    if ((curWant & warpHalfBit) && keyStart <= warpLastPos) {
+      const uint32_t kBuf = kSmem(buf), vBuf = vSmem(buf);
+      // S = Q K^T: 32 rows x 64 keys; each K fragment feeds both m16 tiles.
+      float s[2][8][4];
       #pragma unroll
-      for (int kk = 0; kk < D / 16; ++kk)
-        mma::ldmatrixX4(qFrag[kk], qSmem + mma::swizzledOffset<kChunks>(warp * 16 + (lane & 15), kk * 2 + (lane >> 4)));
-    }
-    const int keyStart = tiles.keyStart(j);
-
-    // S = Q K^T for this warp's 16 rows x 64 keys.
-    float s[8][4];
-    #pragma unroll
-    for (int i = 0; i < 8; ++i) s[i][0] = s[i][1] = s[i][2] = s[i][3] = 0.f;
-    #pragma unroll
-    for (int kk = 0; kk < D / 16; ++kk) {
+      for (int mt = 0; mt < 2; ++mt)
+        #pragma unroll
+        for (int i = 0; i < 8; ++i) s[mt][i][0] = s[mt][i][1] = s[mt][i][2] = s[mt][i][3] = 0.f;
       #pragma unroll
-      for (int np = 0; np < 4; ++np) {
-        uint32_t b[4];
-        const int keyRow = np * 16 + (lane & 7) + ((lane >> 4) << 3);
-        mma::ldmatrixX4(b, kSmem(buf) + mma::swizzledOffset<kChunks>(keyRow, kk * 2 + ((lane >> 3) & 1)));
-        mma::mma16816(s[2 * np], qFrag[kk], b[0], b[1]);
-        mma::mma16816(s[2 * np + 1], qFrag[kk], b[2], b[3]);
-      }
-    }
-
-    // Causal mask and the sequence end: only tiles that reach past the CTA's first row or the last key.
-    const bool needMask = keyStart + kKeys - 1 > qStart || keyStart + kKeys > p.seqK;
-    #pragma unroll
-    for (int nt = 0; nt < 8; ++nt) {
-      #pragma unroll
-      for (int e = 0; e < 4; ++e) {
-        float x = s[nt][e] * scaleLog2;
-        if (needMask) {
-          const int key = keyStart + nt * 8 + 2 * (lane & 3) + (e & 1);
-          const int pos = qStart + rowInTile + (e >> 1) * 8;
-          if (key > pos || key >= p.seqK) x = -INFINITY;
+      for (int kk = 0; kk < D / 16; ++kk) {
+        uint32_t qa[2][4];
+        #pragma unroll
+        for (int mt = 0; mt < 2; ++mt)
+          mma::ldmatrixX4(qa[mt], qSmem + qOff[kk & 3] + (kk >> 2) * 128 + mt * 16 * kChunks * 16);
+        #pragma unroll
+        for (int np = 0; np < 4; ++np) {
+          uint32_t b[4];
+          mma::ldmatrixX4(b, kBuf + kOff[kk & 3] + (kk >> 2) * 128 + np * 16 * kChunks * 16);
+          #pragma unroll
+          for (int mt = 0; mt < 2; ++mt) {
+            mma::mma16816(s[mt][2 * np], qa[mt], b[0], b[1]);
+            mma::mma16816(s[mt][2 * np + 1], qa[mt], b[2], b[3]);
+          }
         }
-        s[nt][e] = x;
       }
-    }
-
-    // Online softmax: new running max per row, rescale the accumulator, exponentiate.
-    #pragma unroll
-    for (int h = 0; h < 2; ++h) {
-      float mx = -INFINITY;
+      // Causal mask and the sequence end: only tiles reaching past this warp's first row or the last key.
+      const bool needMask = keyStart + kKeys - 1 > warpFirstPos || keyStart + kKeys > p.seqK;
       #pragma unroll
-      for (int nt = 0; nt < 8; ++nt) mx = fmaxf(mx, fmaxf(s[nt][2 * h], s[nt][2 * h + 1]));
-      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
-      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
-      const float newMax = fmaxf(rowMax[h], mx);
-      const float base = newMax == -INFINITY ? 0.f : newMax;  // a row with nothing visible yet stays at 0
-      const float corr = exp2f(rowMax[h] - base);
-      rowMax[h] = newMax;
-      float sum = 0.f;
-      #pragma unroll
-      for (int nt = 0; nt < 8; ++nt) {
-        s[nt][2 * h] = exp2f(s[nt][2 * h] - base);
-        s[nt][2 * h + 1] = exp2f(s[nt][2 * h + 1] - base);
-        sum += s[nt][2 * h] + s[nt][2 * h + 1];
+      for (int mt = 0; mt < 2; ++mt) {
+        #pragma unroll
+        for (int nt = 0; nt < 8; ++nt)
+          #pragma unroll
+          for (int e = 0; e < 4; ++e) {
+            float x = s[mt][nt][e] * scaleLog2;
+            if (needMask) {
+              const int key = keyStart + nt * 8 + 2 * (lane & 3) + (e & 1);
+              const int pos = warpFirstPos + mt * 16 + (lane >> 2) + (e >> 1) * 8;
+              if (key > pos || key >= p.seqK) x = -INFINITY;
+            }
+            s[mt][nt][e] = x;
+          }
+        // Online softmax for this m16 tile's two rows per thread.
+        #pragma unroll
+        for (int h = 0; h < 2; ++h) {
+          float mx = -INFINITY;
+          #pragma unroll
+          for (int nt = 0; nt < 8; ++nt) mx = fmaxf(mx, fmaxf(s[mt][nt][2 * h], s[mt][nt][2 * h + 1]));
+          mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
+          mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
+          const float newMax = fmaxf(rowMax[mt][h], mx);
+          const float base = newMax == -INFINITY ? 0.f : newMax;  // nothing visible yet: stay at 0
+          const float corr = exp2f(rowMax[mt][h] - base);
+          rowMax[mt][h] = newMax;
+          float sum = 0.f;
+          #pragma unroll
+          for (int nt = 0; nt < 8; ++nt) {
+            s[mt][nt][2 * h] = exp2f(s[mt][nt][2 * h] - base);
+            s[mt][nt][2 * h + 1] = exp2f(s[mt][nt][2 * h + 1] - base);
+            sum += s[mt][nt][2 * h] + s[mt][nt][2 * h + 1];
+          }
+          rowSum[mt][h] = rowSum[mt][h] * corr + sum;
+          #pragma unroll
+          for (int dt = 0; dt < D / 8; ++dt) {
+            o[mt][dt][2 * h] *= corr;
+            o[mt][dt][2 * h + 1] *= corr;
+          }
+        }
       }
-      rowSum[h] = rowSum[h] * corr + sum;
+      // O += P V: the S accumulator layout is the A-operand layout, so P never leaves registers.
       #pragma unroll
-      for (int dt = 0; dt < D / 8; ++dt) {
-        o[dt][2 * h] *= corr;
-        o[dt][2 * h + 1] *= corr;
-      }
-    }
-
-    // O += P V: the S accumulator layout is the A-operand layout, so P never leaves registers.
-    #pragma unroll
-    for (int kk = 0; kk < 4; ++kk) {
-      uint32_t a[4];
-      a[0] = mma::packBf16(s[2 * kk][0], s[2 * kk][1]);
-      a[1] = mma::packBf16(s[2 * kk][2], s[2 * kk][3]);
-      a[2] = mma::packBf16(s[2 * kk + 1][0], s[2 * kk + 1][1]);
-      a[3] = mma::packBf16(s[2 * kk + 1][2], s[2 * kk + 1][3]);
-      #pragma unroll
-      for (int dp = 0; dp < D / 16; ++dp) {
-        uint32_t b[4];
-        const int keyRow = kk * 16 + (lane & 7) + (((lane >> 3) & 1) << 3);
-        mma::ldmatrixX4Trans(b, vSmem(buf) + mma::swizzledOffset<kChunks>(keyRow, dp * 2 + (lane >> 4)));
-        mma::mma16816(o[2 * dp], a, b[0], b[1]);
-        mma::mma16816(o[2 * dp + 1], a, b[2], b[3]);
+      for (int kk = 0; kk < 4; ++kk) {
+        uint32_t a[2][4];
+        #pragma unroll
+        for (int mt = 0; mt < 2; ++mt) {
+          a[mt][0] = mma::packBf16(s[mt][2 * kk][0], s[mt][2 * kk][1]);
+          a[mt][1] = mma::packBf16(s[mt][2 * kk][2], s[mt][2 * kk][3]);
+          a[mt][2] = mma::packBf16(s[mt][2 * kk + 1][0], s[mt][2 * kk + 1][1]);
+          a[mt][3] = mma::packBf16(s[mt][2 * kk + 1][2], s[mt][2 * kk + 1][3]);
+        }
+        #pragma unroll
+        for (int dp = 0; dp < D / 16; ++dp) {
+          uint32_t b[4];
+          mma::ldmatrixX4Trans(b, vBuf + vOff[dp & 3] + (dp >> 2) * 128 + kk * 16 * kChunks * 16);
+          #pragma unroll
+          for (int mt = 0; mt < 2; ++mt) {
+            mma::mma16816(o[mt][2 * dp], a[mt], b[0], b[1]);
+            mma::mma16816(o[mt][2 * dp + 1], a[mt], b[2], b[3]);
+          }
+        }
       }
     }
     __syncthreads();  // the next iteration refills this stage's buffers
+    curStart = nextStart;
+    curWant = nextWant;
+    has = hasNext;
   }
 
   // Normalise and store the rows this CTA owns (positions in [queryOffset, seqK)).
   #pragma unroll
-  for (int h = 0; h < 2; ++h) {
-    float sum = rowSum[h];
-    sum += __shfl_xor_sync(0xffffffffu, sum, 1);
-    sum += __shfl_xor_sync(0xffffffffu, sum, 2);
-    const float inv = sum > 0.f ? 1.f / sum : 0.f;
-    const int pos = qStart + rowInTile + h * 8;
-    if (pos < queryOffset || pos >= p.seqK) continue;
-    __nv_bfloat16* dst = p.out + ((int64_t)head * p.seqQ + (pos - queryOffset)) * D + 2 * (lane & 3);
+  for (int mt = 0; mt < 2; ++mt)
     #pragma unroll
-    for (int dt = 0; dt < D / 8; ++dt)
-      *reinterpret_cast<__nv_bfloat162*>(dst + dt * 8) = __floats2bfloat162_rn(o[dt][2 * h] * inv, o[dt][2 * h + 1] * inv);
-  }
+    for (int h = 0; h < 2; ++h) {
+      float sum = rowSum[mt][h];
+      sum += __shfl_xor_sync(0xffffffffu, sum, 1);
+      sum += __shfl_xor_sync(0xffffffffu, sum, 2);
+      const float inv = sum > 0.f ? 1.f / sum : 0.f;
+      const int pos = warpFirstPos + mt * 16 + (lane >> 2) + h * 8;
+      if (pos < queryOffset || pos >= p.seqK) continue;
+      __nv_bfloat16* dst = p.out + ((int64_t)head * p.seqQ + (pos - queryOffset)) * D + 2 * (lane & 3);
+      #pragma unroll
+      for (int dt = 0; dt < D / 8; ++dt)
+        *reinterpret_cast<__nv_bfloat162*>(dst + dt * 8) =
+            __floats2bfloat162_rn(o[mt][dt][2 * h] * inv, o[mt][dt][2 * h + 1] * inv);
+    }
+}
+
+template <int D, int kMode>
+void launchMode(const FlashParams& p, cudaStream_t stream) {
+  const int smemBytes = kCtaRows * D * 2 + 4 * kKeys * D * 2;  // Q + two stages of K and V
+  check(cudaFuncSetAttribute(sparseFlashForward<D, kMode>, cudaFuncAttributeMaxDynamicSharedMemorySize, smemBytes),
+        "raising the attention kernel's shared-memory limit");
+  const int queryTiles = (p.seqK - 1) / kCtaRows - (p.seqK - p.seqQ) / kCtaRows + 1;
+  dim3 grid(queryTiles, p.heads);
+  sparseFlashForward<D, kMode><<<grid, kThreads, smemBytes, stream>>>(p);
+  checkLaunch("the block-sparse flash attention kernel");
 }
 
 template <int D>
 void launchForHeadDim(const FlashParams& p, cudaStream_t stream) {
-  const int smemBytes = 5 * kRows * D * 2;  // Q + two stages of K and V
-  check(cudaFuncSetAttribute(sparseFlashForward<D>, cudaFuncAttributeMaxDynamicSharedMemorySize, smemBytes),
-        "raising the attention kernel's shared-memory limit");
-  const int queryTiles = (p.seqK - 1) / kRows - (p.seqK - p.seqQ) / kRows + 1;
-  dim3 grid(queryTiles, p.heads);
-  sparseFlashForward<D><<<grid, kThreads, smemBytes, stream>>>(p);
-  checkLaunch("the block-sparse flash attention kernel");
+  if (!p.rowPtr) return launchMode<D, kDenseWalk>(p, stream);
+  if (p.blockSize == 64) return launchMode<D, kPlan64>(p, stream);
+  return launchMode<D, kPlan128>(p, stream);
 }
 
 }  // namespace

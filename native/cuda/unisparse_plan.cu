@@ -7,6 +7,8 @@
 #include "composite_pool.h"
 #include "cuda_check.h"
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <stdexcept>
 #include <string>
 
@@ -50,6 +52,37 @@ void keepPoolMemory() {
   done = true;
 }
 
+// UNISPARSE_PLAN_PROFILE=1 prints each planning stage's GPU time to stderr (the benchmark uses it once per size).
+struct StageTimer {
+  bool on = false;
+  cudaStream_t stream = 0;
+  std::vector<std::pair<std::string, cudaEvent_t>> marks;
+  explicit StageTimer(cudaStream_t s) : stream(s) {
+    const char* env = std::getenv("UNISPARSE_PLAN_PROFILE");
+    on = env && *env && *env != '0';
+    mark("start");
+  }
+  void mark(const char* name) {
+    if (!on) return;
+    cudaEvent_t e;
+    cudaEventCreate(&e);
+    cudaEventRecord(e, stream);
+    marks.emplace_back(name, e);
+  }
+  ~StageTimer() {
+    if (!on) return;
+    cudaEventSynchronize(marks.back().second);
+    std::fprintf(stderr, "plan stages (ms):");
+    for (size_t i = 1; i < marks.size(); ++i) {
+      float ms = 0.f;
+      cudaEventElapsedTime(&ms, marks[i - 1].second, marks[i].second);
+      std::fprintf(stderr, " %s %.3f", marks[i].first.c_str(), ms);
+    }
+    std::fprintf(stderr, "\n");
+    for (auto& m : marks) cudaEventDestroy(m.second);
+  }
+};
+
 }  // namespace
 
 void validateShape(int heads, int kvHeads, int headDim, int seqQ, int seqK) {
@@ -91,6 +124,7 @@ void buildPlan(const PlanRequest& r, DevicePlan* plan, cudaStream_t stream) {
                              " are supported. Use blockSize 128 or a shorter context.");
   const int rows = r.kvHeads * nQB;
   keepPoolMemory();
+  StageTimer timer(stream);
   Scratch scratch{stream, {}};
   float* scores = scratch.get<float>(size_t(rows) * nKB, "allocating the UniSparse block-score matrix");
 
@@ -119,6 +153,7 @@ void buildPlan(const PlanRequest& r, DevicePlan* plan, cudaStream_t stream) {
       pk.src = r.k; pk.srcHeads = r.kvHeads; pk.groupHeads = 1; pk.posLo = 0;
       pk.firstComposite = 0; pk.nComposite = nKB * g; pk.hi = kHi; pk.lo = kLo;
       launchCompositePool(pk, stream);
+      timer.mark("pool");
 
       EstimateParams e;
       e.qHi = qHi; e.qLo = qLo; e.kHi = kHi; e.kLo = kLo; e.kvHeads = hn; e.headDim = D;
@@ -128,6 +163,7 @@ void buildPlan(const PlanRequest& r, DevicePlan* plan, cudaStream_t stream) {
       e.scores = scores + size_t(h0) * nQB * nKB; e.nQueryBlocks = nQB; e.firstQueryBlock = firstQB;
       e.weight = 1.f / float(r.granularities.size()); e.accumulate = gi > 0;
       launchBlockEstimate(e, stream);
+      timer.mark("estimate");
     }
   }
 
@@ -138,6 +174,7 @@ void buildPlan(const PlanRequest& r, DevicePlan* plan, cudaStream_t stream) {
   s.paddedBlocks = scratch.get<int32_t>(size_t(rows) * nKB, "allocating the plan");
   s.paddedScores = scratch.get<float>(size_t(rows) * nKB, "allocating the plan");
   launchBlockSelect(s, stream);
+  timer.mark("select");
 
   DevicePlan out;
   out.kvHeads = r.kvHeads; out.nQueryBlocks = nQB; out.nKeyBlocks = nKB; out.blockSize = S; out.firstQueryBlock = firstQB;
@@ -154,6 +191,7 @@ void buildPlan(const PlanRequest& r, DevicePlan* plan, cudaStream_t stream) {
     throw;
   }
   launchCompactPlan(s, out.rowPtr, out.keyBlocks, out.keyScores, stream);
+  timer.mark("scan+compact");
   out.keptBlocks = total;
   out.causalBlocks = 0;
   for (int bq = firstQB; bq < nKB; ++bq) out.causalBlocks += int64_t(bq + 1) * r.kvHeads;

@@ -21,7 +21,7 @@ OUT = os.environ.get("OUT", ".")
 LENGTHS = [int(x) for x in os.environ.get("BENCH_LENGTHS", "32768,65536,131072").split(",")]
 HEADS = [(32, 32), (12, 2)]
 TAUS = [float(x) for x in os.environ.get("BENCH_TAUS", "0.9,0.95").split(",")]
-BLOCK = int(os.environ.get("BENCH_BLOCK", "64"))
+BLOCKS = [int(x) for x in os.environ.get("BENCH_BLOCKS", "64,128").split(",")]
 GRANS = (4, 16)
 D = 128
 
@@ -61,7 +61,7 @@ def sdpa(backend, q, k, v):
 def bench_one(heads, kvh, n, rows):
     q, k, v = ref.planted_qkv(heads, kvh, n, D, seed=n + heads)
     flops = 2.0 * n * n * D * heads
-    row = {"heads": heads, "kvHeads": kvh, "N": n, "headDim": D, "blockSize": BLOCK, "granularities": list(GRANS)}
+    row = {"heads": heads, "kvHeads": kvh, "N": n, "headDim": D, "granularities": list(GRANS)}
     for name, backend in (("fa2", SDPBackend.FLASH_ATTENTION), ("cudnn", SDPBackend.CUDNN_ATTENTION)):
         try:
             row[name + "Ms"] = timed(sdpa(backend, q, k, v))
@@ -77,38 +77,44 @@ def bench_one(heads, kvh, n, rows):
     if row.get("fa2Ms"):
         row["fa2Tflops"] = flops / row["fa2Ms"] / 1e9
     row["sparse"] = []
-    for tau in TAUS:
-        for fast in (True, False):
-            entry = {"tau": tau, "estimate": "bf16" if fast else "split-bf16"}
-            plans = []
+    variants = [(b, t, True) for b in BLOCKS for t in TAUS] + [(BLOCKS[0], max(TAUS), False)]
+    for block, tau, fast in variants:
+        entry = {"blockSize": block, "tau": tau, "estimate": "bf16" if fast else "split-bf16"}
+        plans = []
 
-            def make_plan():
-                p = us.plan(q, k, block_size=BLOCK, tau=tau, granularities=GRANS, fast=fast)
-                plans.append(p)
-                return p
-            entry["planMs"] = timed(lambda: make_plan(), budget_ms=600)
-            for p in plans[1:]:
-                p.free()
-            plan = plans[0]
-            out = torch.empty_like(q)
-            entry["attnMs"] = timed(lambda: us.attention(q, k, v, out, device_plan=plan))
-            entry["totalMs"] = entry["planMs"] + entry["attnMs"]
-            entry["planShare"] = entry["planMs"] / entry["totalMs"]
-            entry["density"] = plan.density
-            mask = plan.mask()
-            entry["recall"] = ref.attention_recall(q, k, mask, BLOCK, rows=rows)
-            entry["relErrVsDense"] = ((out.float() - out_dense.float()).norm() / out_dense.float().norm()).item()
-            if row.get("fa2Ms"):
-                entry["speedupVsFa2"] = row["fa2Ms"] / entry["totalMs"]
-            if row.get("cudnnMs"):
-                entry["speedupVsCudnn"] = row["cudnnMs"] / entry["totalMs"]
-            entry["speedupVsOurDense"] = row["denseMs"] / entry["totalMs"]
-            if heads == 12 and n == LENGTHS[0] and tau == TAUS[0] and fast:
-                torch.save(mask[0].cpu(), os.path.join(OUT, "mask.pt"))
-            del mask
-            plan.free()
-            row["sparse"].append(entry)
-            print(json.dumps({"heads": heads, "kvHeads": kvh, "N": n, **entry}), flush=True)
+        def make_plan():
+            p = us.plan(q, k, block_size=block, tau=tau, granularities=GRANS, fast=fast)
+            plans.append(p)
+            return p
+        entry["planMs"] = timed(make_plan, budget_ms=600)
+        for p in plans[1:]:
+            p.free()
+        plan = plans[0]
+        if fast and tau == max(TAUS):  # one profiled plan per size: where the planning time goes
+            os.environ["UNISPARSE_PLAN_PROFILE"] = "1"
+            print(f"[{heads}/{kvh} N={n} S={block}] ", end="", flush=True)
+            us.plan(q, k, block_size=block, tau=tau, granularities=GRANS, fast=fast).free()
+            torch.cuda.synchronize()
+            os.environ.pop("UNISPARSE_PLAN_PROFILE")
+        out = torch.empty_like(q)
+        entry["attnMs"] = timed(lambda: us.attention(q, k, v, out, device_plan=plan))
+        entry["totalMs"] = entry["planMs"] + entry["attnMs"]
+        entry["planShare"] = entry["planMs"] / entry["totalMs"]
+        entry["density"] = plan.density
+        mask = plan.mask()
+        entry["recall"] = ref.attention_recall(q, k, mask, block, rows=rows)
+        entry["relErrVsDense"] = ((out.float() - out_dense.float()).norm() / out_dense.float().norm()).item()
+        if row.get("fa2Ms"):
+            entry["speedupVsFa2"] = row["fa2Ms"] / entry["totalMs"]
+        if row.get("cudnnMs"):
+            entry["speedupVsCudnn"] = row["cudnnMs"] / entry["totalMs"]
+        entry["speedupVsOurDense"] = row["denseMs"] / entry["totalMs"]
+        if heads == 12 and n == LENGTHS[0] and block == BLOCKS[0] and tau == max(TAUS) and fast:
+            torch.save(mask[0].cpu(), os.path.join(OUT, "mask.pt"))
+        del mask
+        plan.free()
+        row["sparse"].append(entry)
+        print(json.dumps({"heads": heads, "kvHeads": kvh, "N": n, **entry}), flush=True)
     del q, k, v, out_dense
     torch.cuda.empty_cache()
     return row
@@ -119,15 +125,15 @@ def fmt(x, digits=2):
 
 
 def markdown(rows, gpu, date):
-    lines = [f"UniSparse attention on {gpu}, {date}. bf16, causal, head dim {D}, batch 1, blockSize {BLOCK}, "
-             f"granularities {list(GRANS)}; planted-structure inputs; median CUDA-event times (ms).", "",
-             "| heads q/kv | N | FA2 | cuDNN | ours dense (TFLOP/s, x cuDNN) | tau | estimate | est+select | sparse attn | total | density | recall | rel err | vs FA2 | vs cuDNN | est share |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [f"UniSparse attention on {gpu}, {date}. bf16, causal, head dim {D}, batch 1, "
+             f"granularities {list(GRANS)}; planted-structure inputs (test/gpu/reference.py); median CUDA-event times (ms).", "",
+             "| heads q/kv | N | FA2 | cuDNN | ours dense (TFLOP/s, x cuDNN) | S | tau | estimate | est+select | sparse attn | total | density | recall | rel err | vs FA2 | vs cuDNN | est share |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         for e in r["sparse"]:
             lines.append(
                 f"| {r['heads']}/{r['kvHeads']} | {r['N']:,} | {fmt(r.get('fa2Ms'))} | {fmt(r.get('cudnnMs'))} | "
-                f"{fmt(r['denseMs'])} ({fmt(r['denseTflops'], 0)}, {fmt(r.get('denseVsCudnnThroughput'))}x) | {e['tau']} | "
+                f"{fmt(r['denseMs'])} ({fmt(r['denseTflops'], 0)}, {fmt(r.get('denseVsCudnnThroughput'))}x) | {e['blockSize']} | {e['tau']} | "
                 f"{e['estimate']} | {fmt(e['planMs'])} | {fmt(e['attnMs'])} | {fmt(e['totalMs'])} | {fmt(e['density'], 3)} | "
                 f"{fmt(e['recall'], 3)} | {fmt(e['relErrVsDense'], 3)} | {fmt(e.get('speedupVsFa2'))}x | "
                 f"{fmt(e.get('speedupVsCudnn'))}x | {fmt(100 * e['planShare'], 1)}% |")
@@ -147,7 +153,8 @@ def plot(rows, gpu, date):
         sel = [r for r in rows if r["heads"] == h and r["kvHeads"] == kvh]
         xs = range(len(sel))
         width = 0.2
-        best = [min((e for e in r["sparse"] if e["tau"] == max(TAUS)), key=lambda e: e["totalMs"]) for r in sel]
+        best = [min((e for e in r["sparse"] if e["tau"] == max(TAUS) and e["estimate"] == "bf16"), key=lambda e: e["totalMs"])
+                for r in sel]
         ax.bar([x - 1.5 * width for x in xs], [r.get("fa2Ms") or 0 for r in sel], width, label="SDPA FlashAttention-2")
         ax.bar([x - 0.5 * width for x in xs], [r.get("cudnnMs") or 0 for r in sel], width, label="SDPA cuDNN")
         ax.bar([x + 0.5 * width for x in xs], [r["denseMs"] for r in sel], width, label="ours, dense")
@@ -157,7 +164,7 @@ def plot(rows, gpu, date):
         ax.set_xticks(list(xs), [f"{r['N'] // 1024}K" for r in sel])
         ax.set_yscale("log")
         ax.set_ylabel("ms (log)")
-        ax.set_title(f"{h} q / {kvh} kv heads, tau {max(TAUS)}")
+        ax.set_title(f"{h} q / {kvh} kv heads, tau {max(TAUS)}, S " + "/".join(str(e["blockSize"]) for e in best))
         for x, r, e in zip(xs, sel, best):
             if r.get("fa2Ms"):
                 ax.text(x + 1.5 * width, e["totalMs"] * 1.1, f"{r['fa2Ms'] / e['totalMs']:.1f}x", ha="center", fontsize=8)
@@ -172,7 +179,7 @@ def plot(rows, gpu, date):
         ax.imshow(m, cmap="Greys", interpolation="nearest")
         ax.set_xlabel("key block")
         ax.set_ylabel("query block")
-        ax.set_title(f"UniSparse plan, kv head 0, N={LENGTHS[0] // 1024}K, S={BLOCK}, tau {TAUS[0]}\n"
+        ax.set_title(f"UniSparse plan, kv head 0, 12q/2kv, N={LENGTHS[0] // 1024}K, S={BLOCKS[0]}, tau {max(TAUS)}\n"
                      f"density {m.sum() / ((m.shape[0] * (m.shape[0] + 1)) / 2):.3f}")
         fig.tight_layout()
         fig.savefig(os.path.join(OUT, "block-mask.png"), dpi=110)

@@ -19,7 +19,7 @@ namespace {
 
 float roundBf16(float x) { return __bfloat162float(__float2bfloat16_rn(x)); }
 
-// Same recipe as test/gpu/reference.py planted_qkv (local direction, sink, needles, noise), smaller.
+// A smaller cousin of test/gpu/reference.py planted_qkv (local direction, sink, needles, noise; no topics).
 void planted(int heads, int kvHeads, int n, int d, unsigned seed, std::vector<float>& q, std::vector<float>& k,
              std::vector<float>& v) {
   std::mt19937 rng(seed);
