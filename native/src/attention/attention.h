@@ -25,7 +25,9 @@ struct AttentionShape {
 
 struct UniSparseConfig {
   int blockSize = 64;            // S: tokens per query/key block
-  float tau = 0.95f;             // cumulative share of estimated block mass to keep per row
+  // Tuned on SmolLM2-135M activations (test/attention-study): 0.985 is the lowest tau whose attention recall
+  // stays >= 0.95 at 8K tokens with S = 64 and granularities {4, 16}; 0.9-0.95 trade recall for density.
+  float tau = 0.985f;            // cumulative share of estimated block mass to keep per row
   std::vector<int> granularities = {4, 16};  // composite tokens per block, one estimate each
   int minBlocks = 0;             // per-row lower bound on kept blocks (0 = none)
   int maxBlocks = 0;             // per-row upper bound (0 = none); sink and diagonal are always kept
