@@ -30,12 +30,37 @@ const FIRST_PASS_SHARE = 0.85;
 const RELEVANT_SHARE = 0.25;
 const MAX_OUTLINE_ENTRIES = 40;
 const MAX_SIGNATURE_CHARS = 160;
-/** Stop trying candidates after this many: the rest score too low to matter and counting tokens costs time. */
-const MAX_ATTEMPTS = 3000;
+/** Once the budget is this close to full, nothing useful fits. */
+const MIN_USEFUL_TOKENS = 12;
+/** After this many candidates in a row did not fit, the rest (lower scores) are left out without counting. */
+const MAX_CONSECUTIVE_MISSES = 40;
 
 interface Piece { chunk: Omit<ContextChunk, 'charStart' | 'charEnd'>; body: string; tokens: number }
 
-export function buildContext(index: RepoIndex, req: ContextRequest): PackedContext {
+/**
+ * Token counts per counting function and text: the model tokenizer is the slowest part of packing, and the same
+ * chunks come back question after question. Pass the same `countTokens` function each time to benefit.
+ */
+const countMemo = new WeakMap<(text: string) => number, Map<string, number>>();
+const MAX_MEMO_ENTRIES = 50_000;
+
+function memoised(count: (text: string) => number): (text: string) => number {
+  let memo = countMemo.get(count);
+  if (!memo) { memo = new Map(); countMemo.set(count, memo); }
+  const m = memo;
+  return (text) => {
+    let n = m.get(text);
+    if (n === undefined) {
+      n = count(text);
+      if (m.size >= MAX_MEMO_ENTRIES) m.clear();
+      m.set(text, n);
+    }
+    return n;
+  };
+}
+
+export function buildContext(index: RepoIndex, request: ContextRequest): PackedContext {
+  const req = { ...request, countTokens: memoised(request.countTokens) };
   const budget = Math.max(0, Math.floor(req.budgetTokens));
   const activeFile = req.activeFile ? index.fileRecord(req.activeFile)?.file : undefined;
   const ranked = rankChunks(index, { ...req, activeFile });
@@ -55,17 +80,23 @@ export function buildContext(index: RepoIndex, req: ContextRequest): PackedConte
   // 2. Whole chunks by score into most of the budget, then 3. outlines of files that ranked but did not fit,
   // then 4. more chunks into whatever is left.
   const unplaced: RankedChunk[] = [];
-  let attempts = 0;
+  // Counting tokens with the model's tokenizer is the expensive step, so candidates that cannot fit are skipped on
+  // an estimate: characters / (the densest chars-per-token seen so far x 1.5) is a safe lower bound in practice.
+  let countedChars = 0; let countedTokens = 0; let misses = 0;
+  const lowerBound = (chars: number) => chars / (countedTokens ? Math.max(2, (countedChars / countedTokens) * 1.5) : 8);
   const tryChunks = (list: RankedChunk[], limit: number, left: RankedChunk[]) => {
+    misses = 0;
     for (const r of list) {
+      if (limit - used < MIN_USEFUL_TOKENS || misses >= MAX_CONSECUTIVE_MISSES) { left.push(r); continue; }
       if (overlapsPacked(r.file, r.startLine, r.endLine)) continue;
       const body = lineRange(index, r.file, r.startLine, r.endLine);
       if (body === undefined) continue;
-      // Cheap lower bound first (no code tokenizer packs more than 8 characters per token on average).
-      if (used + body.length / 8 > limit || ++attempts > MAX_ATTEMPTS) { left.push(r); continue; }
+      if (used + lowerBound(body.length) > limit) { left.push(r); continue; }
       const piece: Piece = { chunk: { file: r.file, startLine: r.startLine, endLine: r.endLine, kind: r.kind, score: r.score }, body, tokens: 0 };
-      piece.tokens = req.countTokens(render(piece) + '\n');
-      if (fits(piece.tokens, limit)) { packed.push(piece); used += piece.tokens; } else left.push(r);
+      const rendered = render(piece) + '\n';
+      piece.tokens = req.countTokens(rendered);
+      countedChars += rendered.length; countedTokens += piece.tokens;
+      if (fits(piece.tokens, limit)) { packed.push(piece); used += piece.tokens; misses = 0; } else { left.push(r); misses++; }
     }
   };
   tryChunks(ranked, Math.floor(budget * FIRST_PASS_SHARE), unplaced);
@@ -85,14 +116,14 @@ export function buildContext(index: RepoIndex, req: ContextRequest): PackedConte
 
   // Exact count of the joined text; drop the lowest-scoring chunks if joining made it longer than the sum.
   let result = assemble(packed);
-  let tokens = req.countTokens(result.text);
+  let tokens = request.countTokens(result.text);   // the whole text is new each time: not worth memoising
   while (tokens > budget && packed.length) {
     let worst = 0;
     for (let i = 1; i < packed.length; i++) if (packed[i].chunk.score < packed[worst].chunk.score) worst = i;
     const [removed] = packed.splice(worst, 1);
     if (removed.chunk.kind !== 'outline') stillLeft.push({ ...removed.chunk, kind: removed.chunk.kind === 'window' ? 'window' : 'definition' });
     result = assemble(packed);
-    tokens = req.countTokens(result.text);
+    tokens = request.countTokens(result.text);
   }
 
   // What relevant code did not make it in: chunks not covered by any packed chunk, and their files.
