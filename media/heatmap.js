@@ -19,21 +19,28 @@ function draw(sel) {
   else {
     canvas.hidden = false;
     const n = hm.nBlocks;
-    const cell = Math.max(2, Math.min(16, Math.floor(480 / n)));
+    const cell = Math.max(2, Math.min(40, Math.floor(480 / n)));
     canvas.width = n * cell; canvas.height = n * cell;
     const css = getComputedStyle(document.body);
     const kept = css.getPropertyValue('--vscode-charts-orange').trim() || '#e0872e';
     const skipped = css.getPropertyValue('--vscode-editorWidget-border').trim() || '#8884';
-    let keptCount = 0, causal = 0;
+    let keptCount = 0, causal = 0, reused = 0;
+    const gap = cell > 3 ? 1 : 0;
     for (let r = 0; r < n; r++) {
+      // A row with nothing kept was not part of the last prefill (its keys came from the reused KV cache): the
+      // diagonal block is always kept in a computed row. Such rows are outlined, not counted.
+      let rowKept = 0;
+      for (let c = 0; c <= r; c++) rowKept += hm.mask[r * n + c] ? 1 : 0;
+      if (!rowKept) { reused++; ctx.strokeStyle = skipped; for (let c = 0; c <= r; c++) ctx.strokeRect(c * cell + 0.5, r * cell + 0.5, cell - gap - 1, cell - gap - 1); continue; }
       for (let c = 0; c <= r; c++) {
         const on = hm.mask[r * n + c] ? 1 : 0;
         keptCount += on; causal++;
         ctx.fillStyle = on ? kept : skipped;
-        ctx.fillRect(c * cell, r * cell, cell - (cell > 3 ? 1 : 0), cell - (cell > 3 ? 1 : 0));
+        ctx.fillRect(c * cell, r * cell, cell - gap, cell - gap);
       }
     }
-    legend.textContent = `${n}×${n} blocks (rows: query blocks, columns: key blocks); kept ${keptCount} of ${causal} causal blocks in this layer/head.`;
+    legend.textContent = `${n}×${n} blocks (rows: query blocks, columns: key blocks); kept ${keptCount} of ${causal} causal blocks in this layer/head` +
+      (reused ? `; ${reused} row(s) outlined were not recomputed (prefix reuse).` : '.');
   }
   list.replaceChildren();
   for (const b of [...sel.blocks].sort((a, b) => b.score - a.score).slice(0, 20)) {

@@ -33,6 +33,24 @@ async function runPaletteCommand(page, title) {
   await page.keyboard.press('Enter');
 }
 
+async function screenshot(page, file) {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  await page.screenshot({ path: file });
+  step(`screenshot: ${path.relative(ROOT, file)}`);
+}
+
+/** The (nested) webview frame whose document has `selector`; webviews live in iframes inside iframes. */
+async function frameWith(page, selector, timeoutMs = 30000) {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    for (const f of page.frames()) {
+      if (await f.$(selector).catch(() => null)) return f;
+    }
+    await page.waitForTimeout(250);
+  }
+  throw new Error(`no webview frame shows ${selector}`);
+}
+
 async function main() {
   packageVsix();
   const tmp = makeTmp('unisparse-ui-');
@@ -82,13 +100,26 @@ async function main() {
       // Answered when the answers view lists the question.
       await page.waitForSelector('.pane-body .monaco-list-row:has-text("What does restock do?")', { timeout: 240000 });
       step('answered a question through the palette; the answers view lists it');
+      // A citation in the answer webview opens its lines in the editor (the status bar then shows a selection).
+      const answerFrame = await frameWith(page, 'a.citation');
+      const cite = await answerFrame.$('a.citation');
+      const label = (await cite.innerText()).trim();
+      await cite.click();
+      await page.waitForSelector('.statusbar-item:has-text("selected")', { timeout: 15000 });
+      step(`clicked citation ${label}: the editor selected the cited lines`);
+      await page.waitForTimeout(1000);
+      await screenshot(page, SHOT);
+      // The heatmap of the kept blocks.
+      await runPaletteCommand(page, 'UniSparse: Show Selected Blocks');
+      const heatFrame = await frameWith(page, 'canvas.mask');
+      const legend = await heatFrame.waitForSelector('.legend:has-text("kept")', { timeout: 15000 });
+      step(`heatmap: ${(await legend.innerText()).trim()}`);
+      await page.waitForTimeout(500);
+      await screenshot(page, path.join(path.dirname(SHOT), 'heatmap.png'));
     } else {
       step(`model not downloaded (${MODEL}); skipping the question (npm test downloads it first)`);
     }
-    await page.waitForTimeout(1500);
-    fs.mkdirSync(path.dirname(SHOT), { recursive: true });
-    await page.screenshot({ path: SHOT });
-    step(`screenshot: ${path.relative(ROOT, SHOT)}`);
+    if (!fs.existsSync(MODEL)) { await page.waitForTimeout(1500); await screenshot(page, SHOT); }
     ok = true;
   } catch (e) {
     fs.mkdirSync(path.dirname(SHOT), { recursive: true });
