@@ -1,4 +1,5 @@
-// JS-visible attention: attention(q, k, v, opts) and attentionPlan(q, k, opts) (DESIGN.md's interface).
+// JS-visible attention: attention(q, k, v, opts), attentionAsync (same, on a worker thread, returns a promise)
+// and attentionPlan(q, k, opts) (DESIGN.md's interface).
 // Inputs are head-major Float32Arrays ([heads, seq, headDim]; k and v with kvHeads). Every bad input becomes a
 // TypeError/RangeError sentence naming the argument and the fix; nothing here may abort the process.
 #include <napi.h>
@@ -177,6 +178,28 @@ Napi::Uint8Array headMask(Napi::Env env, const AttentionShape& s, const BlockPla
   return mask;
 }
 
+Napi::Object attentionResult(Napi::Env env, const AttentionShape& shape, Napi::Float32Array out, const BlockPlan& plan) {
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("out", out);
+  result.Set("density", Napi::Number::New(env, plan.density()));
+  result.Set("mask", headMask(env, shape, plan));
+  result.Set("nBlocks", Napi::Number::New(env, plan.nKeyBlocks));
+  result.Set("blockSize", Napi::Number::New(env, plan.blockSize));
+  return result;
+}
+
+// Runs the CPU attention; returns an empty string or the sentence to throw.
+std::string runCpu(const ParsedCall& c, float* out, BlockPlan* plan) {
+  try {
+    attention_cpu(c.shape, c.options, c.q.Data(), c.k.Data(), c.v.Data(), out, plan);
+    return {};
+  } catch (const std::bad_alloc&) {
+    return "attention: out of memory for this shape; use a shorter sequence or fewer heads.";
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+}
+
 Napi::Value Attention(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   ParsedCall c = parse(info, true);
@@ -185,21 +208,65 @@ Napi::Value Attention(const Napi::CallbackInfo& info) {
   if (c.cuda) {
     runCuda(env, c, out.Data(), &plan);
   } else {
-    try {
-      attention_cpu(c.shape, c.options, c.q.Data(), c.k.Data(), c.v.Data(), out.Data(), &plan);
-    } catch (const std::bad_alloc&) {
-      throw Napi::Error::New(env, "attention: out of memory for this shape; use a shorter sequence or fewer heads.");
-    } catch (const std::exception& e) {
-      throw Napi::Error::New(env, e.what());
-    }
+    const std::string error = runCpu(c, out.Data(), &plan);
+    if (!error.empty()) throw Napi::Error::New(env, error);
   }
-  Napi::Object result = Napi::Object::New(env);
-  result.Set("out", out);
-  result.Set("density", Napi::Number::New(env, plan.density()));
-  result.Set("mask", headMask(env, c.shape, plan));
-  result.Set("nBlocks", Napi::Number::New(env, plan.nKeyBlocks));
-  result.Set("blockSize", Napi::Number::New(env, plan.blockSize));
-  return result;
+  return attentionResult(env, c.shape, out, plan);
+}
+
+// attentionAsync: the same call on a libuv worker thread, so a long prefill-sized attention does not block the
+// event loop. The inputs are held by references until it settles; do not transfer or detach their buffers meanwhile.
+class AttentionWorker : public Napi::AsyncWorker {
+ public:
+  AttentionWorker(Napi::Env env, ParsedCall call)
+      : Napi::AsyncWorker(env, "unisparse.attention"), deferred_(Napi::Promise::Deferred::New(env)),
+        call_(std::move(call)) {
+    inputs_ = Napi::Persistent(Napi::Object::New(env));
+    inputs_.Value().Set("q", call_.q);
+    inputs_.Value().Set("k", call_.k);
+    inputs_.Value().Set("v", call_.v);
+    out_ = Napi::Persistent(Napi::Float32Array::New(env, call_.q.ElementLength()));
+    outData_ = out_.Value().Data();
+  }
+  Napi::Promise promise() { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override {
+    const std::string error = runCpu(call_, outData_, &plan_);
+    if (!error.empty()) SetError(error);
+  }
+  void OnOK() override { deferred_.Resolve(attentionResult(Env(), call_.shape, out_.Value(), plan_)); }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  ParsedCall call_;
+  Napi::ObjectReference inputs_;
+  Napi::Reference<Napi::Float32Array> out_;
+  float* outData_ = nullptr;
+  BlockPlan plan_;
+};
+
+Napi::Value AttentionAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ParsedCall c = parse(info, true);
+  if (c.cuda) {
+    // The CUDA path is already asynchronous on the device; run it synchronously and settle at once.
+    Napi::Float32Array out = Napi::Float32Array::New(env, c.q.ElementLength());
+    BlockPlan plan;
+    auto deferred = Napi::Promise::Deferred::New(env);
+    try {
+      runCuda(env, c, out.Data(), &plan);
+      deferred.Resolve(attentionResult(env, c.shape, out, plan));
+    } catch (const Napi::Error& e) {
+      deferred.Reject(e.Value());
+    }
+    return deferred.Promise();
+  }
+  auto* worker = new AttentionWorker(env, std::move(c));
+  Napi::Promise promise = worker->promise();
+  worker->Queue();
+  return promise;
 }
 
 Napi::Value AttentionPlan(const Napi::CallbackInfo& info) {
@@ -235,6 +302,7 @@ Napi::Value AttentionPlan(const Napi::CallbackInfo& info) {
 
 void RegisterAttention(Napi::Env env, Napi::Object exports) {
   exports.Set("attention", Napi::Function::New(env, Attention, "attention"));
+  exports.Set("attentionAsync", Napi::Function::New(env, AttentionAsync, "attentionAsync"));
   exports.Set("attentionPlan", Napi::Function::New(env, AttentionPlan, "attentionPlan"));
 }
 

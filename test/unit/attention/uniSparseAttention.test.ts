@@ -113,3 +113,18 @@ describe('UniSparse CPU attention', () => {
     assert.strictEqual(r.density, 1);
   });
 });
+
+describe('attentionAsync', () => {
+  it('resolves to the same result as attention() off the event loop, and rejects bad input', async () => {
+    const t = plantedAttention({ heads: 4, kvHeads: 2, headDim: 64, seq: 300, seed: 5 });
+    const opts = { heads: 4, kvHeads: 2, headDim: 64, causal: true, mode: 'unisparse', tau: 0.9, blockSize: 64 };
+    const sync = native.attention(t.q, t.k, t.v, opts);
+    const pending = native.attentionAsync(t.q, t.k, t.v, opts);
+    assert.ok(pending instanceof Promise);
+    const result = await pending;
+    assert.strictEqual(maxAbsDiff(result.out, sync.out), 0);
+    assert.strictEqual(result.density, sync.density);
+    assert.deepStrictEqual(Array.from(result.mask), Array.from(sync.mask));
+    assert.throws(() => native.attentionAsync(t.q, t.k, t.v, { ...opts, heads: 3 }), /multiple of kvHeads/);
+  });
+});
