@@ -34,6 +34,9 @@ export class AnswerPanel implements vscode.Disposable {
 
   get visible(): boolean { return !!this.panel?.visible; }
 
+  /** The messages of the current answer, in order (the host tests check the streaming through it). */
+  get messages(): readonly ToAnswerWebview[] { return this.transcript; }
+
   private post(message: ToAnswerWebview): void {
     this.transcript.push(message);
     this.ensurePanel();

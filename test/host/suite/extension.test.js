@@ -105,6 +105,12 @@ describe('UniSparse Code in a real VS Code extension host', function () {
     console.log(`    answer (${result.stats.contextTokens} context tokens, density ${result.stats.density.toFixed(3)}, ` +
       `ttft ${Math.round(result.stats.ttftMs)} ms, ${result.stats.decodeTokensPerS.toFixed(1)} tok/s): ${JSON.stringify(result.answer.slice(0, 120))}`);
     assert.strictEqual(api.context.answersView.all[0].question, 'What does restock do?');
+    // The answer streamed into the panel: phases, then text deltas, then the final result.
+    const messages = api.context.answerPanel.messages;
+    const phases = messages.filter((m) => m.type === 'delta' && m.delta.phase).map((m) => m.delta.phase);
+    assert.ok(phases.includes('prefill') && phases.includes('decode'), `phases: ${phases.join(',')}`);
+    assert.ok(messages.filter((m) => m.type === 'delta' && m.delta.text).length >= 2, 'the answer did not stream');
+    assert.strictEqual(messages[messages.length - 1].type, 'done');
 
     const selection = await vscode.commands.executeCommand('unisparse.showSelectedBlocks');
     assert.ok(selection && selection.blocks.length > 0, 'no selected blocks after an answer');
@@ -122,6 +128,18 @@ describe('UniSparse Code in a real VS Code extension host', function () {
     const lens = all.find((l) => l.command && /restock/.test(l.command.title));
     const result = await vscode.commands.executeCommand(lens.command.command, ...lens.command.arguments);
     assert.ok(result && result.answer.trim().length > 0, 'no explanation');
+  });
+
+  it('explains a selection and analyzes a file', async function () {
+    this.timeout(240000);
+    const uri = vscode.Uri.file(path.join(workspaceRoot(), 'geometry.py'));
+    const editor = await vscode.window.showTextDocument(uri);
+    editor.selection = new vscode.Selection(8, 0, 10, 0);
+    const explained = await vscode.commands.executeCommand('unisparse.explainSelection');
+    assert.ok(explained && explained.answer.trim().length > 0, 'no explanation of the selection');
+    const analyzed = await vscode.commands.executeCommand('unisparse.analyzeFile', uri);
+    assert.ok(analyzed && analyzed.answer.trim().length > 0, 'no analysis of the file');
+    assert.strictEqual(api.context.answersView.all[0].title, 'Analyze file');
   });
 
   it('stops a generation on request', async function () {
