@@ -38,8 +38,9 @@ export const SETTINGS = [
     description: 'Attention used for the prompt prefill.',
   },
   {
-    key: 'tau', type: 'number', default: 0.95, minimum: 0.5, maximum: 1,
-    description: 'UniSparse keeps key blocks per query block until their estimated attention share reaches tau (1 keeps all).',
+    key: 'tau', type: 'number', default: 0.985, minimum: 0.5, maximum: 1,
+    description: 'UniSparse keeps key blocks per query block until their estimated attention share reaches tau (1 keeps all). ' +
+      'The default 0.985 keeps attention recall >= 0.95 on real SmolLM2 activations at 8K tokens.',
   },
   {
     key: 'blockSize', type: 'integer', default: 64, enum: [64, 128],
