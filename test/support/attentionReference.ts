@@ -156,3 +156,11 @@ export function recallOfRow(q: ArrayLike<number>, k: ArrayLike<number>, s: Atten
   }
   return inside / total;
 }
+
+/** Largest absolute elementwise difference; throws when the lengths differ. */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`lengths differ: ${a.length} vs ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}

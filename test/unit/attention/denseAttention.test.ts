@@ -1,7 +1,7 @@
 // Dense CPU attention against the float64 reference: causal and not, GQA, lengths that are not multiples of
 // the block size, and prefill chunks whose queries start inside a block.
 import * as assert from 'assert';
-import { denseAttentionReference } from '../../support/attentionReference';
+import { denseAttentionReference, maxAbsDiff } from '../../support/attentionReference';
 import { gaussian, seededRandom } from '../../support/plantedAttention';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -10,13 +10,6 @@ const native = require('../../../native');
 function randomArray(n: number, seed: number, scale = 1): Float32Array {
   const rand = seededRandom(seed);
   return Float32Array.from({ length: n }, () => scale * gaussian(rand));
-}
-
-export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.strictEqual(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
 }
 
 describe('dense CPU attention', () => {

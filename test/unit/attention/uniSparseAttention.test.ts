@@ -1,9 +1,8 @@
 // UniSparse on the CPU: tau = 1 reproduces dense, the plan equals the float64 reference selection, planted
 // needles far back are found, sink and diagonal are always kept, and sparse output stays close to dense.
 import * as assert from 'assert';
-import { denseAttentionReference, recallOfRow, uniSparsePlanReference, AttentionShapeJs } from '../../support/attentionReference';
+import { denseAttentionReference, maxAbsDiff, recallOfRow, uniSparsePlanReference, AttentionShapeJs } from '../../support/attentionReference';
 import { plantedAttention } from '../../support/plantedAttention';
-import { maxAbsDiff } from './denseAttention.test';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const native = require('../../../native');
