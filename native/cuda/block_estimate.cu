@@ -67,7 +67,7 @@ __global__ void __launch_bounds__(kThreads) blockLseKernel(EstimateParams p) {
   const float scaleLog2 = p.scale * 1.4426950408889634f;
   const int rowRel[2] = {rowBase + warp * 16 + (lane >> 2), rowBase + warp * 16 + (lane >> 2) + 8};
   const int rowAbs[2] = {p.firstCompQ + rowRel[0], p.firstCompQ + rowRel[1]};
-  const int warpLastAbs = p.firstCompQ + rowBase + warp * 16 + 15;
+  const int warpFirstAbs = p.firstCompQ + rowBase + warp * 16, warpLastAbs = warpFirstAbs + 15;
   const int ctaLastAbs = min(p.firstCompQ + rowBase + kRows - 1, p.nCompK - 1);
   float runMax[2] = {-INFINITY, -INFINITY}, runSum[2] = {0.f, 0.f};
 
@@ -110,14 +110,23 @@ __global__ void __launch_bounds__(kThreads) blockLseKernel(EstimateParams p) {
       }
     }
     // Mask: composite key index <= composite query index (causal at composite granularity), key present.
-    #pragma unroll
-    for (int nt = 0; nt < 8; ++nt)
+    // Only tiles that reach the warp's first row or the last present key need it; the rest just scale.
+    const bool needMask = keyBase + kKeys - 1 > warpFirstAbs || (keyBase + kKeys) * p.tokensPerComposite > p.seqK;
+    if (needMask) {
       #pragma unroll
-      for (int e = 0; e < 4; ++e) {
-        const int key = keyBase + nt * 8 + 2 * (lane & 3) + (e & 1);
-        const bool visible = key <= rowAbs[e >> 1] && key < p.nCompK && key * p.tokensPerComposite < p.seqK;
-        s[nt][e] = visible ? s[nt][e] * scaleLog2 : -INFINITY;
-      }
+      for (int nt = 0; nt < 8; ++nt)
+        #pragma unroll
+        for (int e = 0; e < 4; ++e) {
+          const int key = keyBase + nt * 8 + 2 * (lane & 3) + (e & 1);
+          const bool visible = key <= rowAbs[e >> 1] && key < p.nCompK && key * p.tokensPerComposite < p.seqK;
+          s[nt][e] = visible ? s[nt][e] * scaleLog2 : -INFINITY;
+        }
+    } else {
+      #pragma unroll
+      for (int nt = 0; nt < 8; ++nt)
+        #pragma unroll
+        for (int e = 0; e < 4; ++e) s[nt][e] *= scaleLog2;
+    }
 
     #pragma unroll
     for (int h = 0; h < 2; ++h) {

@@ -185,22 +185,22 @@ __global__ void __launch_bounds__(kThreads, 2) sparseFlashForward(FlashParams p)
         }
       }
       // Causal mask and the sequence end: only tiles reaching past this warp's first row or the last key.
+      // Logits stay unscaled here; the scale is folded into the exponent's FFMA below (scale > 0 keeps the max).
       const bool needMask = keyStart + kKeys - 1 > warpFirstPos || keyStart + kKeys > p.seqK;
+      float corr[2][2];
       #pragma unroll
       for (int mt = 0; mt < 2; ++mt) {
-        #pragma unroll
-        for (int nt = 0; nt < 8; ++nt)
+        if (needMask) {
           #pragma unroll
-          for (int e = 0; e < 4; ++e) {
-            float x = s[mt][nt][e] * scaleLog2;
-            if (needMask) {
+          for (int nt = 0; nt < 8; ++nt)
+            #pragma unroll
+            for (int e = 0; e < 4; ++e) {
               const int key = keyStart + nt * 8 + 2 * (lane & 3) + (e & 1);
               const int pos = warpFirstPos + mt * 16 + (lane >> 2) + (e >> 1) * 8;
-              if (key > pos || key >= p.seqK) x = -INFINITY;
+              if (key > pos || key >= p.seqK) s[mt][nt][e] = -INFINITY;
             }
-            s[mt][nt][e] = x;
-          }
-        // Online softmax for this m16 tile's two rows per thread.
+        }
+        // Online softmax for this m16 tile's two rows per thread (running max kept in the log2 domain).
         #pragma unroll
         for (int h = 0; h < 2; ++h) {
           float mx = -INFINITY;
@@ -208,24 +208,33 @@ __global__ void __launch_bounds__(kThreads, 2) sparseFlashForward(FlashParams p)
           for (int nt = 0; nt < 8; ++nt) mx = fmaxf(mx, fmaxf(s[mt][nt][2 * h], s[mt][nt][2 * h + 1]));
           mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
           mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
-          const float newMax = fmaxf(rowMax[mt][h], mx);
+          const float newMax = fmaxf(rowMax[mt][h], mx * scaleLog2);
           const float base = newMax == -INFINITY ? 0.f : newMax;  // nothing visible yet: stay at 0
-          const float corr = exp2f(rowMax[mt][h] - base);
+          corr[mt][h] = exp2f(rowMax[mt][h] - base);
           rowMax[mt][h] = newMax;
           float sum = 0.f;
           #pragma unroll
           for (int nt = 0; nt < 8; ++nt) {
-            s[mt][nt][2 * h] = exp2f(s[mt][nt][2 * h] - base);
-            s[mt][nt][2 * h + 1] = exp2f(s[mt][nt][2 * h + 1] - base);
+            s[mt][nt][2 * h] = exp2f(fmaf(s[mt][nt][2 * h], scaleLog2, -base));
+            s[mt][nt][2 * h + 1] = exp2f(fmaf(s[mt][nt][2 * h + 1], scaleLog2, -base));
             sum += s[mt][nt][2 * h] + s[mt][nt][2 * h + 1];
           }
-          rowSum[mt][h] = rowSum[mt][h] * corr + sum;
+          rowSum[mt][h] = rowSum[mt][h] * corr[mt][h] + sum;
+        }
+      }
+      // Rescale the accumulator only when some row's max moved: after the first tiles it rarely does, and
+      // these 128 multiplies sit on the path from softmax to the PV MMAs.
+      const bool moved = corr[0][0] != 1.f || corr[0][1] != 1.f || corr[1][0] != 1.f || corr[1][1] != 1.f;
+      if (__any_sync(0xffffffffu, moved)) {
+        #pragma unroll
+        for (int mt = 0; mt < 2; ++mt)
           #pragma unroll
           for (int dt = 0; dt < D / 8; ++dt) {
-            o[mt][dt][2 * h] *= corr;
-            o[mt][dt][2 * h + 1] *= corr;
+            o[mt][dt][0] *= corr[mt][0];
+            o[mt][dt][1] *= corr[mt][0];
+            o[mt][dt][2] *= corr[mt][1];
+            o[mt][dt][3] *= corr[mt][1];
           }
-        }
       }
       // O += P V: the S accumulator layout is the A-operand layout, so P never leaves registers.
       #pragma unroll
