@@ -118,7 +118,8 @@ export async function runAsk(opts: AskOptions): Promise<AskResult> {
       selection: opts.selection,
       focus: opts.focus,
       budgetTokens,
-      countTokens: (t) => tokenizer.count(t),
+      // One stable function per tokenizer: the packer memoises chunk counts by its identity across questions.
+      countTokens: tokenizer.count,
     });
     const { prompt, contextOffset } = buildAskPrompt(tokenizer, packed.text, opts.question, mode);
     // The repository text is tokenized literally: a file containing "<|im_end|>" must not end the turn.

@@ -38,3 +38,12 @@ export function metaspaceTokenBytes(token: string): Uint8Array {
   if (hex) return Uint8Array.of(parseInt(hex[1], 16));
   return new TextEncoder().encode(token.replace(/\u2581/g, ' '));
 }
+
+const utf8 = new TextEncoder();
+
+/** A text in the byte-level alphabet (what ByteLevel pre-tokenization hands to BPE). */
+export function byteLevelString(text: string): string {
+  let out = '';
+  for (const b of utf8.encode(text)) out += BYTE_TO_CHAR[b];
+  return out;
+}

@@ -12,7 +12,8 @@ const { Tokenizer } = require('@huggingface/tokenizers') as { Tokenizer: new (js
 type Tokenizer = HfTokenizer;
 import { readGgufMetadata, isGgufFile } from './ggufMetadata';
 import { tokenizerSpecFromGguf } from './ggufTokenizerJson';
-import { byteLevelTokenBytes, metaspaceTokenBytes } from './byteLevel';
+import { byteLevelTokenBytes, metaspaceTokenBytes, byteLevelString } from './byteLevel';
+import { makeWordSplitter, WordSplitter } from './wordSplitter';
 
 export interface EncodeOptions {
   /** Prepend BOS when the model wants one. */
@@ -33,8 +34,8 @@ export interface TextTokenizer {
    */
   encodeWithOffsets(text: string, opts?: { literal?: [number, number] }): { ids: number[]; spans: Int32Array };
   decode(ids: number[], opts?: { skipSpecial?: boolean }): string;
-  /** Tokens of `text` as plain text (control tokens not matched), as the context packer needs. */
-  count(text: string): number;
+  /** Tokens of `text` as plain text (control tokens not matched), as the context packer needs; a stable, unbound-safe function. */
+  readonly count: (text: string) => number;
   bos?: number;
   eos: number[];
   /** The model's own chat template (Jinja), when it ships one. */
@@ -136,6 +137,8 @@ class HfTextTokenizer implements TextTokenizer {
     this.eos = parts.eos;
     this.chatTemplate = parts.chatTemplate;
     this.addBos = parts.addBos;
+    const plainAdded = ((parts.json.added_tokens as { special?: boolean }[] | undefined) ?? []).some((t) => !t.special);
+    if (!parts.json.normalizer && !plainAdded) this.splitWords = makeWordSplitter(parts.json.pre_tokenizer);
     const vocab = tok.get_vocab(true);
     let maxId = -1;
     for (const id of vocab.values()) maxId = Math.max(maxId, id);
@@ -204,9 +207,31 @@ class HfTextTokenizer implements TextTokenizer {
     return new TextDecoder().decode(all);
   }
 
-  count(text: string): number {
-    return this.plain.encode(text, { add_special_tokens: false }).ids.length;
-  }
+  /**
+   * A stable function (one identity per tokenizer), so the context packer can memoise counts per function.
+   * Fast path: pre-tokenize, then look each word's BPE length up in a cache; source code repeats its words,
+   * so most lookups skip BPE. Used only where it provably equals encode().length (no normalizer, no added
+   * tokens matched in plain text); otherwise it is a full encode.
+   */
+  readonly count = (text: string): number => {
+    const model = this.plain.model;
+    if (!this.splitWords || !model) return this.plain.encode(text, { add_special_tokens: false }).ids.length;
+    let n = 0;
+    for (const word of this.splitWords(text)) {
+      const cached = this.wordLengths.get(word);
+      if (cached !== undefined) {
+        n += cached;
+        continue;
+      }
+      const len: number = model([byteLevelString(word)]).length;
+      if (this.wordLengths.size >= 200_000) this.wordLengths.clear();
+      this.wordLengths.set(word, len);
+      n += len;
+    }
+    return n;
+  };
+  private readonly wordLengths = new Map<string, number>();
+  private readonly splitWords?: WordSplitter;
 
   tokenBytes(id: number): Uint8Array {
     return this.bytesById[id] ?? new Uint8Array(0);

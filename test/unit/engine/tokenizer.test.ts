@@ -104,3 +104,27 @@ describe('tokenizer: literal text', () => {
     assert.strictEqual(tok.count(context), tok.encode(context, { parseSpecial: false }).length);
   });
 });
+
+describe('tokenizer: fast token count', () => {
+  const texts = [
+    'const answer = 42; // the thing\n\n\tif (x >= 10_000) { return "héllo 世界 🎉"; }\n',
+    "I'm sure they'll say you'd've DON'T it's   \n\n  trailing  ",
+    '\u0085 next-line and \ufeff byte-order marks 1234567890 ١٢٣',
+    '',
+  ];
+  for (const pre of ['smollm', 'gpt2', 'llama-bpe', 'qwen2', 'deepseek-coder']) {
+    it(`equals the full encode length (${pre})`, async () => {
+      const w = writeTinyVocabGguf([], pre);
+      try {
+        const tok = await loadTokenizer(w.file);
+        for (const t of texts) {
+          assert.strictEqual(tok.count(t), tok.encode(t, { parseSpecial: false }).length, `${pre}: ${JSON.stringify(t)}`);
+          assert.strictEqual(tok.count(t), tok.count(t), 'cached words give the same count');
+        }
+        assert.strictEqual(tok.count, tok.count, 'count is one stable function');
+      } finally {
+        fs.rmSync(w.dir, { recursive: true, force: true });
+      }
+    });
+  }
+});
