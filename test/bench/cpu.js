@@ -56,6 +56,10 @@ async function main() {
   console.log(`UniSparse Code CPU benchmark, ${report.date}`);
   console.log(`machine: ${report.machine.cpu}, ${report.machine.logicalCores} logical cores, ${report.machine.memoryGiB} GiB, ` +
     `${report.machine.platform}, node ${report.machine.node}, load average ${report.machine.loadAverage.join(' ')}`);
+  if (report.machine.loadAverage[0] > report.machine.logicalCores * 0.5) {
+    console.log(`warning: load average ${report.machine.loadAverage[0]} on ${report.machine.logicalCores} cores: other work ` +
+      'competes for the CPU, so these timings are noisy (llama.cpp\'s spinning threads suffer most); rerun on a quiet machine');
+  }
   console.log(`model: ${opts.model} (${(report.model.bytes / 2 ** 20).toFixed(1)} MiB), threads ${opts.threads}, ` +
     `median of ${opts.reps} after 1 warm-up run`);
 
@@ -93,6 +97,7 @@ async function main() {
     row.target = TARGET[c.kind];
     report.results.push(row);
   }
+  report.loadAverageAfter = require('os').loadavg().map((x) => Math.round(x * 100) / 100);
   for (const [, r] of runners) await r.close();
   if (!runners.some(([, r]) => r === llamaCpp)) await llamaCpp.close();
 
