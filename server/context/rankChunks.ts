@@ -134,9 +134,9 @@ function boostCallees(index: RepoIndex, ranked: RankedChunk[]): void {
     for (const name of names) {
       const files = index.graph.definingFiles(name);
       if (!files.length || files.length > 3) continue;
-      for (const f of files) {
-        for (const c of index.lexical.chunksOf(f)) {
-          if (c.name !== name || (c.file === caller.file && c.startLine >= caller.startLine && c.endLine <= caller.endLine)) continue;
+      {
+        for (const c of index.lexical.definitionsNamed(name)) {
+          if (c.file === caller.file && c.startLine >= caller.startLine && c.endLine <= caller.endLine) continue;
           let target = byKey.get(`${c.file}\0${c.name}\0${c.startLine}`);
           if (!target) {
             target = { file: c.file, kind: c.kind, startLine: c.startLine, endLine: c.endLine, name: c.name, score: 0 };

@@ -120,11 +120,31 @@ function chunkStart(def: SymbolDef, lines: string[]): number {
   return start;
 }
 
+/**
+ * One chunk per definition. A chunk's BM25 terms come from its own lines only, not from the definitions nested
+ * in it (a class's terms are its declaration and fields, its methods have theirs): a word then has one posting per
+ * place it is written, not one per nesting level, which keeps big files cheap to index and the scores honest.
+ */
 function definitionChunks(defs: SymbolDef[], lines: string[]): ChunkRecord[] {
-  return defs.map((d) => {
-    const startLine = chunkStart(d, lines);
-    const { counts, length } = termCounts(lines.slice(startLine - 1, d.endLine).join('\n'));
-    return { kind: 'definition' as const, startLine, endLine: d.endLine, name: d.name, terms: flatten(counts), length };
+  const ranges = defs.map((d, i) => ({ i, start: chunkStart(d, lines), end: d.endLine, children: [] as { start: number; end: number }[] }));
+  const order = [...ranges].sort((a, b) => a.start - b.start || b.end - a.end);
+  const stack: typeof ranges = [];
+  for (const r of order) {
+    while (stack.length && stack[stack.length - 1].end < r.end) stack.pop();
+    const parent = stack[stack.length - 1];
+    if (parent && parent.start <= r.start && r.end <= parent.end && parent !== r) parent.children.push(r);
+    stack.push(r);
+  }
+  return ranges.map((r) => {
+    const own: string[] = [];
+    let line = r.start;
+    for (const c of r.children) {   // children are in source order and do not overlap each other
+      for (; line < c.start; line++) own.push(lines[line - 1]);
+      line = Math.max(line, c.end + 1);
+    }
+    for (; line <= r.end; line++) own.push(lines[line - 1]);
+    const { counts, length } = termCounts(own.join('\n'));
+    return { kind: 'definition' as const, startLine: r.start, endLine: r.end, name: defs[r.i].name, terms: flatten(counts), length };
   });
 }
 

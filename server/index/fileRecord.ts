@@ -1,6 +1,8 @@
 // The per-file result of indexing: what the worker sends to the main thread and what the on-disk cache stores.
 // Plain JSON-able data so that it crosses worker_threads and the cache without conversion.
 
+import type { FileTermTable } from './fileTermTable';
+
 export type SymbolKind = 'function' | 'method' | 'class' | 'type' | 'interface' | 'enum' | 'module' | 'variable';
 
 export interface SymbolDef {
@@ -42,6 +44,8 @@ export interface ParsedContent {
 
 export interface IndexedFile extends ParsedContent {
   file: string;
+  /** The chunks' terms regrouped by term for the lexical index (built in the worker; chunks[].terms are then emptied). */
+  termTable: FileTermTable;
   /** sha1 of the file's bytes. */
   hash: string;
   bytes: number;

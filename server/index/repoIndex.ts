@@ -179,9 +179,9 @@ export class RepoIndex {
         this.removeFile(o.file);
         this.skippedFiles.delete(o.file);
         this.files.set(o.file, o.record);
-        this.lexical.add(o.file, o.record.chunks);
+        this.lexical.add(o.file, o.record.chunks, o.record.termTable);
         this.graph.add(o.record);
-        o.record.chunks = [];   // the terms now live in the lexical index
+        o.record.chunks = [];   // now held by the lexical index
         this.changeCount++;
         break;
       case 'skipped':

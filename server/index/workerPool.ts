@@ -10,6 +10,8 @@ import { abortError } from './walker';
 
 const BATCH_FILES = 8;
 const BATCHES_IN_FLIGHT_PER_WORKER = 2;
+/** Longest stretch of merging results before yielding the event loop. */
+const SLICE_MS = 8;
 
 interface Slot { worker: Worker; inFlight: Map<number, FileJob[]> }
 
@@ -49,13 +51,25 @@ export class WorkerPool {
             pending++;
           }
         }
+        if (pending === 0 && next >= jobs.length && !queue.length && !draining) finish();
+      };
+      // Outcomes are merged in slices of at most SLICE_MS so that other requests get the event loop in between.
+      const queue: FileOutcome[] = [];
+      let draining = false;
+      const drain = () => {
+        draining = false;
+        if (signal?.aborted) return;
+        const until = performance.now() + SLICE_MS;
+        while (queue.length && performance.now() < until) onOutcome(queue.shift()!);
+        if (queue.length) { draining = true; setImmediate(drain); return; }
         if (pending === 0 && next >= jobs.length) finish();
       };
       this.onBatchDone = (_batch, outcomes) => {
         if (signal?.aborted) return;
         pending--;
-        for (const o of outcomes) onOutcome(o);
+        queue.push(...outcomes);
         feed();
+        if (!draining) { draining = true; setImmediate(drain); }
       };
       feed();
     });
