@@ -45,7 +45,8 @@ __global__ void __launch_bounds__(kThreads) blockLseKernel(EstimateParams p) {
   auto kLoS = [&](int stage) { return kHiS(stage) + kTileBytes; };
   const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
   const int head = blockIdx.y;
-  const int rowBase = blockIdx.x * kRows;  // relative composite query row of this CTA's row 0
+  // The last rows see the most keys: launch them first so the causal tail does not run alone at the end.
+  const int rowBase = (gridDim.x - 1 - blockIdx.x) * kRows;  // relative composite query row of this CTA's row 0
   const __nv_bfloat16* qHi = p.qHi + (int64_t)head * p.nCompQ * D;
   const __nv_bfloat16* qLo = p.qLo + (int64_t)head * p.nCompQ * D;
   const __nv_bfloat16* kHi = p.kHi + (int64_t)head * p.nCompK * D;

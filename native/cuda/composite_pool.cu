@@ -1,5 +1,6 @@
-// Average pooling into composite tokens. One CTA per (composite, output head); each thread owns two dims and
-// sums c tokens x groupHeads heads in fp32, so the input is read exactly once. Empty composites (no present
+// Average pooling into composite tokens. A CTA pools kPerCta composites of one output head (threadIdx.y picks
+// the composite; one composite per CTA made the launch of ~10^5 tiny CTAs the cost at 128K); each thread owns two
+// dims and sums c tokens x groupHeads heads in fp32, so the input is read exactly once. Empty composites (no present
 // token) are written as zeros; the estimate masks them by position, never by value.
 #include "composite_pool.h"
 #include "cuda_check.h"
@@ -7,8 +8,12 @@
 namespace unisparse::cuda {
 namespace {
 
+constexpr int kPerCta = 8;
+
 __global__ void compositePool(PoolParams p) {
-  const int composite = p.firstComposite + blockIdx.x;
+  const int local = blockIdx.x * kPerCta + threadIdx.y;
+  if (local >= p.nComposite) return;
+  const int composite = p.firstComposite + local;
   const int outHead = p.outHeadBegin + blockIdx.y;
   const int d = threadIdx.x * 2;
   const int c = p.tokensPerComposite;
@@ -28,7 +33,7 @@ __global__ void compositePool(PoolParams p) {
   sy *= inv;
   const __nv_bfloat162 hi = __floats2bfloat162_rn(sx, sy);
   const float2 hf = __bfloat1622float2(hi);
-  const int64_t o = ((int64_t)blockIdx.y * p.nComposite + blockIdx.x) * p.headDim + d;
+  const int64_t o = ((int64_t)blockIdx.y * p.nComposite + local) * p.headDim + d;
   *reinterpret_cast<__nv_bfloat162*>(p.hi + o) = hi;
   *reinterpret_cast<__nv_bfloat162*>(p.lo + o) = __floats2bfloat162_rn(sx - hf.x, sy - hf.y);
 }
@@ -37,8 +42,8 @@ __global__ void compositePool(PoolParams p) {
 
 void launchCompositePool(const PoolParams& p, cudaStream_t stream) {
   if (p.nComposite <= 0 || p.outHeads <= 0) return;
-  dim3 grid(p.nComposite, p.outHeads);
-  compositePool<<<grid, p.headDim / 2, 0, stream>>>(p);
+  dim3 grid((p.nComposite + kPerCta - 1) / kPerCta, p.outHeads);
+  compositePool<<<grid, dim3(p.headDim / 2, kPerCta), 0, stream>>>(p);
   checkLaunch("the composite-token pooling kernel");
 }
 
