@@ -23,6 +23,8 @@ export interface GgufWriteOptions {
   omitTensors?: string[];
   /** Add a small gpt2-style vocabulary (tokenizer.ggml.*), as real files carry. */
   withVocabulary?: boolean;
+  /** general.alignment of the tensor data (GGUF default 32). */
+  alignment?: number;
   /** Test hook: store q/k in HF row order, as a converter that forgot llama's permutation would. */
   skipQkPermutation?: boolean;
 }
@@ -169,7 +171,7 @@ export function tinyLlamaToGguf(cfg: TinyLlamaConfig, weights: HfWeights, opts: 
     metadata = metadata.filter(([key]) => key !== k);
     metadata.push([k, v]);
   }
-  return { file: { metadata, tensors }, reference };
+  return { file: { metadata, tensors, alignment: opts.alignment }, reference };
 }
 
 export function writeTinyLlamaGguf(path: string, cfg: TinyLlamaConfig, weights: HfWeights, opts: GgufWriteOptions = {}): ReferenceWeights {

@@ -80,6 +80,11 @@ function writeScalar(w: ByteWriter, type: GgufScalarType, v: GgufScalar): void {
 
 /** Serialises a GGUF file to bytes. */
 export function encodeGguf(file: GgufFile): Uint8Array {
+  return encodeGgufWithLayout(file).bytes;
+}
+
+/** Serialises and also says where the header (tensor infos) ends and where the aligned data starts. */
+export function encodeGgufWithLayout(file: GgufFile): { bytes: Uint8Array; headerEnd: number; dataStart: number } {
   const alignment = file.alignment ?? 32;
   const metadata = [...file.metadata];
   if (alignment !== 32 && !metadata.some(([k]) => k === 'general.alignment')) {
@@ -119,6 +124,7 @@ export function encodeGguf(file: GgufFile): Uint8Array {
     w.u32(t.typeIdOverride ?? GGML_TYPES[t.type].id);
     w.u64(offsets[i]);
   });
+  const headerEnd = w.length;
   w.padTo(alignment);
   const dataStart = w.length;
   file.tensors.forEach((t, i) => {
@@ -127,7 +133,7 @@ export function encodeGguf(file: GgufFile): Uint8Array {
     w.bytes(t.data);
   });
   w.padTo(alignment);
-  return w.result();
+  return { bytes: w.result(), headerEnd, dataStart };
 }
 
 export function writeGguf(path: string, file: GgufFile): void {

@@ -1,5 +1,7 @@
 // The native runtime's logits on tiny random GGUF models vs the float64 reference (issue 3 acceptance).
-import { tinyConfig, randomTokens, TinyLlamaConfig } from '../../support/tinyLlama';
+import { tinyConfig, randomTokens, TinyLlamaConfig, makeTinyLlama } from '../../support/tinyLlama';
+import { tinyLlamaToGguf, GgufWriteOptions } from '../../support/ggufFromHf';
+import { encodeGgufWithLayout } from '../../support/ggufWriter';
 import { TempModelDir } from '../../support/tempModels';
 import { referenceLogits } from '../../support/llamaReference';
 import { assertClose } from '../../support/compare';
@@ -29,9 +31,9 @@ describe('model runtime vs float64 reference: GGUF', () => {
   const tmp = new TempModelDir();
   after(() => tmp.dispose());
 
-  function check(cfg: TinyLlamaConfig, type: GgmlTypeName, seed: number, nTokens = 40): void {
+  function check(cfg: TinyLlamaConfig, type: GgmlTypeName, seed: number, nTokens = 40, extra: GgufWriteOptions = {}): void {
     const Model = loadModelClass();
-    const m = tmp.gguf(cfg, seed, { weightType: type });
+    const m = tmp.gguf(cfg, seed, { weightType: type, ...extra });
     const tokens = randomTokens(nTokens, cfg.vocabSize, seed + 1);
     const expected = referenceLogits(cfg, m.reference, tokens);
     const model = new Model(m.path, { threads: 1 });
@@ -48,6 +50,18 @@ describe('model runtime vs float64 reference: GGUF', () => {
   }
 
   it('llama, GQA (4 heads over 2 kv heads), untied, f32: within 1e-4', () => check(tinyConfig(), 'F32', 1));
+  it('llama, f32, tensor data aligned to 64 bytes (general.alignment)', () => {
+    // The check only means something if 32-byte alignment would start the data elsewhere: pad a key until so.
+    const cfg = tinyConfig();
+    const padded = (k: number): GgufWriteOptions =>
+      ({ alignment: 64, metadata: [['unisparse.test.padding', { type: 'string', value: 'x'.repeat(k) }]] });
+    const k = Array.from({ length: 64 }, (_, i) => i).find((i) => {
+      const { headerEnd, dataStart } = encodeGgufWithLayout(tinyLlamaToGguf(cfg, makeTinyLlama(cfg, 1), padded(i)).file);
+      return Math.ceil(headerEnd / 32) * 32 !== dataStart;
+    });
+    assert.ok(k !== undefined);
+    check(cfg, 'F32', 1, 40, padded(k));
+  });
   it('llama, multi-head (kv heads = heads), f32', () => check(tinyConfig({ nKvHeads: 4 }), 'F32', 2));
   it('llama, tied embeddings (no output.weight), f32', () => check(tinyConfig({ tiedEmbeddings: true }), 'F32', 3));
   it('llama, Llama-3 rope scaling (rope_freqs.weight), rope theta 500000, f32',

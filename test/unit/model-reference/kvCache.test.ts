@@ -83,6 +83,27 @@ describe('model runtime: KV cache, prefill and decode', () => {
     assert.strictEqual(model.position, tokens.length);
   });
 
+  it('two threads give the same logits as one', () => {
+    const two = new (loadModelClass())(written.path, { threads: 2, maxContext: 256 });
+    try {
+      assertClose(two.eval(tokens, { logits: 'all' }), model.eval(tokens, { logits: 'all' }), 1e-5, 'threads 2 vs 1', V);
+    } finally {
+      two.dispose();
+    }
+  });
+
+  it('an eval past maxContext throws an Error naming the limit, and the model keeps working', () => {
+    const small = new (loadModelClass())(written.path, { threads: 1, maxContext: 32 });
+    try {
+      small.eval(tokens.slice(0, 30), { logits: 'none' });
+      assert.throws(() => small.eval(tokens.slice(30, 40)), (e: Error) => e instanceof Error && /32|context/i.test(e.message));
+      assert.strictEqual(small.position, 30);
+      assertClose(small.eval(tokens.slice(30, 32), { logits: 'all' }), rows(30, 32), 1e-4, 'after a rejected eval', V);
+    } finally {
+      small.dispose();
+    }
+  });
+
   it('rejects token ids outside the vocabulary with an Error naming the id, and keeps working', () => {
     assert.throws(() => model.eval([1, V + 5]), (e: Error) => e instanceof Error && e.message.includes(String(V + 5)));
     assert.throws(() => model.eval([-1]), (e: Error) => e instanceof Error && /-1|token/i.test(e.message));

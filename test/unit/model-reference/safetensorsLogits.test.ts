@@ -30,7 +30,7 @@ describe('model runtime vs float64 reference: safetensors directories', () => {
     }
   }
 
-  it('llama GQA, f32, legacy config.json (rope_theta, torch_dtype): within 1e-4',
+  it('llama GQA, f32, legacy config.json (rope_theta, torch_dtype), no tokenizer files: within 1e-4',
     () => check(tinyConfig(), { configStyle: 'legacy' }, 1));
   it('llama GQA, f32, transformers-5 config.json (rope_parameters, dtype), 3 shards with an index',
     () => check(tinyConfig(), { configStyle: 'v5', shards: 3 }, 1));
