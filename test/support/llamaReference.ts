@@ -71,6 +71,8 @@ export function quantizeActivationsQ8(x: Float64Array): Float64Array {
 export interface ReferenceOptions {
   /** HF weight names whose matmul inputs are rounded by quantizeActivationsQ8 first. */
   q8ActivationsFor?: (weightName: string) => boolean;
+  /** Receives each layer's post-RoPE q, k, v per position (HF rotate_half layout, heads concatenated). */
+  onLayerQkv?: (layer: number, q: Float64Array[], k: Float64Array[], v: Float64Array[]) => void;
 }
 
 /**
@@ -101,6 +103,7 @@ export function referenceLogits(cfg: TinyLlamaConfig, w: ReferenceWeights, token
       for (let head = 0; head < nKvHeads; head++) applyRope(k, head * hd, hd, pos, invFreq);
       qs.push(q); ks.push(k); vs.push(v);
     });
+    opts.onLayerQkv?.(l, qs, ks, vs);
     const scale = 1 / Math.sqrt(hd);
     xs = xs.map((x, i) => {
       const attn = new Float64Array(nHeads * hd);
