@@ -176,7 +176,7 @@ export class RepoIndex {
     switch (o.status) {
       case 'indexed':
         if (o.fromCache) this.cacheHits++; else this.cacheMisses++;
-        this.removeFile(o.file);
+        // add() replaces a file's previous entries itself (the graph keeps its cache when the names stay the same).
         this.skippedFiles.delete(o.file);
         this.files.set(o.file, o.record);
         this.lexical.add(o.file, o.record.chunks, o.record.termTable);

@@ -11,6 +11,7 @@ const IMPORT_WEIGHT = 2;
 
 export interface FileGraph {
   files: string[];
+  index: Map<string, number>;
   /** For file i: parallel arrays of target file indices and weights. */
   targets: Int32Array[];
   weights: Float64Array[];
@@ -27,8 +28,13 @@ export class SymbolGraph {
   private cached: FileGraph | undefined;
 
   add(f: IndexedFile): void {
+    const names = [...new Set(f.defs.map((d) => d.name))].sort();
+    const before = this.fileDefs.get(f.file);
+    // The common edit (a body changes, the names it defines do not) leaves every other file's edges as they were:
+    // only this file's row of the cached graph is recomputed. Anything else invalidates the whole graph.
+    const sameNames = !!before && before.length === names.length && before.every((n, i) => n === names[i]);
+    const cached = sameNames ? this.cached : undefined;
     this.remove(f.file);
-    const names = [...new Set(f.defs.map((d) => d.name))];
     this.fileDefs.set(f.file, names);
     for (const n of names) {
       addTo(this.definers, n, f.file);
@@ -37,7 +43,12 @@ export class SymbolGraph {
     this.fileRefs.set(f.file, f.refs);
     this.fileImports.set(f.file, f.imports);
     for (const k of moduleKeysOf(f.file)) addTo(this.moduleKeys, k, f.file);
-    this.cached = undefined;
+    if (cached) {
+      const row = this.edgesOf(f.file, cached.index);
+      const i = cached.index.get(f.file)!;
+      cached.targets[i] = row.targets; cached.weights[i] = row.weights;
+      this.cached = cached;
+    }
   }
 
   remove(file: string): void {
@@ -83,31 +94,36 @@ export class SymbolGraph {
     return [];
   }
 
-  /** The weighted file graph (cached until the next add/remove). */
+  /** The weighted file graph (cached; an edit that keeps a file's defined names patches one row). */
   fileGraph(): FileGraph {
     if (this.cached) return this.cached;
     const files = [...this.fileRefs.keys()].sort();
     const index = new Map(files.map((f, i) => [f, i] as [string, number]));
     const targets: Int32Array[] = []; const weights: Float64Array[] = [];
     for (const file of files) {
-      const edges = new Map<number, number>();
-      const refs = this.fileRefs.get(file)!;
-      for (const name in refs) {
-        const defs = this.definers.get(name);
-        if (!defs || defs.size > MAX_DEFINING_FILES) continue;
-        const w = Math.log2(1 + refs[name]) / defs.size;
-        for (const d of defs) if (d !== file) { const j = index.get(d)!; edges.set(j, (edges.get(j) ?? 0) + w); }
-      }
-      for (const spec of this.fileImports.get(file) ?? []) {
-        for (const d of this.resolveImport(file, spec)) { const j = index.get(d)!; edges.set(j, (edges.get(j) ?? 0) + IMPORT_WEIGHT); }
-      }
-      const t = new Int32Array(edges.size); const w = new Float64Array(edges.size);
-      let k = 0;
-      for (const [j, weight] of edges) { t[k] = j; w[k] = weight; k++; }
-      targets.push(t); weights.push(w);
+      const row = this.edgesOf(file, index);
+      targets.push(row.targets); weights.push(row.weights);
     }
-    this.cached = { files, targets, weights };
+    this.cached = { files, index, targets, weights };
     return this.cached;
+  }
+
+  private edgesOf(file: string, index: Map<string, number>): { targets: Int32Array; weights: Float64Array } {
+    const edges = new Map<number, number>();
+    const refs = this.fileRefs.get(file) ?? {};
+    for (const name in refs) {
+      const defs = this.definers.get(name);
+      if (!defs || defs.size > MAX_DEFINING_FILES) continue;
+      const w = Math.log2(1 + refs[name]) / defs.size;
+      for (const d of defs) if (d !== file) { const j = index.get(d)!; edges.set(j, (edges.get(j) ?? 0) + w); }
+    }
+    for (const spec of this.fileImports.get(file) ?? []) {
+      for (const d of this.resolveImport(file, spec)) { const j = index.get(d)!; edges.set(j, (edges.get(j) ?? 0) + IMPORT_WEIGHT); }
+    }
+    const targets = new Int32Array(edges.size); const weights = new Float64Array(edges.size);
+    let k = 0;
+    for (const [j, weight] of edges) { targets[k] = j; weights[k] = weight; k++; }
+    return { targets, weights };
   }
 }
 

@@ -77,6 +77,24 @@ describe('index: incremental updates', () => {
     assert.ok(performance.now() - started < 1000);
   });
 
+  it('an edit that keeps the defined names patches the cached file graph to what a rebuild computes', async () => {
+    const edges = (ix: RepoIndex, file: string) => {
+      const g = ix.graph.fileGraph();
+      const i = g.files.indexOf(file);
+      return [...g.targets[i]].map((j, k) => `${g.files[j]}:${g.weights[i][k].toFixed(3)}`).sort();
+    };
+    assert.deepStrictEqual(edges(index, 'src/lookup.ts'), []);
+    const cached = index.graph.fileGraph();
+    writeFile(root, 'src/lookup.ts', `import { Store } from './store';\nexport function lookup(key: string) {\n  return new Store().get(key);\n}\n`);
+    await index.update([path.join(root, 'src/lookup.ts')], []);
+    assert.strictEqual(index.graph.fileGraph(), cached, 'the graph was patched, not rebuilt');
+    const fresh = await RepoIndex.build(root, { cacheDir: null });
+    try {
+      assert.deepStrictEqual(edges(index, 'src/lookup.ts'), edges(fresh, 'src/lookup.ts'));
+      assert.deepStrictEqual(edges(index, 'src/lookup.ts').map((e) => e.split(':')[0]), ['src/store.ts']);
+    } finally { fresh.dispose(); }
+  });
+
   it('concurrent updates are applied in order', async () => {
     writeFile(root, 'src/lookup.ts', 'export function first() {}\n');
     const a = index.update([path.join(root, 'src/lookup.ts')], []);
