@@ -102,14 +102,24 @@ async function main() {
   const results = { machine: `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, load ${os.loadavg().map((x) => x.toFixed(1)).join('/')}`,
     corpus: { source: 'node_modules packages (default excludes off)', packages, lines }, workers: WORKERS };
   try {
+    // What the machine alone does to a 10 ms timer (other processes on a shared box), to read the numbers below against.
+    const idle = await withLoopMonitor(() => new Promise((r) => setTimeout(r, 3000)));
+    results.idleLoop = { loopMaxMs: idle.loopMaxMs, timerWorstLateMs: idle.timerWorstLateMs };
+    rows.push(['event loop, idle baseline', '3 s doing nothing (machine noise)', `${idle.loopMaxMs.toFixed(1)} / ${idle.timerWorstLateMs.toFixed(1)} ms`, `p99 ${idle.loopP99Ms.toFixed(1)} ms`]);
     console.error(`corpus: ${packages} packages, ${lines} lines; indexing with ${WORKERS} workers ...`);
+    const cpuBefore = process.cpuUsage();
     const cold = await withLoopMonitor(() => RepoIndex.build(corpus, { cacheDir, defaultExcludes: false, workers: WORKERS }));
+    const cpu = process.cpuUsage(cpuBefore);
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     const index = cold.result;
     const s = index.stats();
     results.full = { files: s.files, bytes: s.bytes, symbols: s.symbols, seconds: s.seconds, mbPerS: s.bytes / 1e6 / s.seconds,
+      cpuSeconds, mbPerCpuSecond: s.bytes / 1e6 / cpuSeconds,
       filesPerS: s.files / s.seconds, skipped: index.skipped().length, loopMaxMs: cold.loopMaxMs, loopP99Ms: cold.loopP99Ms, timerWorstLateMs: cold.timerWorstLateMs };
     rows.push(['full index (cold)', `${s.files} files, ${(s.bytes / 1e6).toFixed(1)} MB, ${s.symbols} symbols`, `${s.seconds.toFixed(1)} s`,
       `${results.full.mbPerS.toFixed(2)} MB/s, ${results.full.filesPerS.toFixed(0)} files/s`]);
+    rows.push(['full index CPU time', `all threads (load-independent)`, `${cpuSeconds.toFixed(1)} CPU-s`,
+      `${results.full.mbPerCpuSecond.toFixed(2)} MB per CPU-second`]);
     rows.push(['event loop while indexing', 'worst delay (histogram / 10 ms timer)', `${cold.loopMaxMs.toFixed(1)} / ${cold.timerWorstLateMs.toFixed(1)} ms`, `p99 ${cold.loopP99Ms.toFixed(1)} ms`]);
 
     // One-file re-index: edit, update, repeat.
