@@ -159,49 +159,18 @@ def markdown(rows, gpu, date):
 
 def plot(rows, gpu, date):
     try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except Exception as e:
-        print("no matplotlib, no plot:", e)
-        return
-    fig, axes = plt.subplots(1, len(HEADS), figsize=(12, 4.5))
-    for ax, (h, kvh) in zip(axes, HEADS):
-        sel = [r for r in rows if r["heads"] == h and r["kvHeads"] == kvh]
-        xs = range(len(sel))
-        width = 0.2
-        best = [min((e for e in r["sparse"] if e["workload"] == "realistic" and e["estimate"] == "bf16" and e["recall"] >= 0.95),
-                    key=lambda e: e["totalMs"], default=r["sparse"][0]) for r in sel]
-        ax.bar([x - 1.5 * width for x in xs], [r.get("fa2Ms") or 0 for r in sel], width, label="SDPA FlashAttention-2")
-        ax.bar([x - 0.5 * width for x in xs], [r.get("cudnnMs") or 0 for r in sel], width, label="SDPA cuDNN")
-        ax.bar([x + 0.5 * width for x in xs], [r["denseMs"] for r in sel], width, label="ours, dense")
-        ax.bar([x + 1.5 * width for x in xs], [e["attnMs"] for e in best], width, label="UniSparse attention")
-        ax.bar([x + 1.5 * width for x in xs], [e["planMs"] for e in best], width, bottom=[e["attnMs"] for e in best],
-               label="UniSparse estimate+select")
-        ax.set_xticks(list(xs), [f"{r['N'] // 1024}K" for r in sel])
-        ax.set_yscale("log")
-        ax.set_ylabel("ms (log)")
-        ax.set_title(f"{h} q / {kvh} kv heads, fastest plan with recall >= 0.95\n(S, tau) = "
-                     + ", ".join(f"({e['blockSize']}, {e['tau']})" for e in best), fontsize=9)
-        for x, r, e in zip(xs, sel, best):
-            if r.get("fa2Ms"):
-                ax.text(x + 1.5 * width, e["totalMs"] * 1.1, f"{r['fa2Ms'] / e['totalMs']:.1f}x", ha="center", fontsize=8)
-    axes[0].legend(fontsize=7)
-    fig.suptitle(f"Causal attention, bf16, head dim {D}, 'realistic' planted workload - {gpu}, {date}")
-    fig.tight_layout()
-    fig.savefig(os.path.join(OUT, "bench-attention.png"), dpi=110)
-    mask_path = os.path.join(OUT, "mask.pt")
-    if os.path.exists(mask_path):
-        m = torch.load(mask_path).float().numpy()
-        fig, ax = plt.subplots(figsize=(5, 5))
-        ax.imshow(m, cmap="Greys", interpolation="nearest")
-        ax.set_xlabel("key block")
-        ax.set_ylabel("query block")
-        ax.set_title(f"UniSparse plan: kv head 0 of 12q/2kv\nN={LENGTHS[0] // 1024}K, S=128, tau {HEADLINE_TAU}, "
-                     f"density {m.sum() / ((m.shape[0] * (m.shape[0] + 1)) / 2):.3f}")
-        fig.tight_layout()
-        fig.savefig(os.path.join(OUT, "block-mask.png"), dpi=110)
-        os.remove(mask_path)
+        import plot_results
+        plot_results.plot_bench({"gpu": gpu, "date": date, "rows": rows}, os.path.join(OUT, "bench-attention.png"))
+        mask_path = os.path.join(OUT, "mask.pt")
+        if os.path.exists(mask_path):
+            m = torch.load(mask_path).float().numpy()
+            n = m.shape[0]
+            plot_mask_title = (f"UniSparse plan of kv head 0 (12q/2kv), N={LENGTHS[0] // 1024}K,\nS=128, tau "
+                               f"{HEADLINE_TAU}, 'realistic' workload, density {m.sum() / (n * (n + 1) / 2):.3f}")
+            plot_results.plot_mask(m, plot_mask_title, os.path.join(OUT, "block-mask.png"))
+            os.remove(mask_path)
+    except Exception as e:  # a missing matplotlib must not lose the numbers
+        print("no plot:", e)
 
 
 def main():
