@@ -51,6 +51,38 @@ async function frameWith(page, selector, timeoutMs = 30000) {
   throw new Error(`no webview frame shows ${selector}`);
 }
 
+/**
+ * Model output is untrusted: feed the answer webview a hostile answer through its own message channel and check
+ * that marked + DOMPurify keep the markdown and drop what could run, and that the page has no inline script.
+ */
+async function checkAnswerSanitising(frame) {
+  const hostile = 'Plain **bold** and `inventory.js:20`.\n\n<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>' +
+    '<a href="javascript:window.__pwned=3">x</a><iframe src="https://example.invalid"></iframe>';
+  const found = await frame.evaluate(async (answer) => {
+    window.postMessage({ type: 'done', result: { answer, citations: [], selectedBlocks: [], stats: { contextTokens: 1, density: 1, ttftMs: 1, decodeTokensPerS: 1 } } }, '*');
+    await new Promise((r) => setTimeout(r, 300));
+    const a = document.querySelector('.answer');
+    const csp = document.querySelector('meta[http-equiv="Content-Security-Policy"]');
+    return {
+      bold: !!a.querySelector('strong'),
+      citation: !!a.querySelector('a.citation[data-file="inventory.js"]'),
+      onerror: !!a.querySelector('[onerror]'),
+      script: !!a.querySelector('script') || !!a.querySelector('iframe'),
+      jsLink: !!a.querySelector('a[href^="javascript"]'),
+      pwned: window.__pwned,
+      inlineScripts: document.querySelectorAll('script:not([src])').length,
+      csp: csp ? csp.getAttribute('content') : '',
+    };
+  }, hostile);
+  const problems = [];
+  if (!found.bold || !found.citation) problems.push('markdown or citation links were not rendered');
+  if (found.onerror || found.script || found.jsLink || found.pwned !== undefined) problems.push(`unsafe content survived: ${JSON.stringify(found)}`);
+  if (found.inlineScripts !== 0) problems.push(`${found.inlineScripts} inline script(s) in the webview`);
+  if (!/script-src 'nonce-[^']+'/.test(found.csp) || /unsafe-inline|unsafe-eval/.test(found.csp)) problems.push(`weak CSP: ${found.csp}`);
+  if (problems.length) throw new Error(`answer webview: ${problems.join('; ')}`);
+  step('answer webview: hostile markdown sanitised (no handlers, scripts, iframes or javascript: links); nonce CSP, no inline script');
+}
+
 async function main() {
   packageVsix();
   const tmp = makeTmp('unisparse-ui-');
@@ -116,6 +148,7 @@ async function main() {
       step(`heatmap: ${(await legend.innerText()).trim()}`);
       await page.waitForTimeout(500);
       await screenshot(page, path.join(path.dirname(SHOT), 'heatmap.png'));
+      await checkAnswerSanitising(answerFrame);
     } else {
       step(`model not downloaded (${MODEL}); skipping the question (npm test downloads it first)`);
     }

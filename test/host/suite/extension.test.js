@@ -151,4 +151,19 @@ describe('UniSparse Code in a real VS Code extension host', function () {
     const status = await vscode.commands.executeCommand('unisparse.status');
     assert.notStrictEqual(status.engine.state, 'crashed');
   });
+
+  it('re-indexes, shows the engine log and selects a model', async function () {
+    const reindexed = await vscode.commands.executeCommand('unisparse.reindex');
+    assert.strictEqual(reindexed.files, 2);
+    assert.ok(reindexed.seconds >= 0);
+    assert.strictEqual(await vscode.commands.executeCommand('unisparse.showEngineLog'), true);
+    const config = () => vscode.workspace.getConfiguration('unisparse');
+    const missing = path.join(workspaceRoot(), 'no-such-model.gguf');
+    assert.strictEqual(await vscode.commands.executeCommand('unisparse.selectModel', missing), undefined, 'a missing model must be refused');
+    assert.strictEqual(config().get('model.path'), '');
+    const model = path.join(workspaceRoot(), 'inventory.js'); // any existing path: the setting only records it
+    assert.strictEqual(await vscode.commands.executeCommand('unisparse.selectModel', model), model);
+    assert.strictEqual(config().get('model.path'), model);
+    await config().update('model.path', undefined, vscode.ConfigurationTarget.Global);
+  });
 });
