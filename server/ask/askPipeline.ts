@@ -13,6 +13,7 @@ import { SourceMap } from '../context/sourceMap';
 import { EngineHost } from '../engine/engineHost';
 import { loadTokenizer } from '../engine/tokenizer';
 import { defaultModelPath, resolveModelArg } from '../models/modelPaths';
+import { DEFAULT_TAU, DEFAULT_BLOCK_SIZE } from '../engine/attentionDefaults';
 import { fetchDefaultModel } from '../models/fetchModel';
 import { buildAskPrompt, promptOverheadTokens, AskMode } from './promptBuilder';
 import { citationsFor, CitableChunk } from './citations';
@@ -82,6 +83,8 @@ export async function runAsk(opts: AskOptions): Promise<AskResult> {
   const attention = opts.attention ?? 'unisparse';
   const device = opts.device ?? 'cpu';
   const maxNewTokens = opts.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS;
+  const tau = opts.tau ?? DEFAULT_TAU;
+  const blockSize = opts.blockSize ?? DEFAULT_BLOCK_SIZE;
 
   const modelPath = await resolveModel(opts);
   check();
@@ -92,7 +95,7 @@ export async function runAsk(opts: AskOptions): Promise<AskResult> {
   let index = opts.index;
   try {
     // Start the model loading in the child while the repository is indexed here.
-    const loading = engine.load({ modelPath, device, attention, tau: opts.tau, blockSize: opts.blockSize });
+    const loading = engine.load({ modelPath, device, attention, tau, blockSize });
     loading.catch(() => undefined);
     if (!index) {
       emit({ phase: 'indexing', progress: 0 });
@@ -135,7 +138,7 @@ export async function runAsk(opts: AskOptions): Promise<AskResult> {
         prompt: ids,
         maxNewTokens,
         sampler: { temperature: 0, repetitionPenalty: 1.1 },
-        attention: { mode: attention, tau: opts.tau, blockSize: opts.blockSize },
+        attention: { mode: attention, tau, blockSize },
       },
       {
         signal: opts.signal,
@@ -152,8 +155,7 @@ export async function runAsk(opts: AskOptions): Promise<AskResult> {
     const answer = result.text.trim();
     const citations = citationsFor(answer, chunksWithText(packed));
     const report = result.attention;
-    const blockSize = report?.blockSize ?? opts.blockSize ?? 64;
-    const selectedBlocks: SelectedBlock[] = report ? selectedBlocksFromScores(report.keyBlockScore, blockSize, ids.length, sourceMap) : [];
+    const selectedBlocks: SelectedBlock[] = report ? selectedBlocksFromScores(report.keyBlockScore, report.blockSize || blockSize, ids.length, sourceMap) : [];
     const density = attention === 'dense' ? 1 : report?.density ?? 1;
     const decodeSeconds = result.decodeMs / 1000;
     emit({ phase: 'done' });
@@ -175,7 +177,7 @@ export async function runAsk(opts: AskOptions): Promise<AskResult> {
       },
       selection: {
         question: opts.question,
-        blockSize,
+        blockSize: report?.blockSize || blockSize,
         density,
         blocks: selectedBlocks,
         heatmap: report?.heatmap ? { nBlocks: report.heatmap.nBlocks, mask: report.heatmap.mask } : undefined,

@@ -3,7 +3,7 @@ import type { CommandSpec, FlagSpec } from './args';
 
 const modelFlag: FlagSpec = { type: 'string', valueName: 'PATH', description: 'a .gguf file or a Hugging Face model directory (default: SmolLM2-135M-Instruct, fetched on first use)' };
 const deviceFlag: FlagSpec = { type: 'string', choices: ['cpu', 'cuda'], description: 'where the model runs (default cpu)' };
-const tauFlag: FlagSpec = { type: 'number', valueName: 'T', description: 'UniSparse: share of estimated attention mass to keep per block row (default 0.95)' };
+const tauFlag: FlagSpec = { type: 'number', valueName: 'T', description: 'UniSparse: share of estimated attention mass to keep per block row (default 0.985)' };
 const blockFlag: FlagSpec = { type: 'number', valueName: 'S', description: 'UniSparse block size in tokens: 64 or 128 (default 64)' };
 const threadsFlag: FlagSpec = { type: 'number', valueName: 'N', description: 'CPU threads for the model (default: all cores)' };
 

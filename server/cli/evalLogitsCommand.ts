@@ -4,6 +4,7 @@ import { ParsedArgs, UsageError } from './args';
 import { modelForCli } from './cliModel';
 import { openNativeModel, loadNativeAddon } from '../engine/nativeModel';
 import { runEvalLogits } from '../engine/generation';
+import { DEFAULT_TAU, DEFAULT_BLOCK_SIZE } from '../engine/attentionDefaults';
 
 function readTokens(file: string): number[] {
   if (!fs.existsSync(file)) throw new UsageError(`--tokens ${file}: no such file`, 'eval-logits');
@@ -43,7 +44,7 @@ export async function evalLogitsCommand(args: ParsedArgs): Promise<void> {
     throw new Error('--device cuda: this build of the native addon has no CUDA support (built without nvcc). Build it on a machine with the CUDA toolkit, or use --device cpu.');
   }
   const mode = (f.attention as 'dense' | 'unisparse' | undefined) ?? 'dense';
-  const attention = { mode, tau: f.tau as number | undefined, blockSize: f['block-size'] as number | undefined };
+  const attention = { mode, tau: (f.tau as number | undefined) ?? DEFAULT_TAU, blockSize: (f['block-size'] as number | undefined) ?? DEFAULT_BLOCK_SIZE };
   const model = openNativeModel(modelPath, { threads: f.threads as number | undefined, attention: mode, tau: attention.tau, blockSize: attention.blockSize });
   try {
     const result = await runEvalLogits({ model, cachedTokens: [] }, { type: 'evalLogits', id: 0, tokens, positions, attention });

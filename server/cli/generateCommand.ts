@@ -4,6 +4,7 @@ import { modelForCli } from './cliModel';
 import { EngineHost } from '../engine/engineHost';
 import { loadTokenizer } from '../engine/tokenizer';
 import { renderChat, ChatMessage } from '../engine/chatTemplate';
+import { DEFAULT_TAU, DEFAULT_BLOCK_SIZE } from '../engine/attentionDefaults';
 
 export async function generateCommand(args: ParsedArgs, signal: AbortSignal): Promise<void> {
   const f = args.flags;
@@ -37,7 +38,7 @@ export async function generateCommand(args: ParsedArgs, signal: AbortSignal): Pr
           seed: (f.seed as number | undefined) ?? 24301,
         },
         stopStrings: typeof f.stop === 'string' ? [f.stop] : [],
-        attention: { mode },
+        attention: { mode, tau: DEFAULT_TAU, blockSize: DEFAULT_BLOCK_SIZE },
       },
       { signal, onToken: (t) => { if (!f.json) process.stdout.write(t); } },
     );
