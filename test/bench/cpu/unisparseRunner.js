@@ -28,6 +28,15 @@ function openUniSparse(modelPath, { threads, contextSize }) {
       for (let i = 0; i < n; i++) next = argmax(model.eval([next], { logits: 'last' }));
       return Number(process.hrtime.bigint() - t0) / 1e9;
     },
+    /** Logits rows after each of `positions` for one fresh prefill of `tokens`. */
+    logitsAt(tokens, positions) {
+      model.reset();
+      const rows = model.eval(Int32Array.from(tokens), { logits: positions });
+      model.reset();
+      return rows;
+    },
+    /** Switches attention for the following runs ('dense', or 'unisparse' with tau). */
+    setAttention(mode, tau) { model.setAttention(mode === 'dense' ? { mode } : { mode, tau, blockSize: 64 }); },
     async close() { model.dispose(); },
   };
 }
