@@ -15,7 +15,8 @@ function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-describe('unisparse CLI errors and help', () => {
+describe('unisparse CLI errors and help', function () {
+  this.timeout(180000); // each case spawns a Node process, slow on a loaded machine
   it('--help lists the five commands', () => {
     const r = cli(['--help']);
     assert.strictEqual(r.code, 0);
