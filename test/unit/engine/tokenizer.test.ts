@@ -112,7 +112,7 @@ describe('tokenizer: fast token count', () => {
     '\u0085 next-line and \ufeff byte-order marks 1234567890 ١٢٣',
     '',
   ];
-  for (const pre of ['smollm', 'gpt2', 'llama-bpe', 'qwen2', 'deepseek-coder']) {
+  for (const pre of ['smollm', 'gpt-2', 'llama-bpe', 'qwen2', 'deepseek-coder']) {
     it(`equals the full encode length (${pre})`, async () => {
       const w = writeTinyVocabGguf([], pre);
       try {
