@@ -115,6 +115,13 @@ describe('model runtime: bad model files get clear errors', () => {
     expectLoadError(m.path, /model\.layers\.0\.self_attn\.o_proj\.weight/, /size|shape|bytes|expected/i);
   });
 
+  it('a .safetensors tensor of an unsupported dtype (I32, same byte size as F32)', () => {
+    const m = tmp.safetensors(cfg, 1, {
+      headerPatch: (h) => { (h['model.layers.0.mlp.gate_proj.weight'] as any).dtype = 'I32'; },
+    }, 'hf-int32-weight');
+    expectLoadError(m.path, /model\.layers\.0\.mlp\.gate_proj\.weight/, /I32/, /dtype|type|unsupported|not supported/i);
+  });
+
   it('a .safetensors file whose header length exceeds the file', () => {
     const m = tmp.safetensors(cfg, 1, {}, 'hf-header-too-long');
     const f = path.join(m.path, 'model.safetensors');
