@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds, checks and benchmarks the UniSparse CUDA kernels in one go, on the GPU machine (see test/gpu/README.md).
 #   bash test/gpu/run.sh            # build + correctness + plan-vs-CPU + benchmark
-#   SKIP_BENCH=1 bash test/gpu/run.sh
+#   SKIP_BENCH=1 bash test/gpu/run.sh   (SKIP_ADDON=1 skips the Node addon build and check)
 # Writes run.log, check.json and bench-attention.{json,md,png}, block-mask.png under $OUT (or ./gpu-out).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -38,6 +38,23 @@ OUT=/tmp CHECK_CASES=2 UNISPARSE_CUDA_LIB="$BUILD/libunisparse_cuda_ptx80.so" py
   | grep -E "^\{|CHECK" | tee -a "$LOG" || status=1
 say "GPU plan vs CPU plan"
 if [ -x "$BUILD/plan_check" ]; then "$BUILD/plan_check" 2>&1 | tee -a "$LOG" || status=1; else say "plan_check did not build"; status=1; fi
+
+# The Node addon with CUDA, end to end (native/CMakeLists.txt + the binding's device:'cuda'), when node is here.
+# On the device tool's machine: carry .gpu (node.xz from ../shared/gpu/prepare-node.sh, plus node-addon-api and
+# node-api-headers copied into .gpu/node_modules); this script unpacks node itself.
+if [ -f .gpu/node.xz ] && ! command -v node >/dev/null; then xz -dc .gpu/node.xz > /tmp/node && chmod +x /tmp/node && export PATH=/tmp:$PATH; fi
+if command -v node >/dev/null && [ -z "${SKIP_ADDON:-}" ]; then
+  say "building the Node addon with CUDA (cmake, native/CMakeLists.txt) and checking device 'cuda' against 'cpu'"
+  [ -d .gpu/node_modules ] && export NODE_PATH="$PWD/.gpu/node_modules"
+  HEADERS=$(node -p "require('node-api-headers').include_dir" 2>/dev/null)
+  if cmake -S native -B "$BUILD/addon" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_JS_INC="$HEADERS" \
+       -DCMAKE_CUDA_COMPILER="$(command -v nvcc)" -DCMAKE_LIBRARY_OUTPUT_DIRECTORY="$PWD/native/build-cuda/Release" \
+       > "$BUILD/addon-configure.log" 2>&1 && cmake --build "$BUILD/addon" -j 16 > "$BUILD/addon-build.log" 2>&1; then
+    node test/gpu/addon_check.js 2>&1 | tee -a "$LOG" || status=1
+  else
+    tail -30 "$BUILD/addon-configure.log" "$BUILD/addon-build.log" | tee -a "$LOG"; say "addon build failed"; status=1
+  fi
+fi
 
 if [ -z "${SKIP_BENCH:-}" ]; then
   say "benchmark"
