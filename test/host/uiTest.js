@@ -70,7 +70,8 @@ async function checkAnswerSanitising(frame) {
       script: !!a.querySelector('script') || !!a.querySelector('iframe'),
       jsLink: !!a.querySelector('a[href^="javascript"]'),
       pwned: window.__pwned,
-      inlineScripts: document.querySelectorAll('script:not([src])').length,
+      // VS Code itself injects one inline script (#_vscodeApiScript: acquireVsCodeApi); ours must all load by src.
+      inlineScripts: document.querySelectorAll('script:not([src]):not(#_vscodeApiScript)').length,
       csp: csp ? csp.getAttribute('content') : '',
     };
   }, hostile);
