@@ -4,8 +4,10 @@
  */
 import { GgufValue } from './ggufMetadata';
 import { preTokenizerFor, SUPPORTED_PRE_TYPES } from './preTokenizers';
+import { mergesFromScores } from './spmMerges';
 
-/** llama.cpp's token types: 3 = control (special), 4 = user-defined (added, matched in text). */
+/** llama.cpp's token types: 1 = normal, 3 = control (special), 4 = user-defined (added, matched in text), 6 = byte. */
+const TOKEN_TYPE_NORMAL = 1;
 const TOKEN_TYPE_CONTROL = 3;
 const TOKEN_TYPE_USER_DEFINED = 4;
 
@@ -16,6 +18,8 @@ export interface GgufTokenizerSpec {
   bos?: number;
   eos: number[];
   addBos: boolean;
+  /** SentencePiece: each run of text between control tokens gets one leading space that is not in the text. */
+  spacePrefix: boolean;
 }
 
 function asStringArray(v: GgufValue | undefined): string[] | undefined {
@@ -33,15 +37,10 @@ export function tokenizerSpecFromGguf(file: string, md: Map<string, GgufValue>):
   const model = md.get('tokenizer.ggml.model');
   const tokens = asStringArray(md.get('tokenizer.ggml.tokens'));
   if (!tokens) throw new Error(`${file}: the GGUF has no tokenizer.ggml.tokens, so it cannot be used for text. Use a GGUF with a vocabulary, or pass token ids (eval-logits).`);
-  if (model !== 'gpt2') {
-    throw new Error(`${file}: tokenizer.ggml.model is '${String(model)}'; only byte-level BPE ('gpt2', used by SmolLM2, Llama 3, Qwen2.5-Coder and DeepSeek-Coder) is supported. Use the model's Hugging Face directory with tokenizer.json instead.`);
+  if (model !== 'gpt2' && model !== 'llama') {
+    throw new Error(`${file}: tokenizer.ggml.model is '${String(model)}'; supported are byte-level BPE ('gpt2': SmolLM2, Llama 3, Qwen2.5-Coder, DeepSeek-Coder) and SentencePiece ('llama': Llama 2, CodeLlama). Use the model's Hugging Face directory with tokenizer.json instead.`);
   }
-  const merges = asStringArray(md.get('tokenizer.ggml.merges'));
-  if (!merges) throw new Error(`${file}: a BPE GGUF must carry tokenizer.ggml.merges, which is missing.`);
   const preType = md.get('tokenizer.ggml.pre');
-  const pre = preTokenizerFor(typeof preType === 'string' ? preType : undefined);
-  if (!pre) throw new Error(`${file}: tokenizer.ggml.pre '${String(preType)}' is not supported (supported: ${SUPPORTED_PRE_TYPES.join(', ')}).`);
-
   const types = md.get('tokenizer.ggml.token_type');
   const typeOf = (i: number): number => (Array.isArray(types) && typeof types[i] === 'number' ? (types[i] as number) : 1);
   const vocab: Record<string, number> = {};
@@ -52,6 +51,40 @@ export function tokenizerSpecFromGguf(file: string, md: Map<string, GgufValue>):
     if (t === TOKEN_TYPE_CONTROL || t === TOKEN_TYPE_USER_DEFINED) {
       addedTokens.push({ id: i, content: tokens[i], single_word: false, lstrip: false, rstrip: false, normalized: false, special: t === TOKEN_TYPE_CONTROL });
     }
+  }
+
+  const isSpm = model === 'llama';
+  let modelJson: Record<string, unknown>;
+  let pre: Record<string, unknown> | null;
+  let decoder: Record<string, unknown>;
+  let normalizer: Record<string, unknown> | null = null;
+  let spacePrefix = false;
+  if (isSpm) {
+    const scores = md.get('tokenizer.ggml.scores');
+    const scoreList = Array.isArray(scores) ? (scores as number[]) : tokens.map((_, i) => -i);
+    const unk = asNumber(md.get('tokenizer.ggml.unknown_token_id')) ?? 0;
+    modelJson = {
+      type: 'BPE', vocab, merges: mergesFromScores(tokens, scoreList, (i) => typeOf(i) === TOKEN_TYPE_NORMAL),
+      dropout: null, unk_token: tokens[unk], continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: true, byte_fallback: true, ignore_merges: false,
+    };
+    // SentencePiece writes spaces as U+2581 and, like llama.cpp, prefixes each text run with one.
+    const addSpacePrefix = md.get('tokenizer.ggml.add_space_prefix') !== false;
+    normalizer = { type: 'Sequence', normalizers: [
+      ...(addSpacePrefix ? [{ type: 'Prepend', prepend: '\u2581' }] : []),
+      { type: 'Replace', pattern: { String: ' ' }, content: '\u2581' },
+    ] };
+    spacePrefix = addSpacePrefix;
+    pre = null;
+    decoder = { type: 'Sequence', decoders: [
+      { type: 'Replace', pattern: { String: '\u2581' }, content: ' ' }, { type: 'ByteFallback' }, { type: 'Fuse' },
+    ] };
+  } else {
+    const merges = asStringArray(md.get('tokenizer.ggml.merges'));
+    if (!merges) throw new Error(`${file}: a BPE GGUF must carry tokenizer.ggml.merges, which is missing.`);
+    pre = preTokenizerFor(typeof preType === 'string' ? preType : undefined) ?? null;
+    if (!pre) throw new Error(`${file}: tokenizer.ggml.pre '${String(preType)}' is not supported (supported: ${SUPPORTED_PRE_TYPES.join(', ')}).`);
+    modelJson = { type: 'BPE', vocab, merges, dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, byte_fallback: false, ignore_merges: preType === 'llama-bpe' || preType === 'llama3' || preType === 'llama-v3' };
+    decoder = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true };
   }
 
   const bos = asNumber(md.get('tokenizer.ggml.bos_token_id'));
@@ -71,11 +104,11 @@ export function tokenizerSpecFromGguf(file: string, md: Map<string, GgufValue>):
     tokenizerJson: {
       version: '1.0',
       added_tokens: addedTokens,
-      normalizer: null,
+      normalizer,
       pre_tokenizer: pre,
       post_processor: null,
-      decoder: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
-      model: { type: 'BPE', vocab, merges, dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, byte_fallback: false, ignore_merges: preType === 'llama-bpe' || preType === 'llama3' },
+      decoder,
+      model: modelJson,
     },
     tokenizerConfig: {
       bos_token: bos !== undefined ? tokens[bos] : null,
@@ -85,6 +118,8 @@ export function tokenizerSpecFromGguf(file: string, md: Map<string, GgufValue>):
     chatTemplate: typeof chatTemplate === 'string' ? chatTemplate : undefined,
     bos,
     eos: [...eos],
-    addBos: typeof addBosMd === 'boolean' ? addBosMd : false,
+    // llama.cpp's default: SentencePiece models start with BOS, byte-level BPE ones say so in the metadata.
+    addBos: typeof addBosMd === 'boolean' ? addBosMd : isSpm,
+    spacePrefix,
   };
 }

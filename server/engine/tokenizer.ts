@@ -54,6 +54,7 @@ interface TokenizerParts {
   bos?: number;
   eos: number[];
   addBos: boolean;
+  spacePrefix?: boolean;
 }
 
 function readJson(file: string): Record<string, unknown> {
@@ -106,7 +107,7 @@ function partsFromDirectory(dir: string): TokenizerParts {
 function partsFromGguf(file: string): TokenizerParts {
   const md = readGgufMetadata(file).metadata;
   const spec = tokenizerSpecFromGguf(file, md);
-  return { json: spec.tokenizerJson, config: spec.tokenizerConfig, chatTemplate: spec.chatTemplate, bos: spec.bos, eos: spec.eos, addBos: spec.addBos };
+  return { json: spec.tokenizerJson, config: spec.tokenizerConfig, chatTemplate: spec.chatTemplate, bos: spec.bos, eos: spec.eos, addBos: spec.addBos, spacePrefix: spec.spacePrefix };
 }
 
 /** Maps each UTF-8 byte offset of `text` to the UTF-16 offset of the character that contains it. */
@@ -131,12 +132,14 @@ class HfTextTokenizer implements TextTokenizer {
   private readonly bytesById: Uint8Array[];
   private readonly special = new Set<number>();
   private readonly addBos: boolean;
+  private readonly spacePrefix: boolean;
 
   constructor(private readonly tok: Tokenizer, private readonly plain: Tokenizer, parts: TokenizerParts) {
     this.bos = parts.bos;
     this.eos = parts.eos;
     this.chatTemplate = parts.chatTemplate;
     this.addBos = parts.addBos;
+    this.spacePrefix = parts.spacePrefix ?? false;
     const plainAdded = ((parts.json.added_tokens as { special?: boolean }[] | undefined) ?? []).some((t) => !t.special);
     if (!parts.json.normalizer && !plainAdded) this.splitWords = makeWordSplitter(parts.json.pre_tokenizer);
     const vocab = tok.get_vocab(true);
@@ -173,9 +176,16 @@ class HfTextTokenizer implements TextTokenizer {
     const byteToChar = byteToCharOffsets(text);
     const totalBytes = byteToChar.length - 1;
     let byte = 0;
+    let atRunStart = true; // SentencePiece's space prefix sits at the start of each run of plain text
     for (let i = 0; i < ids.length; i++) {
-      const start = byte;
-      byte += this.tokenBytes(ids[i]).length;
+      const bytes = this.tokenBytes(ids[i]);
+      if (this.special.has(ids[i])) atRunStart = true;
+      else if (atRunStart) {
+        atRunStart = false;
+        if (this.spacePrefix && bytes[0] === 0x20) byte -= 1; // the prefix space is not in the text
+      }
+      const start = Math.max(0, byte);
+      byte += bytes.length;
       spans[2 * i] = byteToChar[Math.min(start, totalBytes)];
       spans[2 * i + 1] = byteToChar[Math.min(byte, totalBytes)];
     }
