@@ -20,6 +20,7 @@ export class AnswerPanel implements vscode.Disposable {
   start(title: string, question: string): void {
     this.transcript = [];
     this.post({ type: 'start', title, question });
+    if (!this.panel!.visible) this.panel!.reveal(undefined, true);
   }
   delta(delta: AnswerDelta): void { this.post({ type: 'delta', delta }); }
   done(result: AnswerResult): void { this.post({ type: 'done', result }); }
