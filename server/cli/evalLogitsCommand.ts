@@ -45,7 +45,7 @@ export async function evalLogitsCommand(args: ParsedArgs): Promise<void> {
   }
   const mode = (f.attention as 'dense' | 'unisparse' | undefined) ?? 'dense';
   const attention = { mode, tau: (f.tau as number | undefined) ?? DEFAULT_TAU, blockSize: (f['block-size'] as number | undefined) ?? DEFAULT_BLOCK_SIZE };
-  const model = openNativeModel(modelPath, { threads: f.threads as number | undefined, attention: mode, tau: attention.tau, blockSize: attention.blockSize });
+  const model = openNativeModel(modelPath, { device: f.device as 'cpu' | 'cuda' | undefined, threads: f.threads as number | undefined, attention: mode, tau: attention.tau, blockSize: attention.blockSize });
   try {
     const result = await runEvalLogits({ model, cachedTokens: [] }, { type: 'evalLogits', id: 0, tokens, positions, attention });
     process.stdout.write(JSON.stringify({ positions: result.positions, logits: result.logits, density: result.density }) + '\n');

@@ -27,7 +27,7 @@ async function handleLoad(req: LoadRequest): Promise<void> {
     session?.model.dispose();
     session = undefined;
     const model = openNativeModel(req.modelPath, {
-      threads: req.threads, attention: req.attention, tau: req.tau, blockSize: req.blockSize, maxContext: req.maxContext,
+      device: req.device, threads: req.threads, attention: req.attention, tau: req.tau, blockSize: req.blockSize, maxContext: req.maxContext,
     });
     let tokenizer;
     try {

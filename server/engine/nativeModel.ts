@@ -48,6 +48,8 @@ export interface NativeModel {
 }
 
 export interface ModelOptions {
+  /** 'cuda' runs the model on the GPU (a CUDA build of the addon); default 'cpu'. */
+  device?: 'cpu' | 'cuda';
   threads?: number;
   attention?: AttentionMode;
   tau?: number;
