@@ -14,6 +14,11 @@ export interface EngineSession {
   tokenizer?: TextTokenizer;
   /** Exactly the tokens whose keys/values sit in the model's KV cache, in order. */
   cachedTokens: number[];
+  /**
+   * The attention settings those keys/values were computed with: deeper layers' K/V depend on the earlier
+   * layers' (sparse or dense) attention, so a cache made under other settings is not reused.
+   */
+  cachedAttention?: string;
 }
 
 export interface GenerationHooks {
@@ -72,6 +77,9 @@ export async function runGeneration(session: EngineSession, req: GenerateRequest
     throw new Error(`The prompt has ${prompt.length} tokens but the model's context holds ${limit}. Lower the context budget (budgetTokens / --budget) or ask about a narrower focus.`);
   }
   if (req.attention) model.setAttention(req.attention);
+  const attentionKey = JSON.stringify(req.attention ?? null);
+  if (session.cachedAttention !== attentionKey) session.cachedTokens.length = 0;
+  session.cachedAttention = attentionKey;
 
   // Prefix reuse: keep the cached keys/values of the shared prefix, but always evaluate >= 1 token to get logits.
   const reuse = req.reusePrefix === false ? 0 : Math.min(commonPrefixLength(session.cachedTokens, prompt), prompt.length - 1);
@@ -159,6 +167,7 @@ export async function runEvalLogits(session: EngineSession, req: EvalLogitsReque
   if (req.attention) model.setAttention(req.attention);
   model.reset();
   session.cachedTokens.length = 0;
+  session.cachedAttention = JSON.stringify(req.attention ?? null);
   const flat = await model.evalAsync(req.tokens, { logits: req.positions });
   session.cachedTokens.push(...req.tokens);
   const logits: number[][] = [];

@@ -98,3 +98,23 @@ describe('EngineHost with SmolLM2', function () {
     }
   });
 });
+
+describe('EngineHost prefix reuse across attention settings', function () {
+  this.timeout(300000);
+  it('does not reuse a KV cache computed with other attention settings', async () => {
+    const host = new EngineHost();
+    try {
+      const modelPath = smolLm2Path();
+      const tok = await loadTokenizer(modelPath);
+      const prompt = tok.encode('The quick brown fox jumps over the lazy dog. '.repeat(20));
+      await host.load({ modelPath, attention: 'dense' });
+      await host.generate({ prompt, maxNewTokens: 1, attention: { mode: 'dense' } });
+      const sameMode = await host.generate({ prompt, maxNewTokens: 1, attention: { mode: 'dense' } });
+      const otherMode = await host.generate({ prompt, maxNewTokens: 1, attention: { mode: 'unisparse', tau: 0.9, blockSize: 64 } });
+      assert.strictEqual(sameMode.reusedTokens, prompt.length - 1);
+      assert.strictEqual(otherMode.reusedTokens, 0);
+    } finally {
+      host.dispose();
+    }
+  });
+});
