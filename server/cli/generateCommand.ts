@@ -57,6 +57,11 @@ export async function generateCommand(args: ParsedArgs, signal: AbortSignal): Pr
       process.stderr.write(`unisparse: ${stats.promptTokens} prompt tokens, ${stats.generatedTokens} generated (${stats.stopReason}), ` +
         `prefill ${stats.prefillTokensPerS.toFixed(1)} tok/s, decode ${stats.decodeTokensPerS.toFixed(1)} tok/s\n`);
     }
+    if (result.stopReason === 'cancelled') {
+      const e = new Error('generation stopped by the user; the text above is what was generated so far.');
+      e.name = 'AbortError'; // exit code 130, like other interrupted commands
+      throw e;
+    }
   } finally {
     engine.dispose();
   }
