@@ -23,3 +23,29 @@ describe('unisparse generate', function () {
     assert.notDeepStrictEqual(a.tokens, c.tokens);
   });
 });
+
+describe('unisparse generate, interrupted', function () {
+  this.timeout(300000);
+  it('stops on Ctrl-C (SIGINT) within a moment, keeping the text so far, exit code 130', async () => {
+    const { spawn } = await import('child_process');
+    const path = await import('path');
+    const root = path.join(__dirname, '..', '..');
+    const child = spawn(process.execPath, ['-r', path.join(root, 'test', 'register.js'), path.join(root, 'server', 'cli', 'main.ts'),
+      'generate', '--model', smolLm2Path(), '--max-tokens', '3000', '--temperature', '0.8', '--prompt', 'Once upon a time'], { cwd: root });
+    let stdout = '';
+    let stderr = '';
+    let interruptedAt = 0;
+    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      if (!interruptedAt && stdout.length > 40) { interruptedAt = Date.now(); child.kill('SIGINT'); }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const latency = Date.now() - interruptedAt;
+    assert.ok(interruptedAt > 0, `no output before exit: ${stderr}`);
+    assert.strictEqual(code, 130, stderr);
+    assert.ok(latency < 3000, `exited ${latency} ms after SIGINT`);
+    assert.match(stderr, /generated \(cancelled\)/);
+    assert.ok(stdout.length > 40);
+  });
+});
