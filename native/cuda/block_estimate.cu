@@ -131,45 +131,38 @@ __global__ void __launch_bounds__(kThreads) blockLseKernel(EstimateParams p) {
 
     #pragma unroll
     for (int h = 0; h < 2; ++h) {
-      // Per key block: max, then sum of 2^(x - max), reduced over the lanes that share the block.
-      float gMax[8 / kTilesPerGroup], gSum[8 / kTilesPerGroup];
+      // One max per row and tile (not per key block): every block's sum is taken relative to it, so a block
+      // costs one shuffle-reduced sum and one log2. A block more than ~2^-126 below the tile max underflows to
+      // an empty block, whose share is below float resolution on the CPU too.
       float tileMax = -INFINITY;
+      #pragma unroll
+      for (int nt = 0; nt < 8; ++nt) tileMax = fmaxf(tileMax, fmaxf(s[nt][2 * h], s[nt][2 * h + 1]));
+      tileMax = fmaxf(tileMax, __shfl_xor_sync(0xffffffffu, tileMax, 1));
+      tileMax = fmaxf(tileMax, __shfl_xor_sync(0xffffffffu, tileMax, 2));
+      // All lanes run the shuffles below (full-warp masks), so a fully masked row is neutralised, not skipped.
+      const float base = tileMax == -INFINITY ? 0.f : tileMax;
+      float ownSum = 0.f;
       #pragma unroll
       for (int gi = 0; gi < 8 / kTilesPerGroup; ++gi) {
         const int nt0 = gi * kTilesPerGroup;
-        float gm = -INFINITY;
-        #pragma unroll
-        for (int t = 0; t < kTilesPerGroup; ++t) gm = fmaxf(gm, fmaxf(s[nt0 + t][2 * h], s[nt0 + t][2 * h + 1]));
-        #pragma unroll
-        for (int off = 1; off < kLanesPerGroup; off <<= 1) gm = fmaxf(gm, __shfl_xor_sync(0xffffffffu, gm, off));
         float gs = 0.f;
-        if (gm != -INFINITY) {
-          #pragma unroll
-          for (int t = 0; t < kTilesPerGroup; ++t) gs += exp2f(s[nt0 + t][2 * h] - gm) + exp2f(s[nt0 + t][2 * h + 1] - gm);
-        }
+        #pragma unroll
+        for (int t = 0; t < kTilesPerGroup; ++t)
+          gs += exp2f(s[nt0 + t][2 * h] - base) + exp2f(s[nt0 + t][2 * h + 1] - base);
+        ownSum += gs;
         #pragma unroll
         for (int off = 1; off < kLanesPerGroup; off <<= 1) gs += __shfl_xor_sync(0xffffffffu, gs, off);
-        gMax[gi] = gm;
-        gSum[gi] = gs;
-        tileMax = fmaxf(tileMax, gm);
         const int group = G >= 8 ? gi : (nt0 * 8 + 2 * (lane & 3)) / G;
         const int keyBlock = keyBase / G + group;
         const int rowBlock = rowAbs[h] / G;
         if ((lane & 3) % kLanesPerGroup == 0 && rowRel[h] < p.nCompQ && keyBlock <= rowBlock)
           p.blockLse[((int64_t)head * p.nCompQ + rowRel[h]) * p.nKeyBlocks + keyBlock] =
-              gm == -INFINITY ? -INFINITY : gm + log2f(gs);
+              gs > 0.f ? base + log2f(gs) : -INFINITY;
       }
-      // Running row log-sum-exp from the block sums (one exp per block). Each block is counted by its writer
-      // lane only, so the quad reduction at the end adds every block once.
+      // Running row sum: this thread's own terms; the quad is reduced once at the end.
       const float newMax = fmaxf(runMax[h], tileMax);
       if (newMax != -INFINITY) {
-        float sum = 0.f;
-        if ((lane & 3) % kLanesPerGroup == 0) {
-          #pragma unroll
-          for (int gi = 0; gi < 8 / kTilesPerGroup; ++gi)
-            if (gMax[gi] != -INFINITY) sum += gSum[gi] * exp2f(gMax[gi] - newMax);
-        }
-        runSum[h] = runSum[h] * exp2f(runMax[h] - newMax) + sum;
+        runSum[h] = runSum[h] * exp2f(runMax[h] - newMax) + ownSum * exp2f(base - newMax);
         runMax[h] = newMax;
       }
     }

@@ -100,8 +100,9 @@ void validateShape(int heads, int kvHeads, int headDim, int seqQ, int seqK) {
 void validateSparse(int blockSize, const std::vector<int>& granularities, float tau) {
   if (blockSize != 64 && blockSize != 128)
     throw std::runtime_error("UniSparse CUDA: blockSize must be 64 or 128; got " + std::to_string(blockSize) + ".");
-  if (granularities.empty())
-    throw std::runtime_error("UniSparse CUDA: give at least one granularity (composite tokens per block), e.g. [4, 16].");
+  if (granularities.empty() || granularities.size() > size_t(kMaxGranularities))
+    throw std::runtime_error("UniSparse CUDA: give one to " + std::to_string(kMaxGranularities) +
+                             " granularities (composite tokens per block), e.g. [4, 16].");
   for (int g : granularities)
     if (g < 2 || g > 64 || (g & (g - 1)) != 0 || blockSize % g != 0)
       throw std::runtime_error("UniSparse CUDA: granularity " + std::to_string(g) +
@@ -132,36 +133,42 @@ void buildPlan(const PlanRequest& r, DevicePlan* plan, cudaStream_t stream) {
   for (int g : r.granularities) maxG = std::max(maxG, g);
   const size_t lsePerHead = size_t(nQB) * maxG * nKB * sizeof(float);
   const int chunk = int(std::max<size_t>(1, std::min<size_t>(r.kvHeads, kLseScratchBytes / std::max<size_t>(lsePerHead, 1))));
-  const size_t maxCompQ = size_t(nQB) * maxG, maxCompK = size_t(nKB) * maxG;
-  __nv_bfloat16* qHi = scratch.get<__nv_bfloat16>(chunk * maxCompQ * D, "allocating composite queries");
-  __nv_bfloat16* qLo = scratch.get<__nv_bfloat16>(chunk * maxCompQ * D, "allocating composite queries");
-  __nv_bfloat16* kHi = scratch.get<__nv_bfloat16>(chunk * maxCompK * D, "allocating composite keys");
-  __nv_bfloat16* kLo = scratch.get<__nv_bfloat16>(chunk * maxCompK * D, "allocating composite keys");
+  const size_t maxCompQ = size_t(nQB) * maxG;
+  const int nG = int(r.granularities.size());
+  // Composite tokens of every granularity for one chunk of kv heads: pooled in one pass, then estimated in turn.
+  __nv_bfloat16 *qHi[kMaxGranularities], *qLo[kMaxGranularities], *kHi[kMaxGranularities], *kLo[kMaxGranularities];
+  for (int gi = 0; gi < nG; ++gi) {
+    const size_t g = size_t(r.granularities[gi]);
+    qHi[gi] = scratch.get<__nv_bfloat16>(chunk * nQB * g * D, "allocating composite queries");
+    qLo[gi] = scratch.get<__nv_bfloat16>(chunk * nQB * g * D, "allocating composite queries");
+    kHi[gi] = scratch.get<__nv_bfloat16>(chunk * nKB * g * D, "allocating composite keys");
+    kLo[gi] = scratch.get<__nv_bfloat16>(chunk * nKB * g * D, "allocating composite keys");
+  }
   float* blockLse = scratch.get<float>(chunk * maxCompQ * nKB, "allocating the estimate scratch");
   float* rowLse = scratch.get<float>(chunk * maxCompQ, "allocating the estimate scratch");
 
   for (int h0 = 0; h0 < r.kvHeads; h0 += chunk) {
     const int hn = std::min(chunk, r.kvHeads - h0);
-    for (size_t gi = 0; gi < r.granularities.size(); ++gi) {
+    PoolParams pq;
+    pq.src = r.q; pq.headDim = D; pq.groupHeads = r.heads / r.kvHeads; pq.outHeadBegin = h0; pq.outHeads = hn;
+    pq.posLo = queryPosLo; pq.posHi = r.seqK; pq.blockSize = S; pq.firstBlock = firstQB; pq.nBlocks = nQB;
+    pq.nGranularities = nG;
+    for (int gi = 0; gi < nG; ++gi) { pq.granularity[gi] = r.granularities[gi]; pq.hi[gi] = qHi[gi]; pq.lo[gi] = qLo[gi]; }
+    launchCompositePool(pq, stream);
+    PoolParams pk = pq;
+    pk.src = r.k; pk.groupHeads = 1; pk.posLo = 0; pk.firstBlock = 0; pk.nBlocks = nKB;
+    for (int gi = 0; gi < nG; ++gi) { pk.hi[gi] = kHi[gi]; pk.lo[gi] = kLo[gi]; }
+    launchCompositePool(pk, stream);
+    timer.mark("pool");
+    for (int gi = 0; gi < nG; ++gi) {
       const int g = r.granularities[gi], c = S / g;
-      PoolParams pq;
-      pq.src = r.q; pq.srcHeads = r.heads; pq.headDim = D; pq.groupHeads = r.heads / r.kvHeads;
-      pq.outHeadBegin = h0; pq.outHeads = hn; pq.posLo = queryPosLo; pq.posHi = r.seqK;
-      pq.tokensPerComposite = c; pq.firstComposite = firstQB * g; pq.nComposite = nQB * g; pq.hi = qHi; pq.lo = qLo;
-      launchCompositePool(pq, stream);
-      PoolParams pk = pq;
-      pk.src = r.k; pk.srcHeads = r.kvHeads; pk.groupHeads = 1; pk.posLo = 0;
-      pk.firstComposite = 0; pk.nComposite = nKB * g; pk.hi = kHi; pk.lo = kLo;
-      launchCompositePool(pk, stream);
-      timer.mark("pool");
-
       EstimateParams e;
-      e.qHi = qHi; e.qLo = qLo; e.kHi = kHi; e.kLo = kLo; e.kvHeads = hn; e.headDim = D;
+      e.qHi = qHi[gi]; e.qLo = qLo[gi]; e.kHi = kHi[gi]; e.kLo = kLo[gi]; e.kvHeads = hn; e.headDim = D;
       e.granularity = g; e.tokensPerComposite = c; e.firstCompQ = firstQB * g; e.nCompQ = nQB * g; e.nCompK = nKB * g;
       e.queryPosLo = queryPosLo; e.seqK = r.seqK; e.scale = r.scale; e.splitPrecision = r.splitPrecision;
       e.blockLse = blockLse; e.rowLse = rowLse; e.nKeyBlocks = nKB;
       e.scores = scores + size_t(h0) * nQB * nKB; e.nQueryBlocks = nQB; e.firstQueryBlock = firstQB;
-      e.weight = 1.f / float(r.granularities.size()); e.accumulate = gi > 0;
+      e.weight = 1.f / float(nG); e.accumulate = gi > 0;
       launchBlockEstimate(e, stream);
       timer.mark("estimate");
     }
