@@ -24,7 +24,7 @@ void Matrix::dequantizeRowTo(int64_t row, float* out) const {
 
 size_t Matrix::nativeBytes() const {
   if (!packed) return 0;
-  return packed->codes.size() + (packed->d.size() + packed->m.size()) * sizeof(float);
+  return packed->codes.size() + packed->scales.size() * sizeof(float);
 }
 
 void packForKernels(Matrix& w) {
@@ -34,35 +34,42 @@ void packForKernels(Matrix& w) {
   p->rows = w.rows;
   p->cols = w.cols;
   p->nb = w.cols / 32;
-  const int codeBytes = p->nibbles ? 16 : 32;
-  p->codes.resize(size_t(p->rows * p->nb * codeBytes));
-  p->d.resize(size_t(p->rows * p->nb));
-  p->m.resize(size_t(p->rows * p->nb));
+  p->groups = (w.rows + 3) / 4;
+  const int codeBytes = p->codeBytes();
+  p->codes.assign(size_t(p->groups * p->nb * codeBytes), 0);
+  p->scales.assign(size_t(p->groups * p->nb * 8), 0.f);
   for (int64_t r = 0; r < w.rows; ++r) {
+    const int64_t g = r / 4;
+    const int lane = int(r % 4);
     const uint8_t* src = w.data + size_t(r) * w.rowBytes;
     for (int64_t b = 0; b < p->nb; ++b) {
-      const size_t i = size_t(r * p->nb + b);
-      uint8_t* codes = p->codes.data() + i * codeBytes;
+      const size_t gb = size_t(g * p->nb + b);
+      uint8_t* codes = p->codes.data() + gb * codeBytes;
+      float* d = p->scales.data() + gb * 8;
+      float* m = d + 4;
       uint16_t h;
       if (w.type == TensorType::Q4_0) {
         const uint8_t* blk = src + b * 18;
         std::memcpy(&h, blk, 2);
-        p->d[i] = fp16_to_f32(h);
-        p->m[i] = -8.f * p->d[i];
-        std::memcpy(codes, blk + 2, 16);
+        d[lane] = fp16_to_f32(h);
+        m[lane] = -8.f * d[lane];
+        std::memcpy(codes + lane * 16, blk + 2, 16);
       } else if (w.type == TensorType::Q4_1) {
         const uint8_t* blk = src + b * 20;
         std::memcpy(&h, blk, 2);
-        p->d[i] = fp16_to_f32(h);
+        d[lane] = fp16_to_f32(h);
         std::memcpy(&h, blk + 2, 2);
-        p->m[i] = fp16_to_f32(h);
-        std::memcpy(codes, blk + 4, 16);
+        m[lane] = fp16_to_f32(h);
+        std::memcpy(codes + lane * 16, blk + 4, 16);
       } else {
         const uint8_t* blk = src + b * 34;
         std::memcpy(&h, blk, 2);
-        p->d[i] = fp16_to_f32(h);
-        p->m[i] = -128.f * p->d[i];
-        for (int j = 0; j < 32; ++j) codes[j] = uint8_t(int(int8_t(blk[2 + j])) + 128);
+        d[lane] = fp16_to_f32(h);
+        m[lane] = -128.f * d[lane];
+        for (int j = 0; j < 16; ++j) {
+          codes[lane * 16 + j] = uint8_t(int(int8_t(blk[2 + j])) + 128);
+          codes[64 + lane * 16 + j] = uint8_t(int(int8_t(blk[2 + 16 + j])) + 128);
+        }
       }
     }
   }
@@ -97,82 +104,81 @@ static void quantizeActivations(const float* x, int T, int64_t K, ActivationQ8& 
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Integer kernel: R weight rows x N tokens
+// Integer kernel: one group of 4 weight rows x N tokens
 
-template <int R, int N>
-static void quantTile(const PackedQuant& w, int64_t r0, const ActivationQ8& a, int64_t t0, float* y, int64_t ldy) {
+template <int N>
+static void quantTile(const PackedQuant& w, int64_t g, const ActivationQ8& a, int64_t t0, float* y, int64_t ldy) {
   const int64_t nb = w.nb;
-  const int codeBytes = w.nibbles ? 16 : 32;
-  float out[R][N];
-#if defined(UNISPARSE_VNNI)
-  __m256 acc[R][N];
-  for (int r = 0; r < R; ++r)
-    for (int n = 0; n < N; ++n) acc[r][n] = _mm256_setzero_ps();
-  const __m128i lowMask = _mm_set1_epi8(0x0F);
-  for (int64_t b = 0; b < nb; ++b) {
-    __m256i wv[R];
-    for (int r = 0; r < R; ++r) {
-      const uint8_t* codes = w.codes.data() + size_t(((r0 + r) * nb + b) * codeBytes);
-      if (w.nibbles) {
-        const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(codes));
-        const __m128i lo = _mm_and_si128(packed, lowMask);
-        const __m128i hi = _mm_and_si128(_mm_srli_epi16(packed, 4), lowMask);
-        wv[r] = _mm256_set_m128i(hi, lo);
-      } else {
-        wv[r] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(codes));
-      }
+  const int codeBytes = w.codeBytes();
+  const uint8_t* codes = w.codes.data() + size_t(g * nb) * codeBytes;
+  const float* scales = w.scales.data() + size_t(g * nb) * 8;
+  float out[4][N];
+#if defined(UNISPARSE_VNNI) && defined(__AVX512F__)
+  __m512 acc[N];
+  __m128 corr[N];
+  for (int n = 0; n < N; ++n) {
+    acc[n] = _mm512_setzero_ps();
+    corr[n] = _mm_setzero_ps();
+  }
+  const __m512i lowMask = _mm512_set1_epi8(0x0F);
+  const __m512i spread = _mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0);  // d of row r -> lanes 4r..4r+3
+  for (int64_t b = 0; b < nb; ++b, codes += codeBytes, scales += 8) {
+    __m512i lo, hi;
+    if (w.nibbles) {
+      const __m512i packed = _mm512_loadu_si512(codes);
+      lo = _mm512_and_si512(packed, lowMask);
+      hi = _mm512_and_si512(_mm512_srli_epi16(packed, 4), lowMask);
+    } else {
+      lo = _mm512_loadu_si512(codes);
+      hi = _mm512_loadu_si512(codes + 64);
     }
+    const __m512 d16 = _mm512_permutexvar_ps(spread, _mm512_castps128_ps512(_mm_loadu_ps(scales)));
+    const __m128 m4 = _mm_loadu_ps(scales + 4);
     for (int n = 0; n < N; ++n) {
-      const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.q.data() + (t0 + n) * a.K + b * 32));
-      const float dx = a.d[size_t((t0 + n) * nb + b)];
-      for (int r = 0; r < R; ++r) {
-        const __m256i dot = _mm256_dpbusd_epi32(_mm256_setzero_si256(), wv[r], xv);
-        const __m256 scale = _mm256_set1_ps(w.d[size_t((r0 + r) * nb + b)] * dx);
-        acc[r][n] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), scale, acc[r][n]);
-      }
+      const int8_t* xq = a.q.data() + (t0 + n) * a.K + b * 32;
+      const __m512i xlo = _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(xq)));
+      const __m512i xhi = _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(xq + 16)));
+      const __m512i dot = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), lo, xlo), hi, xhi);
+      const size_t xb = size_t((t0 + n) * nb + b);
+      acc[n] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(d16, _mm512_set1_ps(a.d[xb])), acc[n]);
+      corr[n] = _mm_fmadd_ps(m4, _mm_set1_ps(a.s[xb]), corr[n]);
     }
   }
-  for (int r = 0; r < R; ++r)
-    for (int n = 0; n < N; ++n) {
-      __m128 s = _mm_add_ps(_mm256_castps256_ps128(acc[r][n]), _mm256_extractf128_ps(acc[r][n], 1));
-      s = _mm_hadd_ps(s, s);
-      s = _mm_hadd_ps(s, s);
-      out[r][n] = _mm_cvtss_f32(s);
-    }
+  for (int n = 0; n < N; ++n) {
+    alignas(64) float lanes[16], c[4];
+    _mm512_store_ps(lanes, acc[n]);
+    _mm_store_ps(c, corr[n]);
+    for (int r = 0; r < 4; ++r)
+      out[r][n] = (lanes[4 * r] + lanes[4 * r + 1]) + (lanes[4 * r + 2] + lanes[4 * r + 3]) + c[r];
+  }
 #else
-  for (int r = 0; r < R; ++r)
+  for (int r = 0; r < 4; ++r)
+    for (int n = 0; n < N; ++n) out[r][n] = 0;
+  for (int64_t b = 0; b < nb; ++b, codes += codeBytes, scales += 8) {
     for (int n = 0; n < N; ++n) {
-      float sum = 0;
-      for (int64_t b = 0; b < nb; ++b) {
-        const uint8_t* codes = w.codes.data() + size_t(((r0 + r) * nb + b) * codeBytes);
-        const int8_t* xq = a.q.data() + (t0 + n) * a.K + b * 32;
+      const int8_t* xq = a.q.data() + (t0 + n) * a.K + b * 32;
+      const size_t xb = size_t((t0 + n) * nb + b);
+      for (int r = 0; r < 4; ++r) {
         int dot = 0;
-        for (int j = 0; j < 32; ++j) {
-          const int code = w.nibbles ? (j < 16 ? codes[j] & 0xF : codes[j - 16] >> 4) : codes[j];
-          dot += code * xq[j];
+        for (int j = 0; j < 16; ++j) {
+          const int c0 = w.nibbles ? codes[r * 16 + j] & 0xF : codes[r * 16 + j];
+          const int c1 = w.nibbles ? codes[r * 16 + j] >> 4 : codes[64 + r * 16 + j];
+          dot += c0 * xq[j] + c1 * xq[j + 16];
         }
-        sum += float(dot) * w.d[size_t((r0 + r) * nb + b)] * a.d[size_t((t0 + n) * nb + b)];
+        out[r][n] += float(dot) * scales[r] * a.d[xb] + scales[4 + r] * a.s[xb];
       }
-      out[r][n] = sum;
-    }
-#endif
-  // The offset term: sum over blocks of m_w * (d_x * sum(q_x)).
-  for (int r = 0; r < R; ++r) {
-    const float* m = w.m.data() + size_t((r0 + r) * nb);
-    for (int n = 0; n < N; ++n) {
-      const float* s = a.s.data() + size_t((t0 + n) * nb);
-      float corr = 0;
-      for (int64_t b = 0; b < nb; ++b) corr += m[b] * s[b];
-      y[(t0 + n) * ldy + r0 + r] = out[r][n] + corr;
     }
   }
+#endif
+  const int64_t rowsHere = std::min<int64_t>(4, w.rows - g * 4);
+  for (int r = 0; r < rowsHere; ++r)
+    for (int n = 0; n < N; ++n) y[(t0 + n) * ldy + g * 4 + r] = out[r][n];
 }
 
-template <int R>
-static void quantRows(const PackedQuant& w, int64_t r0, const ActivationQ8& a, int T, float* y, int64_t ldy) {
+static void quantGroup(const PackedQuant& w, int64_t g, const ActivationQ8& a, int T, float* y, int64_t ldy) {
   int t = 0;
-  for (; t + 4 <= T; t += 4) quantTile<R, 4>(w, r0, a, t, y, ldy);
-  for (; t < T; ++t) quantTile<R, 1>(w, r0, a, t, y, ldy);
+  for (; t + 4 <= T; t += 4) quantTile<4>(w, g, a, t, y, ldy);
+  for (; t < T; ++t) quantTile<1>(w, g, a, t, y, ldy);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -227,11 +233,12 @@ void matmul(const Matrix& W, const float* x, int T, float* y, int64_t ldy, Threa
   if (W.packed) {
     quantizeActivations(x, T, K, scratch);
     const ActivationQ8& a = scratch;
-    pool.parallelFor(nTasks, [&](int task, int) {
-      const int64_t begin = task * rowsPerTask, end = std::min(rows, begin + rowsPerTask);
-      int64_t r = begin;
-      for (; r + 4 <= end; r += 4) quantRows<4>(*W.packed, r, a, T, y, ldy);
-      for (; r < end; ++r) quantRows<1>(*W.packed, r, a, T, y, ldy);
+    const int64_t groups = W.packed->groups;
+    const int64_t groupsPerTask = std::max<int64_t>(1, (groups + tasksWanted - 1) / tasksWanted);
+    const int nGroupTasks = int((groups + groupsPerTask - 1) / groupsPerTask);
+    pool.parallelFor(nGroupTasks, [&](int task, int) {
+      const int64_t end = std::min(groups, (task + 1) * groupsPerTask);
+      for (int64_t g = task * groupsPerTask; g < end; ++g) quantGroup(*W.packed, g, a, T, y, ldy);
     });
     return;
   }
