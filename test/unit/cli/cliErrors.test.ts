@@ -17,10 +17,10 @@ function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
 
 describe('unisparse CLI errors and help', function () {
   this.timeout(180000); // each case spawns a Node process, slow on a loaded machine
-  it('--help lists the five commands', () => {
+  it('--help lists the commands', () => {
     const r = cli(['--help']);
     assert.strictEqual(r.code, 0);
-    for (const c of ['ask', 'index', 'eval-logits', 'generate', 'fetch-model']) assert.match(r.stdout, new RegExp(`\\n  ${c} `));
+    for (const c of ['ask', 'index', 'eval-logits', 'generate', 'serve', 'fetch-model']) assert.match(r.stdout, new RegExp(`\\n  ${c} `));
   });
 
   it('usage mistakes exit with 2, one sentence and a hint', () => {
