@@ -6,16 +6,18 @@
 // cache, one-file re-index latency, context-build latency, and the worst event-loop delay while indexing (what an
 // unrelated LSP request would wait). Prints a table and writes test-results/bench-index.json.
 // Timings on a shared 2-core machine are noisy: rerun on a quiet machine before quoting them.
+// BENCH_CORPUS=DIR benchmarks an existing folder instead (e.g. on a machine without node_modules); BENCH_BUNDLED
+// is set by the esbuild bundle of this script (dist/server/benchIndex.js), which needs no TypeScript hook.
 'use strict';
-require('../register.js');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+if (process.env.BENCH_BUNDLED !== '1') require(path.join(__dirname, '..', 'register.js'));
 const { monitorEventLoopDelay } = require('perf_hooks');
 const { RepoIndex } = require('../../server/index/repoIndex.ts');
 const { buildContext } = require('../../server/context/buildContext.ts');
 
-const root = path.resolve(__dirname, '..', '..');
+const root = path.resolve(__dirname, '..', '..');   // test/bench/ and dist/server/ both sit two levels down
 const TARGET_LINES = Number(process.env.BENCH_LINES || 1_000_000);
 const WORKERS = Number(process.env.BENCH_WORKERS || 2);
 const SOURCE = /\.(ts|tsx|mts|cts|js|mjs|cjs|jsx|py|go|rs|java|c|h|cc|cpp|hpp|cs|rb|sh|md|json)$/;
@@ -92,14 +94,18 @@ async function loadCounter() {
   return { count: (t) => Math.ceil(t.length / 4), name: '~4 characters per token' };
 }
 
+function existingCorpus(dir) {
+  return { corpus: path.resolve(dir), lines: countLines(path.resolve(dir), Infinity).lines, packages: fs.readdirSync(dir).length, existing: true };
+}
+
 async function main() {
-  const { corpus, lines, packages } = assembleCorpus();
+  const { corpus, lines, packages, existing } = process.env.BENCH_CORPUS ? existingCorpus(process.env.BENCH_CORPUS) : assembleCorpus();
   const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'unisparse-bench-cache-'));
   // A real file in the corpus root for the re-index measurement (node_modules itself is never written).
   const editedSource = fs.readFileSync(path.join(root, 'server', 'context', 'buildContext.ts'), 'utf8');
   fs.writeFileSync(path.join(corpus, 'edited.ts'), editedSource);
   const rows = [];
-  const results = { machine: `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, load ${os.loadavg().map((x) => x.toFixed(1)).join('/')}`,
+  const results = { machine: `${process.env.BENCH_MACHINE ? process.env.BENCH_MACHINE + ': ' : ''}${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, load ${os.loadavg().map((x) => x.toFixed(1)).join('/')}`,
     corpus: { source: 'node_modules packages (default excludes off)', packages, lines }, workers: WORKERS };
   try {
     // What the machine alone does to a 10 ms timer (other processes on a shared box), to read the numbers below against.
@@ -173,7 +179,7 @@ async function main() {
       `${results.restart.mbPerS.toFixed(2)} MB/s; loop max ${warm.loopMaxMs.toFixed(1)} ms`]);
     warm.result.dispose();
   } finally {
-    fs.rmSync(corpus, { recursive: true, force: true });
+    if (existing) fs.rmSync(path.join(corpus, 'edited.ts'), { force: true }); else fs.rmSync(corpus, { recursive: true, force: true });
     fs.rmSync(cacheDir, { recursive: true, force: true });
   }
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i].length), 10));
