@@ -6,9 +6,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { ParsedContent } from './fileRecord';
+import { termTableFromJson, termTableToJson } from './fileTermTable';
 
 /** Bump when ParsedContent, the queries in languages.ts, or chunking change. */
-export const CACHE_FORMAT_VERSION = 1;
+export const CACHE_FORMAT_VERSION = 2;
 
 export function defaultCacheDir(root: string): string {
   const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
@@ -31,7 +32,9 @@ export class ContentCache {
     try {
       const entry = JSON.parse(raw);
       if (entry?.version !== CACHE_FORMAT_VERSION || entry.hash !== hash || !isParsedContent(entry.content, language)) return undefined;
-      return entry.content as ParsedContent;
+      const termTable = termTableFromJson(entry.content.termTable);
+      if (!termTable) return undefined;
+      return { ...entry.content, termTable } as ParsedContent;
     } catch {
       return undefined;   // torn or corrupt entry: parse again and overwrite it
     }
@@ -42,7 +45,7 @@ export class ContentCache {
     const tmp = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     try {
       fs.mkdirSync(path.dirname(target), { recursive: true });
-      fs.writeFileSync(tmp, JSON.stringify({ version: CACHE_FORMAT_VERSION, hash, content }));
+      fs.writeFileSync(tmp, JSON.stringify({ version: CACHE_FORMAT_VERSION, hash, content: { ...content, termTable: termTableToJson(content.termTable) } }));
       fs.renameSync(tmp, target);
     } catch {
       // A read-only or full disk only costs speed: the index itself is in memory.
@@ -56,5 +59,5 @@ function isParsedContent(c: unknown, language: string): boolean {
   return !!p && p.language === language && typeof p.lineCount === 'number' && Array.isArray(p.defs) &&
     Array.isArray(p.chunks) && Array.isArray(p.imports) && typeof p.refs === 'object' && p.refs !== null &&
     p.defs.every((d) => typeof d.name === 'string' && typeof d.startLine === 'number' && typeof d.endLine === 'number') &&
-    p.chunks.every((k) => Array.isArray(k.terms) && typeof k.startLine === 'number');
+    p.chunks.every((k) => typeof k.startLine === 'number' && typeof k.length === 'number');
 }

@@ -4,7 +4,6 @@ import { ContentCache } from './contentCache';
 import { parseContent } from './fileParser';
 import type { IndexedFile } from './fileRecord';
 import { readIndexable } from './fileReader';
-import { buildTermTable } from './fileTermTable';
 import { languageForFile } from './languages';
 
 export interface FileJob {
@@ -48,10 +47,7 @@ export class FileIndexer {
       if (content.language === language) this.cache?.put(read.hash, language, content);
     }
     for (const d of content.defs) d.file = job.file;   // cached entries are shared by identical files at other paths
-    const termTable = buildTermTable(content.chunks);
-    // The table carries the terms to the main thread; per-chunk copies would only cost structured-clone time.
-    const chunks = content.chunks.map((c) => ({ ...c, terms: [] }));
     return { file: job.file, status: 'indexed', fromCache,
-      record: { ...content, chunks, termTable, file: job.file, hash: read.hash, bytes: read.bytes, text: read.text } };
+      record: { ...content, file: job.file, hash: read.hash, bytes: read.bytes, text: read.text } };
   }
 }

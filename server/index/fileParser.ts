@@ -5,7 +5,8 @@ import TreeSitter = require('web-tree-sitter');   // CommonJS build in bundles (
 import { loadGrammar } from './grammarLoader';
 import { languageSpec, type LanguageSpec } from './languages';
 import type { ChunkRecord, ParsedContent, SymbolDef, SymbolKind } from './fileRecord';
-import { termCounts } from './terms';
+import { TermTableBuilder } from './fileTermTable';
+import { forEachTerm } from './terms';
 
 /** Lines per window chunk for text outside definitions. */
 export const WINDOW_LINES = 40;
@@ -43,7 +44,11 @@ function endLineOf(node: Node): number {
 export async function parseContent(file: string, text: string, languageId: string): Promise<ParsedContent> {
   const lines = splitLines(text);
   const spec = languageSpec(languageId);
-  if (!spec) return { language: 'text', lineCount: lines.length, defs: [], refs: {}, imports: [], chunks: windowChunks(lines, [], 1, lines.length) };
+  if (!spec) {
+    const table = new TermTableBuilder();
+    const chunks = windowChunks(lines, [], 1, lines.length, table, 0);
+    return { language: 'text', lineCount: lines.length, defs: [], refs: {}, imports: [], chunks, termTable: table.build() };
+  }
   const lang = await compiledFor(spec);
   const tree = lang.parser.parse(text);
   if (!tree) throw new Error(`tree-sitter returned no tree for ${file}`);
@@ -64,9 +69,10 @@ export async function parseContent(file: string, text: string, languageId: strin
         }
       }
     }
-    const chunks = definitionChunks(defs, lines);
-    chunks.push(...windowChunks(lines, chunks, 1, lines.length));
-    return { language: spec.id, lineCount: lines.length, defs, refs, imports: [...new Set(imports)], chunks };
+    const table = new TermTableBuilder();
+    const chunks = definitionChunks(defs, lines, table);
+    chunks.push(...windowChunks(lines, chunks, 1, lines.length, table, chunks.length));
+    return { language: spec.id, lineCount: lines.length, defs, refs, imports: [...new Set(imports)], chunks, termTable: table.build() };
   } finally {
     tree.delete();
   }
@@ -125,7 +131,7 @@ function chunkStart(def: SymbolDef, lines: string[]): number {
  * in it (a class's terms are its declaration and fields, its methods have theirs): a word then has one posting per
  * place it is written, not one per nesting level, which keeps big files cheap to index and the scores honest.
  */
-function definitionChunks(defs: SymbolDef[], lines: string[]): ChunkRecord[] {
+function definitionChunks(defs: SymbolDef[], lines: string[], table: TermTableBuilder): ChunkRecord[] {
   const ranges = defs.map((d, i) => ({ i, start: chunkStart(d, lines), end: d.endLine, children: [] as { start: number; end: number }[] }));
   const order = [...ranges].sort((a, b) => a.start - b.start || b.end - a.end);
   const stack: typeof ranges = [];
@@ -135,7 +141,7 @@ function definitionChunks(defs: SymbolDef[], lines: string[]): ChunkRecord[] {
     if (parent && parent.start <= r.start && r.end <= parent.end && parent !== r) parent.children.push(r);
     stack.push(r);
   }
-  return ranges.map((r) => {
+  return ranges.map((r, ci) => {
     const own: string[] = [];
     let line = r.start;
     for (const c of r.children) {   // children are in source order and do not overlap each other
@@ -143,13 +149,15 @@ function definitionChunks(defs: SymbolDef[], lines: string[]): ChunkRecord[] {
       line = Math.max(line, c.end + 1);
     }
     for (; line <= r.end; line++) own.push(lines[line - 1]);
-    const { counts, length } = termCounts(own.join('\n'));
-    return { kind: 'definition' as const, startLine: r.start, endLine: r.end, name: defs[r.i].name, terms: flatten(counts), length };
+    let length = 0;
+    forEachTerm(own.join('\n'), (t) => { table.add(ci, t); length++; });
+    return { kind: 'definition' as const, startLine: r.start, endLine: r.end, name: defs[r.i].name, length };
   });
 }
 
 /** Windows of WINDOW_LINES over the lines of [from, to] that no definition covers and that are not blank. */
-function windowChunks(lines: string[], covered: { startLine: number; endLine: number }[], from: number, to: number): ChunkRecord[] {
+function windowChunks(lines: string[], covered: { startLine: number; endLine: number }[], from: number, to: number,
+  table: TermTableBuilder, firstIndex: number): ChunkRecord[] {
   const isCovered = new Uint8Array(to + 2);
   for (const d of covered) for (let l = d.startLine; l <= Math.min(d.endLine, to); l++) isCovered[l] = 1;
   const chunks: ChunkRecord[] = [];
@@ -161,8 +169,10 @@ function windowChunks(lines: string[], covered: { startLine: number; endLine: nu
     while (s <= e && !lines[s - 1].trim()) s++;
     while (e >= s && !lines[e - 1].trim()) e--;
     if (s <= e) {
-      const { counts, length } = termCounts(lines.slice(s - 1, e).join('\n'));
-      chunks.push({ kind: 'window', startLine: s, endLine: e, terms: flatten(counts), length });
+      const ci = firstIndex + chunks.length;
+      let length = 0;
+      forEachTerm(lines.slice(s - 1, e).join('\n'), (t) => { table.add(ci, t); length++; });
+      chunks.push({ kind: 'window', startLine: s, endLine: e, length });
     }
     start = 0;
   };
@@ -173,12 +183,6 @@ function windowChunks(lines: string[], covered: { startLine: number; endLine: nu
   }
   flush(to);
   return chunks;
-}
-
-function flatten(counts: Map<string, number>): (string | number)[] {
-  const out: (string | number)[] = [];
-  for (const [t, c] of counts) out.push(t, c);
-  return out;
 }
 
 /** Lines of a text; '\r\n' and '\n' both end a line; a final newline does not start an extra line. */

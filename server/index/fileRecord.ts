@@ -23,8 +23,6 @@ export interface ChunkRecord {
   endLine: number;
   /** Definition name, for definition chunks. */
   name?: string;
-  /** Flat [term, count, term, count, ...] for BM25. */
-  terms: (string | number)[];
   /** Number of terms (BM25 document length). */
   length: number;
 }
@@ -40,12 +38,12 @@ export interface ParsedContent {
   /** Module specifiers as written (`./foo`, `os.path`, `std::io`). */
   imports: string[];
   chunks: ChunkRecord[];
+  /** BM25 terms of the chunks, grouped by term (what the lexical index merges). */
+  termTable: FileTermTable;
 }
 
 export interface IndexedFile extends ParsedContent {
   file: string;
-  /** The chunks' terms regrouped by term for the lexical index (built in the worker; chunks[].terms are then emptied). */
-  termTable: FileTermTable;
   /** sha1 of the file's bytes. */
   hash: string;
   bytes: number;

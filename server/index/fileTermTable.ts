@@ -1,7 +1,6 @@
 // A file's BM25 terms regrouped by term (built in the worker): for each distinct term, the chunks that contain it
 // and how often. The main thread then touches its postings once per distinct term of a file instead of once per
 // (term, chunk) pair, which keeps merging a large file into the index short enough not to stall the event loop.
-import type { ChunkRecord } from './fileRecord';
 
 export interface FileTermTable {
   terms: string[];
@@ -10,22 +9,39 @@ export interface FileTermTable {
   pairs: Int32Array;
 }
 
-export function buildTermTable(chunks: ChunkRecord[]): FileTermTable {
-  const byTerm = new Map<string, number[]>();
-  chunks.forEach((c, ci) => {
-    for (let i = 0; i < c.terms.length; i += 2) {
-      const term = c.terms[i] as string;
-      let list = byTerm.get(term);
-      if (!list) { list = []; byTerm.set(term, list); }
-      list.push(ci, c.terms[i + 1] as number);
-    }
-  });
-  const terms = [...byTerm.keys()];
-  const offsets = new Int32Array(terms.length + 1);
-  let total = 0;
-  terms.forEach((t, k) => { offsets[k] = total; total += byTerm.get(t)!.length; });
-  offsets[terms.length] = total;
-  const pairs = new Int32Array(total);
-  terms.forEach((t, k) => pairs.set(byTerm.get(t)!, offsets[k]));
-  return { terms, offsets, pairs };
+/** Collects (chunk, term) occurrences chunk by chunk, in one pass, without a map per chunk. */
+export class TermTableBuilder {
+  private readonly byTerm = new Map<string, number[]>();
+
+  /** Adds one occurrence of `term` in chunk `chunk`; chunks must be added in increasing order. */
+  add(chunk: number, term: string): void {
+    const list = this.byTerm.get(term);
+    if (!list) this.byTerm.set(term, [chunk, 1]);
+    else if (list[list.length - 2] === chunk) list[list.length - 1]++;
+    else list.push(chunk, 1);
+  }
+
+  build(): FileTermTable {
+    const terms = [...this.byTerm.keys()];
+    const offsets = new Int32Array(terms.length + 1);
+    let total = 0;
+    for (let k = 0; k < terms.length; k++) { offsets[k] = total; total += this.byTerm.get(terms[k])!.length; }
+    offsets[terms.length] = total;
+    const pairs = new Int32Array(total);
+    for (let k = 0; k < terms.length; k++) pairs.set(this.byTerm.get(terms[k])!, offsets[k]);
+    return { terms, offsets, pairs };
+  }
+}
+
+/** JSON form for the on-disk cache (typed arrays do not survive JSON). */
+export function termTableToJson(t: FileTermTable): { terms: string[]; offsets: number[]; pairs: number[] } {
+  return { terms: t.terms, offsets: Array.from(t.offsets), pairs: Array.from(t.pairs) };
+}
+
+/** Back from the JSON form; undefined when the shape is wrong (a corrupt cache entry). */
+export function termTableFromJson(j: unknown): FileTermTable | undefined {
+  const o = j as { terms?: unknown; offsets?: unknown; pairs?: unknown };
+  if (!o || !Array.isArray(o.terms) || !Array.isArray(o.offsets) || !Array.isArray(o.pairs)) return undefined;
+  if (o.offsets.length !== o.terms.length + 1 || o.offsets[o.offsets.length - 1] !== o.pairs.length) return undefined;
+  return { terms: o.terms as string[], offsets: Int32Array.from(o.offsets as number[]), pairs: Int32Array.from(o.pairs as number[]) };
 }

@@ -31,7 +31,7 @@ export class LexicalIndex {
   private totalLength = 0;
   private deadSlots = 0;
 
-  /** Adds (or replaces) a file's chunks; `table` is buildTermTable(records) (the worker builds it). */
+  /** Adds (or replaces) a file's chunks with their terms grouped by term (the worker builds the table). */
   add(file: string, records: ChunkRecord[], table: FileTermTable): void {
     this.remove(file);
     const firstChunk = this.chunks.length;

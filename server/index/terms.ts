@@ -3,6 +3,7 @@
 // `max_new_tokens` -> max_new_tokens, max, new, tokens.
 
 const IDENTIFIER = /[A-Za-z_$][A-Za-z0-9_$]*/g;
+const NOT_LOWER = /[^a-z]/;
 const WORD_PART = /[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+/g;
 
 /** The lower-case parts of an identifier (camelCase, PascalCase, snake_case, kebab-case, digits). */
@@ -19,6 +20,7 @@ export function forEachTerm(text: string, add: (term: string) => void): void {
     if (word.length < 2) continue;
     const lower = word.toLowerCase();
     add(lower);
+    if (word === lower && !NOT_LOWER.test(word)) continue;   // a plain lower-case word has no parts (most words)
     const parts = identifierParts(word);
     if (parts.length > 1) for (const part of parts) if (part.length >= 2 && part !== lower) add(part);
   }
