@@ -118,9 +118,13 @@ async function main() {
       ours[1].setAttention('unisparse', 0.95);
       const t = await timeRuns(opts.reps, () => ours[1].prefill(c.ids));
       ours[1].setAttention('dense');
-      row.ours = { seconds: t.seconds, medianSeconds: t.median, tokensPerSecond: c.tokens / t.median, attention: 'unisparse', tau: 0.95 };
+      row.ours = { seconds: t.seconds, cpuSeconds: t.cpuSeconds, medianSeconds: t.median, tokensPerSecond: c.tokens / t.median,
+        tokensPerCpuSecond: c.tokens / t.medianCpu, attention: 'unisparse', tau: 0.95 };
       const denseRow = report.results.find((r) => r.kind === 'prompt' && r.tokens === c.tokens);
-      if (denseRow && denseRow.llamaCpp) row.ratio = row.ours.tokensPerSecond / denseRow.llamaCpp.tokensPerSecond;
+      if (denseRow && denseRow.llamaCpp) {
+        row.ratio = row.ours.tokensPerSecond / denseRow.llamaCpp.tokensPerSecond;
+        row.cpuRatio = row.ours.tokensPerCpuSecond / denseRow.llamaCpp.tokensPerCpuSecond;
+      }
       row.target = null;
       report.results.push(row);
       continue;
@@ -128,13 +132,17 @@ async function main() {
     for (const [key, r] of runners) {
       try {
         const t = await timeRuns(opts.reps, () => (c.kind === 'prompt' ? r.prefill(c.ids) : r.decode(c.ids, c.tokens)));
-        row[key] = { seconds: t.seconds, medianSeconds: t.median, tokensPerSecond: c.tokens / t.median };
+        row[key] = { seconds: t.seconds, cpuSeconds: t.cpuSeconds, medianSeconds: t.median, tokensPerSecond: c.tokens / t.median,
+          tokensPerCpuSecond: c.tokens / t.medianCpu };
       } catch (e) {
         report.errors[key] = report.errors[key] || e.message;
         console.error(`${key} failed on ${c.label}: ${e.message}`);
       }
     }
-    if (row.ours && row.llamaCpp) row.ratio = row.ours.tokensPerSecond / row.llamaCpp.tokensPerSecond;
+    if (row.ours && row.llamaCpp) {
+      row.ratio = row.ours.tokensPerSecond / row.llamaCpp.tokensPerSecond;
+      row.cpuRatio = row.ours.tokensPerCpuSecond / row.llamaCpp.tokensPerCpuSecond;
+    }
     row.target = TARGET[c.kind];
     report.results.push(row);
   }
@@ -142,11 +150,14 @@ async function main() {
   for (const [, r] of runners) await r.close();
   if (!runners.some(([, r]) => r === llamaCpp)) await llamaCpp.close();
 
+  const ratio = (x) => (x == null ? '-' : x.toFixed(2) + 'x');
   console.log('');
-  console.log('case                          ours tok/s   llama.cpp tok/s   ours/llama.cpp   target');
+  console.log('                              wall clock                                   per CPU-second (robust to load at 1 thread)');
+  console.log('case                          ours tok/s  llama.cpp tok/s  ours/llama.cpp  ours tok/s  llama.cpp tok/s  ours/llama.cpp  target');
   for (const r of report.results) {
-    console.log(`${r.label.padEnd(28)}  ${fmt(r.ours?.tokensPerSecond).padStart(10)}   ${fmt(r.llamaCpp?.tokensPerSecond).padStart(15)}` +
-      `   ${(r.ratio == null ? '-' : r.ratio.toFixed(2) + 'x').padStart(14)}   ${r.target == null ? '(vs dense llama.cpp)' : `>= ${r.target}x`}`);
+    console.log(`${r.label.padEnd(28)}  ${fmt(r.ours?.tokensPerSecond).padStart(10)}  ${fmt(r.llamaCpp?.tokensPerSecond).padStart(15)}` +
+      `  ${ratio(r.ratio).padStart(14)}  ${fmt(r.ours?.tokensPerCpuSecond).padStart(10)}  ${fmt(r.llamaCpp?.tokensPerCpuSecond).padStart(15)}` +
+      `  ${ratio(r.cpuRatio).padStart(14)}  ${r.target == null ? '(vs dense llama.cpp)' : `>= ${r.target}x`}`);
   }
   fs.mkdirSync(path.dirname(opts.out), { recursive: true });
   fs.writeFileSync(opts.out, JSON.stringify(report, null, 2) + '\n');

@@ -1,5 +1,6 @@
 // llama.cpp through node-llama-cpp 3.21.1's prebuilt CPU binary: the anchor the issue measures against.
 'use strict';
+const { startClock } = require('./stats');
 
 async function openLlamaCpp(modelPath, { threads, contextSize }) {
   const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
@@ -19,19 +20,19 @@ async function openLlamaCpp(modelPath, { threads, contextSize }) {
       await sequence.clearHistory();
       await sequence.evaluateWithoutGeneratingNewTokens(tokens);
     },
-    /** Prefill `prompt`, then time `n` greedy single-token decode steps; returns seconds for the steps. */
+    /** Prefill `prompt`, then time `n` greedy single-token decode steps; returns wall and CPU seconds of the steps. */
     async decode(prompt, n) {
       await sequence.clearHistory();
       const steps = sequence.evaluate(prompt, { temperature: 0 });
       await steps.next(); // the prompt's prefill and the first sampled token: not timed
-      const t0 = process.hrtime.bigint();
+      const stop = startClock();
       for (let i = 0; i < n; i++) {
         const r = await steps.next();
         if (r.done) throw new Error(`llama.cpp stopped after ${i} decode steps`);
       }
-      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      const span = stop();
       await steps.return();
-      return seconds;
+      return span;
     },
     async close() { await context.dispose(); await model.dispose(); await llama.dispose(); },
   };

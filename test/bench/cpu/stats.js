@@ -8,18 +8,34 @@ function median(values) {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** Runs `fn` once to warm up, then `reps` times; returns every timed run in seconds and the median. */
+/** A stopwatch of wall time and of this process's CPU time (all threads, user + system). */
+function startClock() {
+  const t0 = process.hrtime.bigint();
+  const c0 = process.cpuUsage();
+  return () => {
+    const c = process.cpuUsage(c0);
+    return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, cpuSeconds: (c.user + c.system) / 1e6 };
+  };
+}
+
+/**
+ * Runs `fn` once to warm up, then `reps` times; returns every run's wall and CPU seconds and the medians.
+ * CPU time matters on a shared machine: with one thread and no spinning, tokens per CPU-second barely
+ * moves when other processes take the cores, while wall time does.
+ */
 async function timeRuns(reps, fn) {
   await fn(); // warm-up: page in the weights, size the buffers, spin up the thread pool
-  const seconds = [];
+  const seconds = [], cpuSeconds = [];
   for (let i = 0; i < reps; i++) {
-    const t0 = process.hrtime.bigint();
+    const stop = startClock();
     const measured = await fn();
-    const total = Number(process.hrtime.bigint() - t0) / 1e9;
+    const total = stop();
     // A runner may time its own inner span (e.g. decode steps only) and return it.
-    seconds.push(typeof measured === 'number' ? measured : total);
+    const m = measured && typeof measured.seconds === 'number' ? measured : total;
+    seconds.push(m.seconds);
+    cpuSeconds.push(m.cpuSeconds);
   }
-  return { seconds, median: median(seconds) };
+  return { seconds, cpuSeconds, median: median(seconds), medianCpu: median(cpuSeconds) };
 }
 
 function machine() {
@@ -35,4 +51,4 @@ function machine() {
   };
 }
 
-module.exports = { median, timeRuns, machine };
+module.exports = { median, timeRuns, machine, startClock };

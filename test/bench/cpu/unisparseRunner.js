@@ -1,5 +1,6 @@
 // Our native runtime (contract A) behind the same three calls as the llama.cpp runner.
 'use strict';
+const { startClock } = require('./stats');
 const path = require('path');
 
 function argmax(row) {
@@ -24,9 +25,9 @@ function openUniSparse(modelPath, { threads, contextSize }) {
     async decode(prompt, n) {
       model.reset();
       let next = argmax(model.eval(Int32Array.from(prompt), { logits: 'last' }));
-      const t0 = process.hrtime.bigint();
+      const stop = startClock();
       for (let i = 0; i < n; i++) next = argmax(model.eval([next], { logits: 'last' }));
-      return Number(process.hrtime.bigint() - t0) / 1e9;
+      return stop();
     },
     /** Logits rows after each of `positions` for one fresh prefill of `tokens`. */
     logitsAt(tokens, positions) {
