@@ -293,8 +293,8 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
       throw Napi::TypeError::New(env, "setAttention({ mode, tau?, blockSize? }): an options object is required.");
     Napi::Object o = info[0].As<Napi::Object>();
     const AttentionMode mode = parseMode(env, o.Get("mode"), "setAttention");
-    const float tau = float(numberOption(env, o, "tau", 0.95, "setAttention"));
-    const int blockSize = int(numberOption(env, o, "blockSize", 64, "setAttention"));
+    const float tau = float(numberOption(env, o, "tau", UniSparseConfig{}.tau, "setAttention"));
+    const int blockSize = int(numberOption(env, o, "blockSize", UniSparseConfig{}.blockSize, "setAttention"));
     try {
       m.setAttention(mode, tau, blockSize);
     } catch (const std::exception& e) {

@@ -15,7 +15,7 @@ namespace unisparse {
 struct ModelOptions {
   int threads = 0;                    // 0 = hardware_concurrency
   AttentionMode attention = AttentionMode::Dense;
-  float tau = 0.95f;
+  float tau = UniSparseConfig{}.tau;  // the attention subsystem's tuned default
   int blockSize = 64;
   int maxContext = 0;                 // KV cache capacity; 0 = min(model context, 8192)
   std::vector<int> captureLayers;     // layers whose post-RoPE Q/K/V the last eval keeps
