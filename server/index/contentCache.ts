@@ -6,10 +6,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { ParsedContent } from './fileRecord';
-import { termTableFromJson, termTableToJson } from './fileTermTable';
 
 /** Bump when ParsedContent, the queries in languages.ts, or chunking change. */
-export const CACHE_FORMAT_VERSION = 2;
+export const CACHE_FORMAT_VERSION = 3;
 
 export function defaultCacheDir(root: string): string {
   const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
@@ -20,21 +19,22 @@ export function defaultCacheDir(root: string): string {
 export class ContentCache {
   private readonly dir: string;
 
+  private readonly madeDirs = new Set<string>();
+
   constructor(dir: string) { this.dir = path.join(dir, `v${CACHE_FORMAT_VERSION}`); }
 
   private entryPath(hash: string, language: string): string {
     return path.join(this.dir, hash.slice(0, 2), `${hash}.${language}.json`);
   }
 
-  get(hash: string, language: string): ParsedContent | undefined {
+  /** The cached parse without its term table (recomputed from the text: see chunkTerms.ts). */
+  get(hash: string, language: string): Omit<ParsedContent, 'termTable'> | undefined {
     let raw: string;
     try { raw = fs.readFileSync(this.entryPath(hash, language), 'utf8'); } catch { return undefined; }
     try {
       const entry = JSON.parse(raw);
       if (entry?.version !== CACHE_FORMAT_VERSION || entry.hash !== hash || !isParsedContent(entry.content, language)) return undefined;
-      const termTable = termTableFromJson(entry.content.termTable);
-      if (!termTable) return undefined;
-      return { ...entry.content, termTable } as ParsedContent;
+      return entry.content as Omit<ParsedContent, 'termTable'>;
     } catch {
       return undefined;   // torn or corrupt entry: parse again and overwrite it
     }
@@ -44,8 +44,10 @@ export class ContentCache {
     const target = this.entryPath(hash, language);
     const tmp = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     try {
-      fs.mkdirSync(path.dirname(target), { recursive: true });
-      fs.writeFileSync(tmp, JSON.stringify({ version: CACHE_FORMAT_VERSION, hash, content: { ...content, termTable: termTableToJson(content.termTable) } }));
+      const dir = path.dirname(target);
+      if (!this.madeDirs.has(dir)) { fs.mkdirSync(dir, { recursive: true }); this.madeDirs.add(dir); }
+      const { termTable: _derived, ...stored } = content;
+      fs.writeFileSync(tmp, JSON.stringify({ version: CACHE_FORMAT_VERSION, hash, content: stored }));
       fs.renameSync(tmp, target);
     } catch {
       // A read-only or full disk only costs speed: the index itself is in memory.

@@ -1,8 +1,9 @@
 // One file from path to IndexedFile: read and check the bytes, reuse the cached parse for the same content, or parse.
 // Shared by the index workers and the in-process mode (workers: 0).
 import { ContentCache } from './contentCache';
-import { parseContent } from './fileParser';
-import type { IndexedFile } from './fileRecord';
+import { termTableFor } from './chunkTerms';
+import { parseContent, splitLines } from './fileParser';
+import type { IndexedFile, ParsedContent } from './fileRecord';
 import { readIndexable } from './fileReader';
 import { languageForFile } from './languages';
 
@@ -34,7 +35,8 @@ export class FileIndexer {
     if (read.status === 'skip') return { file: job.file, status: 'skipped', reason: read.reason };
     if (job.knownHash === read.hash) return { file: job.file, status: 'unchanged' };
     const language = languageForFile(job.file)?.id ?? 'text';
-    let content = this.cache?.get(read.hash, language);
+    const cached = this.cache?.get(read.hash, language);
+    let content: ParsedContent | undefined = cached && { ...cached, termTable: termTableFor(splitLines(read.text), cached.chunks) };
     const fromCache = !!content;
     if (!content) {
       try {

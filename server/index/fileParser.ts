@@ -5,8 +5,7 @@ import TreeSitter = require('web-tree-sitter');   // CommonJS build in bundles (
 import { loadGrammar } from './grammarLoader';
 import { languageSpec, type LanguageSpec } from './languages';
 import type { ChunkRecord, ParsedContent, SymbolDef, SymbolKind } from './fileRecord';
-import { TermTableBuilder } from './fileTermTable';
-import { forEachTerm } from './terms';
+import { termTableFor } from './chunkTerms';
 
 /** Lines per window chunk for text outside definitions. */
 export const WINDOW_LINES = 40;
@@ -45,9 +44,8 @@ export async function parseContent(file: string, text: string, languageId: strin
   const lines = splitLines(text);
   const spec = languageSpec(languageId);
   if (!spec) {
-    const table = new TermTableBuilder();
-    const chunks = windowChunks(lines, [], 1, lines.length, table, 0);
-    return { language: 'text', lineCount: lines.length, defs: [], refs: {}, imports: [], chunks, termTable: table.build() };
+    const chunks = windowChunks(lines, [], 1, lines.length);
+    return { language: 'text', lineCount: lines.length, defs: [], refs: {}, imports: [], chunks, termTable: termTableFor(lines, chunks) };
   }
   const lang = await compiledFor(spec);
   const tree = lang.parser.parse(text);
@@ -69,10 +67,9 @@ export async function parseContent(file: string, text: string, languageId: strin
         }
       }
     }
-    const table = new TermTableBuilder();
-    const chunks = definitionChunks(defs, lines, table);
-    chunks.push(...windowChunks(lines, chunks, 1, lines.length, table, chunks.length));
-    return { language: spec.id, lineCount: lines.length, defs, refs, imports: [...new Set(imports)], chunks, termTable: table.build() };
+    const chunks = definitionChunks(defs, lines);
+    chunks.push(...windowChunks(lines, chunks, 1, lines.length));
+    return { language: spec.id, lineCount: lines.length, defs, refs, imports: [...new Set(imports)], chunks, termTable: termTableFor(lines, chunks) };
   } finally {
     tree.delete();
   }
@@ -126,38 +123,13 @@ function chunkStart(def: SymbolDef, lines: string[]): number {
   return start;
 }
 
-/**
- * One chunk per definition. A chunk's BM25 terms come from its own lines only, not from the definitions nested
- * in it (a class's terms are its declaration and fields, its methods have theirs): a word then has one posting per
- * place it is written, not one per nesting level, which keeps big files cheap to index and the scores honest.
- */
-function definitionChunks(defs: SymbolDef[], lines: string[], table: TermTableBuilder): ChunkRecord[] {
-  const ranges = defs.map((d, i) => ({ i, start: chunkStart(d, lines), end: d.endLine, children: [] as { start: number; end: number }[] }));
-  const order = [...ranges].sort((a, b) => a.start - b.start || b.end - a.end);
-  const stack: typeof ranges = [];
-  for (const r of order) {
-    while (stack.length && stack[stack.length - 1].end < r.end) stack.pop();
-    const parent = stack[stack.length - 1];
-    if (parent && parent.start <= r.start && r.end <= parent.end && parent !== r) parent.children.push(r);
-    stack.push(r);
-  }
-  return ranges.map((r, ci) => {
-    const own: string[] = [];
-    let line = r.start;
-    for (const c of r.children) {   // children are in source order and do not overlap each other
-      for (; line < c.start; line++) own.push(lines[line - 1]);
-      line = Math.max(line, c.end + 1);
-    }
-    for (; line <= r.end; line++) own.push(lines[line - 1]);
-    let length = 0;
-    forEachTerm(own.join('\n'), (t) => { table.add(ci, t); length++; });
-    return { kind: 'definition' as const, startLine: r.start, endLine: r.end, name: defs[r.i].name, length };
-  });
+/** One chunk per definition, from its leading comments to its end (terms: see chunkTerms.ts). */
+function definitionChunks(defs: SymbolDef[], lines: string[]): ChunkRecord[] {
+  return defs.map((d) => ({ kind: 'definition' as const, startLine: chunkStart(d, lines), endLine: d.endLine, name: d.name, length: 0 }));
 }
 
 /** Windows of WINDOW_LINES over the lines of [from, to] that no definition covers and that are not blank. */
-function windowChunks(lines: string[], covered: { startLine: number; endLine: number }[], from: number, to: number,
-  table: TermTableBuilder, firstIndex: number): ChunkRecord[] {
+function windowChunks(lines: string[], covered: { startLine: number; endLine: number }[], from: number, to: number): ChunkRecord[] {
   const isCovered = new Uint8Array(to + 2);
   for (const d of covered) for (let l = d.startLine; l <= Math.min(d.endLine, to); l++) isCovered[l] = 1;
   const chunks: ChunkRecord[] = [];
@@ -168,12 +140,7 @@ function windowChunks(lines: string[], covered: { startLine: number; endLine: nu
     let s = start; let e = end;
     while (s <= e && !lines[s - 1].trim()) s++;
     while (e >= s && !lines[e - 1].trim()) e--;
-    if (s <= e) {
-      const ci = firstIndex + chunks.length;
-      let length = 0;
-      forEachTerm(lines.slice(s - 1, e).join('\n'), (t) => { table.add(ci, t); length++; });
-      chunks.push({ kind: 'window', startLine: s, endLine: e, length });
-    }
+    if (s <= e) chunks.push({ kind: 'window', startLine: s, endLine: e, length: 0 });
     start = 0;
   };
   for (let l = from; l <= to; l++) {

@@ -3,6 +3,7 @@
 // (term, chunk) pair, which keeps merging a large file into the index short enough not to stall the event loop.
 
 export interface FileTermTable {
+  /** Sorted in code-unit order. */
   terms: string[];
   /** Pairs (chunk index in the file, term frequency) of term k live in pairs[offsets[k] .. offsets[k+1]). */
   offsets: Int32Array;
@@ -21,8 +22,9 @@ export class TermTableBuilder {
     else list.push(chunk, 1);
   }
 
+  /** Terms sorted (code-unit order) so that a search can binary-search them. */
   build(): FileTermTable {
-    const terms = [...this.byTerm.keys()];
+    const terms = [...this.byTerm.keys()].sort();
     const offsets = new Int32Array(terms.length + 1);
     let total = 0;
     for (let k = 0; k < terms.length; k++) { offsets[k] = total; total += this.byTerm.get(terms[k])!.length; }
@@ -31,17 +33,4 @@ export class TermTableBuilder {
     for (let k = 0; k < terms.length; k++) pairs.set(this.byTerm.get(terms[k])!, offsets[k]);
     return { terms, offsets, pairs };
   }
-}
-
-/** JSON form for the on-disk cache (typed arrays do not survive JSON). */
-export function termTableToJson(t: FileTermTable): { terms: string[]; offsets: number[]; pairs: number[] } {
-  return { terms: t.terms, offsets: Array.from(t.offsets), pairs: Array.from(t.pairs) };
-}
-
-/** Back from the JSON form; undefined when the shape is wrong (a corrupt cache entry). */
-export function termTableFromJson(j: unknown): FileTermTable | undefined {
-  const o = j as { terms?: unknown; offsets?: unknown; pairs?: unknown };
-  if (!o || !Array.isArray(o.terms) || !Array.isArray(o.offsets) || !Array.isArray(o.pairs)) return undefined;
-  if (o.offsets.length !== o.terms.length + 1 || o.offsets[o.offsets.length - 1] !== o.pairs.length) return undefined;
-  return { terms: o.terms as string[], offsets: Int32Array.from(o.offsets as number[]), pairs: Int32Array.from(o.pairs as number[]) };
 }

@@ -1,6 +1,7 @@
-// BM25 over chunks (whole definitions and line windows), maintained incrementally as files change. Postings are
-// per file: term -> [fileSlot, termIndexInThatFile, ...], and each file keeps the (chunk, tf) pairs of its terms
-// (FileTermTable). Removed files leave tombstone slots that are compacted once they outnumber the live ones.
+// BM25 over chunks (whole definitions and line windows). Each file keeps its terms sorted with the (chunk, tf) pairs
+// of each term (FileTermTable, built in the worker); a search binary-searches the question's few terms in every
+// file's table. There are no global postings to maintain, so merging a parsed file costs the main thread almost
+// nothing (indexing a million lines must not stall the language server), and removal is just dropping the table.
 import type { ChunkRecord } from './fileRecord';
 import type { FileTermTable } from './fileTermTable';
 
@@ -14,7 +15,6 @@ export interface LexicalChunk {
   length: number;
 }
 
-/** A file's chunks are the contiguous ids firstChunk .. firstChunk + count - 1. */
 interface FileSlot { file: string; firstChunk: number; count: number; table: FileTermTable }
 
 const K1 = 1.2;
@@ -22,14 +22,13 @@ const B = 0.75;
 
 export class LexicalIndex {
   private readonly chunks: (LexicalChunk | undefined)[] = [];
-  private postings = new Map<string, number[]>();
-  private readonly df = new Map<string, number>();
   private slots: (FileSlot | undefined)[] = [];
   private readonly slotOf = new Map<string, number>();
   private readonly byName = new Map<string, number[]>();
   private live = 0;
   private totalLength = 0;
   private deadSlots = 0;
+  private liveSlots: FileSlot[] | undefined;
 
   /** Adds (or replaces) a file's chunks with their terms grouped by term (the worker builds the table). */
   add(file: string, records: ChunkRecord[], table: FileTermTable): void {
@@ -49,14 +48,7 @@ export class LexicalIndex {
     const slot = this.slots.length;
     this.slots.push({ file, firstChunk, count: records.length, table });
     this.slotOf.set(file, slot);
-    const { terms, offsets } = table;
-    for (let k = 0; k < terms.length; k++) {
-      const term = terms[k];
-      let list = this.postings.get(term);
-      if (!list) { list = []; this.postings.set(term, list); }
-      list.push(slot, k);
-      this.df.set(term, (this.df.get(term) ?? 0) + (offsets[k + 1] - offsets[k]) / 2);
-    }
+    this.liveSlots = undefined;
   }
 
   remove(file: string): void {
@@ -77,11 +69,7 @@ export class LexicalIndex {
         if (ids) { const left = ids.filter((x) => x !== id); if (left.length) this.byName.set(c.name, left); else this.byName.delete(c.name); }
       }
     }
-    const { terms, offsets } = s.table;
-    for (let k = 0; k < terms.length; k++) {
-      const left = (this.df.get(terms[k]) ?? 0) - (offsets[k + 1] - offsets[k]) / 2;
-      if (left > 0) this.df.set(terms[k], left); else this.df.delete(terms[k]);
-    }
+    this.liveSlots = undefined;
     if (this.deadSlots > 1000 && this.deadSlots > this.slotOf.size) this.compact();
   }
 
@@ -106,16 +94,29 @@ export class LexicalIndex {
     const scores = new Map<number, number>();
     if (this.live === 0) return scores;
     const avgLength = this.totalLength / this.live || 1;
-    for (const term of new Set(terms)) {
-      const list = this.postings.get(term);
-      const df = this.df.get(term);
-      if (!list || !df) continue;
-      const idf = Math.log(1 + (this.live - df + 0.5) / (df + 0.5));
+    const wanted = [...new Set(terms)];
+    // Pass 1: where each term occurs (slot, term index) and in how many chunks (df).
+    const hits: number[][] = wanted.map(() => []);
+    const df = new Float64Array(wanted.length);
+    this.liveSlots ??= this.slots.filter((x): x is FileSlot => !!x);
+    for (let si = 0; si < this.liveSlots.length; si++) {
+      const table = this.liveSlots[si].table;
+      for (let w = 0; w < wanted.length; w++) {
+        const k = findTerm(table.terms, wanted[w]);
+        if (k < 0) continue;
+        hits[w].push(si, k);
+        df[w] += (table.offsets[k + 1] - table.offsets[k]) / 2;
+      }
+    }
+    // Pass 2: BM25 contributions.
+    for (let w = 0; w < wanted.length; w++) {
+      if (!df[w]) continue;
+      const idf = Math.log(1 + (this.live - df[w] + 0.5) / (df[w] + 0.5));
+      const list = hits[w];
       for (let i = 0; i < list.length; i += 2) {
-        const s = this.slots[list[i]];
-        if (!s) continue;
-        const k = list[i + 1];
+        const s = this.liveSlots[list[i]];
         const { offsets, pairs } = s.table;
+        const k = list[i + 1];
         for (let p = offsets[k]; p < offsets[k + 1]; p += 2) {
           const id = s.firstChunk + pairs[p];
           const c = this.chunks[id];
@@ -128,14 +129,25 @@ export class LexicalIndex {
     return scores;
   }
 
+  /** Drops tombstone slots (removed files) so searches do not walk them. */
   private compact(): void {
-    const next = new Map<string, number[]>();
-    for (const [term, list] of this.postings) {
-      const kept: number[] = [];
-      for (let i = 0; i < list.length; i += 2) if (this.slots[list[i]]) kept.push(list[i], list[i + 1]);
-      if (kept.length) next.set(term, kept);
-    }
-    this.postings = next;
+    const live = this.slots.filter((x): x is FileSlot => !!x);
+    this.slots = live;
+    this.slotOf.clear();
+    live.forEach((x, i) => this.slotOf.set(x.file, i));
     this.deadSlots = 0;
+    this.liveSlots = undefined;
   }
+}
+
+/** Index of `term` in a sorted array of terms, or -1. */
+function findTerm(sorted: string[], term: string): number {
+  let lo = 0; let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const t = sorted[mid];
+    if (t === term) return mid;
+    if (t < term) lo = mid + 1; else hi = mid - 1;
+  }
+  return -1;
 }
