@@ -145,8 +145,69 @@ static void quantTile(const PackedQuant& w, int64_t g, const ActivationQ8& a, in
     }
   }
   for (int n = 0; n < N; ++n) {
-    alignas(64) float lanes[16], c[4];
+    alignas(64) float lanes[16];
+    alignas(16) float c[4];
     _mm512_store_ps(lanes, acc[n]);
+    _mm_store_ps(c, corr[n]);
+    for (int r = 0; r < 4; ++r)
+      out[r][n] = (lanes[4 * r] + lanes[4 * r + 1]) + (lanes[4 * r + 2] + lanes[4 * r + 3]) + c[r];
+  }
+#elif defined(__AVX2__) && defined(__FMA__)
+  // Without VNNI: maddubs multiplies u8 x s8 into saturating 16-bit pair sums. Nibbles (<= 15) cannot
+  // saturate; biased 8-bit codes could, so they are un-biased to signed q and multiplied as |q| x sign(x, q),
+  // which makes their offset term (m = -128 d) unnecessary.
+  __m256 acc[2][N];
+  __m128 corr[N];
+  for (int n = 0; n < N; ++n) {
+    acc[0][n] = acc[1][n] = _mm256_setzero_ps();
+    corr[n] = _mm_setzero_ps();
+  }
+  const __m256i lowMask = _mm256_set1_epi8(0x0F);
+  const __m256i bias = _mm256_set1_epi8(char(0x80));
+  const __m256i ones = _mm256_set1_epi16(1);
+  const __m256i spreadLo = _mm256_set_epi32(1, 1, 1, 1, 0, 0, 0, 0), spreadHi = _mm256_set_epi32(3, 3, 3, 3, 2, 2, 2, 2);
+  for (int64_t b = 0; b < nb; ++b, codes += codeBytes, scales += 8) {
+    __m256i lo[2], hi[2];  // [rows 0-1], [rows 2-3]
+    for (int half = 0; half < 2; ++half) {
+      if (w.nibbles) {
+        const __m256i packed = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(codes + 32 * half));
+        lo[half] = _mm256_and_si256(packed, lowMask);
+        hi[half] = _mm256_and_si256(_mm256_srli_epi16(packed, 4), lowMask);
+      } else {
+        lo[half] = _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(codes + 32 * half)), bias);
+        hi[half] = _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(codes + 64 + 32 * half)), bias);
+      }
+    }
+    const __m256 d4 = _mm256_castps128_ps256(_mm_loadu_ps(scales));
+    const __m256 dHalf[2] = {_mm256_permutevar8x32_ps(d4, spreadLo), _mm256_permutevar8x32_ps(d4, spreadHi)};
+    const __m128 m4 = _mm_loadu_ps(scales + 4);
+    for (int n = 0; n < N; ++n) {
+      const int8_t* xq = a.q.data() + (t0 + n) * a.K + b * 32;
+      const __m256i xlo = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(xq)));
+      const __m256i xhi = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(xq + 16)));
+      const size_t xb = size_t((t0 + n) * nb + b);
+      const __m256 dx = _mm256_set1_ps(a.d[xb]);
+      for (int half = 0; half < 2; ++half) {
+        __m256i pairs;
+        if (w.nibbles) {
+          pairs = _mm256_add_epi16(_mm256_maddubs_epi16(lo[half], xlo), _mm256_maddubs_epi16(hi[half], xhi));
+        } else {  // two products of up to 128 x 127 each: added in 32 bits, not 16
+          const __m256i pl = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_abs_epi8(lo[half]), _mm256_sign_epi8(xlo, lo[half])), ones);
+          const __m256i ph = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_abs_epi8(hi[half]), _mm256_sign_epi8(xhi, hi[half])), ones);
+          acc[half][n] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(pl, ph)), _mm256_mul_ps(dHalf[half], dx), acc[half][n]);
+          continue;
+        }
+        const __m256i dot = _mm256_madd_epi16(pairs, ones);
+        acc[half][n] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_mul_ps(dHalf[half], dx), acc[half][n]);
+      }
+      if (w.nibbles) corr[n] = _mm_fmadd_ps(m4, _mm_set1_ps(a.s[xb]), corr[n]);
+    }
+  }
+  for (int n = 0; n < N; ++n) {
+    alignas(32) float lanes[16];
+    alignas(16) float c[4];
+    _mm256_store_ps(lanes, acc[0][n]);
+    _mm256_store_ps(lanes + 8, acc[1][n]);
     _mm_store_ps(c, corr[n]);
     for (int r = 0; r < 4; ++r)
       out[r][n] = (lanes[4 * r] + lanes[4 * r + 1]) + (lanes[4 * r + 2] + lanes[4 * r + 3]) + c[r];
