@@ -30,13 +30,8 @@ function kvHeadSpecs(seq: number): { name: string; spec: PlantedSpec }[] {
   ];
 }
 
-export interface StudyConfig { lengths: number[]; taus: number[]; blockSize: number; granularities: number[]; rows: number }
-
-export function plantedStudy(cfg: StudyConfig, log: (line: string) => void = console.log): any[] {
-  const { taus, blockSize, granularities } = cfg;
-  const sampled = cfg.rows;
-  const results: any[] = [];
-  for (const seq of cfg.lengths) {
+/** The study's planted input at one length: 4 kv heads (sink, local, needles, flat) of 2 query heads each. */
+export function plantedWorkload(seq: number) {
   const specs = kvHeadSpecs(seq);
   const parts = specs.map((s) => plantedAttention(s.spec));
   const cat = (key: 'q' | 'k' | 'v') => {
@@ -46,32 +41,42 @@ export function plantedStudy(cfg: StudyConfig, log: (line: string) => void = con
     return out;
   };
   const t = { q: cat('q'), k: cat('k'), v: cat('v'), heads: groupHeads * specs.length, kvHeads: specs.length, headDim, seq };
-  const needleRows = specs[2].spec.needles!.flatMap((n) => sampleRows(n.queryTo, 4, n.queryFrom));
-  const rows = [...new Set([...sampleRows(seq, sampled, 1024), ...needleRows])].sort((a, b) => a - b);
-  for (const tau of taus) {
-    const started = process.hrtime.bigint();
-    const plan = native.attentionPlan(t.q, t.k, { heads: t.heads, kvHeads: t.kvHeads, headDim, mode: 'unisparse',
-      tau, blockSize, granularities });
-    const planMs = Number(process.hrtime.bigint() - started) / 1e6;
-    const all = planMetrics(t, plan, Array.from({ length: t.heads }, (_, h) => h), rows);
-    const perHead = specs.map((s, kh) => {
-      const m = planMetrics(t, plan, [kh * groupHeads, kh * groupHeads + 1], rows);
-      let kept = 0, causal = 0;
-      for (let r = 0; r < plan.nQueryBlocks; r++) {
-        kept += plan.rowPtr[kh * plan.nQueryBlocks + r + 1] - plan.rowPtr[kh * plan.nQueryBlocks + r];
-        causal += plan.firstQueryBlock + r + 1;
-      }
-      return { kvHead: s.name, recall: m.recall, recallMin: m.recallMin, relError: m.relError, density: kept / causal };
-    });
-    const row = { input: 'planted', seq, tau, blockSize, granularities, heads: t.heads, kvHeads: t.kvHeads, headDim,
-      density: plan.density, recall: all.recall, recallMin: all.recallMin, relError: all.relError,
-      rowsMeasured: all.rowsMeasured, planMs, perHead };
-    results.push(row);
-    log(`planted seq ${seq} tau ${tau}: density ${plan.density.toFixed(3)} recall ${all.recall.toFixed(4)} ` +
-      `(min ${all.recallMin.toFixed(3)}) relErr ${all.relError.toFixed(4)} plan ${planMs.toFixed(0)} ms | ` +
-      perHead.map((p) => `${p.kvHead}: d ${p.density.toFixed(3)} r ${p.recall.toFixed(3)}`).join(', '));
-  }
+  return { t, specs };
 }
+
+export interface StudyConfig { lengths: number[]; taus: number[]; blockSize: number; granularities: number[]; rows: number }
+
+export function plantedStudy(cfg: StudyConfig, log: (line: string) => void = console.log): any[] {
+  const { taus, blockSize, granularities } = cfg;
+  const results: any[] = [];
+  for (const seq of cfg.lengths) {
+    const { t, specs } = plantedWorkload(seq);
+    const needleRows = specs[2].spec.needles!.flatMap((n) => sampleRows(n.queryTo, 4, n.queryFrom));
+    const rows = [...new Set([...sampleRows(seq, cfg.rows, 1024), ...needleRows])].sort((a, b) => a - b);
+    for (const tau of taus) {
+      const started = process.hrtime.bigint();
+      const plan = native.attentionPlan(t.q, t.k, { heads: t.heads, kvHeads: t.kvHeads, headDim, mode: 'unisparse',
+        tau, blockSize, granularities });
+      const planMs = Number(process.hrtime.bigint() - started) / 1e6;
+      const all = planMetrics(t, plan, Array.from({ length: t.heads }, (_, h) => h), rows);
+      const perHead = specs.map((s, kh) => {
+        const m = planMetrics(t, plan, [kh * groupHeads, kh * groupHeads + 1], rows);
+        let kept = 0, causal = 0;
+        for (let r = 0; r < plan.nQueryBlocks; r++) {
+          kept += plan.rowPtr[kh * plan.nQueryBlocks + r + 1] - plan.rowPtr[kh * plan.nQueryBlocks + r];
+          causal += plan.firstQueryBlock + r + 1;
+        }
+        return { kvHead: s.name, recall: m.recall, recallMin: m.recallMin, relError: m.relError, density: kept / causal };
+      });
+      const row = { input: 'planted', seq, tau, blockSize, granularities, heads: t.heads, kvHeads: t.kvHeads, headDim,
+        density: plan.density, recall: all.recall, recallMin: all.recallMin, relError: all.relError,
+        rowsMeasured: all.rowsMeasured, planMs, perHead };
+      results.push(row);
+      log(`planted seq ${seq} tau ${tau}: density ${plan.density.toFixed(3)} recall ${all.recall.toFixed(4)} ` +
+        `(min ${all.recallMin.toFixed(3)}) relErr ${all.relError.toFixed(4)} plan ${planMs.toFixed(0)} ms | ` +
+        perHead.map((p) => `${p.kvHead}: d ${p.density.toFixed(3)} r ${p.recall.toFixed(3)}`).join(', '));
+    }
+  }
   return results;
 }
 
