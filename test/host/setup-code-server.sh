@@ -34,7 +34,7 @@ cd "$DEST"
 if [ ! -x node_modules/.bin/code-server ]; then
   # unsafe_perm: code-server's postinstall refuses to run as root without it;
   # yes: node-pty's postinstall runs `npx node-gyp`, which would otherwise ask and cancel.
-  npm_config_unsafe_perm=true npm_config_yes=true npm_config_jobs=2 \
+  npm_config_unsafe_perm=true npm_config_yes=true \
     npm install --no-audit --no-fund --no-save "code-server@$CS_VERSION"
 fi
 XDG_CONFIG_HOME="$(mktemp -d)" node_modules/.bin/code-server --version
