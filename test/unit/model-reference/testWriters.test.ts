@@ -12,6 +12,7 @@ import { TempModelDir } from '../../support/tempModels';
 import { referenceLogits } from '../../support/llamaReference';
 import { GgufWriteOptions } from '../../support/ggufFromHf';
 import { readGgufWithNodeLlamaCpp, llamaCppNextTokenProbabilities, softmaxRows } from '../../support/llamaCppOracle';
+import { loadGgufReference } from '../../support/ggufReferenceLoader';
 
 describe('test tooling: half floats', () => {
   it('encodes f16 and bf16 bit-exactly, rounding ties to even', () => {
@@ -79,6 +80,15 @@ describe('test tooling: GGUF writer read back by node-llama-cpp', () => {
     assert.strictEqual(byName.get('blk.1.attn_k.weight').ggmlType, 3); // Q4_1
     assert.strictEqual(byName.get('blk.0.attn_norm.weight').ggmlType, 0); // norms stay F32
     for (const t of byName.values()) assert.strictEqual(Number(t.offset) % 32, 0, `${t.name} misaligned`);
+  });
+
+  it('the reference loader (used on real models by bench:cpu --reference) reads back config and weights', async () => {
+    const cfg = tinyConfig({ tiedEmbeddings: true, nKvHeads: 1 });
+    const m = tmp.gguf(cfg, 4, { weightType: 'Q8_0', embeddingType: 'Q4_1' });
+    const loaded = await loadGgufReference(m.path);
+    assert.deepStrictEqual({ ...loaded.cfg, rmsNormEps: cfg.rmsNormEps }, cfg);
+    assert.deepStrictEqual([...loaded.reference.keys()].sort(), [...m.reference.keys()].sort());
+    for (const [name, w] of m.reference) assert.deepStrictEqual(loaded.reference.get(name), w, name);
   });
 });
 
