@@ -3,6 +3,11 @@
 #include <cmath>
 #include "fast_exp.h"
 
+namespace {
+// Composite queries per register tile (4 x 64 partial logits = 16 AVX-512 registers).
+constexpr int kQueryTile = 4;
+}  // namespace
+
 namespace unisparse::detail {
 
 void estimate_block_row(const AttentionShape& s, const float* q, int kvHead, int blockSize, float scale,
@@ -19,28 +24,34 @@ void estimate_block_row(const AttentionShape& s, const float* q, int kvHead, int
                                           sc->queryPresent.data());
     if (nQueries == 0) continue;
     sc->rowShare.assign(block + 1, 0.f);
-    // Logits of all g composite queries against the keys of blocks 0..block, computed in key chunks so one
-    // chunk of transposed composite keys (headDim x kChunk) stays in L1 while every query of the block reads it.
-    // Query j only uses slots [0, block*g + j + 1); the extra slots it gets here are ignored below.
+    // Logits of all g composite queries against the keys of blocks 0..block: a register tile of
+    // kQueryTile queries x kKeyTile keys accumulates over the head dim, so each loaded key vector feeds several
+    // queries and the partial sums never leave registers. Query j only uses slots [0, block*g + j + 1); the
+    // extra slots it gets here are ignored below.
     const int slots = (block + 1) * g;
-    sc->logits.assign(size_t(g) * slots, 0.f);
-    constexpr int kChunk = 256;
-    for (int t0 = 0; t0 < slots; t0 += kChunk) {
-      const int n = std::min(kChunk, slots - t0);
-      for (int c = 0; c < d; ++c) {
-        const float* kt = ck->meanT.data() + size_t(c) * ck->slots + t0;
-        for (int j = 0; j < g; ++j) {
-          if (!sc->queryPresent[j]) continue;
-          const float qv = sc->queryMean[size_t(j) * d + c] * scale;
-          float* out = sc->logits.data() + size_t(j) * slots + t0;
-          for (int t = 0; t < n; ++t) out[t] += qv * kt[t];
+    const int paddedSlots = (slots + kKeyTile - 1) / kKeyTile * kKeyTile;
+    sc->logits.resize(size_t(g) * paddedSlots);
+    for (int j0 = 0; j0 < g; j0 += kQueryTile) {
+      const float* qrows[kQueryTile];
+      for (int r = 0; r < kQueryTile; ++r)
+        qrows[r] = sc->queryMean.data() + size_t(std::min(j0 + r, g - 1)) * d;
+      for (int t0 = 0; t0 < slots; t0 += kKeyTile) {
+        alignas(64) float acc[kQueryTile][kKeyTile] = {};
+        for (int c = 0; c < d; ++c) {
+          const float* kt = ck->meanT.data() + size_t(c) * ck->stride + t0;
+          for (int r = 0; r < kQueryTile; ++r) {
+            const float qv = qrows[r][c] * scale;
+            for (int t = 0; t < kKeyTile; ++t) acc[r][t] += qv * kt[t];
+          }
         }
+        for (int r = 0; r < kQueryTile && j0 + r < g; ++r)
+          std::copy(acc[r], acc[r] + kKeyTile, sc->logits.data() + size_t(j0 + r) * paddedSlots + t0);
       }
     }
     for (int j = 0; j < g; ++j) {
       if (!sc->queryPresent[j]) continue;
       const int visible = block * g + j + 1;
-      float* logits = sc->logits.data() + size_t(j) * slots;
+      float* logits = sc->logits.data() + size_t(j) * paddedSlots;
       float maxLogit = -INFINITY;
       for (int t = 0; t < visible; ++t)
         if (ck->present[t]) maxLogit = std::max(maxLogit, logits[t]);

@@ -11,7 +11,8 @@ void pool_keys(const AttentionShape& s, const float* k, int kvHead, int blockSiz
   out->perBlock = perBlock;
   out->nBlocks = nBlocks;
   out->slots = slots;
-  out->meanT.assign(size_t(s.headDim) * slots, 0.f);
+  out->stride = (slots + kKeyTile - 1) / kKeyTile * kKeyTile;
+  out->meanT.assign(size_t(s.headDim) * out->stride, 0.f);
   out->present.assign(slots, 0);
   std::vector<float> sum(s.headDim);
   const float* base = k + kvHead * s.kHeadStride;
@@ -25,7 +26,7 @@ void pool_keys(const AttentionShape& s, const float* k, int kvHead, int blockSiz
       for (int c = 0; c < s.headDim; ++c) sum[c] += row[c];
     }
     const float inv = 1.f / float(last - first);
-    for (int c = 0; c < s.headDim; ++c) out->meanT[size_t(c) * slots + slot] = sum[c] * inv;
+    for (int c = 0; c < s.headDim; ++c) out->meanT[size_t(c) * out->stride + slot] = sum[c] * inv;
     out->present[slot] = 1;
   }
 }

@@ -11,11 +11,15 @@ namespace unisparse::detail {
 
 // The composite keys of one kv head at one granularity, stored transposed ([headDim][slots]) so the estimate's
 // dot products become axpy loops over keys that vectorise without reassociating a reduction.
+// The estimate reads composite keys in tiles of this many slots; rows are padded so a tile never runs off.
+constexpr int kKeyTile = 64;
+
 struct CompositeKeys {
   int perBlock = 0;              // g: composite tokens per block
   int nBlocks = 0;
   int slots = 0;                 // nBlocks * perBlock
-  std::vector<float> meanT;      // [headDim][slots]
+  int stride = 0;                // row length of meanT: slots rounded up to kKeyTile, zero padded
+  std::vector<float> meanT;      // [headDim][stride]
   std::vector<uint8_t> present;  // [slots]: 0 when the sub-block holds no key (dropped)
 };
 
