@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <stdexcept>
 
 #include "common/half.h"
 
@@ -76,31 +77,55 @@ void packForKernels(Matrix& w) {
   w.packed = std::move(p);
 }
 
-static void quantizeActivations(const float* x, int T, int64_t K, ActivationQ8& a) {
+// One 32-element block: d = max|x| / 127, q = round-to-nearest-even(x / d), returns sum(q).
+static inline int quantizeBlock(const float* xb, int8_t* qb, float& dOut) {
+#if defined(__AVX512F__) && defined(__AVX512BW__)
+  const __m512 v0 = _mm512_loadu_ps(xb), v1 = _mm512_loadu_ps(xb + 16);
+  const float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(v0), _mm512_abs_ps(v1)));
+  const float d = amax / 127.f;
+  const __m512 inv = _mm512_set1_ps(d > 0 ? 1.f / d : 0.f);
+  const __m512i q0 = _mm512_cvtps_epi32(_mm512_mul_ps(v0, inv));  // MXCSR rounding: nearest even, like nearbyint
+  const __m512i q1 = _mm512_cvtps_epi32(_mm512_mul_ps(v1, inv));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(qb), _mm512_cvtepi32_epi8(q0));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(qb + 16), _mm512_cvtepi32_epi8(q1));
+  dOut = d;
+  return _mm512_reduce_add_epi32(_mm512_add_epi32(q0, q1));
+#else
+  float amax = 0;
+  for (int j = 0; j < 32; ++j) amax = std::max(amax, std::fabs(xb[j]));
+  const float d = amax / 127.f;
+  const float inv = d > 0 ? 1.f / d : 0.f;
+  int sum = 0;
+  for (int j = 0; j < 32; ++j) {
+    const int v = int(std::nearbyint(xb[j] * inv));
+    qb[j] = int8_t(v);
+    sum += v;
+  }
+  dOut = d;
+  return sum;
+#endif
+}
+
+static void quantizeActivations(const float* x, int T, int64_t K, ActivationQ8& a, ThreadPool& pool) {
   a.T = T;
   a.K = K;
   a.nb = K / 32;
   a.q.resize(size_t(T * K));
   a.d.resize(size_t(T * a.nb));
   a.s.resize(size_t(T * a.nb));
-  for (int64_t t = 0; t < T; ++t) {
-    for (int64_t b = 0; b < a.nb; ++b) {
-      const float* xb = x + t * K + b * 32;
-      float amax = 0;
-      for (int j = 0; j < 32; ++j) amax = std::max(amax, std::fabs(xb[j]));
-      const float d = amax / 127.f;
-      const float inv = d > 0 ? 1.f / d : 0.f;
-      int8_t* qb = a.q.data() + t * K + b * 32;
-      int sum = 0;
-      for (int j = 0; j < 32; ++j) {
-        const int v = int(std::nearbyint(xb[j] * inv));
-        qb[j] = int8_t(v);
-        sum += v;
+  const int tokensPerTask = 16;
+  const int nTasks = (T + tokensPerTask - 1) / tokensPerTask;
+  auto run = [&](int task, int) {
+    const int64_t end = std::min<int64_t>(T, int64_t(task + 1) * tokensPerTask);
+    for (int64_t t = int64_t(task) * tokensPerTask; t < end; ++t)
+      for (int64_t b = 0; b < a.nb; ++b) {
+        float d;
+        const int sum = quantizeBlock(x + t * K + b * 32, a.q.data() + t * K + b * 32, d);
+        a.d[size_t(t * a.nb + b)] = d;
+        a.s[size_t(t * a.nb + b)] = d * float(sum);
       }
-      a.d[size_t(t * a.nb + b)] = d;
-      a.s[size_t(t * a.nb + b)] = d * float(sum);
-    }
-  }
+  };
+  if (nTasks == 1) run(0, 0); else pool.parallelFor(nTasks, run);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -283,33 +308,43 @@ static void floatRows(const float* const* w, const float* x, int64_t K, int T, f
 
 // ---------------------------------------------------------------------------------------------------------------
 
-void matmul(const Matrix& W, const float* x, int T, float* y, int64_t ldy, ThreadPool& pool, ActivationQ8& scratch) {
-  if (T <= 0 || W.rows == 0) return;
-  const int64_t rows = W.rows, K = W.cols;
-  // Enough tasks to balance threads that the OS may share with other work, each a multiple of 4 rows.
+void matmulShared(std::initializer_list<MatmulOutput> outputs, const float* x, int T, ThreadPool& pool,
+                  ActivationQ8& scratch) {
+  if (T <= 0) return;
+  // Tasks: ranges of 4-row groups (packed) or rows (fp32 path) of each output, enough of them to balance threads
+  // that the OS may share with other work.
+  struct Task { const MatmulOutput* out; int64_t begin, end; };
+  std::vector<Task> tasks;
   const int64_t tasksWanted = int64_t(pool.size()) * 8;
-  const int64_t rowsPerTask = std::max<int64_t>(4, (rows + tasksWanted - 1) / tasksWanted + 3) / 4 * 4;
-  const int nTasks = int((rows + rowsPerTask - 1) / rowsPerTask);
-
-  if (W.packed) {
-    quantizeActivations(x, T, K, scratch);
-    const ActivationQ8& a = scratch;
-    const int64_t groups = W.packed->groups;
-    const int64_t groupsPerTask = std::max<int64_t>(1, (groups + tasksWanted - 1) / tasksWanted);
-    const int nGroupTasks = int((groups + groupsPerTask - 1) / groupsPerTask);
-    pool.parallelFor(nGroupTasks, [&](int task, int) {
-      const int64_t end = std::min(groups, (task + 1) * groupsPerTask);
-      for (int64_t g = task * groupsPerTask; g < end; ++g) quantGroup(*W.packed, g, a, T, y, ldy);
-    });
-    return;
+  bool anyPacked = false;
+  int64_t K = -1;
+  for (const MatmulOutput& o : outputs) {
+    if (o.W->rows == 0) continue;
+    if (K >= 0 && o.W->cols != K) throw std::logic_error("matmulShared: outputs read inputs of different widths");
+    K = o.W->cols;
+    anyPacked |= bool(o.W->packed);
+    const int64_t units = o.W->packed ? o.W->packed->groups : (o.W->rows + 3) / 4;
+    const int64_t perTask = std::max<int64_t>(1, (units + tasksWanted - 1) / tasksWanted);
+    for (int64_t u = 0; u < units; u += perTask) tasks.push_back({&o, u, std::min(units, u + perTask)});
   }
+  if (tasks.empty()) return;
+  if (anyPacked) quantizeActivations(x, T, K, scratch, pool);
+  const ActivationQ8& a = scratch;
 
-  pool.parallelFor(nTasks, [&](int task, int) {
+  pool.parallelFor(int(tasks.size()), [&](int index, int) {
+    const Task& task = tasks[size_t(index)];
+    const Matrix& W = *task.out->W;
+    float* y = task.out->y;
+    const int64_t ldy = task.out->ldy;
+    if (W.packed) {
+      for (int64_t g = task.begin; g < task.end; ++g) quantGroup(*W.packed, g, a, T, y, ldy);
+      return;
+    }
     thread_local std::vector<float> rowBuffer;
-    const int64_t begin = task * rowsPerTask, end = std::min(rows, begin + rowsPerTask);
     const bool direct = W.type == TensorType::F32;
     if (!direct) rowBuffer.resize(size_t(4 * K));
-    for (int64_t r = begin; r < end;) {
+    const int64_t end = std::min(W.rows, task.end * 4);
+    for (int64_t r = task.begin * 4; r < end;) {
       const int R = end - r >= 4 ? 4 : 1;
       const float* w[4];
       for (int i = 0; i < R; ++i) {
@@ -324,6 +359,10 @@ void matmul(const Matrix& W, const float* x, int T, float* y, int64_t ldy, Threa
       r += R;
     }
   });
+}
+
+void matmul(const Matrix& W, const float* x, int T, float* y, int64_t ldy, ThreadPool& pool, ActivationQ8& scratch) {
+  matmulShared({MatmulOutput{&W, y, ldy}}, x, T, pool, scratch);
 }
 
 }  // namespace unisparse

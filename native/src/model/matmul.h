@@ -8,6 +8,7 @@
 // which keeps f32 models exact enough for the float64 reference tests.
 #pragma once
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
@@ -56,5 +57,15 @@ struct ActivationQ8 {
 
 // y (T rows of stride ldy) = x (T x W.cols, contiguous) times W^T. Threads over output rows.
 void matmul(const Matrix& W, const float* x, int T, float* y, int64_t ldy, ThreadPool& pool, ActivationQ8& scratch);
+
+struct MatmulOutput {
+  const Matrix* W;
+  float* y;
+  int64_t ldy;
+};
+// Several matrices reading the same input (q/k/v; gate/up) as one parallel job: the input is quantized once
+// and the threads meet once instead of once per matrix.
+void matmulShared(std::initializer_list<MatmulOutput> outputs, const float* x, int T, ThreadPool& pool,
+                  ActivationQ8& scratch);
 
 }  // namespace unisparse

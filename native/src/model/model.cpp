@@ -193,9 +193,8 @@ struct Model::Impl {
       float* kDst = kCache[size_t(l)].get() + int64_t(position) * KV;
       float* vDst = vCache[size_t(l)].get() + int64_t(position) * KV;
       rmsNorm(x.data(), L.attnNorm, h.data(), n);
-      matmul(L.wq, h.data(), n, q.data(), Q, *pool, actScratch);
-      matmul(L.wk, h.data(), n, kDst, KV, *pool, actScratch);  // straight into the cache
-      matmul(L.wv, h.data(), n, vDst, KV, *pool, actScratch);
+      matmulShared({{&L.wq, q.data(), Q}, {&L.wk, kDst, KV}, {&L.wv, vDst, KV}},  // k, v straight into the cache
+                   h.data(), n, *pool, actScratch);
       addBias(q.data(), L.bq, n, Q);
       addBias(kDst, L.bk, n, KV);
       addBias(vDst, L.bv, n, KV);
@@ -222,8 +221,7 @@ struct Model::Impl {
       for (int64_t i = 0; i < int64_t(n) * H; ++i) x[size_t(i)] += h[size_t(i)];
 
       rmsNorm(x.data(), L.ffnNorm, h.data(), n);
-      matmul(L.gate, h.data(), n, gate.data(), F, *pool, actScratch);
-      matmul(L.up, h.data(), n, up.data(), F, *pool, actScratch);
+      matmulShared({{&L.gate, gate.data(), F}, {&L.up, up.data(), F}}, h.data(), n, *pool, actScratch);
       for (int64_t i = 0; i < int64_t(n) * F; ++i) {
         const float g = gate[size_t(i)];
         gate[size_t(i)] = g / (1.f + std::exp(-g)) * up[size_t(i)];
