@@ -28,49 +28,125 @@ size_t Matrix::nativeBytes() const {
   return packed->codes.size() + packed->scales.size() * sizeof(float);
 }
 
+namespace {
+
+enum class PackKind { None, Nibbles, Bytes };
+
+// Q4_K is stored losslessly as 4-bit codes with one (d, m) per 32 elements; Q5 and Q6_K/Q8_K are re-quantized
+// to 8 bits per 32 elements (an error of at most d/254 per weight, far below their own rounding) so every
+// quantized GGUF runs on the integer kernels. F32/F16/BF16 stay on the fp32 path for exactness.
+PackKind packKind(TensorType t) {
+  switch (t) {
+    case TensorType::Q4_0: case TensorType::Q4_1: case TensorType::Q4_K: return PackKind::Nibbles;
+    case TensorType::Q8_0: case TensorType::Q5_0: case TensorType::Q5_1: case TensorType::Q6_K: case TensorType::Q8_K:
+      return PackKind::Bytes;
+    default: return PackKind::None;
+  }
+}
+
+class Packer {
+ public:
+  explicit Packer(PackedQuant& p) : p_(p) {}
+  // 16 bytes: low nibble = element j, high nibble = element j + 16.
+  void nibbles(int64_t row, int64_t block, const uint8_t* packed16, float d, float m) {
+    uint8_t* codes = at(row, block);
+    std::memcpy(codes + lane(row) * 16, packed16, 16);
+    setScales(row, block, d, m);
+  }
+  void bytes(int64_t row, int64_t block, const int8_t* q32, float d) {
+    uint8_t* codes = at(row, block);
+    for (int j = 0; j < 16; ++j) {
+      codes[lane(row) * 16 + j] = uint8_t(int(q32[j]) + 128);
+      codes[64 + lane(row) * 16 + j] = uint8_t(int(q32[16 + j]) + 128);
+    }
+    setScales(row, block, d, -128.f * d);
+  }
+
+ private:
+  static int lane(int64_t row) { return int(row % 4); }
+  uint8_t* at(int64_t row, int64_t block) {
+    return p_.codes.data() + size_t((row / 4) * p_.nb + block) * p_.codeBytes();
+  }
+  void setScales(int64_t row, int64_t block, float d, float m) {
+    float* sc = p_.scales.data() + size_t((row / 4) * p_.nb + block) * 8;
+    sc[lane(row)] = d;
+    sc[4 + lane(row)] = m;
+  }
+  PackedQuant& p_;
+};
+
+inline float half(const uint8_t* p) {
+  uint16_t h;
+  std::memcpy(&h, p, 2);
+  return fp16_to_f32(h);
+}
+
+void packQ4K(Packer& out, int64_t row, const uint8_t* src, int64_t cols) {
+  for (int64_t sb = 0; sb < cols / 256; ++sb) {
+    const uint8_t* blk = src + sb * 144;
+    const float d = half(blk), dmin = half(blk + 2);
+    const uint8_t* scales = blk + 4;
+    const uint8_t* q = blk + 16;
+    for (int j = 0; j < 4; ++j, q += 32) {
+      for (int sub = 0; sub < 2; ++sub) {  // the low nibbles of q[0..31] are one 32-element block, the high the next
+        const int is = 2 * j + sub;
+        uint8_t sc, mn;
+        if (is < 4) {
+          sc = scales[is] & 63;
+          mn = scales[is + 4] & 63;
+        } else {
+          sc = uint8_t((scales[is + 4] & 0xF) | ((scales[is - 4] >> 6) << 4));
+          mn = uint8_t((scales[is + 4] >> 4) | ((scales[is] >> 6) << 4));
+        }
+        uint8_t codes[32], packed[16];
+        for (int l = 0; l < 32; ++l) codes[l] = sub == 0 ? (q[l] & 0xF) : (q[l] >> 4);
+        for (int l = 0; l < 16; ++l) packed[l] = uint8_t(codes[l] | (codes[l + 16] << 4));
+        out.nibbles(row, sb * 8 + is, packed, d * sc, -dmin * mn);
+      }
+    }
+  }
+}
+
+}  // namespace
+
 void packForKernels(Matrix& w) {
-  if (w.type != TensorType::Q4_0 && w.type != TensorType::Q4_1 && w.type != TensorType::Q8_0) return;
+  const PackKind kind = packKind(w.type);
+  if (kind == PackKind::None || w.cols % 32) return;
   auto p = std::make_unique<PackedQuant>();
-  p->nibbles = w.type != TensorType::Q8_0;
+  p->nibbles = kind == PackKind::Nibbles;
   p->rows = w.rows;
   p->cols = w.cols;
   p->nb = w.cols / 32;
   p->groups = (w.rows + 3) / 4;
-  const int codeBytes = p->codeBytes();
-  p->codes.assign(size_t(p->groups * p->nb * codeBytes), 0);
+  p->codes.assign(size_t(p->groups * p->nb * p->codeBytes()), 0);
   p->scales.assign(size_t(p->groups * p->nb * 8), 0.f);
+  Packer out(*p);
+  std::vector<float> rowF;
   for (int64_t r = 0; r < w.rows; ++r) {
-    const int64_t g = r / 4;
-    const int lane = int(r % 4);
     const uint8_t* src = w.data + size_t(r) * w.rowBytes;
-    for (int64_t b = 0; b < p->nb; ++b) {
-      const size_t gb = size_t(g * p->nb + b);
-      uint8_t* codes = p->codes.data() + gb * codeBytes;
-      float* d = p->scales.data() + gb * 8;
-      float* m = d + 4;
-      uint16_t h;
-      if (w.type == TensorType::Q4_0) {
-        const uint8_t* blk = src + b * 18;
-        std::memcpy(&h, blk, 2);
-        d[lane] = fp16_to_f32(h);
-        m[lane] = -8.f * d[lane];
-        std::memcpy(codes + lane * 16, blk + 2, 16);
-      } else if (w.type == TensorType::Q4_1) {
-        const uint8_t* blk = src + b * 20;
-        std::memcpy(&h, blk, 2);
-        d[lane] = fp16_to_f32(h);
-        std::memcpy(&h, blk + 2, 2);
-        m[lane] = fp16_to_f32(h);
-        std::memcpy(codes + lane * 16, blk + 4, 16);
-      } else {
-        const uint8_t* blk = src + b * 34;
-        std::memcpy(&h, blk, 2);
-        d[lane] = fp16_to_f32(h);
-        m[lane] = -128.f * d[lane];
-        for (int j = 0; j < 16; ++j) {
-          codes[lane * 16 + j] = uint8_t(int(int8_t(blk[2 + j])) + 128);
-          codes[64 + lane * 16 + j] = uint8_t(int(int8_t(blk[2 + 16 + j])) + 128);
-        }
+    if (w.type == TensorType::Q4_0 || w.type == TensorType::Q4_1) {
+      const bool q40 = w.type == TensorType::Q4_0;
+      for (int64_t b = 0; b < p->nb; ++b) {
+        const uint8_t* blk = src + b * (q40 ? 18 : 20);
+        const float d = half(blk);
+        out.nibbles(r, b, blk + (q40 ? 2 : 4), d, q40 ? -8.f * d : half(blk + 2));
+      }
+    } else if (w.type == TensorType::Q4_K) {
+      packQ4K(out, r, src, w.cols);
+    } else if (w.type == TensorType::Q8_0) {
+      for (int64_t b = 0; b < p->nb; ++b)
+        out.bytes(r, b, reinterpret_cast<const int8_t*>(src + b * 34 + 2), half(src + b * 34));
+    } else {
+      rowF.resize(size_t(w.cols));
+      dequantizeRow(w.type, src, rowF.data(), w.cols);
+      for (int64_t b = 0; b < p->nb; ++b) {
+        const float* x = rowF.data() + b * 32;
+        float amax = 0;
+        for (int j = 0; j < 32; ++j) amax = std::max(amax, std::fabs(x[j]));
+        const float d = amax / 127.f, inv = d > 0 ? 1.f / d : 0.f;
+        int8_t q[32];
+        for (int j = 0; j < 32; ++j) q[j] = int8_t(std::nearbyint(x[j] * inv));
+        out.bytes(r, b, q, d);
       }
     }
   }

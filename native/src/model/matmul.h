@@ -4,8 +4,8 @@
 // SIMD (AVX-512 VNNI), tiled 4 weight rows x 4 tokens so each weight block is unpacked once per 4 tokens.
 // Measured on SmolLM2-135M Q4_1 (1 thread, Zen 4): this interleaved layout gave ~1.3x the decode speed of
 // packing rows separately, because decode is bound by streaming the weights.
-// Every other type (F32, F16, BF16, K-quants, Q5) is dequantized row by row into fp32 and multiplied in fp32,
-// which keeps f32 models exact enough for the float64 reference tests.
+// F32, F16 and BF16 weights are dequantized row by row into fp32 and multiplied in fp32, which keeps f32 models
+// exact enough for the float64 reference tests; every quantized GGUF type runs on the integer kernels.
 #pragma once
 #include <cstdint>
 #include <initializer_list>
@@ -45,7 +45,8 @@ struct Matrix {
   size_t nativeBytes() const;                           // memory this matrix owns (not the mapped file)
 };
 
-// Builds the integer-kernel layout for Q4_0/Q4_1/Q8_0 matrices (no-op for other types).
+// Builds the integer-kernel layout for quantized matrices: Q4_0/Q4_1/Q4_K as 4-bit codes (lossless), Q8_0 as
+// 8-bit codes (lossless), Q5_0/Q5_1/Q6_K/Q8_K re-quantized to 8 bits. No-op for F32/F16/BF16.
 void packForKernels(Matrix& m);
 
 // Activations quantized to 8 bits per 32-element block: q = round(x / d), s = d * sum(q).
