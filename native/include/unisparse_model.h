@@ -19,7 +19,7 @@ struct ModelOptions {
   int blockSize = 64;
   int maxContext = 0;                 // KV cache capacity; 0 = min(model context, 8192)
   std::vector<int> captureLayers;     // layers whose post-RoPE Q/K/V the last eval keeps
-  std::string device = "cpu";         // only "cpu" runs here; "cuda" is rejected with an explanation
+  std::string device = "cpu";         // "cuda": prefill attention on the GPU (CUDA builds), the rest on the CPU
 };
 
 struct ModelInfo {

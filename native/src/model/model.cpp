@@ -12,6 +12,9 @@
 #include "rope.h"
 #include "unisparse_model.h"
 #include "weights.h"
+#ifdef UNISPARSE_WITH_CUDA
+#include "../../cuda/attention_cuda.h"
+#endif
 
 namespace unisparse {
 
@@ -27,6 +30,7 @@ struct Model::Impl {
   ModelOptions opts;
   std::unique_ptr<ThreadPool> pool;
   std::unique_ptr<Rope> rope;
+  bool useCuda = false;  // prefill attention on the GPU (device 'cuda')
 
   int capacity = 0;
   int position = 0;
@@ -213,8 +217,15 @@ struct Model::Impl {
       s.kSeqStride = s.vSeqStride = KV;
       BlockPlan plan;
       const bool prefill = n > 1;
-      attention_cpu(s, aopts, q.data(), kCache[size_t(l)].get(), vCache[size_t(l)].get(), attn.data(),
-                    prefill ? &plan : nullptr);
+#ifdef UNISPARSE_WITH_CUDA
+      // device 'cuda': prefill attention (the quadratic part) runs on the GPU; one-token decode stays on the
+      // CPU, where the cache already is, rather than copying the whole cache to the device per token.
+      if (useCuda && prefill)
+        cuda::attention_host(s, aopts, q.data(), kCache[size_t(l)].get(), vCache[size_t(l)].get(), attn.data(), &plan);
+      else
+#endif
+        attention_cpu(s, aopts, q.data(), kCache[size_t(l)].get(), vCache[size_t(l)].get(), attn.data(),
+                      prefill ? &plan : nullptr);
       if (prefill) recordPlan(plan, l, n, position + n);
 
       matmul(L.wo, attn.data(), n, h.data(), H, *pool, actScratch);
@@ -251,9 +262,17 @@ Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Model::~Model() = default;
 
 std::unique_ptr<Model> Model::load(const std::string& path, const ModelOptions& opts) {
-  if (opts.device != "cpu")
-    fail("device '", opts.device, "': the model runtime runs on the CPU in this version (the CUDA model path is not "
-         "built yet). Use device 'cpu'; UniSparse attention kernels on the GPU are available through attention().");
+  if (opts.device != "cpu" && opts.device != "cuda") fail("device '", opts.device, "' is not known; use 'cpu' or 'cuda'.");
+  if (opts.device == "cuda") {
+#ifdef UNISPARSE_WITH_CUDA
+    std::string reason;
+    if (!cuda::available(&reason))
+      fail("device 'cuda': no usable GPU (", reason, "). Use device 'cpu'.");
+#else
+    fail("device 'cuda': this build of the native addon has no CUDA kernels (nvcc was not found when it was built). "
+         "Rebuild with `npm run build:native` on a machine with the CUDA toolkit, or use device 'cpu'.");
+#endif
+  }
   if (opts.blockSize != 64 && opts.blockSize != 128)
     fail("blockSize ", opts.blockSize, " is not supported; use 64 or 128.");
   if (!(opts.tau > 0.f) || opts.tau > 1.f) fail("tau ", opts.tau, " must be in (0, 1].");
@@ -261,6 +280,7 @@ std::unique_ptr<Model> Model::load(const std::string& path, const ModelOptions& 
 
   auto impl = std::make_unique<Impl>();
   impl->opts = opts;
+  impl->useCuda = opts.device == "cuda";
   struct stat st {};
   const bool isDir = ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
   impl->src = isDir ? readSafetensorsDir(path) : readGguf(path);
