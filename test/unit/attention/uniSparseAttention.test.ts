@@ -72,6 +72,27 @@ describe('UniSparse CPU attention', () => {
     }
   });
 
+  it('applies minBlocks and maxBlocks per row as the reference does, never dropping sink or diagonal', () => {
+    for (const budget of [{ minBlocks: 6 }, { maxBlocks: 3 }, { minBlocks: 4, maxBlocks: 4 }]) {
+      const plan = native.attentionPlan(planted.q, planted.k, { ...opts, mode: 'unisparse', tau: 0.9, ...budget });
+      const ref = uniSparsePlanReference(planted.q, planted.k, shape, { blockSize: 64, tau: 0.9, granularities: [4, 16], ...budget });
+      assertPlansAgree(plan, ref, 0.9);
+      for (let r = 0; r < plan.nQueryBlocks; r++) {
+        const row = planRow(plan, r);
+        if (budget.maxBlocks) assert.ok(row.length <= Math.max(budget.maxBlocks, 2));
+        if (budget.minBlocks) assert.ok(row.length >= Math.min(budget.minBlocks, r + 1));
+        assert.ok(row.includes(0) && row.includes(r));
+      }
+    }
+  });
+
+  it('gives bit-identical output with 1 thread and with all threads', () => {
+    const one = native.attention(planted.q, planted.k, planted.v, { ...opts, mode: 'unisparse', tau: 0.9, threads: 1 });
+    const all = native.attention(planted.q, planted.k, planted.v, { ...opts, mode: 'unisparse', tau: 0.9, threads: 0 });
+    assert.strictEqual(maxAbsDiff(one.out, all.out), 0);
+    assert.deepStrictEqual(Array.from(one.mask), Array.from(all.mask));
+  });
+
   it('selects a needle block far back, and the sink and diagonal in every row', () => {
     const plan = native.attentionPlan(planted.q, planted.k, { ...opts, mode: 'unisparse', tau: 0.9 });
     const needleBlock = Math.floor(needle.keyPos / 64);
