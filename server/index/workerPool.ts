@@ -39,10 +39,14 @@ export class WorkerPool {
         for (const s of this.slots) s.worker.unref();
         resolve();
       };
+      // Small runs get small batches so that every worker has a share (a 13-file repository should not wait on one).
+      const batchFiles = Math.max(1, Math.min(BATCH_FILES, Math.ceil(jobs.length / (this.slots.length * BATCHES_IN_FLIGHT_PER_WORKER))));
       const feed = () => {
-        for (const slot of this.slots) {
-          while (next < jobs.length && slot.inFlight.size < BATCHES_IN_FLIGHT_PER_WORKER) {
-            const batch = jobs.slice(next, next + BATCH_FILES);
+        // Round-robin, one batch per worker per round, so that load spreads from the first batch on.
+        for (let round = 0; round < BATCHES_IN_FLIGHT_PER_WORKER; round++) {
+          for (const slot of this.slots) {
+            if (next >= jobs.length || slot.inFlight.size >= BATCHES_IN_FLIGHT_PER_WORKER) continue;
+            const batch = jobs.slice(next, next + batchFiles);
             next += batch.length;
             const id = this.nextBatch++;
             slot.inFlight.set(id, batch);
