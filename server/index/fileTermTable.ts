@@ -1,6 +1,6 @@
 // A file's BM25 terms regrouped by term (built in the worker): for each distinct term, the chunks that contain it
-// and how often. The main thread then touches its postings once per distinct term of a file instead of once per
-// (term, chunk) pair, which keeps merging a large file into the index short enough not to stall the event loop.
+// and how often. The lexical index keeps one table per file and binary-searches it at query time instead of
+// maintaining global postings, so merging a large file costs the main thread almost nothing.
 
 export interface FileTermTable {
   /** Sorted in code-unit order. */
