@@ -339,6 +339,7 @@ static void quantTile(const PackedQuant& w, int64_t g, const ActivationQ8& a, in
 
 static void quantGroup(const PackedQuant& w, int64_t g, const ActivationQ8& a, int T, float* y, int64_t ldy) {
   int t = 0;
+  for (; t + 8 <= T; t += 8) quantTile<8>(w, g, a, t, y, ldy);
   for (; t + 4 <= T; t += 4) quantTile<4>(w, g, a, t, y, ldy);
   for (; t < T; ++t) quantTile<1>(w, g, a, t, y, ldy);
 }
