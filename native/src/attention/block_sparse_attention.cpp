@@ -14,6 +14,19 @@ namespace {
 // registers, which is what moves this kernel from load-bound towards FMA-bound.
 constexpr int kTileRows = 4;
 
+// Dot product with 16 independent partial sums, then a pairwise tree: every step is an elementwise add, so it
+// vectorises without -ffast-math. Used when a task has too few rows to amortise transposing the key block.
+template <int kD>
+inline float dot_rows(const float* a, const float* b, int dRuntime) {
+  const int D = kD ? kD : dRuntime;
+  float part[16] = {};
+  for (int c = 0; c < D; c += 16)
+    for (int l = 0; l < 16; ++l) part[l] += a[c + l] * b[c + l];
+  for (int width = 8; width > 0; width /= 2)
+    for (int l = 0; l < width; ++l) part[l] += part[l + width];
+  return part[0];
+}
+
 struct RowRef {
   const float* q;
   float* out;
@@ -31,10 +44,13 @@ struct TaskScratch {
 // One tile of up to kTileRows query rows against one key block. kD/kS are the compile-time head dim and block
 // size (0 = only known at run time); the fixed-size instantiations let the compiler unroll and keep tiles in
 // registers. Rows of a short tile repeat the last row and their results are dropped.
-template <int kD, int kS>
+// kDirect: logits come from dot products against the keys in place (kBase, kSeqStride) instead of the
+// transposed block; for decode-sized tasks (<= kTileRows rows, head dim a multiple of 16) where the transpose
+// would cost more than the attention itself.
+template <int kD, int kS, bool kDirect>
 void tile_against_block(int dRuntime, int sRuntime, const RowRef* rows, int nRows, float* acc, float* maxLogit,
-                        float* sumExp, const float* keyT, const float* vBase, int64_t vSeqStride, int keyFirst,
-                        int keyCount, bool causal, float scale) {
+                        float* sumExp, const float* keyT, const float* kBase, int64_t kSeqStride,
+                        const float* vBase, int64_t vSeqStride, int keyFirst, int keyCount, bool causal, float scale) {
   const int D = kD ? kD : dRuntime;
   const int S = kS ? kS : sRuntime;
   alignas(64) float logits[kTileRows][kS ? kS : 256];
@@ -47,13 +63,21 @@ void tile_against_block(int dRuntime, int sRuntime, const RowRef* rows, int nRow
   }
   if (maxVisible <= 0) return;
 
-  for (int r = 0; r < kTileRows; ++r)
-    for (int j = 0; j < S; ++j) logits[r][j] = 0.f;
-  for (int c = 0; c < D; ++c) {
-    const float* kt = keyT + size_t(c) * S;
-    for (int r = 0; r < kTileRows; ++r) {
-      const float qv = rows[std::min(r, nRows - 1)].q[c] * scale;
-      for (int j = 0; j < S; ++j) logits[r][j] += qv * kt[j];
+  if constexpr (kDirect) {
+    for (int r = 0; r < kTileRows; ++r)
+      for (int j = 0; j < S; ++j) logits[r][j] = 0.f;  // masked slots stay finite for the softmax below
+    for (int r = 0; r < nRows; ++r)
+      for (int j = 0; j < visible[r]; ++j)
+        logits[r][j] = dot_rows<kD>(rows[r].q, kBase + int64_t(j) * kSeqStride, D) * scale;
+  } else {
+    for (int r = 0; r < kTileRows; ++r)
+      for (int j = 0; j < S; ++j) logits[r][j] = 0.f;
+    for (int c = 0; c < D; ++c) {
+      const float* kt = keyT + size_t(c) * S;
+      for (int r = 0; r < kTileRows; ++r) {
+        const float qv = rows[std::min(r, nRows - 1)].q[c] * scale;
+        for (int j = 0; j < S; ++j) logits[r][j] += qv * kt[j];
+      }
     }
   }
 
@@ -98,15 +122,16 @@ void tile_against_block(int dRuntime, int sRuntime, const RowRef* rows, int nRow
 }
 
 using TileFn = void (*)(int, int, const RowRef*, int, float*, float*, float*, const float*, const float*, int64_t,
-                        int, int, bool, float);
+                        const float*, int64_t, int, int, bool, float);
 
+template <bool kDirect>
 TileFn pick_tile_kernel(int headDim, int blockSize) {
-  if (headDim == 64 && blockSize == 64) return tile_against_block<64, 64>;
-  if (headDim == 128 && blockSize == 64) return tile_against_block<128, 64>;
-  if (headDim == 64 && blockSize == 128) return tile_against_block<64, 128>;
-  if (headDim == 128 && blockSize == 128) return tile_against_block<128, 128>;
-  if (headDim == 32 && blockSize == 64) return tile_against_block<32, 64>;
-  return tile_against_block<0, 0>;
+  if (headDim == 64 && blockSize == 64) return tile_against_block<64, 64, kDirect>;
+  if (headDim == 128 && blockSize == 64) return tile_against_block<128, 64, kDirect>;
+  if (headDim == 64 && blockSize == 128) return tile_against_block<64, 128, kDirect>;
+  if (headDim == 128 && blockSize == 128) return tile_against_block<128, 128, kDirect>;
+  if (headDim == 32 && blockSize == 64) return tile_against_block<32, 64, kDirect>;
+  return tile_against_block<0, 0, kDirect>;
 }
 
 }  // namespace
@@ -118,7 +143,8 @@ void block_sparse_attention(const AttentionShape& s, const AttentionOptions& opt
   const int group = s.heads / s.kvHeads;
   const int offset = s.seqK - s.seqQ;
   const float scale = opts.scale > 0 ? opts.scale : 1.f / std::sqrt(float(d));
-  const TileFn tile = pick_tile_kernel(d, S);
+  const TileFn tiled = pick_tile_kernel<false>(d, S);
+  const TileFn direct = d % 16 == 0 ? pick_tile_kernel<true>(d, S) : nullptr;
   const int64_t nTasks = int64_t(plan.kvHeads) * plan.nQueryBlocks;
   const int64_t blocksPerTask = std::max<int64_t>(plan.keptBlocks / std::max<int64_t>(nTasks, 1), 1);
   const int64_t workPerTask = int64_t(group) * std::min(S, s.seqQ) * S * d * 2 * blocksPerTask;
@@ -141,6 +167,7 @@ void block_sparse_attention(const AttentionShape& s, const AttentionOptions& opt
           sc.rows.push_back({q + h * s.qHeadStride + int64_t(pos - offset) * s.qSeqStride,
                              out + h * s.oHeadStride + int64_t(pos - offset) * s.oSeqStride, pos});
       const int nRows = int(sc.rows.size());
+      const bool useDirect = direct && nRows <= kTileRows;
       sc.acc.assign(size_t(nRows) * d, 0.f);
       sc.maxLogit.assign(nRows, -INFINITY);
       sc.sumExp.assign(nRows, 0.f);
@@ -150,7 +177,7 @@ void block_sparse_attention(const AttentionShape& s, const AttentionOptions& opt
         const int keyFirst = plan.keyBlocks[i] * S;
         const int keyCount = std::min(S, s.seqK - keyFirst);
         const float* kBase = k + kvHead * s.kHeadStride + int64_t(keyFirst) * s.kSeqStride;
-        for (int c = 0; c < d; ++c) {
+        for (int c = 0; c < d && !useDirect; ++c) {
           float* dst = sc.keyT.data() + size_t(c) * S;
           for (int j = 0; j < keyCount; ++j) dst[j] = kBase[int64_t(j) * s.kSeqStride + c];
           for (int j = keyCount; j < S; ++j) dst[j] = 0.f;  // masked later; zero keeps the logits finite
@@ -158,8 +185,9 @@ void block_sparse_attention(const AttentionShape& s, const AttentionOptions& opt
         const float* vBase = v + kvHead * s.vHeadStride + int64_t(keyFirst) * s.vSeqStride;
         for (int r = 0; r < nRows; r += kTileRows) {
           const int n = std::min(kTileRows, nRows - r);
-          tile(d, S, sc.rows.data() + r, n, sc.acc.data() + size_t(r) * d, sc.maxLogit.data() + r,
-               sc.sumExp.data() + r, sc.keyT.data(), vBase, s.vSeqStride, keyFirst, keyCount, opts.causal, scale);
+          (useDirect ? direct : tiled)(d, S, sc.rows.data() + r, n, sc.acc.data() + size_t(r) * d,
+                                       sc.maxLogit.data() + r, sc.sumExp.data() + r, sc.keyT.data(), kBase,
+                                       s.kSeqStride, vBase, s.vSeqStride, keyFirst, keyCount, opts.causal, scale);
         }
       }
       for (int r = 0; r < nRows; ++r) {

@@ -20,6 +20,10 @@ describe('dense CPU attention', () => {
     { heads: 3, kvHeads: 1, headDim: 32, seqQ: 1, seqK: 150, causal: true },     // decode row
     { heads: 2, kvHeads: 1, headDim: 64, seqQ: 70, seqK: 250, causal: true },    // chunk starting mid-block
     { heads: 2, kvHeads: 2, headDim: 16, seqQ: 90, seqK: 90, causal: false },
+    // Decode-sized tasks (<= 4 rows per kv head) take the in-place dot-product path instead of the transpose.
+    { heads: 4, kvHeads: 1, headDim: 128, seqQ: 1, seqK: 333, causal: true },
+    { heads: 2, kvHeads: 1, headDim: 64, seqQ: 2, seqK: 129, causal: true },
+    { heads: 2, kvHeads: 2, headDim: 48, seqQ: 1, seqK: 100, causal: true },
   ];
   for (const [n, c] of cases.entries()) {
     it(`matches the float64 reference within 1e-5: ${JSON.stringify(c)}`, () => {
