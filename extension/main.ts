@@ -20,6 +20,8 @@ export interface UniSparseApi {
   ready: Promise<void>;
   client(): LanguageClient | undefined;
   problem(): string;
+  /** Stops the language server (commands then use their disabled form) and, with `restart`, starts it again. */
+  stopServer(restart?: boolean): Promise<void>;
   context: CommandContext;
 }
 
@@ -66,7 +68,13 @@ export function activate(context: vscode.ExtensionContext): UniSparseApi {
         if (choice === 'Show Log') serverLog.show(true);
       });
     });
-  return { ready, client: ctx.client, problem: () => problem, context: ctx };
+  const stopServer = async (restart = false) => {
+    if (!started) return;
+    await started.client.stop();
+    problem = 'it was stopped';
+    if (restart) await started.client.start();
+  };
+  return { ready, client: ctx.client, problem: () => problem, stopServer, context: ctx };
 }
 
 export async function deactivate(): Promise<void> {

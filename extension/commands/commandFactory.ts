@@ -18,10 +18,12 @@ export interface CommandFactory {
 }
 
 export function serverDownHandler(ctx: CommandContext): CommandHandler {
-  return async () => {
-    const choice = await vscode.window.showWarningMessage(
-      `UniSparse: the language server is not running (${ctx.serverProblem()}).`, 'Show Log');
-    if (choice === 'Show Log') ctx.serverLog.show(true);
+  return () => {
+    // Not awaited: the command returns at once (callers and tests must not hang until the toast is dismissed).
+    void vscode.window.showWarningMessage(
+      `UniSparse: the language server is not running (${ctx.serverProblem()}).`, 'Show Log').then((choice) => {
+      if (choice === 'Show Log') ctx.serverLog.show(true);
+    });
     return undefined;
   };
 }

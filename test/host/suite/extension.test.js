@@ -169,4 +169,16 @@ describe('UniSparse Code in a real VS Code extension host', function () {
     assert.strictEqual(config().get('model.path'), model);
     await config().update('model.path', undefined, vscode.ConfigurationTarget.Global);
   });
+
+  it('explains instead of throwing when the server is down, and recovers after a restart', async function () {
+    await api.stopServer(false);
+    assert.strictEqual(api.client(), undefined);
+    // Disabled form: a warning that says the server is not running, and no result.
+    assert.strictEqual(await vscode.commands.executeCommand('unisparse.status'), undefined);
+    assert.strictEqual(await vscode.commands.executeCommand('unisparse.ask', 'anything'), undefined);
+    await api.stopServer(true);
+    await waitFor(() => api.client(), 'the server to run again', 30000);
+    const status = await vscode.commands.executeCommand('unisparse.status');
+    assert.strictEqual(status.serverVersion, pkg.version);
+  });
 });
