@@ -96,7 +96,10 @@ async function main() {
   for (const f of ['dist/extension/main.js', 'dist/server/main.js', 'dist/native/unisparse.node', 'dist/grammars/tree-sitter-javascript.wasm']) {
     if (!fs.existsSync(path.join(extensionsDir, installed, f))) throw new Error(`the installed extension lacks ${f}`);
   }
-  step(`installed ${installed} into code-server`);
+  for (const f of ['extension', 'server', 'test', 'native/src', 'native/binding', 'node_modules', 'tsconfig.json', 'dist/extension/main.js.map']) {
+    if (fs.existsSync(path.join(extensionsDir, installed, f))) throw new Error(`the .vsix ships ${f}; .vscodeignore should leave it out`);
+  }
+  step(`installed ${installed} into code-server (bundles, grammars and addon in; sources, tests, node_modules out)`);
 
   const ws = path.join(tmp, 'repo');
   fs.cpSync(path.join(__dirname, 'fixture-repo'), ws, { recursive: true });
