@@ -15,7 +15,7 @@ import type { WorkspaceIndex } from './workspaceIndex';
 type Progress = ResultProgressReporter<AnswerDelta> | undefined;
 
 export interface AnswerServiceDeps {
-  index: WorkspaceIndex;
+  index: Pick<WorkspaceIndex, 'root' | 'ready'>;
   settings: () => UniSparseSettings;
   engine: () => EngineHostLike;
   log: (level: 'info' | 'warn' | 'error', message: string) => void;

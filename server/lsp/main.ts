@@ -45,11 +45,12 @@ function applySettings(raw: unknown): void {
   if (workspace && JSON.stringify(before.exclude) !== JSON.stringify(settings.exclude)) void workspace.build();
 }
 
+// The workspace index exists only after initialize; the service reads it through this late-bound view.
 const answers = new AnswerService({
   index: {
     get root() { return workspace?.root; },
     ready: () => workspace?.ready() ?? Promise.resolve(undefined),
-  } as WorkspaceIndex,
+  },
   settings: () => settings,
   engine: getEngine,
   log,
