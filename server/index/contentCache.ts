@@ -63,3 +63,37 @@ function isParsedContent(c: unknown, language: string): boolean {
     p.defs.every((d) => typeof d.name === 'string' && typeof d.startLine === 'number' && typeof d.endLine === 'number') &&
     p.chunks.every((k) => typeof k.startLine === 'number' && typeof k.length === 'number');
 }
+
+/**
+ * Deletes cache entries no current file uses (older versions of edited files, deleted files, torn temp files) and
+ * directories of other format versions. The cache folder must belong to this one repository (the default does). Runs in the background after a full build; an entry that another index over the same
+ * folder still wanted only costs that index a re-parse. Returns the number of files removed.
+ */
+export async function pruneCache(dir: string, keep: Set<string> /* `${sha1}.${language}` */): Promise<number> {
+  const started = Date.now() - 1000;   // mtime granularity: keep anything from the last second
+  let removed = 0;
+  let versions: string[];
+  try { versions = await fs.promises.readdir(dir); } catch { return 0; }
+  for (const v of versions) {
+    const vdir = path.join(dir, v);
+    if (v !== `v${CACHE_FORMAT_VERSION}`) {
+      if (/^v\d+$/.test(v)) { await fs.promises.rm(vdir, { recursive: true, force: true }).catch(() => undefined); removed++; }
+      continue;
+    }
+    let shards: string[];
+    try { shards = await fs.promises.readdir(vdir); } catch { continue; }
+    for (const shard of shards) {
+      let entries: string[];
+      try { entries = await fs.promises.readdir(path.join(vdir, shard)); } catch { continue; }
+      for (const e of entries) {
+        if (e.endsWith('.json') && keep.has(e.slice(0, -5))) continue;
+        const file = path.join(vdir, shard, e);
+        // Written since the clean-up started (an update, another index of this folder): not ours to judge.
+        const st = await fs.promises.stat(file).catch(() => undefined);
+        if (!st || st.mtimeMs >= started) continue;
+        await fs.promises.unlink(file).then(() => { removed++; }, () => undefined);
+      }
+    }
+  }
+  return removed;
+}

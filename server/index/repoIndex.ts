@@ -3,7 +3,7 @@
 // owns it (the language server's) stays responsive while a large repository is indexed.
 import * as fs from 'fs';
 import * as path from 'path';
-import { defaultCacheDir } from './contentCache';
+import { defaultCacheDir, pruneCache } from './contentCache';
 import type { FileJob, FileOutcome } from './fileIndexer';
 import type { IndexedFile, SkippedFile, SymbolDef } from './fileRecord';
 import { DEFAULT_MAX_FILE_BYTES } from './fileReader';
@@ -44,12 +44,15 @@ export class RepoIndex {
   private cacheMisses = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private changeCount = 0;
+  private readonly cacheDir: string | null;
+  private pruning: Promise<number> | undefined;
 
   private constructor(root: string, opts: IndexOptions) {
     this.root = root;
     this.opts = opts;
     this.rules = new IgnoreRules(root, opts);
     const cacheDir = opts.cacheDir === undefined ? defaultCacheDir(root) : opts.cacheDir;
+    this.cacheDir = cacheDir;
     this.pool = new WorkerPool(opts.workers ?? 2, { cacheDir, maxFileBytes: opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES });
   }
 
@@ -67,6 +70,7 @@ export class RepoIndex {
       const files = await walkFiles(index.root, index.rules, { signal: opts.signal });
       await index.runJobs(files.map((f) => index.job(f)), opts.onProgress, opts.signal);
       index.buildSeconds = (performance.now() - started) / 1000;
+      index.pruneCacheInBackground();
     } catch (e) {
       index.dispose();
       throw e;
@@ -153,6 +157,19 @@ export class RepoIndex {
 
   /** How many parses the on-disk cache saved (since build) and how many it could not. */
   cacheStats(): { hits: number; misses: number } { return { hits: this.cacheHits, misses: this.cacheMisses }; }
+
+  /**
+   * The background cache clean-up started after the build (resolves to the number of files removed; 0 without a
+   * cache). Entries of edited and deleted files would otherwise accumulate forever.
+   */
+  cachePruned(): Promise<number> { return this.pruning ?? Promise.resolve(0); }
+
+  private pruneCacheInBackground(): void {
+    if (!this.cacheDir) return;
+    const keep = new Set<string>();
+    for (const f of this.files.values()) keep.add(`${f.hash}.${f.language}`);
+    this.pruning = pruneCache(path.join(this.cacheDir), keep).catch(() => 0);
+  }
 
   /** Bumps on every change to the indexed content (ranking caches key on it). */
   get version(): number { return this.changeCount; }

@@ -155,6 +155,29 @@ describe('index: on-disk cache', () => {
     assert.strictEqual(rewritten.content.defs[0].name, 'C');
   });
 
+  it('after a build, entries no current file uses and old format versions are pruned', async () => {
+    const first = await RepoIndex.build(root, { cacheDir });
+    first.dispose();
+    assert.strictEqual(await first.cachePruned(), 0);   // nothing stale yet
+    const before = new Set(cacheEntries());
+    fs.mkdirSync(path.join(cacheDir, 'v0', 'ab'), { recursive: true });
+    fs.writeFileSync(path.join(cacheDir, 'v0', 'ab', 'old.json'), '{}');
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    for (const f of before) fs.utimesSync(f, anHourAgo, anHourAgo);
+    writeFile(root, 'b.ts', LOOKUP + 'export const more = 1;\n');
+    fs.unlinkSync(path.join(root, 'c.py'));
+
+    const index = await RepoIndex.build(root, { cacheDir });
+    try {
+      assert.strictEqual(await index.cachePruned(), 3);   // old b.ts, c.py, the v0 folder
+      const after = cacheEntries();
+      assert.strictEqual(after.length, 2);                  // a.ts (= same.ts) and the new b.ts
+      const kept = after.filter((f) => before.has(f));
+      assert.strictEqual(kept.length, 1);
+      assert.ok(!fs.existsSync(path.join(cacheDir, 'v0')));
+    } finally { index.dispose(); }
+  });
+
   it('cacheDir: null writes nothing', async () => {
     (await RepoIndex.build(root, { cacheDir: null })).dispose();
     assert.deepStrictEqual(fs.readdirSync(cacheDir), []);
