@@ -114,6 +114,10 @@ describe('model runtime on SmolLM2-135M-Instruct (Q4_1 GGUF)', function () {
     assert.ok(sumKl / ids.length < 0.01, `mean KL(llama.cpp || ours) is ${sumKl / ids.length}`);
   });
 
+  // Activations are rounded to 8 bits per block, so a last-bit difference upstream (the attention kernel may
+  // group query rows differently for different chunkings) can flip a rounding and move logits by ~1e-2.
+  // A real chunking bug (a wrong position or cache offset) moves them by far more and changes the prediction.
+  const chunkTolerance = 3e-2;
   it('gives the same logits for one prefill as for chunks, and reuses a cached prefix', () => {
     const toks = tokenRun(300, 7, 49152);
     model.reset();
@@ -122,12 +126,19 @@ describe('model runtime on SmolLM2-135M-Instruct (Q4_1 GGUF)', function () {
     model.eval(toks.subarray(0, 100), { logits: 'none' });
     model.eval(toks.subarray(100, 299), { logits: 'none' });
     const last: Float32Array = model.eval(toks.subarray(299));
-    assert.ok(maxRelDiff(last, whole.subarray(0, 49152)) < 1e-4, 'chunked prefill equals one prefill');
+    const wholeLast = whole.subarray(0, 49152);
+    assert.ok(maxRelDiff(last, wholeLast) < chunkTolerance, `chunked prefill vs one prefill: ${maxRelDiff(last, wholeLast)}`);
+    assert.strictEqual(argmax(last), argmax(wholeLast));
     model.truncate(150);
     assert.strictEqual(model.position, 150);
     const again: Float32Array = model.eval(toks.subarray(150, 300), { logits: [149, 0] });
-    assert.ok(maxRelDiff(again.subarray(0, 49152), whole.subarray(0, 49152)) < 1e-4, 'prefix reuse after truncate');
-    assert.ok(maxRelDiff(again.subarray(49152), whole.subarray(49152)) < 1e-4, 'row order follows the request');
+    assert.ok(maxRelDiff(again.subarray(0, 49152), wholeLast) < chunkTolerance, 'prefix reuse after truncate');
+    assert.strictEqual(argmax(again.subarray(0, 49152)), argmax(wholeLast));
+    assert.ok(maxRelDiff(again.subarray(49152), whole.subarray(49152)) < chunkTolerance, 'row order follows the request');
+    // The same cache positions evaluated twice give identical results: evaluation is deterministic.
+    model.truncate(150);
+    const repeat: Float32Array = model.eval(toks.subarray(150, 300), { logits: [149, 0] });
+    assert.deepStrictEqual(repeat, again);
   });
 
   it('evalAsync returns what eval returns without blocking the event loop', async () => {
