@@ -97,6 +97,7 @@ export class RepoIndex {
   }
 
   private async applyUpdate(changed: string[], deleted: string[]): Promise<void> {
+    const jobs: FileJob[] = [];
     for (const abs of deleted) {
       const rel = this.relative(abs);
       if (rel === undefined) continue;
@@ -104,12 +105,12 @@ export class RepoIndex {
       this.skippedFiles.delete(rel);
       const prefix = rel ? rel + '/' : '';
       for (const f of [...this.files.keys()]) if (f.startsWith(prefix)) this.removeFile(f);
+      if (path.posix.basename(rel) === '.gitignore') await this.rescan(parentDir(rel), jobs);
     }
-    const jobs: FileJob[] = [];
     for (const abs of changed) {
       const rel = this.relative(abs);
       if (rel === undefined || rel === '') continue;
-      if (path.posix.basename(rel) === '.gitignore') this.rules.invalidate(path.posix.dirname(rel) === '.' ? '' : path.posix.dirname(rel));
+      if (path.posix.basename(rel) === '.gitignore') await this.rescan(parentDir(rel), jobs);
       let st: fs.Stats;
       try { st = fs.statSync(path.join(this.root, rel)); } catch { this.removeFile(rel); continue; }
       if (st.isDirectory()) {
@@ -122,6 +123,18 @@ export class RepoIndex {
       }
     }
     if (jobs.length) await this.runJobs(jobs);
+  }
+
+  /**
+   * A .gitignore changed: re-read it and re-list its folder. Files it now excludes leave the index, files it no
+   * longer excludes are queued (files already indexed with the same bytes cost only a hash).
+   */
+  private async rescan(dir: string, jobs: FileJob[]): Promise<void> {
+    this.rules.invalidate(dir);
+    const listed = new Set(await walkFiles(this.root, this.rules, {}, dir));
+    const prefix = dir ? dir + '/' : '';
+    for (const f of [...this.files.keys()]) if (f.startsWith(prefix) && !listed.has(f)) this.removeFile(f);
+    for (const f of listed) if (!this.files.has(f)) jobs.push(this.job(f));
   }
 
   /** Definitions in a file (root-relative or absolute path), in source order. */
@@ -233,6 +246,11 @@ export class RepoIndex {
     }
     return rel.split(path.sep).join('/');
   }
+}
+
+function parentDir(rel: string): string {
+  const dir = path.posix.dirname(rel);
+  return dir === '.' ? '' : dir;
 }
 
 function sortKeys(r: Record<string, number>): Record<string, number> {

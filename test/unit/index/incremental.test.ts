@@ -63,10 +63,13 @@ describe('index: incremental updates', () => {
     assert.strictEqual(index.version, before);
   });
 
-  it('a changed .gitignore applies to files updated after it', async () => {
+  it('a changed or deleted .gitignore drops the files it now excludes and brings back the ones it releases', async () => {
     writeFile(root, '.gitignore', 'docs/\n');
-    await index.update([path.join(root, '.gitignore'), path.join(root, 'docs/notes.md')], []);
-    assert.ok(!index.fileList().includes('docs/notes.md'));
+    await index.update([path.join(root, '.gitignore')], []);
+    assert.deepStrictEqual(index.fileList(), ['.gitignore', 'src/lookup.ts', 'src/store.ts']);
+    fs.unlinkSync(path.join(root, '.gitignore'));
+    await index.update([], [path.join(root, '.gitignore')]);
+    assert.deepStrictEqual(index.fileList(), ['docs/notes.md', 'src/lookup.ts', 'src/store.ts']);
   });
 
   it('re-indexes one file in well under a second', async () => {
