@@ -15,6 +15,9 @@ class MappedFile {
   MappedFile& operator=(const MappedFile&) = delete;
 
   const uint8_t* data() const { return data_; }
+  // Tells the OS the mapped bytes [p, p + n) are no longer needed (they were copied into another layout); only
+  // whole pages inside the range are dropped, and a later read would fault them back in from the file.
+  static void release(const void* p, size_t n);
   size_t size() const { return size_; }
   const std::string& path() const { return path_; }
 

@@ -71,6 +71,9 @@ class Loader {
     m.rowBytes = rowBytes(t.type, in);
     count(t.type);
     packForKernels(m);
+    // The packed copy is what the kernels read; the file's pages can go, except the embedding's, whose rows are
+    // still looked up token by token.
+    if (m.packed && role.gguf != kEmbedding.gguf) MappedFile::release(t.data, t.bytes);
     return m;
   }
 
