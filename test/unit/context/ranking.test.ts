@@ -1,0 +1,57 @@
+// Ranking on its own: personalised PageRank on a hand-made graph, question-term splitting, and the combined
+// ranking on the shop fixture (what a question names, and what that code depends on, outrank unrelated code).
+import * as assert from 'assert';
+import * as path from 'path';
+import { personalisedPageRank } from '../../../server/context/pageRank';
+import { rankChunks } from '../../../server/context/rankChunks';
+import { RepoIndex } from '../../../server/index/repoIndex';
+import { questionIdentifiers, questionTerms } from '../../../server/index/terms';
+import { FIXTURES } from '../index/indexTestSupport';
+
+describe('context: ranking', () => {
+  it('personalised PageRank flows from the seed along edges and not to unrelated files', () => {
+    // a -> b -> c, d isolated; seed a.
+    const graph = { files: ['a', 'b', 'c', 'd'], index: new Map(), targets: [Int32Array.of(1), Int32Array.of(2), Int32Array.of(), Int32Array.of()],
+      weights: [Float64Array.of(1), Float64Array.of(1), Float64Array.of(), Float64Array.of()] };
+    const pr = personalisedPageRank(graph, new Map([['a', 1]]));
+    assert.ok(pr.get('a')! > pr.get('b')! && pr.get('b')! > pr.get('c')!, JSON.stringify([...pr]));
+    assert.strictEqual(pr.get('d') ?? 0, 0);
+    const total = [...pr.values()].reduce((x, y) => x + y, 0);
+    assert.ok(Math.abs(total - 1) < 1e-6, `ranks sum to ${total}`);
+    const plain = personalisedPageRank(graph, new Map());   // no seeds: every file can be reached by a jump
+    assert.ok(plain.get('d')! > 0 && plain.get('c')! > plain.get('d')!);
+  });
+
+  it('question terms split identifiers and drop stop words', () => {
+    assert.deepStrictEqual(questionTerms('How does loadTokenizer read max_new_tokens?'),
+      ['loadtokenizer', 'load', 'tokenizer', 'read', 'max_new_tokens', 'max', 'new', 'tokens']);
+    assert.deepStrictEqual(questionIdentifiers('Where is the HTTPServer started?'), ['HTTPServer', 'started']);
+  });
+
+  describe('on the shop fixture', () => {
+    let index: RepoIndex;
+    before(async () => { index = await RepoIndex.build(path.join(FIXTURES, 'shop'), { cacheDir: null }); });
+    after(() => index?.dispose());
+    const rankOf = (ranked: ReturnType<typeof rankChunks>, name: string) => ranked.findIndex((r) => r.name === name);
+
+    it('the definition a question names comes first, what it calls follows, unrelated code trails', () => {
+      const ranked = rankChunks(index, { question: 'What does receipt return?' });
+      const order = ranked.map((r) => `${r.name ?? r.kind}:${r.score.toFixed(2)}`).join(' ');
+      assert.strictEqual(ranked[0].name, 'receipt');
+      assert.strictEqual(ranked[1].name, 'total', order);   // receipt calls cart.total()
+      const inventory = rankOf(ranked, 'Inventory');
+      assert.ok(rankOf(ranked, 'Cart') >= 0 && (inventory < 0 || rankOf(ranked, 'Cart') < inventory), order);
+    });
+
+    it('the active file seeds the walk when the question names nothing', () => {
+      const ranked = rankChunks(index, { question: 'what happens here?', activeFile: 'src/inventory.ts' });
+      assert.strictEqual(ranked[0].file, 'src/inventory.ts');
+    });
+
+    it('a selection pulls in the definitions its identifiers name', () => {
+      const ranked = rankChunks(index, { question: 'explain this', activeFile: 'src/cart.ts', selection: { startLine: 23, endLine: 24 } });
+      const top = ranked.slice(0, 8).map((r) => r.name);
+      assert.ok(top.includes('priceOf') && top.includes('applyDiscount'), top.join(' '));
+    });
+  });
+});
