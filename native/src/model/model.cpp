@@ -99,6 +99,7 @@ struct Model::Impl {
     const int firstRow = (seqK - seqQ) / S;
     const int nRows = (seqK - 1) / S - firstRow + 1;
     const bool valid = plan.kvHeads == config.nKvHeads && plan.nQueryBlocks == nRows &&
+                       plan.firstQueryBlock == firstRow &&
                        plan.rowPtr.size() == size_t(plan.kvHeads) * size_t(nRows) + 1;
     if (scoreSum.size() < size_t(nKeyBlocks)) {
       scoreSum.resize(size_t(nKeyBlocks), 0.0);
