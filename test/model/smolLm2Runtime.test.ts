@@ -3,11 +3,11 @@
 // llama.cpp (node-llama-cpp) supplies the token ids and the next-token distribution we compare against.
 import * as assert from 'assert';
 import * as path from 'path';
-import { smolLm2Path } from '../../model/modelFile';
-import { getCpuLlama, llamaCppNextTokenProbabilities } from '../../support/llamaCppOracle';
+import { smolLm2Path } from './modelFile';
+import { getCpuLlama, llamaCppNextTokenProbabilities } from '../support/llamaCppOracle';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-const addon = require(path.join(__dirname, '..', '..', '..', 'native'));
+const addon = require(path.join(__dirname, '..', '..', 'native'));
 
 function argmax(row: Float32Array): number {
   let best = 0;
