@@ -8,7 +8,9 @@ import { fileURLToPath } from 'url';
 import { CancellationToken, LSPErrorCodes, ResponseError, ResultProgressReporter } from 'vscode-languageserver/node';
 import type { UniSparseSettings } from '../../extension/settings/readSettings';
 import type { AnalyzeParams, AnswerDelta, AnswerResult, AskParams, ExplainParams, SelectionResult, TextPosition } from '../protocol/protocol';
-import { AskRunOptions, EngineHostLike, loadAskPipeline } from './backends';
+import { loadAskPipeline } from './backends';
+import type { AskOptions } from '../ask/askPipeline';
+import type { EngineHost } from '../engine/engineHost';
 import { relativeFile } from './codeLenses';
 import type { WorkspaceIndex } from './workspaceIndex';
 
@@ -17,7 +19,7 @@ type Progress = ResultProgressReporter<AnswerDelta> | undefined;
 export interface AnswerServiceDeps {
   index: Pick<WorkspaceIndex, 'root' | 'ready'>;
   settings: () => UniSparseSettings;
-  engine: () => EngineHostLike;
+  engine: () => EngineHost;
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
 
@@ -106,7 +108,7 @@ export class AnswerService {
     throw new ResponseError(LSPErrorCodes.RequestFailed, `${uri} is not inside the open folder ${root}.`);
   }
 
-  private async run(req: Pick<AskRunOptions, 'question' | 'mode' | 'activeFile' | 'selection' | 'focus'>, token: CancellationToken, progress: Progress): Promise<AnswerResult> {
+  private async run(req: Pick<AskOptions, 'question' | 'mode' | 'activeFile' | 'selection' | 'focus'>, token: CancellationToken, progress: Progress): Promise<AnswerResult> {
     const root = this.root();
     const pipeline = loadAskPipeline();
     if (!pipeline.ok) throw new ResponseError(LSPErrorCodes.RequestFailed, pipeline.reason);

@@ -1,75 +1,17 @@
 /**
- * The language server's view of the subsystems it drives: the repository index (contract D, server/index) and
- * the ask pipeline (contract E, server/ask). They are loaded with guarded
- * requires so that the server starts, answers `unisparse/status` and explains what is missing even when one of
- * them is not built into this bundle, or fails to load.
- *
- * The interfaces below are the parts of contracts D and E that the server uses.
+ * The language server's view of the subsystems it drives: the repository index (server/index) and the ask pipeline
+ * (server/ask). They are loaded with guarded requires so that a subsystem that fails to load (a broken bundle, a
+ * missing grammar) costs the features that need it, while the server still starts, answers `unisparse/status` and
+ * says what is missing.
  */
-import type { AnswerDelta, AnswerResult, SelectionResult } from '../protocol/protocol';
-
-export interface SymbolDefLike {
-  name: string;
-  kind: 'function' | 'method' | 'class' | 'type' | 'interface' | 'enum' | 'module' | 'variable';
-  file: string;
-  startLine: number;
-  endLine: number;
-  container?: string;
-}
-
-export interface IndexStatsLike { files: number; bytes: number; symbols: number; seconds: number; languages: Record<string, number> }
-
-export interface RepoIndexLike {
-  readonly root: string;
-  stats(): IndexStatsLike;
-  update(changed: string[], deleted: string[]): Promise<void>;
-  definitionsIn(file: string): SymbolDefLike[];
-  symbolAt(file: string, line: number): SymbolDefLike | undefined;
-  fileText(file: string): string | undefined;
-  dispose(): void;
-}
-
-export interface IndexBuildOptions {
-  excludes?: string[];
-  cacheDir?: string | null;
-  onProgress?: (done: number, total: number, file?: string) => void;
-  signal?: AbortSignal;
-}
+import type { IndexOptions, RepoIndex } from '../index/repoIndex';
+import type { runAsk } from '../ask/askPipeline';
 
 export interface RepoIndexModule {
-  RepoIndex: { build(root: string, opts?: IndexBuildOptions): Promise<RepoIndexLike> };
+  RepoIndex: { build(root: string, opts?: IndexOptions): Promise<RepoIndex> };
 }
 
-export interface EngineHostLike {
-  state: 'stopped' | 'starting' | 'ready' | 'busy' | 'crashed';
-  lastError?: string;
-  readonly modelPath?: string;
-  cancel(): void;
-  dispose(): void;
-}
-
-export interface AskRunOptions {
-  repo: string;
-  question: string;
-  mode?: 'ask' | 'explain' | 'analyze';
-  activeFile?: string;
-  selection?: { startLine: number; endLine: number };
-  focus?: { file?: string; folder?: string };
-  model?: string;
-  device?: 'cpu' | 'cuda';
-  attention?: 'unisparse' | 'dense';
-  tau?: number;
-  blockSize?: number;
-  budgetTokens?: number;
-  maxNewTokens?: number;
-  index?: RepoIndexLike;
-  engine?: EngineHostLike;
-  onDelta?: (d: AnswerDelta) => void;
-  signal?: AbortSignal;
-  log?: (line: string) => void;
-}
-
-export interface AskModule { runAsk(opts: AskRunOptions): Promise<AnswerResult & { selection: SelectionResult }> }
+export interface AskModule { runAsk: typeof runAsk }
 
 export type Loaded<T> = { ok: true; module: T } | { ok: false; reason: string };
 

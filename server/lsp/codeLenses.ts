@@ -5,10 +5,10 @@
 import * as path from 'path';
 import { fileURLToPath } from 'url';
 import type { CodeLens } from 'vscode-languageserver/node';
-import type { RepoIndexLike, SymbolDefLike } from './backends';
+import type { RepoIndex, SymbolDef } from '../index/repoIndex';
 
 /** Kinds worth explaining; variables and modules would clutter every file. */
-const LENS_KINDS = new Set<SymbolDefLike['kind']>(['function', 'method', 'class', 'interface', 'type', 'enum']);
+const LENS_KINDS = new Set<SymbolDef['kind']>(['function', 'method', 'class', 'interface', 'type', 'enum']);
 
 export interface LensData { uri: string; file: string; line: number; name: string }
 
@@ -20,7 +20,7 @@ export function relativeFile(root: string, uri: string): string | undefined {
   return rel.split(path.sep).join('/');
 }
 
-export function provideLenses(index: RepoIndexLike | undefined, uri: string): CodeLens[] {
+export function provideLenses(index: RepoIndex | undefined, uri: string): CodeLens[] {
   if (!index) return [];
   const file = relativeFile(index.root, uri);
   if (!file) return [];
@@ -33,7 +33,7 @@ export function provideLenses(index: RepoIndexLike | undefined, uri: string): Co
     });
 }
 
-export function resolveLens(index: RepoIndexLike | undefined, lens: CodeLens): CodeLens {
+export function resolveLens(index: RepoIndex | undefined, lens: CodeLens): CodeLens {
   const data = lens.data as LensData | undefined;
   if (!data) return lens;
   const def = index?.symbolAt(data.file, data.line + 1);

@@ -4,7 +4,7 @@
  * it is in for `unisparse/status`. Everyone else asks it for the current index and never builds one.
  */
 import * as path from 'path';
-import type { RepoIndexLike } from './backends';
+import type { RepoIndex } from '../index/repoIndex';
 import { loadRepoIndex } from './backends';
 
 export type IndexState = 'idle' | 'indexing' | 'ready';
@@ -28,8 +28,8 @@ export interface WorkspaceIndexOptions {
 const NOISE = /(^|\/)(\.git|node_modules|\.vscode-test|dist|build|native\/build)(\/|$)/;
 
 export class WorkspaceIndex {
-  private index: RepoIndexLike | undefined;
-  private building: Promise<RepoIndexLike | undefined> | undefined;
+  private index: RepoIndex | undefined;
+  private building: Promise<RepoIndex | undefined> | undefined;
   private abort: AbortController | undefined;
   private problem: string | undefined;
   private pendingChanged = new Set<string>();
@@ -40,7 +40,7 @@ export class WorkspaceIndex {
   constructor(private readonly opts: WorkspaceIndexOptions) {}
 
   get state(): IndexState { return this.building ? 'indexing' : this.index ? 'ready' : 'idle'; }
-  get current(): RepoIndexLike | undefined { return this.index; }
+  get current(): RepoIndex | undefined { return this.index; }
   /** Why there is no index (no folder open, index module missing, build failed). */
   get unavailableReason(): string | undefined { return this.problem; }
   get root(): string | undefined { return this.opts.root; }
@@ -51,13 +51,13 @@ export class WorkspaceIndex {
   }
 
   /** The index, waiting for a build in progress; undefined (with unavailableReason) when there is none. */
-  async ready(): Promise<RepoIndexLike | undefined> {
+  async ready(): Promise<RepoIndex | undefined> {
     if (this.building) await this.building;
     return this.index;
   }
 
   /** Builds (or rebuilds, ignoring the on-disk cache when `fresh`) the index. */
-  build(fresh = false): Promise<RepoIndexLike | undefined> {
+  build(fresh = false): Promise<RepoIndex | undefined> {
     const root = this.opts.root;
     if (!root) { this.problem = 'No folder is open: open the repository as a folder to index it.'; return Promise.resolve(undefined); }
     const loaded = loadRepoIndex();

@@ -11,13 +11,14 @@ import { captureLayers, defaultModelPath, realSourceTokens } from '../attention-
 const native = require('../../native');
 
 /** Round-to-nearest-even to bf16, kept in a float32 container (the GPU converts the same way). */
-function roundToBf16(x: Float32Array): Float32Array {
-  const bits = new Uint32Array(x.buffer.slice(x.byteOffset, x.byteOffset + x.byteLength));
+function roundToBf16(values: ArrayLike<number>): Float32Array {
+  const x = Float32Array.from(values);
+  const bits = new Uint32Array(x.buffer);
   for (let i = 0; i < bits.length; i++) {
     const b = bits[i];
     bits[i] = ((b + 0x7fff + ((b >>> 16) & 1)) >>> 0) & 0xffff0000;
   }
-  return new Float32Array(bits.buffer);
+  return x;
 }
 
 async function main(): Promise<void> {

@@ -18,19 +18,10 @@ export interface PlantedSpec {
   maxFreq?: number; minFreq?: number;
 }
 
+import { seededRandom } from './random';
+
 export interface PlantedTensors { q: Float32Array; k: Float32Array; v: Float32Array }
 
-/** mulberry32: small, fast, seeded; quality is ample for test data. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function gaussian(rand: () => number): number {
   const u = Math.max(rand(), 1e-12), v = rand();

@@ -1,16 +1,8 @@
 // A small seeded PRNG so every generated test model is the same on every run and machine.
 
-/** mulberry32: 32-bit state, good enough for test weights, and fully reproducible from the seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The same seeded generator the sampler uses (mulberry32): one implementation, reproducible from the seed.
+import { seededRandom } from '../../server/engine/sampler';
+export { seededRandom };
 
 /** Standard normal samples (Box-Muller) from a uniform source. */
 export function gaussian(uniform: () => number): () => number {

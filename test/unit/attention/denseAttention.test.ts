@@ -2,7 +2,8 @@
 // the block size, and prefill chunks whose queries start inside a block.
 import * as assert from 'assert';
 import { denseAttentionReference, maxAbsDiff } from '../../support/attentionReference';
-import { gaussian, seededRandom } from '../../support/plantedAttention';
+import { gaussian } from '../../support/plantedAttention';
+import { seededRandom } from '../../support/random';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const native = require('../../../native');
