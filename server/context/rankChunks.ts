@@ -26,6 +26,8 @@ const WEIGHT_PAGERANK = 0.35;
 const BOOST_EXACT_NAME = 0.6;
 const BOOST_NAME_PART = 0.25;
 const BOOST_ACTIVE = 0.3;
+/** Chunks of a file whose name the question spells out ("block selection" -> block_selection.cpp). */
+const BOOST_FILE_NAME = 0.3;
 const BOOST_README = 0.1;
 /** Chunks of this many top PageRank files are candidates even without a lexical hit (dependencies). */
 const PAGERANK_FILES = 40;
@@ -35,9 +37,10 @@ const MAX_SEED_DEFINERS = 12;
 export function rankChunks(index: RepoIndex, req: RankRequest): RankedChunk[] {
   const identifiers = questionIdentifiers(req.question);
   const terms = questionTerms(req.question);
-  // Adjacent words may name one identifier: "load tokenizer" -> loadtokenizer.
+  // Adjacent words may name one identifier: "load tokenizer" -> loadtokenizer (camelCase) and load_tokenizer
+  // (snake_case, which also matches a file named block_selection.cpp for "block selection").
   const words = req.question.toLowerCase().match(/[a-z0-9_]+/g) ?? [];
-  for (let i = 0; i + 1 < words.length; i++) terms.push(words[i] + words[i + 1]);
+  for (let i = 0; i + 1 < words.length; i++) terms.push(words[i] + words[i + 1], `${words[i]}_${words[i + 1]}`);
   const activeFile = req.activeFile ? normalise(index, req.activeFile) : undefined;
   const focusFile = req.focus?.file ? normalise(index, req.focus.file) : undefined;
   const focusFolder = req.focus?.folder ? normalise(index, req.focus.folder).replace(/\/?$/, '/') : undefined;
@@ -54,20 +57,30 @@ export function rankChunks(index: RepoIndex, req: RankRequest): RankedChunk[] {
 
   const seeds = new Map<string, number>();
   const seed = (file: string, w: number) => seeds.set(file, (seeds.get(file) ?? 0) + w);
-  const exactNames = new Set<string>();
+  // A plain English word that happens to name something ("selection", "done") is weaker evidence than an
+  // identifier written as code (camelCase, snake_case, digits) or two words that spell one ("block selection").
+  const nameBoost = new Map<string, number>();
+  const boostName = (name: string, boost: number) => nameBoost.set(name, Math.max(nameBoost.get(name) ?? 0, boost));
   for (const id of identifiers) {
     const exact = index.graph.definingFiles(id);
     const loose = exact.length ? exact : index.graph.definingFilesIgnoreCase(id);
-    if (loose.length && loose.length <= MAX_SEED_DEFINERS) { for (const f of loose) seed(f, 3 / loose.length); exactNames.add(id.toLowerCase()); }
+    if (loose.length && loose.length <= MAX_SEED_DEFINERS) {
+      for (const f of loose) seed(f, 3 / loose.length);
+      boostName(id.toLowerCase(), looksLikeCode(id) ? BOOST_EXACT_NAME : BOOST_NAME_PART);
+    }
   }
   for (const t of terms) {
     const files = index.graph.definingFilesIgnoreCase(t);
-    if (files.length && files.length <= MAX_SEED_DEFINERS) { for (const f of files) seed(f, 1 / files.length); exactNames.add(t); }
+    if (files.length && files.length <= MAX_SEED_DEFINERS) {
+      for (const f of files) seed(f, 1 / files.length);
+      boostName(t, identifiers.includes(t) ? BOOST_NAME_PART : BOOST_EXACT_NAME);
+    }
   }
   const termSet = new Set(terms);
+  const namedFiles = new Set<string>();
   for (const f of index.fileList()) {
     const base = f.slice(f.lastIndexOf('/') + 1).replace(/\.[^.]*$/, '').toLowerCase();
-    if (termSet.has(base)) seed(f, 1);
+    if (termSet.has(base)) { seed(f, 1); namedFiles.add(f); }
     if (focusFolder && f.startsWith(focusFolder)) seed(f, 0.2);
   }
   if (activeFile) seed(activeFile, 3);
@@ -97,10 +110,9 @@ export function rankChunks(index: RepoIndex, req: RankRequest): RankedChunk[] {
     let score = WEIGHT_BM25 * (bm25.get(id) ?? 0) / maxBm25 + WEIGHT_PAGERANK * (pr.get(c.file) ?? 0) / maxPr;
     if (c.name) {
       const lower = c.name.toLowerCase();
-      if (exactNames.has(lower)) score += BOOST_EXACT_NAME;
-      else if (identifiers.some((i) => i.toLowerCase() === lower)) score += BOOST_EXACT_NAME;
-      else if (termSet.has(lower)) score += BOOST_NAME_PART;
+      score += nameBoost.get(lower) ?? (termSet.has(lower) ? BOOST_NAME_PART : 0);
     }
+    if (namedFiles.has(c.file) && c.kind === 'definition') score += BOOST_FILE_NAME;
     if (c.file === activeFile || c.file === focusFile || (focusFolder && c.file.startsWith(focusFolder))) score += BOOST_ACTIVE;
     if (/(^|\/)readme(\.[a-z]+)?$/i.test(c.file)) score += BOOST_README;
     if (score > 0) ranked.push({ file: c.file, kind: c.kind, startLine: c.startLine, endLine: c.endLine, name: c.name, score });
@@ -149,6 +161,11 @@ function boostCallees(index: RepoIndex, ranked: RankedChunk[]): void {
     }
   }
   for (const [r, b] of boosts) r.score += b;
+}
+
+/** An identifier written as code: an inner capital, an underscore or a digit (not a plain English word). */
+function looksLikeCode(word: string): boolean {
+  return /[a-z][A-Z]|_|[0-9]|^[A-Z][a-z]+[A-Z]/.test(word);
 }
 
 /** Score descending, then path and line: a total order, so packing is deterministic. */

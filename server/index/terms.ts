@@ -37,7 +37,8 @@ export function termCounts(text: string): { counts: Map<string, number>; length:
 const STOP_WORDS = new Set(('a an and are as at be but by can do does for from has have how i if in into is it its ' +
   'me my not of on or our so that the their then there these this to was we what when where which while who why ' +
   'will with you your code file files function functions method class work works used use using about explain ' +
-  'show tell find please should would could').split(' '));
+  'show tell find please should would could done happen happens happened implemented defined handled called ' +
+  'computed made').split(' '));
 
 /** The question's search terms, without stop words, in first-seen order. */
 export function questionTerms(question: string): string[] {

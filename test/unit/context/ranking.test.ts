@@ -1,6 +1,8 @@
 // Ranking on its own: personalised PageRank on a hand-made graph, question-term splitting, and the combined
 // ranking on the shop fixture (what a question names, and what that code depends on, outrank unrelated code).
 import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { personalisedPageRank } from '../../../server/context/pageRank';
 import { rankChunks } from '../../../server/context/rankChunks';
@@ -52,6 +54,33 @@ describe('context: ranking', () => {
       const ranked = rankChunks(index, { question: 'explain this', activeFile: 'src/cart.ts', selection: { startLine: 23, endLine: 24 } });
       const top = ranked.slice(0, 8).map((r) => r.name);
       assert.ok(top.includes('priceOf') && top.includes('applyDiscount'), top.join(' '));
+    });
+  });
+
+  describe('plain words against code names', () => {
+    let root: string;
+    let index: RepoIndex;
+    before(async () => {
+      root = fs.mkdtempSync(path.join(os.tmpdir(), 'unisparse-rank-'));
+      fs.mkdirSync(path.join(root, 'src'));
+      fs.writeFileSync(path.join(root, 'src', 'block_selection.ts'),
+        'export function selectRow(scores: number[], tau: number): number[] {\n  const kept: number[] = [];\n' +
+        '  let share = 0;\n  for (const [i, s] of scores.entries()) { if (share >= tau) break; kept.push(i); share += s; }\n' +
+        '  return kept;\n}\n');
+      fs.writeFileSync(path.join(root, 'src', 'answers.ts'),
+        'export class Answers {\n  selection = 0;\n  done(): boolean { return this.selection > 0; }\n' +
+        '  render(): string { return `selection ${this.selection}`; }\n}\n');
+      index = await RepoIndex.build(root, { cacheDir: null });
+    });
+    after(() => { index?.dispose(); fs.rmSync(root, { recursive: true, force: true }); });
+
+    it('two words that spell a file name beat a field named by one plain word, and "done" is not a name', () => {
+      const ranked = rankChunks(index, { question: 'Where is the block selection done, and how is tau used?' });
+      const order = ranked.map((r) => `${r.file}:${r.name ?? r.kind}:${r.score.toFixed(2)}`).join(' ');
+      const best = ranked.find((r) => r.kind === 'definition');
+      assert.strictEqual(best?.name, 'selectRow', order);
+      const done = ranked.find((r) => r.name === 'done');
+      assert.ok(!done || done.score < best!.score / 2, order);
     });
   });
 });
