@@ -6,7 +6,8 @@
 // ours/llama.cpp and writes test-results/bench-cpu.json.
 // First checks that both compute the same next-token distributions (top-1 agreement, max probability
 // gap, KL) on the prompt; last adds one row: our prefill of the longest prompt with UniSparse attention.
-//   options: --model PATH  --threads N  --reps N  --prompt 512,2048  --decode 64  --only ours|llama.cpp
+//   options: --model PATH  --threads N  --reps N  --prompt 512,2048  --decode 64  --decode-after 16 (prompt
+//            tokens before the decode steps: 4096 measures decode against a long KV cache)  --only ours|llama.cpp
 //            --reference N (also judge both against the float64 reference on the first N prompt tokens:
 //            about 1 s per token and 8 bytes per weight for a 135M model)
 'use strict';
@@ -33,6 +34,7 @@ function parseArgs(argv) {
     else if (a === '--threads') opts.threads = num();
     else if (a === '--reps') opts.reps = num();
     else if (a === '--decode') opts.decode = num();
+    else if (a === '--decode-after') opts.decodePrompt = num();
     else if (a === '--prompt') { opts.prompt = String(v).split(',').map(Number); i++; if (opts.prompt.some((n) => !(n > 0))) usage(`--prompt needs sizes like 512,2048, got ${v}`); }
     else if (a === '--only') { opts.only = v; i++; if (!['ours', 'llama.cpp'].includes(v)) usage(`--only takes ours or llama.cpp, got ${v}`); }
     else if (a === '--out') { opts.out = path.resolve(v); i++; }
@@ -43,7 +45,7 @@ function parseArgs(argv) {
 }
 
 function usage(problem) {
-  console.error(`bench:cpu: ${problem}\nusage: npm run bench:cpu -- [--model PATH] [--threads N] [--reps N] [--prompt 512,2048] [--decode 64] [--only ours|llama.cpp] [--reference N] [--out FILE]`);
+  console.error(`bench:cpu: ${problem}\nusage: npm run bench:cpu -- [--model PATH] [--threads N] [--reps N] [--prompt 512,2048] [--decode 64] [--decode-after 16] [--only ours|llama.cpp] [--reference N] [--out FILE]`);
   process.exit(2);
 }
 

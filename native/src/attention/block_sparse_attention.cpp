@@ -1,5 +1,6 @@
 #include "block_sparse_attention.h"
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <vector>
 #include "fast_exp.h"
@@ -136,6 +137,13 @@ TileFn pick_tile_kernel(int headDim, int blockSize) {
 
 }  // namespace
 
+// Decode-sized work (one query block with at most a tile of rows per kv head) has only kvHeads tasks, fewer than
+// or not a multiple of the threads (SmolLM2: 3 kv heads on 2 cores). Such rows are split along their kept key
+// blocks into parts of at least kMinSplitBlocks blocks; each part keeps its own softmax state and the parts are
+// merged afterwards (the flash-decoding idea), so every thread streams its share of the KV cache.
+constexpr int kMinSplitBlocks = 8;
+constexpr int kMaxSplits = 8;
+
 void block_sparse_attention(const AttentionShape& s, const AttentionOptions& opts, const BlockPlan& plan,
                             const float* q, const float* k, const float* v, float* out) {
   const int S = plan.blockSize;
@@ -145,18 +153,35 @@ void block_sparse_attention(const AttentionShape& s, const AttentionOptions& opt
   const float scale = opts.scale > 0 ? opts.scale : 1.f / std::sqrt(float(d));
   const TileFn tiled = pick_tile_kernel<false>(d, S);
   const TileFn direct = d % 16 == 0 ? pick_tile_kernel<true>(d, S) : nullptr;
-  const int64_t nTasks = int64_t(plan.kvHeads) * plan.nQueryBlocks;
+  const int64_t rowsTotal = int64_t(plan.kvHeads) * plan.nQueryBlocks;
+  int splits = 1;
+  if (plan.nQueryBlocks == 1 && int64_t(group) * s.seqQ <= kTileRows && resolve_threads(opts.threads) > 1) {
+    int32_t shortest = INT32_MAX;
+    for (int64_t r = 0; r < rowsTotal; ++r) shortest = std::min(shortest, plan.rowPtr[r + 1] - plan.rowPtr[r]);
+    splits = std::max(1, std::min(kMaxSplits, int(shortest / kMinSplitBlocks)));
+  }
+  const int64_t nTasks = rowsTotal * splits;
   const int64_t blocksPerTask = std::max<int64_t>(plan.keptBlocks / std::max<int64_t>(nTasks, 1), 1);
   const int64_t workPerTask = int64_t(group) * std::min(S, s.seqQ) * S * d * 2 * blocksPerTask;
+  // Split parts park their unnormalised state here: [task][rows][d] accumulators, [task][rows] max and sum.
+  const int splitRows = group * s.seqQ;
+  std::vector<float> partAcc, partMax, partSum;
+  if (splits > 1) {
+    partAcc.assign(size_t(nTasks) * splitRows * d, 0.f);
+    partMax.assign(size_t(nTasks) * splitRows, -INFINITY);
+    partSum.assign(size_t(nTasks) * splitRows, 0.f);
+  }
 
   run_parallel(nTasks, opts.threads, workPerTask, [&](auto take) {
     TaskScratch sc;
     sc.keyT.resize(size_t(d) * S);
     int64_t task;
     while (take(task)) {
+      const int64_t rowTask = task / splits;
+      const int part = int(task % splits);
       // Heavy (late) rows first so the end of the loop is short rows.
-      const int row = plan.nQueryBlocks - 1 - int(task / plan.kvHeads);
-      const int kvHead = int(task % plan.kvHeads);
+      const int row = plan.nQueryBlocks - 1 - int(rowTask / plan.kvHeads);
+      const int kvHead = int(rowTask % plan.kvHeads);
       const int block = plan.firstQueryBlock + row;
       const int firstPos = std::max(block * S, offset);
       const int lastPos = std::min((block + 1) * S, s.seqK);  // exclusive
@@ -173,7 +198,10 @@ void block_sparse_attention(const AttentionShape& s, const AttentionOptions& opt
       sc.sumExp.assign(nRows, 0.f);
 
       const size_t planRow = size_t(kvHead) * plan.nQueryBlocks + row;
-      for (int32_t i = plan.rowPtr[planRow]; i < plan.rowPtr[planRow + 1]; ++i) {
+      const int32_t rowBegin = plan.rowPtr[planRow], rowEnd = plan.rowPtr[planRow + 1];
+      const int32_t iBegin = rowBegin + int32_t(int64_t(rowEnd - rowBegin) * part / splits);
+      const int32_t iEnd = rowBegin + int32_t(int64_t(rowEnd - rowBegin) * (part + 1) / splits);
+      for (int32_t i = iBegin; i < iEnd; ++i) {
         const int keyFirst = plan.keyBlocks[i] * S;
         const int keyCount = std::min(S, s.seqK - keyFirst);
         const float* kBase = k + kvHead * s.kHeadStride + int64_t(keyFirst) * s.kSeqStride;
@@ -190,6 +218,12 @@ void block_sparse_attention(const AttentionShape& s, const AttentionOptions& opt
                                        s.kSeqStride, vBase, s.vSeqStride, keyFirst, keyCount, opts.causal, scale);
         }
       }
+      if (splits > 1) {
+        std::copy(sc.acc.begin(), sc.acc.end(), partAcc.begin() + size_t(task) * splitRows * d);
+        std::copy(sc.maxLogit.begin(), sc.maxLogit.end(), partMax.begin() + size_t(task) * splitRows);
+        std::copy(sc.sumExp.begin(), sc.sumExp.end(), partSum.begin() + size_t(task) * splitRows);
+        continue;
+      }
       for (int r = 0; r < nRows; ++r) {
         const float inv = sc.sumExp[r] > 0.f ? 1.f / sc.sumExp[r] : 0.f;
         const float* acc = sc.acc.data() + size_t(r) * d;
@@ -197,6 +231,32 @@ void block_sparse_attention(const AttentionShape& s, const AttentionOptions& opt
       }
     }
   });
+  if (splits == 1) return;
+
+  // Merge the parts of each row: rescale every part to the row's overall max, then normalise once.
+  std::vector<float> merged(d);
+  for (int64_t rowTask = 0; rowTask < rowsTotal; ++rowTask) {
+    const int kvHead = int(rowTask % plan.kvHeads);
+    for (int r = 0; r < splitRows; ++r) {
+      const int h = kvHead * group + r / s.seqQ;
+      const int i = r % s.seqQ;
+      float rowMax = -INFINITY;
+      for (int p = 0; p < splits; ++p) rowMax = std::max(rowMax, partMax[size_t(rowTask * splits + p) * splitRows + r]);
+      std::fill(merged.begin(), merged.end(), 0.f);
+      float sum = 0.f;
+      for (int p = 0; p < splits; ++p) {
+        const size_t at = size_t(rowTask * splits + p) * splitRows + r;
+        if (partMax[at] == -INFINITY) continue;  // this part saw no visible key
+        const float w = std::exp(partMax[at] - rowMax);
+        sum += partSum[at] * w;
+        const float* acc = partAcc.data() + at * d;
+        for (int c = 0; c < d; ++c) merged[c] += acc[c] * w;
+      }
+      float* o = out + h * s.oHeadStride + int64_t(i) * s.oSeqStride;
+      const float inv = sum > 0.f ? 1.f / sum : 0.f;
+      for (int c = 0; c < d; ++c) o[c] = merged[c] * inv;
+    }
+  }
 }
 
 }  // namespace unisparse::detail

@@ -25,6 +25,10 @@ describe('dense CPU attention', () => {
     { heads: 4, kvHeads: 1, headDim: 128, seqQ: 1, seqK: 333, causal: true },
     { heads: 2, kvHeads: 1, headDim: 64, seqQ: 2, seqK: 129, causal: true },
     { heads: 2, kvHeads: 2, headDim: 48, seqQ: 1, seqK: 100, causal: true },
+    // Long decode rows are split along their key blocks across threads and merged (flash-decoding).
+    { heads: 3, kvHeads: 1, headDim: 64, seqQ: 1, seqK: 2000, causal: true, threads: 2 },
+    { heads: 2, kvHeads: 1, headDim: 128, seqQ: 2, seqK: 1500, causal: true, threads: 2 },
+    { heads: 2, kvHeads: 2, headDim: 64, seqQ: 1, seqK: 1100, causal: false, threads: 2 },
   ];
   for (const [n, c] of cases.entries()) {
     it(`matches the float64 reference within 1e-5: ${JSON.stringify(c)}`, () => {
@@ -33,7 +37,7 @@ describe('dense CPU attention', () => {
       const k = randomArray(c.kvHeads * c.seqK * c.headDim, 20 + n, 2);
       const v = randomArray(c.kvHeads * c.seqK * c.headDim, 30 + n);
       const result = native.attention(q, k, v, { heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim,
-        causal: c.causal, mode: 'dense', blockSize: 64, device: 'cpu' });
+        causal: c.causal, mode: 'dense', blockSize: 64, device: 'cpu', threads: (c as { threads?: number }).threads });
       const expected = denseAttentionReference(q, k, v, c, c.causal);
       assert.ok(maxAbsDiff(result.out, expected) < 1e-5, `max abs diff ${maxAbsDiff(result.out, expected)}`);
       assert.strictEqual(result.density, 1);
