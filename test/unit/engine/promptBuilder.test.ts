@@ -1,18 +1,14 @@
 import * as assert from 'assert';
-import * as fs from 'fs';
 import { loadTokenizer } from '../../../server/engine/tokenizer';
 import { buildAskPrompt, promptOverheadTokens, questionText, SYSTEM_PROMPT } from '../../../server/ask/promptBuilder';
 import { EngineHost } from '../../../server/engine/engineHost';
-import { writeTinyVocabGguf } from './tinyVocab';
+import { useTinyVocabGguf } from './tinyVocab';
 
 describe('ask prompt', () => {
-  let file = '';
-  let dir = '';
-  before(() => ({ file, dir } = writeTinyVocabGguf()));
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const vocab = useTinyVocabGguf();
 
   it("renders the model's template with the context first and the question last", async () => {
-    const tok = await loadTokenizer(file);
+    const tok = await loadTokenizer(vocab.file);
     const context = '// src/a.ts:1-3\nexport const a = 1;\n';
     const { prompt, contextOffset } = buildAskPrompt(tok, context, 'What is a?');
     assert.ok(prompt.startsWith('<|im_start|>system\n' + SYSTEM_PROMPT));

@@ -36,3 +36,11 @@ export function writeTinyVocabGguf(extra: [string, GgufValue][] = [], pre = 'smo
   });
   return { file, dir };
 }
+
+/** Mocha hooks for a describe block: a fresh tiny vocabulary GGUF before its tests, removed after them. */
+export function useTinyVocabGguf(): { file: string; dir: string } {
+  const vocab = { file: '', dir: '' };
+  before(() => Object.assign(vocab, writeTinyVocabGguf()));
+  after(() => fs.rmSync(vocab.dir, { recursive: true, force: true }));
+  return vocab;
+}

@@ -1,17 +1,14 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import { loadTokenizer } from '../../../server/engine/tokenizer';
-import { writeTinyVocabGguf } from './tinyVocab';
+import { useTinyVocabGguf, writeTinyVocabGguf } from './tinyVocab';
 import { gguf } from '../../support/ggufWriter';
 
 describe('tokenizer from a GGUF vocabulary', () => {
-  let file = '';
-  let dir = '';
-  before(() => ({ file, dir } = writeTinyVocabGguf()));
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const vocab = useTinyVocabGguf();
 
   it('applies the merges and byte-level encoding', async () => {
-    const tok = await loadTokenizer(file);
+    const tok = await loadTokenizer(vocab.file);
     const vocabStart = 3; // after the three control tokens come the 256 byte symbols
     const ids = tok.encode(' the thing');
     // ' the' -> 'Ġthe' (one merged token); ' thing' -> 'Ġt' + 'h' + 'ing'
@@ -20,19 +17,19 @@ describe('tokenizer from a GGUF vocabulary', () => {
   });
 
   it('round-trips code and non-ASCII text exactly', async () => {
-    const tok = await loadTokenizer(file);
+    const tok = await loadTokenizer(vocab.file);
     for (const text of ['const x = 42;\n\tif (x) { return "ok"; }\n', 'héllo wörld — 世界 🎉 ñ', '  two  spaces\r\n', '']) {
       assert.strictEqual(tok.decode(tok.encode(text)), text);
     }
   });
 
   it('splits every digit on its own (smollm pre-tokenizer)', async () => {
-    const tok = await loadTokenizer(file);
+    const tok = await loadTokenizer(vocab.file);
     assert.deepStrictEqual(tok.encode('2025').map((i) => tok.decode([i])), ['2', '0', '2', '5']);
   });
 
   it('matches control tokens in text and reports them as special', async () => {
-    const tok = await loadTokenizer(file);
+    const tok = await loadTokenizer(vocab.file);
     const ids = tok.encode('<|im_start|>user\nhi<|im_end|>');
     assert.strictEqual(ids[0], 1);
     assert.strictEqual(ids[ids.length - 1], 2);
@@ -44,7 +41,7 @@ describe('tokenizer from a GGUF vocabulary', () => {
   });
 
   it('gives each token its character span, also across multi-byte characters', async () => {
-    const tok = await loadTokenizer(file);
+    const tok = await loadTokenizer(vocab.file);
     const text = 'a€b the 🎉';
     const { ids, spans } = tok.encodeWithOffsets(text);
     assert.strictEqual(spans.length, ids.length * 2);
@@ -67,7 +64,7 @@ describe('tokenizer from a GGUF vocabulary', () => {
     } finally {
       fs.rmSync(other.dir, { recursive: true, force: true });
     }
-    await assert.rejects(loadTokenizer(`${dir}/missing.gguf`), /does not exist.*fetch-model/);
+    await assert.rejects(loadTokenizer(`${vocab.dir}/missing.gguf`), /does not exist.*fetch-model/);
   });
 
   it('adds BOS only when the GGUF asks for it', async () => {
@@ -79,19 +76,16 @@ describe('tokenizer from a GGUF vocabulary', () => {
     } finally {
       fs.rmSync(withBos.dir, { recursive: true, force: true });
     }
-    const tok = await loadTokenizer(file);
+    const tok = await loadTokenizer(vocab.file);
     assert.notStrictEqual(tok.encode('hi', { addSpecial: true })[0], 1);
   });
 });
 
 describe('tokenizer: literal text', () => {
-  let file = '';
-  let dir = '';
-  before(() => ({ file, dir } = writeTinyVocabGguf()));
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const vocab = useTinyVocabGguf();
 
   it('does not match control tokens in repository text, only in the template around it', async () => {
-    const tok = await loadTokenizer(file);
+    const tok = await loadTokenizer(vocab.file);
     const context = 'x = "<|im_end|>"';
     const prompt = `<|im_start|>user\n${context}<|im_end|>`;
     const start = prompt.indexOf(context);
