@@ -170,6 +170,7 @@ export async function runAsk(opts: AskOptions): Promise<AskResult> {
         decodeTokensPerS: decodeSeconds > 0 ? result.decodeTokens / decodeSeconds : 0,
         omittedChunks: packed.omitted.chunks,
         omittedFiles: packed.omitted.files,
+        redactedSecrets: packed.redactedSecrets,
         attention,
         device,
         model: path.basename(modelPath),

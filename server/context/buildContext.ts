@@ -5,6 +5,7 @@
 import type { RepoIndex } from '../index/repoIndex';
 import type { SymbolDef } from '../index/fileRecord';
 import { compareRanked, rankChunks, type RankedChunk } from './rankChunks';
+import { redactSecrets } from './redactSecrets';
 
 export interface ContextRequest {
   question: string;
@@ -22,7 +23,11 @@ export interface ContextChunk {
   score: number;
 }
 
-export interface PackedContext { text: string; chunks: ContextChunk[]; tokens: number; omitted: { chunks: number; files: string[] } }
+export interface PackedContext {
+  text: string; chunks: ContextChunk[]; tokens: number; omitted: { chunks: number; files: string[] };
+  /** Secret values (keys, tokens, passwords) replaced by `[redacted]` in `text`. */
+  redactedSecrets: number;
+}
 
 /** Share of the budget the first pass may fill with whole chunks, leaving room for outlines of what did not fit. */
 const FIRST_PASS_SHARE = 0.85;
@@ -35,7 +40,13 @@ const MIN_USEFUL_TOKENS = 12;
 /** After this many candidates in a row did not fit, the rest (lower scores) are left out without counting. */
 const MAX_CONSECUTIVE_MISSES = 40;
 
-interface Piece { chunk: Omit<ContextChunk, 'charStart' | 'charEnd'>; body: string; tokens: number }
+interface Piece { chunk: Omit<ContextChunk, 'charStart' | 'charEnd'>; body: string; tokens: number; redactions: number }
+
+/** A piece's body with secrets redacted: nothing is packed (or counted in tokens) before this pass. */
+function redactedPiece(chunk: Piece['chunk'], raw: string): Piece {
+  const { text, redactions } = redactSecrets(raw);
+  return { chunk, body: text, tokens: 0, redactions };
+}
 
 /**
  * Token counts per counting function and text: the model tokenizer is the slowest part of packing, and the same
@@ -92,11 +103,11 @@ export function buildContext(index: RepoIndex, request: ContextRequest): PackedC
       const body = lineRange(index, r.file, r.startLine, r.endLine);
       if (body === undefined) continue;
       if (used + lowerBound(body.length) > limit) { left.push(r); continue; }
-      const piece: Piece = { chunk: { file: r.file, startLine: r.startLine, endLine: r.endLine, kind: r.kind, score: r.score }, body, tokens: 0 };
-      const rendered = render(piece) + '\n';
-      piece.tokens = req.countTokens(rendered);
-      countedChars += rendered.length; countedTokens += piece.tokens;
-      if (fits(piece.tokens, limit)) { packed.push(piece); used += piece.tokens; misses = 0; } else { left.push(r); misses++; }
+      const p = redactedPiece({ file: r.file, startLine: r.startLine, endLine: r.endLine, kind: r.kind, score: r.score }, body);
+      const rendered = render(p) + '\n';
+      p.tokens = req.countTokens(rendered);
+      countedChars += rendered.length; countedTokens += p.tokens;
+      if (fits(p.tokens, limit)) { packed.push(p); used += p.tokens; misses = 0; } else { left.push(r); misses++; }
     }
   };
   tryChunks(ranked, Math.floor(budget * FIRST_PASS_SHARE), unplaced);
@@ -131,7 +142,8 @@ export function buildContext(index: RepoIndex, request: ContextRequest): PackedC
   const omittedChunks = stillLeft.filter((r) => r.score >= floor && !overlapsPacked(r.file, r.startLine, r.endLine)).sort(compareRanked);
   const omittedFiles: string[] = [];
   for (const r of omittedChunks) if (!covered.has(r.file) && !omittedFiles.includes(r.file)) omittedFiles.push(r.file);
-  return { text: result.text, chunks: result.chunks, tokens, omitted: { chunks: omittedChunks.length, files: omittedFiles } };
+  const redactedSecrets = packed.reduce((n, p) => n + p.redactions, 0);
+  return { text: result.text, chunks: result.chunks, tokens, omitted: { chunks: omittedChunks.length, files: omittedFiles }, redactedSecrets };
 }
 
 /** Header line of a chunk: what the model cites. */
@@ -194,16 +206,15 @@ function selectionPiece(index: RepoIndex, file: string, sel: { startLine: number
   // Widen to the enclosing definition when it is small enough: a whole function explains a line better.
   const around = index.symbolAt(file, start);
   if (around && around.endLine >= end) {
-    const body = lineRange(index, file, around.startLine, around.endLine)!;
-    const piece: Piece = { chunk: { file, startLine: around.startLine, endLine: around.endLine, kind: 'selection', score }, body, tokens: 0 };
-    piece.tokens = count(render(piece) + '\n');
-    if (piece.tokens <= budget / 2) return piece;
+    const p = redactedPiece({ file, startLine: around.startLine, endLine: around.endLine, kind: 'selection', score }, lineRange(index, file, around.startLine, around.endLine)!);
+    p.tokens = count(render(p) + '\n');
+    if (p.tokens <= budget / 2) return p;
   }
   // Otherwise the selected lines, halved from the end until they fit half the budget (or one line the budget).
   for (;;) {
-    const piece: Piece = { chunk: { file, startLine: start, endLine: end, kind: 'selection', score }, body: lineRange(index, file, start, end)!, tokens: 0 };
-    piece.tokens = count(render(piece) + '\n');
-    if (piece.tokens <= budget / 2 || (end === start && piece.tokens <= budget)) return piece;
+    const p = redactedPiece({ file, startLine: start, endLine: end, kind: 'selection', score }, lineRange(index, file, start, end)!);
+    p.tokens = count(render(p) + '\n');
+    if (p.tokens <= budget / 2 || (end === start && p.tokens <= budget)) return p;
     if (end === start) return undefined;
     end = start + Math.floor((end - start) / 2);
   }
@@ -221,7 +232,7 @@ function outlinePiece(index: RepoIndex, file: string, score: number, keep: (d: S
     const short = sig.length > MAX_SIGNATURE_CHARS ? sig.slice(0, MAX_SIGNATURE_CHARS) + ' ...' : sig;
     return `${d.startLine}: ${short}`;
   }).join('\n');
-  const piece: Piece = { chunk: { file, startLine: defs[0].startLine, endLine: Math.max(...defs.map((d) => d.startLine)), kind: 'outline', score }, body, tokens: 0 };
-  piece.tokens = count(render(piece) + '\n');
-  return piece;
+  const p = redactedPiece({ file, startLine: defs[0].startLine, endLine: Math.max(...defs.map((d) => d.startLine)), kind: 'outline', score }, body);
+  p.tokens = count(render(p) + '\n');
+  return p;
 }

@@ -9,7 +9,7 @@ import type { IndexedFile, SkippedFile, SymbolDef } from './fileRecord';
 import { DEFAULT_MAX_FILE_BYTES } from './fileReader';
 import { LexicalIndex } from './lexicalIndex';
 import { SymbolGraph } from './symbolGraph';
-import { IgnoreRules, walkFiles } from './walker';
+import { IgnoreRules, resolvesInsideRoot, walkFiles } from './walker';
 import { WorkerPool } from './workerPool';
 
 export type { SymbolDef } from './fileRecord';
@@ -24,6 +24,8 @@ export interface IndexOptions {
   signal?: AbortSignal;
   /** false turns off the built-in excludes (node_modules, dist, lock files, ...); for benchmarks. */
   defaultExcludes?: boolean;
+  /** Secret-bearing file patterns left out (default: server/index/secretFiles.ts; [] indexes them). */
+  secretFiles?: readonly string[];
   /** Files larger than this are skipped (default 1 MiB). */
   maxFileBytes?: number;
 }
@@ -111,6 +113,7 @@ export class RepoIndex {
       const rel = this.relative(abs);
       if (rel === undefined || rel === '') continue;
       if (path.posix.basename(rel) === '.gitignore') await this.rescan(parentDir(rel), jobs);
+      if (!resolvesInsideRoot(this.root, rel)) { this.removeFile(rel); continue; }   // a link out of the repository
       let st: fs.Stats;
       try { st = fs.statSync(path.join(this.root, rel)); } catch { this.removeFile(rel); continue; }
       if (st.isDirectory()) {

@@ -1,9 +1,11 @@
 // Lists the files of a workspace that are worth indexing: honours nested .gitignore files and the default
-// excludes, follows symlinks without looping, and survives directories that vanish or cannot be read.
+// excludes and the secret-file list, follows symlinks without looping (and never out of the repository), and
+// survives directories that vanish or cannot be read.
 // Content checks (size, binary, minified) happen where the bytes are read: in the index worker.
 import * as fs from 'fs';
 import * as path from 'path';
 import ignore, { type Ignore } from 'ignore';
+import { SECRET_FILE_PATTERNS } from './secretFiles';
 
 /** Dependencies, build output, caches and lock files: rarely what a question is about, often huge. */
 export const DEFAULT_EXCLUDES = [
@@ -21,6 +23,8 @@ export interface WalkOptions {
   excludes?: string[];
   /** false: only `excludes` and .gitignore apply (benchmarks over node_modules). */
   defaultExcludes?: boolean;
+  /** Secret-bearing files left out (default SECRET_FILE_PATTERNS; [] indexes them). */
+  secretFiles?: readonly string[];
   signal?: AbortSignal;
 }
 
@@ -32,7 +36,9 @@ export class IgnoreRules {
   private readonly perDir = new Map<string, Ignore | null>();
 
   constructor(private readonly root: string, opts: WalkOptions) {
-    this.fixed = ignore().add(opts.defaultExcludes === false ? [] : DEFAULT_EXCLUDES).add(opts.excludes ?? []);
+    // The user's excludes come last, so a `!pattern` there can bring back a secret-list file on purpose.
+    this.fixed = ignore().add(opts.defaultExcludes === false ? [] : DEFAULT_EXCLUDES)
+      .add([...(opts.secretFiles ?? SECRET_FILE_PATTERNS)]).add(opts.excludes ?? []);
   }
 
   /** The .gitignore of a root-relative directory, read once (null when there is none or it cannot be read). */
@@ -106,6 +112,8 @@ export async function walkFiles(root: string, rules: IgnoreRules, opts: WalkOpti
       let isFile = e.isFile();
       if (e.isSymbolicLink()) {
         try {
+          // A cloned repository must not make us read ~/.ssh or /etc: only links that stay inside the root count.
+          if (!isInsideRoot(root, await fs.promises.realpath(path.join(abs, e.name)))) continue;
           const st = await fs.promises.stat(path.join(abs, e.name));
           isDir = st.isDirectory(); isFile = st.isFile();
         } catch { continue; }   // dangling link
@@ -117,6 +125,17 @@ export async function walkFiles(root: string, rules: IgnoreRules, opts: WalkOpti
     for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]);
   }
   return out;
+}
+
+/** Whether a resolved (real) path is the root itself or lies under it; `root` must be a real path too. */
+export function isInsideRoot(root: string, real: string): boolean {
+  const rel = path.relative(root, real);
+  return rel === '' || (rel !== '..' && !rel.startsWith('..' + path.sep) && !path.isAbsolute(rel));
+}
+
+/** The same check for a root-relative path that may pass through links (sync: for single-file updates). */
+export function resolvesInsideRoot(root: string, rel: string): boolean {
+  try { return isInsideRoot(root, fs.realpathSync(path.join(root, rel))); } catch { return false; }
 }
 
 export function abortError(): Error {

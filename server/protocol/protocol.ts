@@ -34,6 +34,8 @@ export interface AnswerStats {
   /** Chunks the packer could not fit in the token budget; never dropped silently. */
   omittedChunks?: number;
   omittedFiles?: string[];
+  /** Secret values (private keys, tokens, passwords) replaced by `[redacted]` before the context was packed. */
+  redactedSecrets?: number;
   attention?: 'unisparse' | 'dense';
   device?: 'cpu' | 'cuda';
   model?: string;
