@@ -1,7 +1,7 @@
 /**
  * package.json's `contributes`, generated from the declarations in ../settings/schema.ts and
- * ../commands/commandList.ts plus the view container. `node test/unit/extension/writeContributes.js` writes it into
- * package.json; test/unit/extension/manifest.test.ts fails when package.json and this function disagree.
+ * ../commands/commandList.ts plus the view container. `npm run write:contributes` writes it into
+ * package.json; test/unit/extension/manifest/manifest.test.ts fails when package.json and this function disagree.
  */
 import { manifestCommands } from '../commands/commandList';
 import { manifestConfiguration } from '../settings/schema';

@@ -12,7 +12,7 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
   };
 }
 
-/** `script` is a bundle in dist/media (built by server/cli/bundle.js from media/<name>), `style` a file in media/. */
+/** `script` is a bundle in dist/media (built by scripts/bundle.js from media/<name>), `style` a file in media/. */
 export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, title: string, script: string, style: string): string {
   const nonce = randomBytes(16).toString('base64');
   const scriptUri = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'media', script));

@@ -2,9 +2,9 @@
 // log-sum-exp scratch stays under ~1 GiB at 128K tokens; all buffers come from the stream-ordered pool, so a
 // plan built repeatedly (benchmarks, one plan per prefill) does not pay cudaMalloc each time.
 #include "unisparse_plan.h"
-#include "block_estimate.h"
-#include "block_select.h"
-#include "composite_pool.h"
+#include "block_score_estimate.h"
+#include "block_selection.h"
+#include "composite_pooling.h"
 #include "cuda_check.h"
 #include <algorithm>
 #include <cstdio>

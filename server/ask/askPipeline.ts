@@ -10,8 +10,8 @@ import type { AnswerDelta, AnswerResult, SelectionResult, SelectedBlock } from '
 import { RepoIndex } from '../index/repoIndex';
 import { buildContext, PackedContext } from '../context/buildContext';
 import { SourceMap } from '../context/sourceMap';
-import { EngineHost } from '../engine/engineHost';
-import { loadTokenizer } from '../engine/tokenizer';
+import { EngineHost } from '../engine/host/engineHost';
+import { loadTokenizer } from '../tokenizer/tokenizer';
 import { defaultModelPath, resolveModelArg } from '../models/modelPaths';
 import { DEFAULT_TAU, DEFAULT_BLOCK_SIZE } from '../engine/attentionDefaults';
 import { fetchDefaultModel } from '../models/fetchModel';

@@ -4,8 +4,8 @@
  * the question (the question last keeps it next to the answer, and its queries are the ones whose
  * sparse-attention selection we report).
  */
-import { renderChat, ChatMessage } from '../engine/chatTemplate';
-import type { TextTokenizer } from '../engine/tokenizer';
+import { renderChat, ChatMessage } from '../tokenizer/chatTemplate';
+import type { TextTokenizer } from '../tokenizer/tokenizer';
 
 export type AskMode = 'ask' | 'explain' | 'analyze';
 

@@ -2,8 +2,8 @@
 import * as fs from 'fs';
 import { ParsedArgs, UsageError } from './args';
 import { modelForCli } from './cliModel';
-import { openNativeModel, loadNativeAddon } from '../engine/nativeModel';
-import { runEvalLogits } from '../engine/generation';
+import { openNativeModel, loadNativeAddon } from '../engine/child/nativeModel';
+import { runEvalLogits } from '../engine/child/generation';
 import { DEFAULT_TAU, DEFAULT_BLOCK_SIZE } from '../engine/attentionDefaults';
 
 function readTokens(file: string): number[] {

@@ -1,9 +1,9 @@
 /** `unisparse generate`: streams a completion or a chat answer from the engine process. */
 import { ParsedArgs, UsageError } from './args';
 import { modelForCli } from './cliModel';
-import { EngineHost } from '../engine/engineHost';
-import { loadTokenizer } from '../engine/tokenizer';
-import { renderChat, ChatMessage } from '../engine/chatTemplate';
+import { EngineHost } from '../engine/host/engineHost';
+import { loadTokenizer } from '../tokenizer/tokenizer';
+import { renderChat, ChatMessage } from '../tokenizer/chatTemplate';
 import { DEFAULT_TAU, DEFAULT_BLOCK_SIZE } from '../engine/attentionDefaults';
 
 export async function generateCommand(args: ParsedArgs, signal: AbortSignal): Promise<void> {

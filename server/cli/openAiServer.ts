@@ -6,9 +6,9 @@
  */
 import * as http from 'http';
 import * as path from 'path';
-import { EngineHost } from '../engine/engineHost';
-import type { TextTokenizer } from '../engine/tokenizer';
-import { renderChat, ChatMessage } from '../engine/chatTemplate';
+import { EngineHost } from '../engine/host/engineHost';
+import type { TextTokenizer } from '../tokenizer/tokenizer';
+import { renderChat, ChatMessage } from '../tokenizer/chatTemplate';
 import type { GenerateResult } from '../engine/engineMessages';
 import { DEFAULT_TAU, DEFAULT_BLOCK_SIZE } from '../engine/attentionDefaults';
 

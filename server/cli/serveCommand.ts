@@ -1,8 +1,8 @@
 /** `unisparse serve`: the local engine behind an OpenAI-compatible HTTP API (see openAiServer.ts). */
 import { ParsedArgs, UsageError } from './args';
 import { modelForCli } from './cliModel';
-import { EngineHost } from '../engine/engineHost';
-import { loadTokenizer } from '../engine/tokenizer';
+import { EngineHost } from '../engine/host/engineHost';
+import { loadTokenizer } from '../tokenizer/tokenizer';
 import { createOpenAiServer } from './openAiServer';
 import { DEFAULT_TAU, DEFAULT_BLOCK_SIZE } from '../engine/attentionDefaults';
 

@@ -3,8 +3,8 @@
  * the Node IPC channel. Every request carries an id; the child answers with exactly one `done` or
  * `error` for it, after any number of `progress` / `token` messages.
  */
-import type { AttentionMode } from './nativeModel';
-import type { SamplerOptions } from './sampler';
+import type { AttentionMode } from './child/nativeModel';
+import type { SamplerOptions } from './child/sampler';
 
 export interface LoadRequest {
   type: 'load';

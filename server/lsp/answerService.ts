@@ -10,7 +10,7 @@ import type { UniSparseSettings } from '../../extension/settings/readSettings';
 import type { AnalyzeParams, AnswerDelta, AnswerResult, AskParams, ExplainParams, SelectionResult, TextPosition } from '../protocol/protocol';
 import { loadAskPipeline } from './backends';
 import type { AskOptions } from '../ask/askPipeline';
-import type { EngineHost } from '../engine/engineHost';
+import type { EngineHost } from '../engine/host/engineHost';
 import { relativeFile } from './codeLenses';
 import type { WorkspaceIndex } from './workspaceIndex';
 

@@ -9,7 +9,7 @@ import {
   TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
 import { readSettings, UniSparseSettings } from '../../extension/settings/readSettings';
-import { EngineHost } from '../engine/engineHost';
+import { EngineHost } from '../engine/host/engineHost';
 import {
   AnalyzeRequest, AnswerDelta, AskRequest, EngineLogNotification, ExplainRequest, ReindexRequest, SelectionRequest, StatusRequest,
   StatusResult, StopRequest,

@@ -3,7 +3,7 @@
  * loader (native/index.js, via the engine's nativeModel.ts) and a failure is reported with the loader's message
  * (what it looked for and how to build it) instead of crashing the server.
  */
-import { loadNativeAddon } from '../engine/nativeModel';
+import { loadNativeAddon } from '../engine/child/nativeModel';
 import type { StatusResult } from '../protocol/protocol';
 
 export function nativeStatus(): Pick<StatusResult, 'nativeBackend' | 'nativeError'> {

@@ -4,7 +4,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { loadTokenizer } from '../../server/engine/tokenizer';
+import { loadTokenizer } from '../../server/tokenizer/tokenizer';
 import { HeadMajor } from './studyMetrics';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires

@@ -84,7 +84,7 @@ async function withLoopMonitor(fn) {
 async function loadCounter() {
   try {
     const { defaultModelPath } = require('../../server/models/modelPaths.ts');
-    const { loadTokenizer } = require('../../server/engine/tokenizer.ts');
+    const { loadTokenizer } = require('../../server/tokenizer/tokenizer.ts');
     const model = defaultModelPath();
     if (fs.existsSync(model)) {
       const tok = await loadTokenizer(model);

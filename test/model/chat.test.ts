@@ -1,8 +1,8 @@
 // A greedy chat answer from the real model, through the engine process the CLI and server use.
 import * as assert from 'assert';
-import { loadTokenizer } from '../../server/engine/tokenizer';
-import { renderChat } from '../../server/engine/chatTemplate';
-import { EngineHost } from '../../server/engine/engineHost';
+import { loadTokenizer } from '../../server/tokenizer/tokenizer';
+import { renderChat } from '../../server/tokenizer/chatTemplate';
+import { EngineHost } from '../../server/engine/host/engineHost';
 import { smolLm2Path } from './modelFile';
 
 describe('SmolLM2 chat through the engine process', function () {

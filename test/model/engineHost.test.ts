@@ -4,9 +4,9 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { loadTokenizer, TextTokenizer } from '../../server/engine/tokenizer';
-import { renderChat } from '../../server/engine/chatTemplate';
-import { EngineHost } from '../../server/engine/engineHost';
+import { loadTokenizer, TextTokenizer } from '../../server/tokenizer/tokenizer';
+import { renderChat } from '../../server/tokenizer/chatTemplate';
+import { EngineHost } from '../../server/engine/host/engineHost';
 import { smolLm2Path } from './modelFile';
 
 describe('EngineHost with SmolLM2', function () {
@@ -15,7 +15,7 @@ describe('EngineHost with SmolLM2', function () {
   let modelPath = '';
   const host = new EngineHost();
   const longPrompt = () => {
-    const code = fs.readFileSync(path.join(__dirname, '..', '..', 'server', 'engine', 'sampler.ts'), 'utf8');
+    const code = fs.readFileSync(path.join(__dirname, '..', '..', 'server', 'engine', 'child', 'sampler.ts'), 'utf8');
     return tok.encode(renderChat(tok.chatTemplate, [{ role: 'user', content: `${code}\n\nExplain this code in detail.` }]));
   };
 

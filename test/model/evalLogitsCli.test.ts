@@ -3,7 +3,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { loadTokenizer } from '../../server/engine/tokenizer';
+import { loadTokenizer } from '../../server/tokenizer/tokenizer';
 import { openSmolLm2 } from './nativeSmolLm2';
 import { smolLm2Path } from './modelFile';
 import { runCli } from './cliRunner';

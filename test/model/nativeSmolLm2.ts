@@ -1,5 +1,5 @@
 // Opens the real SmolLM2 with the native runtime, for tests that compare against Model.eval directly.
-import { openNativeModel, NativeModel } from '../../server/engine/nativeModel';
+import { openNativeModel, NativeModel } from '../../server/engine/child/nativeModel';
 import { smolLm2Path } from './modelFile';
 
 export function openSmolLm2(opts: { attention?: 'dense' | 'unisparse' } = {}): NativeModel {

@@ -3,8 +3,8 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { loadTokenizer } from '../../server/engine/tokenizer';
-import { seededRandom } from '../../server/engine/sampler';
+import { loadTokenizer } from '../../server/tokenizer/tokenizer';
+import { seededRandom } from '../../server/engine/child/sampler';
 import { openSmolLm2, meanNll } from './nativeSmolLm2';
 import { smolLm2Path } from './modelFile';
 
@@ -24,7 +24,7 @@ describe('SmolLM2 perplexity on real source files', function () {
   this.timeout(600000);
   const files = [
     path.join(__dirname, '..', '..', 'node_modules', 'typescript', 'lib', 'lib.es5.d.ts'),
-    path.join(__dirname, '..', '..', 'server', 'engine', 'sampler.ts'),
+    path.join(__dirname, '..', '..', 'server', 'engine', 'child', 'sampler.ts'),
   ];
 
   for (const file of files) {

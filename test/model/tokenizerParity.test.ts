@@ -3,7 +3,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { loadTokenizer, TextTokenizer } from '../../server/engine/tokenizer';
+import { loadTokenizer, TextTokenizer } from '../../server/tokenizer/tokenizer';
 import { smolLm2Path } from './modelFile';
 
 const SAMPLES = [

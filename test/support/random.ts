@@ -1,7 +1,7 @@
 // A small seeded PRNG so every generated test model is the same on every run and machine.
 
 // The same seeded generator the sampler uses (mulberry32): one implementation, reproducible from the seed.
-import { seededRandom } from '../../server/engine/sampler';
+import { seededRandom } from '../../server/engine/child/sampler';
 export { seededRandom };
 
 /** Standard normal samples (Box-Muller) from a uniform source. */

@@ -1,0 +1,91 @@
+/**
+ * The engine child process: owns the native model so that a native fault (or a long prefill) can never
+ * take down the language server. EngineHost forks it and talks to it over IPC (engineMessages.ts).
+ * Requests run one at a time; a cancel message is honoured between prefill chunks and decode steps.
+ */
+import { openNativeModel, loadNativeAddon } from './nativeModel';
+import { loadTokenizer } from '../../tokenizer/tokenizer';
+import { runGeneration, runEvalLogits, EngineSession } from './generation';
+import type { HostToEngine, EngineToHost, LoadRequest } from '../engineMessages';
+
+let session: EngineSession | undefined;
+let loadedKey = '';
+const cancelledIds = new Set<number>();
+let queue: Promise<void> = Promise.resolve();
+
+function send(msg: EngineToHost): void {
+  if (process.send) process.send(msg);
+}
+
+async function handleLoad(req: LoadRequest): Promise<void> {
+  const key = JSON.stringify([req.modelPath, req.threads, req.maxContext, req.device]);
+  if (!session || key !== loadedKey) {
+    const addon = loadNativeAddon();
+    if (req.device === 'cuda' && addon.backend !== 'cuda') {
+      throw new Error('--device cuda was requested but this build of the native addon has no CUDA support (it was built without nvcc). Build it on a machine with the CUDA toolkit, or use --device cpu.');
+    }
+    session?.model.dispose();
+    session = undefined;
+    const model = openNativeModel(req.modelPath, {
+      device: req.device, threads: req.threads, attention: req.attention, tau: req.tau, blockSize: req.blockSize, maxContext: req.maxContext,
+    });
+    let tokenizer;
+    try {
+      tokenizer = await loadTokenizer(req.modelPath);
+    } catch (e) {
+      // Scoring (eval-logits) works on ids alone; text generation reports this message later.
+      send({ type: 'log', level: 'warn', message: `No tokenizer for ${req.modelPath}: ${(e as Error).message}` });
+    }
+    session = { model, tokenizer, cachedTokens: [] };
+    loadedKey = key;
+  } else if (req.attention) {
+    session.model.setAttention({ mode: req.attention, tau: req.tau, blockSize: req.blockSize });
+  }
+  send({ type: 'ready', id: req.id, info: { ...session.model.info }, backend: loadNativeAddon().backend });
+}
+
+async function handle(msg: HostToEngine): Promise<void> {
+  try {
+    switch (msg.type) {
+      case 'load':
+        await handleLoad(msg);
+        return;
+      case 'generate': {
+        if (!session) throw new Error('No model is loaded in the engine; load one first.');
+        const id = msg.id;
+        const result = await runGeneration(session, msg, {
+          isCancelled: () => cancelledIds.has(id),
+          onPrefillProgress: (done, total) => send({ type: 'progress', id, phase: 'prefill', done, total }),
+          onToken: (token, text) => send({ type: 'token', id, token, text }),
+        });
+        send({ type: 'done', id, result });
+        return;
+      }
+      case 'evalLogits': {
+        if (!session) throw new Error('No model is loaded in the engine; load one first.');
+        send({ type: 'done', id: msg.id, result: await runEvalLogits(session, msg) });
+        return;
+      }
+      default:
+        throw new Error(`Unknown engine request ${(msg as { type: string }).type}.`);
+    }
+  } catch (e) {
+    send({ type: 'error', id: msg.id, message: (e as Error).message ?? String(e) });
+  } finally {
+    cancelledIds.delete(msg.id);
+  }
+}
+
+process.on('message', (raw) => {
+  const msg = raw as HostToEngine;
+  if (msg.type === 'cancel') {
+    // Seen between awaits of the running request; it checks the set before each chunk and token.
+    cancelledIds.add(msg.id);
+    return;
+  }
+  queue = queue.then(() => handle(msg));
+});
+
+// The host going away must not leave an orphan holding the model in memory.
+process.on('disconnect', () => process.exit(0));
+send({ type: 'log', level: 'info', message: `engine process ${process.pid} started` });

@@ -1,0 +1,176 @@
+/**
+ * The prefill + decode loop of one request, run inside the engine process. It reuses the KV cache of
+ * the longest common prefix with the previous prompt, prefills the rest in chunks (each an async call,
+ * so a cancel message is seen between chunks), then decodes token by token with the sampler.
+ */
+import type { NativeModel, LastAttention } from './nativeModel';
+import type { TextTokenizer } from '../../tokenizer/tokenizer';
+import type { GenerateRequest, GenerateResult, AttentionReport, EvalLogitsRequest, EvalLogitsResult } from '../engineMessages';
+import { Sampler } from './sampler';
+import { StreamingDecoder } from '../../tokenizer/streamingDecoder';
+
+export interface EngineSession {
+  model: NativeModel;
+  tokenizer?: TextTokenizer;
+  /** Exactly the tokens whose keys/values sit in the model's KV cache, in order. */
+  cachedTokens: number[];
+  /**
+   * The attention settings those keys/values were computed with: deeper layers' K/V depend on the earlier
+   * layers' (sparse or dense) attention, so a cache made under other settings is not reused.
+   */
+  cachedAttention?: string;
+}
+
+export interface GenerationHooks {
+  isCancelled(): boolean;
+  onPrefillProgress(done: number, total: number): void;
+  onToken(token: number, text: string): void;
+}
+
+// 256 tokens: one step takes well under a second at llama.cpp-class CPU speeds, so a cancel lands quickly.
+export const DEFAULT_PREFILL_CHUNK = 256;
+
+function commonPrefixLength(a: number[], b: number[]): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a[i] === b[i]) i++;
+  return i;
+}
+
+/**
+ * Splits `count` tokens into prefill steps of at most `chunk`, with the short step FIRST: the final
+ * step then always holds the last `chunk` tokens (the question), whose attention scores we report.
+ */
+export function prefillSteps(count: number, chunk: number): number[] {
+  const steps: number[] = [];
+  const first = count % chunk;
+  if (first > 0) steps.push(first);
+  for (let i = first; i < count; i += chunk) steps.push(chunk);
+  return steps;
+}
+
+function reportAttention(a: LastAttention | undefined, density: number): AttentionReport | undefined {
+  if (!a) return undefined;
+  return {
+    mode: a.mode,
+    density,
+    blockSize: a.blockSize,
+    nBlocks: a.nBlocks,
+    keyBlockScore: Array.from(a.keyBlockScore ?? []),
+    heatmap: a.heatmap ? { layer: a.heatmap.layer, head: a.heatmap.head, nBlocks: a.heatmap.nBlocks, mask: Array.from(a.heatmap.mask) } : undefined,
+  };
+}
+
+function contextLimit(model: NativeModel): number {
+  return model.info.contextLength > 0 ? model.info.contextLength : Number.MAX_SAFE_INTEGER;
+}
+
+export async function runGeneration(session: EngineSession, req: GenerateRequest, hooks: GenerationHooks): Promise<GenerateResult> {
+  const { model } = session;
+  const tokenizer = session.tokenizer;
+  if (!tokenizer) throw new Error('This model has no tokenizer, so it cannot generate text. Use a GGUF with a vocabulary or a model directory with tokenizer.json.');
+  const started = Date.now();
+  const prompt = req.prompt;
+  if (prompt.length === 0) throw new Error('The prompt is empty: nothing to generate from.');
+  const limit = contextLimit(model);
+  if (prompt.length >= limit) {
+    throw new Error(`The prompt has ${prompt.length} tokens but the model's context holds ${limit}. Lower the context budget (budgetTokens / --budget) or ask about a narrower focus.`);
+  }
+  if (req.attention) model.setAttention(req.attention);
+  const attentionKey = JSON.stringify(req.attention ?? null);
+  if (session.cachedAttention !== attentionKey) session.cachedTokens.length = 0;
+  session.cachedAttention = attentionKey;
+
+  // Prefix reuse: keep the cached keys/values of the shared prefix, but always evaluate >= 1 token to get logits.
+  const reuse = req.reusePrefix === false ? 0 : Math.min(commonPrefixLength(session.cachedTokens, prompt), prompt.length - 1);
+  model.truncate(reuse);
+  session.cachedTokens.length = reuse;
+
+  const rest = prompt.slice(reuse);
+  const steps = prefillSteps(rest.length, Math.max(16, req.prefillChunk ?? DEFAULT_PREFILL_CHUNK));
+  let logits: Float32Array | undefined;
+  let done = 0;
+  let densityWeighted = 0;
+  let attention: LastAttention | undefined;
+  hooks.onPrefillProgress(0, rest.length);
+  for (let s = 0; s < steps.length; s++) {
+    if (hooks.isCancelled()) return cancelled(session, prompt.length, reuse, started);
+    const piece = rest.slice(done, done + steps[s]);
+    const isLast = s === steps.length - 1;
+    logits = await model.evalAsync(piece, { logits: isLast ? 'last' : 'none' });
+    session.cachedTokens.push(...piece);
+    done += piece.length;
+    attention = model.lastAttention();
+    densityWeighted += (attention?.density ?? 1) * piece.length;
+    hooks.onPrefillProgress(done, rest.length);
+  }
+  const prefillMs = Date.now() - started;
+  const density = rest.length > 0 ? densityWeighted / rest.length : 1;
+
+  const sampler = new Sampler(req.sampler);
+  const decoder = new StreamingDecoder(tokenizer, req.stopStrings ?? []);
+  const eos = new Set(tokenizer.eos);
+  const generated: number[] = [];
+  const history = prompt.slice();
+  let ttftMs = 0;
+  let stopReason: GenerateResult['stopReason'] = 'length';
+  const decodeStart = Date.now();
+  while (generated.length < req.maxNewTokens) {
+    if (hooks.isCancelled()) { stopReason = 'cancelled'; break; }
+    const next = sampler.sample(logits!, history);
+    if (generated.length === 0) ttftMs = Date.now() - started;
+    if (eos.has(next)) { stopReason = 'eos'; break; }
+    generated.push(next);
+    history.push(next);
+    const text = decoder.push(next);
+    hooks.onToken(next, text);
+    if (decoder.stopped) { stopReason = 'stop'; break; }
+    if (generated.length >= req.maxNewTokens) break;
+    if (model.position + 1 >= limit) { stopReason = 'context'; break; }
+    logits = await model.evalAsync([next], { logits: 'last' });
+    session.cachedTokens.push(next);
+  }
+  const tail = decoder.flush();
+  if (tail) hooks.onToken(-1, tail);
+  return {
+    text: decoder.text,
+    tokens: generated,
+    promptTokens: prompt.length,
+    reusedTokens: reuse,
+    prefillMs,
+    ttftMs: ttftMs || Date.now() - started,
+    decodeMs: Date.now() - decodeStart,
+    decodeTokens: generated.length,
+    stopReason,
+    attention: reportAttention(attention, density),
+  };
+}
+
+function cancelled(session: EngineSession, promptTokens: number, reuse: number, started: number): GenerateResult {
+  return {
+    text: '', tokens: [], promptTokens, reusedTokens: reuse, prefillMs: Date.now() - started, ttftMs: 0, decodeMs: 0,
+    decodeTokens: 0, stopReason: 'cancelled',
+  };
+}
+
+/** Logits of the given positions for a token sequence, from an empty KV cache. */
+export async function runEvalLogits(session: EngineSession, req: EvalLogitsRequest): Promise<EvalLogitsResult> {
+  const { model } = session;
+  const vocab = model.info.vocabSize;
+  for (const t of req.tokens) {
+    if (!Number.isInteger(t) || t < 0 || t >= vocab) throw new Error(`Token id ${t} is outside the model's vocabulary (0..${vocab - 1}).`);
+  }
+  for (const p of req.positions) {
+    if (!Number.isInteger(p) || p < 0 || p >= req.tokens.length) throw new Error(`Position ${p} is outside the ${req.tokens.length} tokens given (0..${req.tokens.length - 1}).`);
+  }
+  if (req.tokens.length >= contextLimit(model)) throw new Error(`${req.tokens.length} tokens exceed the model's context of ${contextLimit(model)}.`);
+  if (req.attention) model.setAttention(req.attention);
+  model.reset();
+  session.cachedTokens.length = 0;
+  session.cachedAttention = JSON.stringify(req.attention ?? null);
+  const flat = await model.evalAsync(req.tokens, { logits: req.positions });
+  session.cachedTokens.push(...req.tokens);
+  const logits: number[][] = [];
+  for (let i = 0; i < req.positions.length; i++) logits.push(Array.from(flat.subarray(i * vocab, (i + 1) * vocab)));
+  return { positions: req.positions, logits, density: model.lastAttention()?.density ?? 1 };
+}
