@@ -50,7 +50,7 @@ describe('tokenizer parity with llama.cpp (SmolLM2 GGUF)', function () {
   });
 
   it('gives the same ids on whole source files of this repository', () => {
-    const files = ['server/engine/tokenizer.ts', 'server/cli/main.ts', 'native/src/attention/attention.h', 'package.json'];
+    const files = ['server/tokenizer/tokenizer.ts', 'server/cli/main.ts', 'native/src/attention/attention.h', 'package.json'];
     for (const f of files) {
       const text = fs.readFileSync(path.join(__dirname, '..', '..', f), 'utf8');
       // Repository text is tokenized literally, like llama.cpp without special-token parsing (this file names <|im_end|>).
