@@ -13,6 +13,7 @@ const entryPoints = {
   'server/main': 'server/lsp/main.ts',
   'server/engineProcess': 'server/engine/child/engineProcess.ts',
   'server/indexWorker': 'server/index/indexWorker.ts',
+  'server/tokenizerWorker': 'server/tokenizer/tokenizerWorker.ts',
   'server/cli': 'server/cli/main.ts',
 };
 

@@ -87,8 +87,8 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   serve: {
     name: 'serve',
-    summary: 'Serve the local engine as an OpenAI-compatible API (/v1/chat/completions, /v1/completions, /v1/models).',
-    usage: 'unisparse serve [--model PATH] [--port 8080] [--host 127.0.0.1] [--device cpu|cuda] [--attention unisparse|dense]',
+    summary: 'Serve the local engine as an OpenAI-compatible API (/v1/chat/completions, /v1/completions, /v1/models, /health, /metrics).',
+    usage: 'unisparse serve [--model PATH] [--port 8080] [--host 127.0.0.1] [--api-key KEY] [--device cpu|cuda] [--attention unisparse|dense]',
     positionals: [0, 0],
     flags: {
       model: modelFlag,
@@ -97,6 +97,9 @@ export const COMMANDS: Record<string, CommandSpec> = {
       device: deviceFlag,
       attention: { type: 'string', choices: ['unisparse', 'dense'], description: 'prefill attention (default unisparse)' },
       'max-tokens': { type: 'number', valueName: 'N', description: 'answer length when a request sets no max_tokens (default 512)' },
+      'api-key': { type: 'string', valueName: 'KEY', description: 'clients must send "Authorization: Bearer KEY" (or set UNISPARSE_API_KEY); required unless --host is a loopback address' },
+      'allow-origin': { type: 'string', valueName: 'URLS', description: 'comma-separated browser origins allowed besides the loopback (default none)' },
+      'max-queue': { type: 'number', valueName: 'N', description: 'requests that may wait behind the running one before 429 (default 64)' },
       threads: threadsFlag,
       help: { type: 'boolean', description: 'show this help' },
     },
