@@ -3,6 +3,8 @@ import * as path from 'path';
 import { ParsedArgs, UsageError } from './args';
 import { runAsk } from '../ask/askPipeline';
 import { ProgressLine } from './progressLine';
+import { modelForCli } from './cliModel';
+import { existingFolder } from './cliPaths';
 
 function parseLines(spec: string | undefined): { startLine: number; endLine: number } | undefined {
   if (spec === undefined) return undefined;
@@ -17,7 +19,8 @@ export async function askCommand(args: ParsedArgs, signal: AbortSignal): Promise
   const f = args.flags;
   const question = args.positionals[0];
   if (!question.trim()) throw new UsageError("'ask' needs a non-empty question", 'ask');
-  const repo = path.resolve(typeof f.repo === 'string' ? f.repo : process.cwd());
+  const repo = existingFolder(f.repo, 'ask');
+  if (typeof f.model === 'string') await modelForCli('ask', f.model);   // a missing --model is a usage mistake, as in generate
   const selection = parseLines(f.lines as string | undefined);
   if (selection && typeof f.file !== 'string') throw new UsageError('--lines needs --file', 'ask');
   const rel = (p: unknown) => (typeof p === 'string' ? path.relative(repo, path.resolve(p)).split(path.sep).join('/') : undefined);

@@ -8,9 +8,16 @@ import { DEFAULT_TAU, DEFAULT_BLOCK_SIZE } from '../engine/attentionDefaults';
 
 function readTokens(file: string): number[] {
   if (!fs.existsSync(file)) throw new UsageError(`--tokens ${file}: no such file`, 'eval-logits');
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(`--tokens ${file}: ${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : `cannot be read (${code ?? (e as Error).message})`}`);
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+    parsed = JSON.parse(text);
   } catch (e) {
     throw new UsageError(`--tokens ${file}: not valid JSON (${(e as Error).message})`, 'eval-logits');
   }

@@ -1,12 +1,12 @@
 /** `unisparse index`: builds the repository index headless and prints its statistics. */
-import * as path from 'path';
 import { ParsedArgs } from './args';
 import { RepoIndex } from '../index/repoIndex';
 import { ProgressLine } from './progressLine';
+import { existingFolder } from './cliPaths';
 
 export async function indexCommand(args: ParsedArgs, signal: AbortSignal): Promise<void> {
   const f = args.flags;
-  const repo = path.resolve(typeof f.repo === 'string' ? f.repo : process.cwd());
+  const repo = existingFolder(f.repo, 'index');
   const progress = new ProgressLine();
   const index = await RepoIndex.build(repo, {
     cacheDir: f['no-cache'] ? null : undefined,

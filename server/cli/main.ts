@@ -1,7 +1,8 @@
 /**
- * The `unisparse` command line: ask, index, eval-logits, generate, fetch-model. Usage mistakes print one
- * line plus a hint and exit with code 2; runtime failures print the error's sentence and exit with 1.
- * Never a stack trace (set UNISPARSE_DEBUG=1 to see one).
+ * The `unisparse` command line: ask, index, eval-logits, generate, serve, fetch-model. Exit codes, the same for
+ * every command: 2 for a usage mistake (one line plus a hint; a flag naming a path that does not exist counts),
+ * 1 for a runtime failure (one sentence), 130 for Ctrl-C ("cancelled"). Never a stack trace (set
+ * UNISPARSE_DEBUG=1 to see one).
  */
 import { parseArgs, UsageError, commandHelp } from './args';
 import { COMMANDS, mainHelp } from './commandSpecs';
@@ -49,9 +50,11 @@ async function main(): Promise<void> {
       process.stderr.write(err.command ? `Run 'unisparse ${err.command} --help' for its options.\n` : "Run 'unisparse --help' for the commands.\n");
       code = 2;
     } else {
-      process.stderr.write(`unisparse: ${err?.message ?? String(e)}\n`);
+      const cancelled = err?.name === 'AbortError' || controller.signal.aborted;
+      // One line per failure; a Ctrl-C is a choice, not a crash, whatever the interrupted step reported.
+      process.stderr.write(`unisparse: ${cancelled ? 'cancelled' : err?.message ?? String(e)}\n`);
       if (process.env.UNISPARSE_DEBUG) process.stderr.write(`${err?.stack ?? ''}\n`);
-      code = err?.name === 'AbortError' ? 130 : 1;
+      code = cancelled ? 130 : 1;
     }
   }
   // Exit explicitly: worker threads or a child process must not keep a finished command alive.

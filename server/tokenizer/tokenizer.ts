@@ -265,6 +265,10 @@ export function loadTokenizer(modelPath: string): Promise<TextTokenizer> {
   if (!p) {
     p = (async () => {
       if (!fs.existsSync(key)) throw new Error(`${key}: the model path does not exist. Run \`unisparse fetch-model\` or point --model at a .gguf file or a model directory.`);
+      // Unreadable is its own failure: reading zero bytes must not be reported as "wrong magic number".
+      try { fs.accessSync(key, fs.constants.R_OK); } catch (e) {
+        throw new Error(`${key}: permission denied (${(e as NodeJS.ErrnoException).code ?? 'EACCES'}): this user cannot read the model. Make it readable (chmod a+r) or point --model at another file.`);
+      }
       const parts = fs.statSync(key).isDirectory() ? partsFromDirectory(key) : isGgufFile(key) ? partsFromGguf(key)
         : (() => { throw new Error(`${key}: not a GGUF file (wrong magic number) and not a model directory. Point --model at a .gguf file or a Hugging Face model directory.`); })();
       // A second instance without the control tokens in added_tokens tokenizes text literally (llama.cpp's parse_special=false).

@@ -86,6 +86,10 @@ process.on('message', (raw) => {
   queue = queue.then(() => handle(msg));
 });
 
+// Ctrl-C in a terminal reaches the whole process group, this child included. The parent decides what an
+// interrupt means (cancel the answer, keep the partial text, exit 130); dying here would turn it into a crash.
+process.on('SIGINT', () => undefined);
+
 // The host going away must not leave an orphan holding the model in memory.
 process.on('disconnect', () => process.exit(0));
 send({ type: 'log', level: 'info', message: `engine process ${process.pid} started` });

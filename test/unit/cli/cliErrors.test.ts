@@ -63,3 +63,53 @@ describe('unisparse CLI errors and help', function () {
     assert.ok(s.files >= 6 && s.symbols > 5 && s.languages.typescript >= 5, r.stdout);
   });
 });
+
+describe('unisparse CLI exit codes: the same rule for every command', function () {
+  this.timeout(180000);
+  it('a flag naming a path that does not exist is a usage mistake (2) for ask, generate and index alike', () => {
+    const shop = path.join(root, 'test', 'fixtures', 'repos', 'shop');
+    const cases: [string[], RegExp][] = [
+      [['ask', '--repo', shop, '--model', '/definitely/not/here.gguf', 'q'], /--model \/definitely\/not\/here\.gguf: no such file/],
+      [['generate', '--model', '/definitely/not/here.gguf', '--prompt', 'hi'], /--model \/definitely\/not\/here\.gguf: no such file/],
+      [['ask', '--repo', '/definitely/not/a/repo', 'q'], /--repo \/definitely\/not\/a\/repo: no such folder/],
+      [['index', '--repo', path.join(shop, 'README.md')], /--repo .*README\.md: not a folder/],
+    ];
+    for (const [args, re] of cases) {
+      const r = cli(args);
+      assert.strictEqual(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr.split('\n')[0], re);
+    }
+  });
+
+  it('an unreadable model or tokens file says "permission denied" (runtime error, 1), never "wrong magic number"', function () {
+    if (process.getuid?.() !== 0) this.skip();   // the check runs the CLI as an unprivileged user; only root can
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'unisparse-perm-'));
+    try {
+      fs.chmodSync(dir, 0o755);
+      const model = path.join(dir, 'model.gguf');
+      fs.writeFileSync(model, Buffer.from('GGUF\x03\x00\x00\x00', 'latin1'));
+      fs.chmodSync(model, 0o000);
+      const tokens = path.join(dir, 'ids.json');
+      fs.writeFileSync(tokens, '[1, 2, 3]');
+      const asNobody = (args: string[]) => {
+        const r = spawnSync(process.execPath, ['-r', path.join(root, 'test', 'register.js'), path.join(root, 'server', 'cli', 'main.ts'), ...args],
+          { cwd: root, uid: 65534, gid: 65534, env: { ...process.env, HOME: dir }, encoding: 'utf8', timeout: 60000 });
+        return { code: r.status, stderr: r.stderr };
+      };
+      for (const args of [['generate', '--model', model, '--prompt', 'hi'], ['ask', '--repo', dir, '--model', model, 'q'], ['eval-logits', '--model', model, '--tokens', tokens]]) {
+        const r = asNobody(args);
+        assert.strictEqual(r.code, 1, `${args[0]}: ${r.stderr}`);
+        assert.match(r.stderr, /permission denied/i, r.stderr);
+        assert.doesNotMatch(r.stderr, /magic/);
+        assert.strictEqual(r.stderr.trim().split('\n').length, 1, r.stderr);
+      }
+      fs.chmodSync(model, 0o644);
+      fs.chmodSync(tokens, 0o000);
+      const r = asNobody(['eval-logits', '--model', model, '--tokens', tokens]);
+      assert.strictEqual(r.code, 1, r.stderr);
+      assert.match(r.stderr, /--tokens .*ids\.json: permission denied/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
