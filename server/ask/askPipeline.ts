@@ -18,6 +18,8 @@ import { fetchDefaultModel } from '../models/fetchModel';
 import { buildAskPrompt, promptOverheadTokens, AskMode } from './promptBuilder';
 import { citationsFor, CitableChunk } from './citations';
 import { selectedBlocksFromScores } from './selectedBlocks';
+import { contextChunkStats } from './contextChunks';
+import { chatStops } from '../tokenizer/chatStops';
 
 export interface AskOptions {
   repo: string;
@@ -50,6 +52,11 @@ export type AskResult = AnswerResult & { selection: SelectionResult };
 /** The packed context's share of SmolLM2's 8192-token window, leaving room for the prompt and the answer. */
 export const DEFAULT_BUDGET_TOKENS = 6000;
 export const DEFAULT_MAX_NEW_TOKENS = 256;
+/**
+ * Greedy, so an answer is reproducible; a mild penalty on the last 64 tokens and a ban on repeating any
+ * 6-token run of the answer, so a small model cannot loop on a paragraph until the length limit.
+ */
+export const ANSWER_SAMPLER = { temperature: 0, repetitionPenalty: 1.1, repetitionWindow: 64, noRepeatNgram: 6 } as const;
 
 function cancelledError(): Error {
   const e = new Error('The question was cancelled.');
@@ -137,7 +144,9 @@ export async function runAsk(opts: AskOptions): Promise<AskResult> {
       {
         prompt: ids,
         maxNewTokens,
-        sampler: { temperature: 0, repetitionPenalty: 1.1 },
+        sampler: ANSWER_SAMPLER,
+        ...chatStops(tokenizer),
+        stopAtParagraphEnd: mode === 'ask',
         attention: { mode: attention, tau, blockSize },
       },
       {
@@ -174,7 +183,9 @@ export async function runAsk(opts: AskOptions): Promise<AskResult> {
         attention,
         device,
         model: path.basename(modelPath),
-        ...{ packedTokens: packed.tokens, reusedTokens: result.reusedTokens, prefillMs: result.prefillMs, decodeTokens: result.decodeTokens, stopReason: result.stopReason },
+        stopReason: result.stopReason,
+        contextChunks: contextChunkStats(packed.chunks, spans, contextOffset),
+        ...{ packedTokens: packed.tokens, reusedTokens: result.reusedTokens, prefillMs: result.prefillMs, decodeTokens: result.decodeTokens },
       },
       selection: {
         question: opts.question,

@@ -10,9 +10,13 @@ import type { TextTokenizer } from '../tokenizer/tokenizer';
 export type AskMode = 'ask' | 'explain' | 'analyze';
 
 export const SYSTEM_PROMPT =
-  'You are a code assistant inside an editor. Answer the question using the repository context provided. ' +
-  'When you rely on a piece of code, cite it as path/to/file.ext:LINE using the file paths and line numbers shown in the context. ' +
-  'Be concise and say so when the context does not contain the answer.';
+  'You are a code assistant inside an editor. Answer from the repository context below. ' +
+  'Each piece of code starts with a header line such as "// path/to/file.py:120-140". ' +
+  'When you rely on a piece of code, cite it as path/to/file.py:LINE, taken from its header. ' +
+  'Do not repeat yourself. If the context does not contain the answer, say so.';
+
+/** Asked after a plain question: the answer the editor shows is one short paragraph (decoding stops at its end). */
+export const SHORT_ANSWER_HINT = 'Answer in one short paragraph: name the function, class or value and cite its path:LINE.';
 
 /** The instruction placed after the context for each request kind. */
 export function questionText(mode: AskMode, question: string): string {
@@ -22,7 +26,7 @@ export function questionText(mode: AskMode, question: string): string {
     case 'analyze':
       return `Analyze this code: give a short summary, its structure and dependencies, and any risky code (bugs, unsafe input handling, resource leaks). ${question}`.trim();
     default:
-      return question;
+      return `${question}\n${SHORT_ANSWER_HINT}`;
   }
 }
 

@@ -26,6 +26,10 @@ export interface GenerateRequest {
   maxNewTokens: number;
   sampler?: SamplerOptions;
   stopStrings?: string[];
+  /** Token ids that end the answer like the end-of-sequence token (e.g. the chat template's turn markers). */
+  stopTokens?: number[];
+  /** End the answer at its first blank line outside a code fence (a short answer to a plain question). */
+  stopAtParagraphEnd?: boolean;
   attention?: { mode: AttentionMode; tau?: number; blockSize?: number };
   /** Tokens per prefill step; smaller reacts faster to cancellation, larger runs faster. */
   prefillChunk?: number;

@@ -39,6 +39,18 @@ export interface AnswerStats {
   attention?: 'unisparse' | 'dense';
   device?: 'cpu' | 'cuda';
   model?: string;
+  /** Why the answer ended: 'eos' (the model closed its turn), 'stop' (a stop string), 'length' (the answer limit), 'context' (the window is full). */
+  stopReason?: 'eos' | 'stop' | 'length' | 'context' | 'cancelled';
+  /** What was packed, in prompt order: each chunk's lines and the prompt tokens it took. */
+  contextChunks?: ContextChunkStat[];
+}
+
+/** One packed context chunk: `file:startLine-endLine` and its token count. */
+export interface ContextChunkStat {
+  file: string;
+  startLine: number;
+  endLine: number;
+  tokens: number;
 }
 
 /** The complete result of an answering request; the partial results carry `AnswerDelta`s. */

@@ -24,7 +24,7 @@ describe('unisparse ask --json (SmolLM2, fixture repository)', function () {
   for (const attention of ['unisparse', 'dense'] as const) {
     it(`answers with citations, selected blocks and stats (${attention})`, async () => {
       const run = await runCli(['ask', '--repo', repo, '--model', smolLm2Path(), '--json', '--no-cache', '--attention', attention,
-        '--budget', '1200', '--max-tokens', '40', 'How are discounts applied to the cart total?']);
+        '--budget', '1200', '--max-tokens', '96', 'How are discounts applied to the cart total?']);
       assert.strictEqual(run.code, 0, run.stderr);
       const out = JSON.parse(run.stdout);
       assert.deepStrictEqual(Object.keys(out).sort(), ['answer', 'citations', 'selectedBlocks', 'stats']);
@@ -38,6 +38,15 @@ describe('unisparse ask --json (SmolLM2, fixture repository)', function () {
       const s = out.stats;
       assert.ok(s.contextTokens > 200 && s.contextTokens < 1600, `contextTokens ${s.contextTokens}`);
       assert.ok(s.ttftMs > 0 && s.decodeTokensPerS > 0);
+      // The answer ends by itself (end of turn or end of its paragraph), well before the 96-token limit.
+      assert.ok(['eos', 'stop'].includes(s.stopReason), `stopReason ${s.stopReason} after ${s.decodeTokens} tokens`);
+      assert.ok(s.contextChunks.length > 0, 'the packed chunks are listed');
+      for (const c of s.contextChunks) {
+        assertExistingLines(c, 'context chunk');
+        assert.ok(Number.isInteger(c.tokens) && c.tokens > 0, `chunk ${c.file}:${c.startLine} has ${c.tokens} tokens`);
+      }
+      const chunkTokens = s.contextChunks.reduce((n: number, c: { tokens: number }) => n + c.tokens, 0);
+      assert.ok(chunkTokens <= s.contextTokens && chunkTokens > s.contextTokens / 2, `chunk tokens ${chunkTokens} of ${s.contextTokens}`);
       if (attention === 'dense') {
         assert.strictEqual(s.density, 1);
       } else {

@@ -8,6 +8,7 @@ import type { TextTokenizer } from '../../tokenizer/tokenizer';
 import type { GenerateRequest, GenerateResult, AttentionReport, EvalLogitsRequest, EvalLogitsResult } from '../engineMessages';
 import { Sampler } from './sampler';
 import { StreamingDecoder } from '../../tokenizer/streamingDecoder';
+import { paragraphEnded } from './paragraphEnd';
 
 export interface EngineSession {
   model: NativeModel;
@@ -109,7 +110,7 @@ export async function runGeneration(session: EngineSession, req: GenerateRequest
 
   const sampler = new Sampler(req.sampler);
   const decoder = new StreamingDecoder(tokenizer, req.stopStrings ?? []);
-  const eos = new Set(tokenizer.eos);
+  const eos = new Set([...tokenizer.eos, ...(req.stopTokens ?? [])]);
   const generated: number[] = [];
   const history = prompt.slice();
   let ttftMs = 0;
@@ -117,14 +118,14 @@ export async function runGeneration(session: EngineSession, req: GenerateRequest
   const decodeStart = Date.now();
   while (generated.length < req.maxNewTokens) {
     if (hooks.isCancelled()) { stopReason = 'cancelled'; break; }
-    const next = sampler.sample(logits!, history);
+    const next = sampler.sample(logits!, history, prompt.length);
     if (generated.length === 0) ttftMs = Date.now() - started;
     if (eos.has(next)) { stopReason = 'eos'; break; }
     generated.push(next);
     history.push(next);
     const text = decoder.push(next);
     hooks.onToken(next, text);
-    if (decoder.stopped) { stopReason = 'stop'; break; }
+    if (decoder.stopped || (req.stopAtParagraphEnd && paragraphEnded(decoder.text))) { stopReason = 'stop'; break; }
     if (generated.length >= req.maxNewTokens) break;
     if (model.position + 1 >= limit) { stopReason = 'context'; break; }
     logits = await model.evalAsync([next], { logits: 'last' });

@@ -1,8 +1,10 @@
 /**
  * Picks the next token from a row of logits: greedy, or temperature + top-k + top-p sampling, with
- * a repetition penalty. Deterministic for a given seed (own PRNG, not Math.random), so a test or a
+ * repetition control (a penalty over recent tokens and a no-repeat n-gram ban over the answer). Deterministic for a given seed (own PRNG, not Math.random), so a test or a
  * user can reproduce an answer.
  */
+
+import { penalizeRecent, ngramBans, applyBans } from './repetitionControl';
 
 export interface SamplerOptions {
   /** 0 (default) means greedy. */
@@ -15,6 +17,8 @@ export interface SamplerOptions {
   repetitionPenalty?: number;
   /** How many recent tokens the penalty looks at. */
   repetitionWindow?: number;
+  /** Forbid a token that would repeat an n-gram of this size already in the answer (0 = off). */
+  noRepeatNgram?: number;
   seed?: number;
 }
 
@@ -41,24 +45,26 @@ export class Sampler {
       topP: opts.topP ?? 0.95,
       repetitionPenalty: opts.repetitionPenalty ?? 1,
       repetitionWindow: opts.repetitionWindow ?? 64,
+      noRepeatNgram: opts.noRepeatNgram ?? 0,
     };
     if (!(this.opts.temperature >= 0)) throw new Error(`temperature must be >= 0 (got ${opts.temperature}).`);
     if (!(this.opts.topP > 0 && this.opts.topP <= 1)) throw new Error(`top-p must be in (0, 1] (got ${opts.topP}).`);
+    if (!(this.opts.repetitionPenalty > 0)) throw new Error(`repetition penalty must be > 0 (got ${opts.repetitionPenalty}).`);
+    if (!(Number.isInteger(this.opts.noRepeatNgram) && this.opts.noRepeatNgram >= 0)) throw new Error(`no-repeat n-gram size must be a whole number >= 0 (got ${opts.noRepeatNgram}).`);
     this.random = seededRandom(opts.seed ?? 0x5eed);
   }
 
-  /** The next token id. `logits` is one row of the vocabulary; `history` the tokens so far (prompt + output). */
-  sample(logits: Float32Array, history: ArrayLike<number> = []): number {
-    const { temperature, topK, topP, repetitionPenalty, repetitionWindow } = this.opts;
-    let scores = logits;
-    if (repetitionPenalty !== 1 && history.length > 0) {
-      scores = Float32Array.from(logits);
-      const seen = new Set<number>();
-      for (let i = Math.max(0, history.length - repetitionWindow); i < history.length; i++) seen.add(history[i]);
-      for (const id of seen) {
-        if (id < 0 || id >= scores.length) continue;
-        scores[id] = scores[id] > 0 ? scores[id] / repetitionPenalty : scores[id] * repetitionPenalty;
-      }
+  /**
+   * The next token id. `logits` is one row of the vocabulary; `history` the tokens so far (prompt + output);
+   * `answerStart` where the output begins in `history` (the n-gram ban looks only at the output).
+   */
+  sample(logits: Float32Array, history: ArrayLike<number> = [], answerStart = 0): number {
+    const { temperature, topK, topP, repetitionPenalty, repetitionWindow, noRepeatNgram } = this.opts;
+    let scores = penalizeRecent(logits, history, repetitionPenalty, repetitionWindow);
+    if (noRepeatNgram > 0) {
+      const banned = ngramBans(history, answerStart, noRepeatNgram);
+      // Never ban every candidate: an all -Infinity row has no sensible choice.
+      if (banned.size > 0 && banned.size < scores.length) scores = applyBans(scores, banned, scores === logits);
     }
     if (temperature === 0) return argmax(scores);
 
