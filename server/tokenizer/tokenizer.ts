@@ -274,7 +274,14 @@ export function loadTokenizer(modelPath: string): Promise<TextTokenizer> {
       // A second instance without the control tokens in added_tokens tokenizes text literally (llama.cpp's parse_special=false).
       const added = (parts.json.added_tokens as { special?: boolean }[] | undefined) ?? [];
       const plainJson = { ...parts.json, added_tokens: added.filter((t) => !t.special) };
-      return new HfTextTokenizer(new Tokenizer(parts.json, parts.config), new Tokenizer(plainJson, parts.config), parts);
+      const tok = new HfTextTokenizer(new Tokenizer(parts.json, parts.config), new Tokenizer(plainJson, parts.config), parts);
+      // A corrupt special-token id would make every prompt start (or never stop) with a token the model lacks.
+      for (const [name, id] of [['bos', tok.bos], ...tok.eos.map((e) => ['eos', e] as const)] as const) {
+        if (id !== undefined && !(Number.isInteger(id) && id >= 0 && id < tok.vocabSize)) {
+          throw new Error(`${key}: the ${name} token id ${id} is outside the vocabulary (${tok.vocabSize} tokens); the tokenizer metadata is corrupt.`);
+        }
+      }
+      return tok;
     })();
     cache.set(key, p);
     p.catch(() => cache.delete(key));

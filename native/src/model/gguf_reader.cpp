@@ -83,6 +83,38 @@ MetaValue readValue(Cursor& c, uint32_t type, const std::string& key, const std:
   return v;
 }
 
+struct Pending { TensorInfo info; uint64_t offset; };
+
+std::string shapeText(const std::vector<int64_t>& ne) {
+  std::string t;
+  for (size_t d = 0; d < ne.size(); ++d) t += (d ? "x" : "") + std::to_string(ne[d]);
+  return t;
+}
+
+// GGUF writers lay the tensors out back to back, each padded to the alignment. A tensor whose type or shape was
+// changed (its computed size no longer reaches the next tensor) or whose offset points into another tensor
+// shows up as a gap or an overlap here, instead of being read as garbage.
+void checkPacking(const std::string& path, const std::vector<Pending>& pending, uint64_t alignment, uint64_t dataSize) {
+  std::vector<const Pending*> order;
+  for (const auto& p : pending) order.push_back(&p);
+  std::sort(order.begin(), order.end(), [](const Pending* a, const Pending* b) { return a->offset < b->offset; });
+  for (size_t i = 0; i < order.size(); ++i) {
+    const Pending& a = *order[i];
+    const uint64_t end = a.offset + a.info.bytes;
+    const uint64_t padded = (end + alignment - 1) / alignment * alignment;
+    const uint64_t next = i + 1 < order.size() ? order[i + 1]->offset : dataSize;
+    const char* type = typeTraits(uint32_t(a.info.type))->name;
+    if (i + 1 < order.size() && next < end)
+      fail(path, ": tensors ", a.info.name, " and ", order[i + 1]->info.name, " overlap in the data section (bytes ",
+           a.offset, "-", end, " and ", next, "-); the file is corrupt.");
+    if (i + 1 < order.size() ? next != padded : next >= padded + alignment)
+      fail(path, ": tensor ", a.info.name, " is ", type, " with shape ", shapeText(a.info.ne), " = ", a.info.bytes,
+           " bytes, but ", next - a.offset,
+           " bytes lie before the ", i + 1 < order.size() ? "next tensor" : "end of the file",
+           "; its type or shape does not match its data. The file is corrupt.");
+  }
+}
+
 }  // namespace
 
 std::unique_ptr<TensorSource> readGguf(const std::string& path) {
@@ -120,7 +152,6 @@ std::unique_ptr<TensorSource> readGguf(const std::string& path) {
     alignment = uint64_t(it->second.i);
   }
 
-  struct Pending { TensorInfo info; uint64_t offset; };
   std::vector<Pending> pending;
   pending.reserve(size_t(nTensors));
   for (uint64_t t = 0; t < nTensors; ++t) {
@@ -151,6 +182,7 @@ std::unique_ptr<TensorSource> readGguf(const std::string& path) {
   }
 
   const uint64_t dataStart = (c.offset() + alignment - 1) / alignment * alignment;
+  checkPacking(path, pending, alignment, f.size() > dataStart ? f.size() - dataStart : 0);
   for (auto& p : pending) {
     if (p.offset % alignment)
       fail(path, ": tensor ", p.info.name, " starts at data offset ", p.offset, ", which is not aligned to ",

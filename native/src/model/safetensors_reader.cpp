@@ -76,6 +76,8 @@ void readShard(const std::string& path, TensorSource& src) {
   if (!header.isObject()) fail(path, ": the safetensors header is not a JSON object; the file is corrupt.");
   const uint8_t* dataStart = f.data() + 8 + headerLen;
   const size_t dataSize = f.size() - 8 - size_t(headerLen);
+  struct Span { size_t begin, end; std::string name; };
+  std::vector<Span> spans;
   for (const auto& [name, entry] : header.object) {
     if (name == "__metadata__") continue;
     const JsonValue* dtype = entry.get("dtype");
@@ -95,12 +97,14 @@ void readShard(const std::string& path, TensorSource& src) {
       fail(path, ": tensor ", name, " has dtype ", dtype->string,
            ", which this runtime does not read (supported: F32, F16, BF16). Save the model in one of these.");
     for (auto it = shape->array.rbegin(); it != shape->array.rend(); ++it) {
-      if (!it->isNumber() || it->number < 1)
+      if (!it->isNumber() || it->number < 1 || it->number > double(int64_t(1) << 40) || it->number != std::floor(it->number))
         fail(path, ": tensor ", name, " has a non-positive dimension in its shape; the file is corrupt.");
       info.ne.push_back(int64_t(it->number));
     }
     if (info.ne.empty()) info.ne.push_back(1);
     const double begin = offsets->array[0].number, end = offsets->array[1].number;
+    if (begin != std::floor(begin) || end != std::floor(end))
+      fail(path, ": tensor ", name, " has data offsets that are not whole numbers; the file is corrupt.");
     info.bytes = size_t(info.elements()) * elemBytes;
     if (begin < 0 || end < begin || end > double(dataSize))
       fail(path, ": tensor ", name, " has data offsets [", begin, ", ", end, ") outside the ", dataSize,
@@ -110,8 +114,19 @@ void readShard(const std::string& path, TensorSource& src) {
            "; the file is corrupt.");
     info.data = dataStart + size_t(begin);
     if (src.tensors.count(name)) fail(path, ": tensor ", name, " is also in another shard; the folder mixes two models.");
+    spans.push_back({size_t(begin), size_t(end), name});
     src.tensors.emplace(name, std::move(info));
   }
+  // The format has no holes and no sharing: sorted by offset, each tensor starts where the previous one ends.
+  // Offsets edited to point into another tensor would otherwise load two weights from the same bytes.
+  std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) { return a.begin < b.begin; });
+  size_t at = 0;
+  for (const Span& sp : spans) {
+    if (sp.begin < at) fail(path, ": tensor ", sp.name, " overlaps the tensor before it in the data section (bytes ", sp.begin, "-", sp.end, "); the file is corrupt.");
+    if (sp.begin > at) fail(path, ": ", sp.begin - at, " bytes before tensor ", sp.name, " belong to no tensor; the header does not match the data.");
+    at = sp.end;
+  }
+  if (at != dataSize) fail(path, ": the last ", dataSize - at, " bytes of the data section belong to no tensor; the header does not match the data.");
 }
 
 }  // namespace
