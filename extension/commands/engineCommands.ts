@@ -1,10 +1,7 @@
-/** Re-index, select model, stop generation, show engine log, status. */
-import * as fs from 'fs';
-import * as os from 'os';
+/** Re-index, stop generation, show engine log, status. */
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { ReindexRequest, StatusRequest, StatusResult, StopRequest } from '../../server/protocol/protocol';
-import { SETTINGS_SECTION } from '../settings/schema';
 import type { CommandFactory } from './commandFactory';
 
 export const reindex: CommandFactory = {
@@ -53,41 +50,3 @@ export const status: CommandFactory = {
   },
 };
 
-/** GGUF files in the default model folder, offered first in the picker. */
-function cachedModels(): string[] {
-  const dir = path.join(os.homedir(), '.cache', 'unisparse', 'models');
-  try { return fs.readdirSync(dir).filter((f) => f.endsWith('.gguf')).map((f) => path.join(dir, f)); } catch { return []; }
-}
-
-export const selectModel: CommandFactory = {
-  needsServer: false,
-  enabled: () => async (modelPath?: string) => {
-    const config = vscode.workspace.getConfiguration(SETTINGS_SECTION);
-    let chosen = typeof modelPath === 'string' ? modelPath : undefined;
-    if (chosen === undefined) {
-      const current = config.get<string>('model.path') ?? '';
-      const items: (vscode.QuickPickItem & { value?: string })[] = [
-        { label: 'Default model', description: 'SmolLM2-135M-Instruct (Q4_1)', detail: current === '' ? 'current' : undefined, value: '' },
-        ...cachedModels().map((p) => ({ label: path.basename(p), description: p, detail: p === current ? 'current' : undefined, value: p })),
-        { label: 'Browse…', description: 'a .gguf file or a Hugging Face safetensors folder' },
-      ];
-      const pick = await vscode.window.showQuickPick(items, { title: 'UniSparse: Select Model' });
-      if (!pick) return undefined;
-      if (pick.value === undefined) {
-        const uris = await vscode.window.showOpenDialog({ canSelectFiles: true, canSelectFolders: true, canSelectMany: false,
-          title: 'Model: a .gguf file or a folder with config.json and *.safetensors', filters: { 'GGUF model': ['gguf'], 'All files': ['*'] } });
-        if (!uris?.length) return undefined;
-        chosen = uris[0].fsPath;
-      } else {
-        chosen = pick.value;
-      }
-    }
-    if (chosen && !fs.existsSync(chosen)) {
-      void vscode.window.showWarningMessage(`UniSparse: ${chosen} does not exist; the model setting was not changed.`);
-      return undefined;
-    }
-    await config.update('model.path', chosen, vscode.ConfigurationTarget.Global);
-    vscode.window.setStatusBarMessage(`UniSparse model: ${chosen ? path.basename(chosen) : 'default'}`, 4000);
-    return chosen;
-  },
-};

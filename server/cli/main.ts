@@ -27,7 +27,7 @@ async function run(argv: string[], signal: AbortSignal): Promise<number> {
     case 'eval-logits': await (require('./evalLogitsCommand') as typeof import('./evalLogitsCommand')).evalLogitsCommand(args); break;
     case 'generate': await (require('./generateCommand') as typeof import('./generateCommand')).generateCommand(args, signal); break;
     case 'serve': await (require('./serveCommand') as typeof import('./serveCommand')).serveCommand(args, signal); break;
-    case 'fetch-model': await (require('../models/fetchModel') as typeof import('../models/fetchModel')).fetchDefaultModel({ force: Boolean(args.flags.force) }); break;
+    case 'fetch-model': await (require('./fetchModelCommand') as typeof import('./fetchModelCommand')).fetchModelCommand(args, signal); break;
   }
   return 0;
 }
