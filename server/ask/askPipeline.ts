@@ -20,6 +20,8 @@ import { citationsFor, CitableChunk } from './citations';
 import { selectedBlocksFromScores } from './selectedBlocks';
 import { contextChunkStats } from './contextChunks';
 import { chatStops } from '../tokenizer/chatStops';
+import { runRemoteAsk } from './remoteAsk';
+import type { RemoteEndpoint } from '../engine/remote/openAiClient';
 
 export interface AskOptions {
   repo: string;
@@ -45,6 +47,8 @@ export interface AskOptions {
   log?: (line: string) => void;
   /** Index cache folder; null disables the on-disk cache. */
   cacheDir?: string | null;
+  /** Answer with an OpenAI-compatible endpoint instead of the local engine (see remoteAsk.ts). */
+  remote?: RemoteEndpoint;
 }
 
 export type AskResult = AnswerResult & { selection: SelectionResult };
@@ -81,6 +85,7 @@ function chunksWithText(packed: PackedContext): CitableChunk[] {
 }
 
 export async function runAsk(opts: AskOptions): Promise<AskResult> {
+  if (opts.remote) return runRemoteAsk({ ...opts, remote: opts.remote });
   const started = Date.now();
   const emit = opts.onDelta ?? (() => undefined);
   const check = () => { if (opts.signal?.aborted) throw cancelledError(); };

@@ -40,11 +40,16 @@ export interface BuiltPrompt {
   contextOffset: number;
 }
 
-export function buildAskPrompt(tokenizer: TextTokenizer, contextText: string, question: string, mode: AskMode = 'ask'): BuiltPrompt {
-  const messages: ChatMessage[] = [
+/** The chat messages of a repository question (a remote endpoint applies its own chat template to them). */
+export function askMessages(contextText: string, question: string, mode: AskMode = 'ask'): ChatMessage[] {
+  return [
     { role: 'system', content: SYSTEM_PROMPT },
     { role: 'user', content: `${CONTEXT_HEADER}${contextText}${QUESTION_HEADER}${questionText(mode, question)}` },
   ];
+}
+
+export function buildAskPrompt(tokenizer: TextTokenizer, contextText: string, question: string, mode: AskMode = 'ask'): BuiltPrompt {
+  const messages = askMessages(contextText, question, mode);
   const bosToken = tokenizer.bos !== undefined ? tokenizer.decode([tokenizer.bos]) : '';
   const prompt = renderChat(tokenizer.chatTemplate, messages, { addGenerationPrompt: true, bosToken });
   const marker = prompt.indexOf(CONTEXT_HEADER + contextText);

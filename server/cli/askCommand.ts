@@ -5,6 +5,16 @@ import { runAsk } from '../ask/askPipeline';
 import { ProgressLine } from './progressLine';
 import { modelForCli } from './cliModel';
 import { existingFolder } from './cliPaths';
+import type { RemoteEndpoint } from '../engine/remote/openAiClient';
+
+/** --remote URL with its key (flag or UNISPARSE_REMOTE_API_KEY) and model, or undefined for the local engine. */
+function remoteEndpoint(f: ParsedArgs['flags']): RemoteEndpoint | undefined {
+  if (typeof f.remote !== 'string') return undefined;
+  let url: URL;
+  try { url = new URL(f.remote); } catch { throw new UsageError(`--remote must be a URL such as http://gpu-box:8080/v1, got '${f.remote}'`, 'ask'); }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--remote must be an http(s) URL, got '${f.remote}'`, 'ask');
+  return { url: f.remote, apiKey: (f['remote-key'] as string | undefined) ?? (process.env.UNISPARSE_REMOTE_API_KEY || undefined), model: f['remote-model'] as string | undefined };
+}
 
 function parseLines(spec: string | undefined): { startLine: number; endLine: number } | undefined {
   if (spec === undefined) return undefined;
@@ -20,6 +30,8 @@ export async function askCommand(args: ParsedArgs, signal: AbortSignal): Promise
   const question = args.positionals[0];
   if (!question.trim()) throw new UsageError("'ask' needs a non-empty question", 'ask');
   const repo = existingFolder(f.repo, 'ask');
+  const remote = remoteEndpoint(f);
+  if (remote && typeof f.model === 'string') throw new UsageError('--model and --remote exclude each other (the remote endpoint picks its model; use --remote-model)', 'ask');
   if (typeof f.model === 'string') await modelForCli('ask', f.model);   // a missing --model is a usage mistake, as in generate
   const selection = parseLines(f.lines as string | undefined);
   if (selection && typeof f.file !== 'string') throw new UsageError('--lines needs --file', 'ask');
@@ -44,6 +56,7 @@ export async function askCommand(args: ParsedArgs, signal: AbortSignal): Promise
     maxNewTokens: f['max-tokens'] as number | undefined,
     cacheDir: f['no-cache'] ? null : undefined,
     fetchModel: true,
+    remote,
     signal,
     log: (line) => { progress.clear(); process.stderr.write(line + '\n'); },
     onDelta: (d) => {
@@ -70,6 +83,9 @@ export async function askCommand(args: ParsedArgs, signal: AbortSignal): Promise
   if (result.selectedBlocks.length) {
     process.stdout.write('\nBlocks the sparse attention selected:\n');
     for (const b of result.selectedBlocks.slice(0, 6)) process.stdout.write(`  ${b.file}:${b.startLine}-${b.endLine}  (${b.score.toFixed(2)})\n`);
+  }
+  if (result.stats.remote && !result.stats.remote.overlays) {
+    process.stderr.write(`unisparse: ${result.stats.remote.url} sent no attention data, so no blocks are listed (a unisparse serve endpoint sends them).\n`);
   }
   const s = result.stats;
   process.stderr.write(`unisparse: ${s.contextTokens} context tokens, density ${s.density.toFixed(3)}, first token after ${s.ttftMs} ms, ` +

@@ -11,7 +11,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   ask: {
     name: 'ask',
     summary: 'Answer a question about a repository with citations, streaming the answer (progress on stderr).',
-    usage: 'unisparse ask --repo DIR [--model PATH] [--device cpu|cuda] [--attention unisparse|dense] [--json] "QUESTION"',
+    usage: 'unisparse ask --repo DIR [--model PATH | --remote URL] [--device cpu|cuda] [--attention unisparse|dense] [--json] "QUESTION"',
     positionals: [1, 1],
     positionalName: 'a question (in quotes)',
     flags: {
@@ -29,6 +29,9 @@ export const COMMANDS: Record<string, CommandSpec> = {
       budget: { type: 'number', valueName: 'TOKENS', description: 'context budget in tokens (default 6000)' },
       'max-tokens': { type: 'number', valueName: 'N', description: 'longest answer in tokens (default 256)' },
       'no-cache': { type: 'boolean', description: 'do not read or write the on-disk index cache' },
+      remote: { type: 'string', valueName: 'URL', description: 'answer with an OpenAI-compatible endpoint (e.g. http://gpu-box:8080/v1) instead of the local model' },
+      'remote-model': { type: 'string', valueName: 'ID', description: 'model id at --remote (default: the first it lists)' },
+      'remote-key': { type: 'string', valueName: 'KEY', description: 'API key for --remote (default: $UNISPARSE_REMOTE_API_KEY)' },
       help: { type: 'boolean', description: 'show this help' },
     },
   },

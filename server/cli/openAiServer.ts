@@ -207,7 +207,7 @@ export function createOpenAiServer(opts: ServeOptions): http.Server {
       res.end(text);
       return;
     }
-    if (route === 'GET /v1/models') return sendJson(res, 200, { object: 'list', data: [{ id: modelId, object: 'model', created: 0, owned_by: 'unisparse' }] });
+    if (route === 'GET /v1/models') return sendJson(res, 200, { object: 'list', data: [{ id: modelId, object: 'model', created: 0, owned_by: 'unisparse', max_model_len: opts.contextLength }] });
     if (route === 'POST /v1/chat/completions') return complete(req, res, true);
     if (route === 'POST /v1/completions') return complete(req, res, false);
     throw new HttpError(404, `No route ${route}. Use GET /v1/models, POST /v1/chat/completions, POST /v1/completions, GET /health or GET /metrics.`);

@@ -36,6 +36,8 @@ export interface AnswerStats {
   omittedFiles?: string[];
   /** Secret values (private keys, tokens, passwords) replaced by `[redacted]` before the context was packed. */
   redactedSecrets?: number;
+  /** Set when a remote OpenAI-compatible endpoint answered; `overlays` false: it sent no attention data. */
+  remote?: { url: string; overlays: boolean };
   attention?: 'unisparse' | 'dense';
   device?: 'cpu' | 'cuda';
   model?: string;

@@ -6,9 +6,9 @@ const root = path.join(__dirname, '..', '..');
 
 export interface CliRun { code: number | null; stdout: string; stderr: string }
 
-export function runCli(args: string[], timeoutMs = 550000): Promise<CliRun> {
+export function runCli(args: string[], timeoutMs = 550000, env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', path.join(root, 'test', 'register.js'), path.join(root, 'server', 'cli', 'main.ts'), ...args], { cwd: root });
+    const child = spawn(process.execPath, ['-r', path.join(root, 'test', 'register.js'), path.join(root, 'server', 'cli', 'main.ts'), ...args], { cwd: root, env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

@@ -1,6 +1,7 @@
 // `unisparse serve`: the OpenAI-compatible API over the real model, as an HTTP client (friendly or hostile) sees it.
 import * as assert from 'assert';
-import { spawn, spawnSync, ChildProcess } from 'child_process';
+import { spawnSync, ChildProcess } from 'child_process';
+import { startServe } from './serveProcess';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as path from 'path';
@@ -8,22 +9,6 @@ import { smolLm2Path } from './modelFile';
 
 const root = path.join(__dirname, '..', '..');
 const KEY = 'test-key-0123456789';
-const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
-  spawn(process.execPath, ['-r', path.join(root, 'test', 'register.js'), path.join(root, 'server', 'cli', 'main.ts'), ...args], { cwd: root, env: { ...process.env, ...env } });
-
-/** Starts `serve` and resolves with its base URL once it listens. */
-export function startServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; base: string }> {
-  const child = cli(['serve', '--model', smolLm2Path(), '--port', '0', ...args], env);
-  return new Promise((resolve, reject) => {
-    let err = '';
-    child.stderr!.on('data', (d) => {
-      err += d;
-      const m = /on (http:\/\/127\.0\.0\.1:\d+\/v1)/.exec(err);
-      if (m) resolve({ child, base: m[1] });
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
-  });
-}
 
 /** Raw HTTP, for what fetch will not send (a foreign Host header) or to see exactly what comes back. */
 function raw(base: string, opts: { method?: string; path: string; headers?: Record<string, string>; body?: string | Buffer }): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {

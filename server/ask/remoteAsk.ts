@@ -1,0 +1,109 @@
+/**
+ * The path of a repository question answered by a remote OpenAI-compatible endpoint instead of the local engine:
+ * the index, the ranking, the packing (secrets redacted) and the citations stay here; only the chat messages go
+ * out. Our own `unisparse serve` sends back the sparse attention's block scores with the prompt's token spans, so
+ * the selected blocks (the editor overlays) are mapped to source lines exactly as for a local answer; any other
+ * server answers without them, and the stats say so (`remote.overlays: false`).
+ */
+import * as path from 'path';
+import type { SelectedBlock } from '../protocol/protocol';
+import { RepoIndex } from '../index/repoIndex';
+import { buildContext, PackedContext } from '../context/buildContext';
+import { SourceMap } from '../context/sourceMap';
+import { remoteChat, remoteModel, RemoteEndpoint } from '../engine/remote/openAiClient';
+import { askMessages } from './promptBuilder';
+import { citationsFor } from './citations';
+import { selectedBlocksFromScores } from './selectedBlocks';
+import { contextChunkStats } from './contextChunks';
+import type { AskOptions, AskResult } from './askPipeline';
+
+/** Without the remote model's tokenizer, a conservative count: code averages well over 3 characters a token. */
+const estimateTokens = (text: string): number => Math.ceil(text.length / 3);
+const DEFAULT_REMOTE_CONTEXT = 8192;
+const DEFAULT_BUDGET = 6000;
+
+function cancelled(): Error {
+  const e = new Error('The question was cancelled.');
+  e.name = 'AbortError';
+  return e;
+}
+
+export async function runRemoteAsk(opts: AskOptions & { remote: RemoteEndpoint }): Promise<AskResult> {
+  const started = Date.now();
+  const emit = opts.onDelta ?? (() => undefined);
+  const check = () => { if (opts.signal?.aborted) throw cancelled(); };
+  const mode = opts.mode ?? 'ask';
+  const maxNewTokens = opts.maxNewTokens ?? 256;
+  const modelInfo = remoteModel(opts.remote, opts.signal);
+  modelInfo.catch(() => undefined);
+  let index = opts.index;
+  const ownsIndex = !index;
+  try {
+    if (!index) {
+      emit({ phase: 'indexing', progress: 0 });
+      index = await RepoIndex.build(path.resolve(opts.repo), {
+        cacheDir: opts.cacheDir, signal: opts.signal,
+        onProgress: (done, total) => emit({ phase: 'indexing', progress: total ? done / total : 0 }),
+      });
+    }
+    const model = await modelInfo;
+    check();
+    emit({ phase: 'packing' });
+    const overhead = estimateTokens(askMessages('', opts.question, mode).map((m) => m.content).join('\n')) + 32;
+    const room = (model.contextLength ?? DEFAULT_REMOTE_CONTEXT) - maxNewTokens - overhead;
+    const packed: PackedContext = buildContext(index, {
+      question: opts.question, activeFile: opts.activeFile, selection: opts.selection, focus: opts.focus,
+      budgetTokens: Math.max(0, Math.min(opts.budgetTokens ?? DEFAULT_BUDGET, room)), countTokens: estimateTokens,
+    });
+    emit({ phase: 'prefill', progress: 0 });
+    let firstTokenAt = 0;
+    const result = await remoteChat(opts.remote, model.id, { messages: askMessages(packed.text, opts.question, mode), maxTokens: maxNewTokens },
+      {
+        signal: opts.signal,
+        onToken: (text) => {
+          if (!firstTokenAt) { firstTokenAt = Date.now(); emit({ phase: 'decode' }); }
+          emit({ text });
+        },
+      }).catch((e: Error) => { if (opts.signal?.aborted) throw cancelled(); throw e; });
+    check();
+
+    const answer = result.text.trim();
+    const citations = citationsFor(answer, packed.chunks.map((c) => ({ ...c, text: packed.text.slice(c.charStart, c.charEnd) })));
+    // Overlays: the remote prompt's token spans locate our packed text, then the block scores map to lines.
+    const sel = result.selection;
+    const contextOffset = sel ? sel.promptText.indexOf(packed.text) : -1;
+    const spans = sel && contextOffset >= 0 ? Int32Array.from(sel.spans) : undefined;
+    const report = sel?.attention;
+    let selectedBlocks: SelectedBlock[] = [];
+    if (spans && report) {
+      const sourceMap = SourceMap.fromPackedContext(packed, spans, contextOffset);
+      selectedBlocks = selectedBlocksFromScores(report.keyBlockScore, report.blockSize, spans.length / 2, sourceMap);
+    }
+    const overlays = Boolean(spans && report);
+    const density = report?.density ?? 1;
+    const decodeSeconds = firstTokenAt ? (Date.now() - firstTokenAt) / 1000 : 0;
+    emit({ phase: 'done' });
+    return {
+      answer,
+      citations,
+      selectedBlocks,
+      stats: {
+        contextTokens: result.promptTokens ?? estimateTokens(packed.text) + overhead,
+        density,
+        ttftMs: (firstTokenAt || Date.now()) - started,
+        decodeTokensPerS: decodeSeconds > 0 && result.completionTokens ? result.completionTokens / decodeSeconds : 0,
+        omittedChunks: packed.omitted.chunks,
+        omittedFiles: packed.omitted.files,
+        redactedSecrets: packed.redactedSecrets,
+        model: model.id,
+        stopReason: result.finishReason === 'length' ? 'length' : 'stop',
+        remote: { url: opts.remote.url, overlays },
+        ...(spans ? { contextChunks: contextChunkStats(packed.chunks, spans, contextOffset) } : {}),
+      },
+      selection: { question: opts.question, blockSize: report?.blockSize ?? 64, density, blocks: selectedBlocks,
+        heatmap: report?.heatmap ? { nBlocks: report.heatmap.nBlocks, mask: report.heatmap.mask } : undefined },
+    };
+  } finally {
+    if (ownsIndex) index?.dispose();
+  }
+}
