@@ -10,6 +10,9 @@
 #include <vector>
 
 #include "unisparse_model.h"
+#ifdef UNISPARSE_WITH_CUDA
+#include "attention_cuda.h"
+#endif
 
 namespace unisparse::binding {
 
@@ -135,6 +138,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
       opts.tau = float(numberOption(env, o, "tau", opts.tau, where));
       opts.blockSize = int(numberOption(env, o, "blockSize", opts.blockSize, where));
       opts.maxContext = int(numberOption(env, o, "maxContext", 0, where));
+      opts.maxBlocks = int(numberOption(env, o, "maxBlocks", 0, where));
       if (o.Has("attention") && !o.Get("attention").IsUndefined()) opts.attention = parseMode(env, o.Get("attention"), where);
       if (o.Has("device") && !o.Get("device").IsUndefined()) {
         if (!o.Get("device").IsString()) throw Napi::TypeError::New(env, "new Model: device must be 'cpu' or 'cuda'.");
@@ -190,6 +194,11 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     Napi::Object types = Napi::Object::New(env);
     for (const auto& [name, count] : i.weightTypes) types.Set(name, count);
     o.Set("weightTypes", types);
+    o.Set("device", i.device);
+    o.Set("capacity", i.capacity);
+    if (!i.deviceNote.empty()) o.Set("deviceNote", i.deviceNote);
+    if (i.deviceBytes) o.Set("deviceBytes", double(i.deviceBytes));
+    if (i.deviceWeightBytes) o.Set("deviceWeightBytes", double(i.deviceWeightBytes));
     return o;
   }
 
@@ -290,13 +299,14 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     Napi::Env env = info.Env();
     Model& m = live(env, "setAttention");
     if (info.Length() < 1 || !info[0].IsObject())
-      throw Napi::TypeError::New(env, "setAttention({ mode, tau?, blockSize? }): an options object is required.");
+      throw Napi::TypeError::New(env, "setAttention({ mode, tau?, blockSize?, maxBlocks? }): an options object is required.");
     Napi::Object o = info[0].As<Napi::Object>();
     const AttentionMode mode = parseMode(env, o.Get("mode"), "setAttention");
     const float tau = float(numberOption(env, o, "tau", UniSparseConfig{}.tau, "setAttention"));
     const int blockSize = int(numberOption(env, o, "blockSize", UniSparseConfig{}.blockSize, "setAttention"));
+    const int maxBlocks = int(numberOption(env, o, "maxBlocks", 0, "setAttention"));
     try {
-      m.setAttention(mode, tau, blockSize);
+      m.setAttention(mode, tau, blockSize, maxBlocks);
     } catch (const std::exception& e) {
       throw Napi::Error::New(env, e.what());
     }
@@ -356,8 +366,26 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   int64_t reported_ = 0;
 };
 
+// gpuStatus() -> { usable, reason }: whether device 'cuda' can run here now, so callers can fall back to the CPU
+// with one line instead of an error.
+Napi::Value GpuStatus(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+#ifdef UNISPARSE_WITH_CUDA
+  std::string reason;
+  const bool usable = cuda::available(&reason);
+#else
+  const std::string reason = "this build of the native addon has no CUDA support (nvcc was not found when it was built)";
+  const bool usable = false;
+#endif
+  o.Set("usable", usable);
+  o.Set("reason", reason);
+  return o;
+}
+
 void RegisterModel(Napi::Env env, Napi::Object exports) {
   exports.Set("Model", ModelWrap::Define(env));
+  exports.Set("gpuStatus", Napi::Function::New(env, GpuStatus, "gpuStatus"));
 }
 
 }  // namespace unisparse::binding

@@ -17,9 +17,10 @@ struct ModelOptions {
   AttentionMode attention = AttentionMode::Dense;
   float tau = UniSparseConfig{}.tau;  // the attention subsystem's tuned default
   int blockSize = 64;
-  int maxContext = 0;                 // KV cache capacity; 0 = min(model context, 8192)
-  std::vector<int> captureLayers;     // layers whose post-RoPE Q/K/V the last eval keeps
-  std::string device = "cpu";         // "cuda": prefill attention on the GPU (CUDA builds), the rest on the CPU
+  int maxBlocks = 0;                  // UniSparse per-row budget of key blocks (0 = none; sink + diagonal always kept)
+  int maxContext = 0;                 // KV cache capacity; 0 = min(model context, 8192 on the CPU, 32768 on the GPU)
+  std::vector<int> captureLayers;     // layers whose post-RoPE Q/K/V the last eval keeps (CPU only)
+  std::string device = "cpu";         // "cuda": the whole model on the GPU (CUDA builds): bf16 weights, KV cache
 };
 
 struct ModelInfo {
@@ -27,7 +28,12 @@ struct ModelInfo {
   int nLayers = 0, nHeads = 0, nKvHeads = 0, headDim = 0, hiddenSize = 0, vocabSize = 0, contextLength = 0;
   float ropeTheta = 0;
   bool tiedEmbeddings = false;
-  std::vector<std::pair<std::string, int>> weightTypes;  // type name -> number of tensors
+  std::vector<std::pair<std::string, int>> weightTypes;  // type name -> number of tensors (as stored in the file)
+  std::string device = "cpu";         // where it runs: "cpu" or "cuda"
+  int capacity = 0;                   // KV cache capacity in tokens (fitted to free GPU memory on 'cuda')
+  std::string deviceNote;             // empty, or why the capacity is smaller than asked
+  size_t deviceBytes = 0;             // GPU memory held at load (weights + KV cache + scratch); 0 on the CPU
+  size_t deviceWeightBytes = 0;       // of which weights (bf16)
 };
 
 enum class LogitsMode { Last, All, None, Rows };
@@ -68,7 +74,7 @@ class Model {
   int capacity() const;
   void truncate(int n);  // keeps the first n cached tokens (n <= position())
   void reset();
-  void setAttention(AttentionMode mode, float tau, int blockSize);
+  void setAttention(AttentionMode mode, float tau, int blockSize, int maxBlocks = 0);
   const AttentionReport& lastAttention() const;
   const CapturedQkv* captured(int layer) const;  // null unless the layer was listed in captureLayers
   size_t nativeBytes() const;                     // memory owned outside the mapped file (KV cache, packed weights)

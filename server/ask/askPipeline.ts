@@ -55,6 +55,8 @@ export type AskResult = AnswerResult & { selection: SelectionResult };
 
 /** The packed context's share of SmolLM2's 8192-token window, leaving room for the prompt and the answer. */
 export const DEFAULT_BUDGET_TOKENS = 6000;
+/** On the GPU the context is prefilled in tens of milliseconds per 8K tokens, so the default packs far more. */
+export const DEFAULT_GPU_BUDGET_TOKENS = 30000;
 export const DEFAULT_MAX_NEW_TOKENS = 256;
 /**
  * Greedy, so an answer is reproducible; a mild penalty on the last 64 tokens and a ban on repeating any
@@ -107,7 +109,10 @@ export async function runAsk(opts: AskOptions): Promise<AskResult> {
   let index = opts.index;
   try {
     // Start the model loading in the child while the repository is indexed here.
-    const loading = engine.load({ modelPath, device, attention, tau, blockSize });
+    // A budget beyond the GPU default asks for a KV cache that holds it (prompt overhead and answer included).
+    const maxContext = opts.budgetTokens !== undefined && opts.budgetTokens > DEFAULT_GPU_BUDGET_TOKENS
+      ? opts.budgetTokens + maxNewTokens + 2048 : undefined;
+    const loading = engine.load({ modelPath, device, attention, tau, blockSize, ...(maxContext ? { maxContext } : {}) });
     loading.catch(() => undefined);
     if (!index) {
       emit({ phase: 'indexing', progress: 0 });
@@ -123,10 +128,15 @@ export async function runAsk(opts: AskOptions): Promise<AskResult> {
     check();
 
     emit({ phase: 'packing' });
-    const contextLength = typeof info.contextLength === 'number' && info.contextLength > 0 ? info.contextLength : 8192;
+    const modelContext = typeof info.contextLength === 'number' && info.contextLength > 0 ? info.contextLength : 8192;
+    // The KV cache may hold less than the model's window (the GPU fits it to free memory).
+    const contextLength = typeof info.capacity === 'number' && info.capacity > 0 ? Math.min(modelContext, info.capacity) : modelContext;
+    // The device the engine actually uses: 'cuda' falls back to the CPU where no GPU is usable.
+    const usedDevice = info.device === 'cuda' ? 'cuda' : 'cpu';
     const overhead = promptOverheadTokens(tokenizer, opts.question, mode);
     const room = contextLength - maxNewTokens - overhead - 16;
-    const budgetTokens = Math.max(0, Math.min(opts.budgetTokens ?? DEFAULT_BUDGET_TOKENS, room));
+    const defaultBudget = usedDevice === 'cuda' ? DEFAULT_GPU_BUDGET_TOKENS : DEFAULT_BUDGET_TOKENS;
+    const budgetTokens = Math.max(0, Math.min(opts.budgetTokens ?? defaultBudget, room));
     const packed = buildContext(index, {
       question: opts.question,
       activeFile: opts.activeFile,
@@ -186,7 +196,7 @@ export async function runAsk(opts: AskOptions): Promise<AskResult> {
         omittedFiles: packed.omitted.files,
         redactedSecrets: packed.redactedSecrets,
         attention,
-        device,
+        device: usedDevice,
         model: path.basename(modelPath),
         stopReason: result.stopReason,
         contextChunks: contextChunkStats(packed.chunks, spans, contextOffset),

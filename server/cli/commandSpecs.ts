@@ -26,7 +26,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       file: { type: 'string', valueName: 'PATH', description: 'treat this file as the active editor file (seeds ranking)' },
       lines: { type: 'string', valueName: 'A-B', description: 'selected lines in --file, e.g. 10-40' },
       focus: { type: 'string', valueName: 'PATH', description: 'restrict the context to this file or folder' },
-      budget: { type: 'number', valueName: 'TOKENS', description: 'context budget in tokens (default 6000)' },
+      budget: { type: 'number', valueName: 'TOKENS', description: 'context budget in tokens (default 6000 on the CPU, 30000 on the GPU)' },
       'max-tokens': { type: 'number', valueName: 'N', description: 'longest answer in tokens (default 256)' },
       'no-cache': { type: 'boolean', description: 'do not read or write the on-disk index cache' },
       remote: { type: 'string', valueName: 'URL', description: 'answer with an OpenAI-compatible endpoint (e.g. http://gpu-box:8080/v1) instead of the local model' },

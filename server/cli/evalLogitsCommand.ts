@@ -2,7 +2,7 @@
 import * as fs from 'fs';
 import { ParsedArgs, UsageError } from './args';
 import { modelForCli } from './cliModel';
-import { openNativeModel, loadNativeAddon } from '../engine/child/nativeModel';
+import { openNativeModel, usableDevice } from '../engine/child/nativeModel';
 import { runEvalLogits } from '../engine/child/generation';
 import { DEFAULT_TAU, DEFAULT_BLOCK_SIZE } from '../engine/attentionDefaults';
 
@@ -47,12 +47,10 @@ export async function evalLogitsCommand(args: ParsedArgs): Promise<void> {
   if (typeof f.tokens !== 'string') throw new UsageError("'eval-logits' needs --tokens FILE.json", 'eval-logits');
   const tokens = readTokens(f.tokens);
   const positions = parsePositions(f.positions as string | undefined, tokens.length);
-  if (f.device === 'cuda' && loadNativeAddon().backend !== 'cuda') {
-    throw new Error('--device cuda: this build of the native addon has no CUDA support (built without nvcc). Build it on a machine with the CUDA toolkit, or use --device cpu.');
-  }
+  const device = usableDevice(f.device as 'cpu' | 'cuda' | undefined, (line) => process.stderr.write(line + '\n'));
   const mode = (f.attention as 'dense' | 'unisparse' | undefined) ?? 'dense';
   const attention = { mode, tau: (f.tau as number | undefined) ?? DEFAULT_TAU, blockSize: (f['block-size'] as number | undefined) ?? DEFAULT_BLOCK_SIZE };
-  const model = openNativeModel(modelPath, { device: f.device as 'cpu' | 'cuda' | undefined, threads: f.threads as number | undefined, attention: mode, tau: attention.tau, blockSize: attention.blockSize });
+  const model = openNativeModel(modelPath, { device, threads: f.threads as number | undefined, attention: mode, tau: attention.tau, blockSize: attention.blockSize });
   try {
     const result = await runEvalLogits({ model, cachedTokens: [] }, { type: 'evalLogits', id: 0, tokens, positions, attention });
     process.stdout.write(JSON.stringify({ positions: result.positions, logits: result.logits, density: result.density }) + '\n');

@@ -14,6 +14,7 @@
 #include "weights.h"
 #ifdef UNISPARSE_WITH_CUDA
 #include "../../cuda/attention_cuda.h"
+#include "../../cuda/model/gpu_model.h"
 #endif
 
 namespace unisparse {
@@ -30,7 +31,9 @@ struct Model::Impl {
   ModelOptions opts;
   std::unique_ptr<ThreadPool> pool;
   std::unique_ptr<Rope> rope;
-  bool useCuda = false;  // prefill attention on the GPU (device 'cuda')
+#ifdef UNISPARSE_WITH_CUDA
+  std::unique_ptr<cuda::GpuModel> gpu;  // device 'cuda': the whole forward pass; the CPU members stay empty
+#endif
 
   int capacity = 0;
   int position = 0;
@@ -75,6 +78,7 @@ struct Model::Impl {
     a.causal = true;
     a.sparse.blockSize = opts.blockSize;
     a.sparse.tau = opts.tau;
+    a.sparse.maxBlocks = opts.maxBlocks;
     return a;
   }
 
@@ -178,8 +182,18 @@ struct Model::Impl {
     }
   }
 
-  // Runs n tokens at the current position through every layer; leaves the final hidden states in x.
+  // Runs n tokens at the current position through every layer; leaves the final hidden states in x (or on the
+  // GPU).
   void forwardChunk(const int32_t* tokens, int n, int offsetInEval) {
+#ifdef UNISPARSE_WITH_CUDA
+    if (gpu) {
+      const int seqK = position + n;
+      gpu->forward(tokens, n, position, attentionOptions(),
+                   [&](int layer, const BlockPlan& plan) { recordPlan(plan, layer, n, seqK); });
+      position += n;
+      return;
+    }
+#endif
     const ModelConfig& c = config;
     const int H = c.hiddenSize, F = c.ffnSize;
     const int64_t Q = qDim(), KV = kvDim();
@@ -218,15 +232,8 @@ struct Model::Impl {
       s.kSeqStride = s.vSeqStride = KV;
       BlockPlan plan;
       const bool prefill = n > 1;
-#ifdef UNISPARSE_WITH_CUDA
-      // device 'cuda': prefill attention (the quadratic part) runs on the GPU; one-token decode stays on the
-      // CPU, where the cache already is, rather than copying the whole cache to the device per token.
-      if (useCuda && prefill)
-        cuda::attention_host(s, aopts, q.data(), kCache[size_t(l)].get(), vCache[size_t(l)].get(), attn.data(), &plan);
-      else
-#endif
-        attention_cpu(s, aopts, q.data(), kCache[size_t(l)].get(), vCache[size_t(l)].get(), attn.data(),
-                      prefill ? &plan : nullptr);
+      attention_cpu(s, aopts, q.data(), kCache[size_t(l)].get(), vCache[size_t(l)].get(), attn.data(),
+                    prefill ? &plan : nullptr);
       if (prefill) recordPlan(plan, l, n, position + n);
 
       matmul(L.wo, attn.data(), n, h.data(), H, *pool, actScratch);
@@ -247,6 +254,9 @@ struct Model::Impl {
   // Final norm + lm_head for the listed rows of the chunk's hidden states, written to out rows outRows.
   void logitsFor(const std::vector<int>& chunkRows, const std::vector<size_t>& outRows, float* out) {
     if (chunkRows.empty()) return;
+#ifdef UNISPARSE_WITH_CUDA
+    if (gpu) return gpu->logits(chunkRows, outRows, out);
+#endif
     const int H = config.hiddenSize, V = config.vocabSize;
     std::vector<float> gathered(chunkRows.size() * size_t(H)), normed(chunkRows.size() * size_t(H));
     for (size_t i = 0; i < chunkRows.size(); ++i)
@@ -279,25 +289,39 @@ std::unique_ptr<Model> Model::load(const std::string& path, const ModelOptions& 
   if (!(opts.tau > 0.f) || opts.tau > 1.f) fail("tau ", opts.tau, " must be in (0, 1].");
   if (opts.threads < 0 || opts.threads > 1024) fail("threads ", opts.threads, " must be between 0 (auto) and 1024.");
 
+  if (opts.maxBlocks < 0) fail("maxBlocks ", opts.maxBlocks, " must be 0 (no budget) or a positive block count.");
+  if (opts.device == "cuda" && !opts.captureLayers.empty())
+    fail("captureLayers works on device 'cpu' only; load the model with device 'cpu' to capture Q/K/V.");
+
   auto impl = std::make_unique<Impl>();
   impl->opts = opts;
-  impl->useCuda = opts.device == "cuda";
   struct stat st {};
   const bool isDir = ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
   impl->src = isDir ? readSafetensorsDir(path) : readGguf(path);
   impl->config = readModelConfig(*impl->src);
-  impl->weights = loadWeights(*impl->src, impl->config);
   const ModelConfig& c = impl->config;
-
-  impl->pool = std::make_unique<ThreadPool>(opts.threads);
-  impl->rope = std::make_unique<Rope>(c, impl->weights.ropeFreqFactors);
   const int modelContext = c.contextLength > 0 ? c.contextLength : 8192;
-  impl->capacity = opts.maxContext > 0 ? opts.maxContext : std::min(modelContext, 8192);
-  if (impl->capacity > (1 << 22)) fail("maxContext ", impl->capacity, " is larger than this runtime allows (4194304).");
-  for (int l = 0; l < c.nLayers; ++l) {
-    const size_t n = size_t(impl->capacity) * size_t(impl->kvDim());
-    impl->kCache.emplace_back(new float[n]);
-    impl->vCache.emplace_back(new float[n]);
+  if (opts.maxContext > (1 << 22)) fail("maxContext ", opts.maxContext, " is larger than this runtime allows (4194304).");
+  impl->pool = std::make_unique<ThreadPool>(opts.device == "cuda" ? 1 : opts.threads);
+#ifdef UNISPARSE_WITH_CUDA
+  if (opts.device == "cuda") {
+    // The GPU holds a longer context by default: prefill there is fast enough for repository-sized prompts.
+    const int requested = opts.maxContext > 0 ? opts.maxContext : std::min(modelContext, 32768);
+    impl->gpu = std::make_unique<cuda::GpuModel>(*impl->src, impl->config, requested);
+    impl->rope = std::make_unique<Rope>(c, impl->gpu->ropeFreqFactors());
+    impl->gpu->setRope(*impl->rope);
+    impl->capacity = impl->gpu->capacity();
+  }
+#endif
+  if (opts.device != "cuda") {
+    impl->weights = loadWeights(*impl->src, impl->config);
+    impl->rope = std::make_unique<Rope>(c, impl->weights.ropeFreqFactors);
+    impl->capacity = opts.maxContext > 0 ? opts.maxContext : std::min(modelContext, 8192);
+    for (int l = 0; l < c.nLayers; ++l) {
+      const size_t n = size_t(impl->capacity) * size_t(impl->kvDim());
+      impl->kCache.emplace_back(new float[n]);
+      impl->vCache.emplace_back(new float[n]);
+    }
   }
   for (int layer : opts.captureLayers) {
     if (layer < 0 || layer >= c.nLayers)
@@ -319,6 +343,16 @@ std::unique_ptr<Model> Model::load(const std::string& path, const ModelOptions& 
   i.ropeTheta = c.ropeTheta;
   i.tiedEmbeddings = c.tiedEmbeddings;
   i.weightTypes = impl->weights.typeCounts;
+  i.device = opts.device;
+  i.capacity = impl->capacity;
+#ifdef UNISPARSE_WITH_CUDA
+  if (impl->gpu) {
+    i.weightTypes = impl->gpu->typeCounts();
+    i.deviceNote = impl->gpu->note();
+    i.deviceBytes = impl->gpu->deviceBytes();
+    i.deviceWeightBytes = impl->gpu->weightBytes();
+  }
+#endif
   impl->report.mode = opts.attention;
   impl->report.blockSize = opts.blockSize;
   return std::unique_ptr<Model>(new Model(std::move(impl)));
@@ -358,8 +392,12 @@ std::vector<float> Model::eval(const int32_t* tokens, size_t n, const LogitsRequ
   const bool prefill = n > 1;
   m.beginReport(prefill);
   m.prepareCaptures(int(n));
-  for (size_t start = 0; start < n; start += kChunkTokens) {
-    const int len = int(std::min<size_t>(kChunkTokens, n - start));
+  size_t chunk = kChunkTokens;
+#ifdef UNISPARSE_WITH_CUDA
+  if (m.gpu) chunk = size_t(m.gpu->chunkTokens());
+#endif
+  for (size_t start = 0; start < n; start += chunk) {
+    const int len = int(std::min<size_t>(chunk, n - start));
     m.forwardChunk(tokens + start, len, int(start));
     std::vector<int> rows;
     std::vector<size_t> outRows;
@@ -385,9 +423,11 @@ void Model::truncate(int n) {
 
 void Model::reset() { impl_->position = 0; }
 
-void Model::setAttention(AttentionMode mode, float tau, int blockSize) {
+void Model::setAttention(AttentionMode mode, float tau, int blockSize, int maxBlocks) {
   if (blockSize != 64 && blockSize != 128) fail("blockSize ", blockSize, " is not supported; use 64 or 128.");
   if (!(tau > 0.f) || tau > 1.f) fail("tau ", tau, " must be in (0, 1].");
+  if (maxBlocks < 0) fail("maxBlocks ", maxBlocks, " must be 0 (no budget) or a positive block count.");
+  impl_->opts.maxBlocks = maxBlocks;
   impl_->opts.attention = mode;
   impl_->opts.tau = tau;
   impl_->opts.blockSize = blockSize;
@@ -403,6 +443,7 @@ const CapturedQkv* Model::captured(int layer) const {
 
 size_t Model::nativeBytes() const {
   // The KV cache is reserved up front but only the pages of cached positions are touched.
+  if (impl_->kCache.empty()) return 0;  // on the GPU: host memory is the mapped file only
   return impl_->weights.nativeBytes() + size_t(impl_->position) * size_t(impl_->kvDim()) * 8 * size_t(impl_->config.nLayers);
 }
 

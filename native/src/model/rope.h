@@ -14,6 +14,10 @@ class Rope {
   void prepare(int start, int n);
   // Rotates `heads` heads of each of the n prepared tokens; rowStride = floats between tokens.
   void apply(float* x, int n, int heads, int64_t rowStride) const;
+  // Per rotated pair i: the angle per position (scaling applied); the GPU runtime builds its tables from these.
+  const std::vector<float>& inverseFrequencies() const { return invFreq_; }
+  RopeStyle style() const { return style_; }
+  int ropeDim() const { return ropeDim_; }
 
  private:
   RopeStyle style_;

@@ -3,39 +3,19 @@
 #include <map>
 
 #include "common/error.h"
+#include "weight_names.h"
 
 namespace unisparse {
 
 namespace {
 
-// Names of each role in the two formats; "#" stands for the layer index.
-struct RoleNames { const char* gguf; const char* hf; };
-const RoleNames kEmbedding{"token_embd.weight", "model.embed_tokens.weight"};
-const RoleNames kOutput{"output.weight", "lm_head.weight"};
-const RoleNames kOutputNorm{"output_norm.weight", "model.norm.weight"};
-const RoleNames kAttnNorm{"blk.#.attn_norm.weight", "model.layers.#.input_layernorm.weight"};
-const RoleNames kFfnNorm{"blk.#.ffn_norm.weight", "model.layers.#.post_attention_layernorm.weight"};
-const RoleNames kQ{"blk.#.attn_q.weight", "model.layers.#.self_attn.q_proj.weight"};
-const RoleNames kK{"blk.#.attn_k.weight", "model.layers.#.self_attn.k_proj.weight"};
-const RoleNames kV{"blk.#.attn_v.weight", "model.layers.#.self_attn.v_proj.weight"};
-const RoleNames kO{"blk.#.attn_output.weight", "model.layers.#.self_attn.o_proj.weight"};
-const RoleNames kQBias{"blk.#.attn_q.bias", "model.layers.#.self_attn.q_proj.bias"};
-const RoleNames kKBias{"blk.#.attn_k.bias", "model.layers.#.self_attn.k_proj.bias"};
-const RoleNames kVBias{"blk.#.attn_v.bias", "model.layers.#.self_attn.v_proj.bias"};
-const RoleNames kGate{"blk.#.ffn_gate.weight", "model.layers.#.mlp.gate_proj.weight"};
-const RoleNames kUp{"blk.#.ffn_up.weight", "model.layers.#.mlp.up_proj.weight"};
-const RoleNames kDown{"blk.#.ffn_down.weight", "model.layers.#.mlp.down_proj.weight"};
+using namespace roles;
 
 class Loader {
  public:
   Loader(const TensorSource& src) : src_(src), gguf_(src.format == "gguf") {}
 
-  std::string name(const RoleNames& role, int layer) const {
-    std::string n = gguf_ ? role.gguf : role.hf;
-    const size_t at = n.find('#');
-    if (at != std::string::npos) n.replace(at, 1, std::to_string(layer));
-    return n;
-  }
+  std::string name(const RoleNames& role, int layer) const { return tensorName(role, layer, gguf_); }
 
   const TensorInfo* find(const RoleNames& role, int layer) const {
     auto it = src_.tensors.find(name(role, layer));

@@ -3,7 +3,7 @@
  * take down the language server. EngineHost forks it and talks to it over IPC (engineMessages.ts).
  * Requests run one at a time; a cancel message is honoured between prefill chunks and decode steps.
  */
-import { openNativeModel, loadNativeAddon } from './nativeModel';
+import { openNativeModel, loadNativeAddon, usableDevice } from './nativeModel';
 import { loadTokenizer } from '../../tokenizer/tokenizer';
 import { runGeneration, runEvalLogits, EngineSession } from './generation';
 import type { HostToEngine, EngineToHost, LoadRequest } from '../engineMessages';
@@ -20,15 +20,13 @@ function send(msg: EngineToHost): void {
 async function handleLoad(req: LoadRequest): Promise<void> {
   const key = JSON.stringify([req.modelPath, req.threads, req.maxContext, req.device]);
   if (!session || key !== loadedKey) {
-    const addon = loadNativeAddon();
-    if (req.device === 'cuda' && addon.backend !== 'cuda') {
-      throw new Error('--device cuda was requested but this build of the native addon has no CUDA support (it was built without nvcc). Build it on a machine with the CUDA toolkit, or use --device cpu.');
-    }
+    const device = usableDevice(req.device, (line) => send({ type: 'log', level: 'warn', message: line }));
     session?.model.dispose();
     session = undefined;
     const model = openNativeModel(req.modelPath, {
-      device: req.device, threads: req.threads, attention: req.attention, tau: req.tau, blockSize: req.blockSize, maxContext: req.maxContext,
+      device, threads: req.threads, attention: req.attention, tau: req.tau, blockSize: req.blockSize, maxContext: req.maxContext,
     });
+    if (model.info.deviceNote) send({ type: 'log', level: 'warn', message: `GPU: ${model.info.deviceNote}.` });
     let tokenizer;
     try {
       tokenizer = await loadTokenizer(req.modelPath);
@@ -36,7 +34,7 @@ async function handleLoad(req: LoadRequest): Promise<void> {
       // Scoring (eval-logits) works on ids alone; text generation reports this message later.
       send({ type: 'log', level: 'warn', message: `No tokenizer for ${req.modelPath}: ${(e as Error).message}` });
     }
-    session = { model, tokenizer, cachedTokens: [] };
+    session = { model, tokenizer, cachedTokens: [], device };
     loadedKey = key;
   } else if (req.attention) {
     session.model.setAttention({ mode: req.attention, tau: req.tau, blockSize: req.blockSize });

@@ -20,6 +20,8 @@ export interface EngineSession {
    * layers' (sparse or dense) attention, so a cache made under other settings is not reused.
    */
   cachedAttention?: string;
+  /** Where the model runs; the GPU takes long prefill steps. */
+  device?: 'cpu' | 'cuda';
 }
 
 export interface GenerationHooks {
@@ -30,6 +32,9 @@ export interface GenerationHooks {
 
 // 256 tokens: one step takes well under a second at llama.cpp-class CPU speeds, so a cancel lands quickly.
 export const DEFAULT_PREFILL_CHUNK = 256;
+// On the GPU an 8192-token step takes tens of milliseconds, and the attention plan of a long step sees more of the
+// context at once; the runtime itself prefills in chunks of this size.
+export const GPU_PREFILL_CHUNK = 8192;
 
 function commonPrefixLength(a: number[], b: number[]): number {
   const n = Math.min(a.length, b.length);
@@ -62,8 +67,10 @@ function reportAttention(a: LastAttention | undefined, density: number): Attenti
   };
 }
 
+/** The model's context, or the KV cache's capacity when that is smaller (the GPU fits it to free memory). */
 function contextLimit(model: NativeModel): number {
-  return model.info.contextLength > 0 ? model.info.contextLength : Number.MAX_SAFE_INTEGER;
+  const context = model.info.contextLength > 0 ? model.info.contextLength : Number.MAX_SAFE_INTEGER;
+  return model.info.capacity && model.info.capacity > 0 ? Math.min(context, model.info.capacity) : context;
 }
 
 export async function runGeneration(session: EngineSession, req: GenerateRequest, hooks: GenerationHooks): Promise<GenerateResult> {
@@ -75,7 +82,7 @@ export async function runGeneration(session: EngineSession, req: GenerateRequest
   if (prompt.length === 0) throw new Error('The prompt is empty: nothing to generate from.');
   const limit = contextLimit(model);
   if (prompt.length >= limit) {
-    throw new Error(`The prompt has ${prompt.length} tokens but the model's context holds ${limit}. Lower the context budget (budgetTokens / --budget) or ask about a narrower focus.`);
+    throw new Error(`The prompt has ${prompt.length} tokens but the model's context${model.info.capacity === limit ? ' (KV cache)' : ''} holds ${limit}. Lower the context budget (budgetTokens / --budget) or ask about a narrower focus.`);
   }
   if (req.attention) model.setAttention(req.attention);
   const attentionKey = JSON.stringify(req.attention ?? null);
@@ -88,7 +95,8 @@ export async function runGeneration(session: EngineSession, req: GenerateRequest
   session.cachedTokens.length = reuse;
 
   const rest = prompt.slice(reuse);
-  const steps = prefillSteps(rest.length, Math.max(16, req.prefillChunk ?? DEFAULT_PREFILL_CHUNK));
+  const defaultChunk = session.device === 'cuda' ? GPU_PREFILL_CHUNK : DEFAULT_PREFILL_CHUNK;
+  const steps = prefillSteps(rest.length, Math.max(16, req.prefillChunk ?? defaultChunk));
   let logits: Float32Array | undefined;
   let done = 0;
   let densityWeighted = 0;

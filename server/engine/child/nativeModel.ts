@@ -21,6 +21,14 @@ export interface ModelInfo {
   ropeTheta: number;
   tiedEmbeddings: boolean;
   weightTypes: Record<string, number>;
+  /** Where the model runs ('cuda': weights, KV cache and every layer on the GPU). */
+  device?: 'cpu' | 'cuda';
+  /** KV cache capacity in tokens; on the GPU fitted to free memory (deviceNote says when it was reduced). */
+  capacity?: number;
+  deviceNote?: string;
+  /** GPU memory held at load (weights + KV cache + scratch) and the weights' share, in bytes. */
+  deviceBytes?: number;
+  deviceWeightBytes?: number;
 }
 
 export interface LastAttention {
@@ -42,7 +50,7 @@ export interface NativeModel {
   evalAsync(tokens: Int32Array | number[], opts?: { logits?: LogitsSelection }): Promise<Float32Array>;
   truncate(n: number): void;
   reset(): void;
-  setAttention(opts: { mode: AttentionMode; tau?: number; blockSize?: number }): void;
+  setAttention(opts: { mode: AttentionMode; tau?: number; blockSize?: number; maxBlocks?: number }): void;
   lastAttention(): LastAttention | undefined;
   dispose(): void;
 }
@@ -55,10 +63,14 @@ export interface ModelOptions {
   tau?: number;
   blockSize?: number;
   maxContext?: number;
+  /** UniSparse per-row budget of key blocks (0 = none). */
+  maxBlocks?: number;
 }
 
 export interface NativeAddon {
   backend: 'cpu' | 'cuda';
+  /** Whether a GPU the CUDA kernels can use is visible now (always unusable in a CPU-only build). */
+  gpuStatus?: () => { usable: boolean; reason: string };
   Model?: new (path: string, opts?: ModelOptions) => NativeModel;
 }
 
@@ -83,6 +95,18 @@ export function loadNativeAddon(): NativeAddon {
     addon = dynamicRequire(loaderPath) as NativeAddon;
   }
   return addon;
+}
+
+/** 'cuda' where no GPU is usable runs on the CPU, and `warn` gets one line saying so. */
+export function usableDevice(requested: 'cpu' | 'cuda' | undefined, warn: (line: string) => void): 'cpu' | 'cuda' {
+  if (requested !== 'cuda') return 'cpu';
+  const addon = loadNativeAddon();
+  const status = addon.backend === 'cuda' && addon.gpuStatus
+    ? addon.gpuStatus()
+    : { usable: false, reason: 'this build of the native addon has no CUDA support (nvcc was not found when it was built)' };
+  if (status.usable) return 'cuda';
+  warn(`--device cuda: no usable GPU (${status.reason}); running on the CPU.`);
+  return 'cpu';
 }
 
 /** Opens a model with the native runtime; errors name the file and say what to do. */

@@ -1,0 +1,28 @@
+// One-token decode attention over the bf16 KV cache, split along the keys (flash-decoding): each CTA takes one
+// kv head's query group over one slice of the cache and keeps an unnormalised partial output with its max and
+// sum; a second kernel merges the slices. At one query per head a single CTA per head would leave most SMs
+// idle, and decode at long context is bound by reading the cache, which the slices spread over every SM.
+#pragma once
+#include <cuda_bf16.h>
+#include <cuda_runtime.h>
+
+namespace unisparse::cuda {
+
+struct DecodeAttentionParams {
+  const __nv_bfloat16* q = nullptr;       // [heads, D]
+  const __nv_bfloat16* kCache = nullptr;  // [kvHeads, capacity, D]
+  const __nv_bfloat16* vCache = nullptr;
+  __nv_bfloat16* out = nullptr;           // [heads * D] (token-major row, the O projection's input)
+  float* partialOut = nullptr;            // scratch [heads, maxSplits, D]
+  float* partialMax = nullptr;            // scratch [heads, maxSplits]
+  float* partialSum = nullptr;
+  int heads = 0, kvHeads = 0, headDim = 0, capacity = 0, seqK = 0, maxSplits = 0;
+  float scale = 0.f;
+  int smCount = 132;
+};
+
+// The number of key slices a call with these sizes uses (at most p.maxSplits).
+int decodeSplits(int seqK, int kvHeads, int smCount, int maxSplits);
+void launchDecodeAttention(const DecodeAttentionParams& p, cudaStream_t stream);
+
+}  // namespace unisparse::cuda

@@ -1,0 +1,280 @@
+#include "gpu_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+#include "../sparse_flash_attention.h"
+#include "device_array.h"
+#include "device_weights.h"
+#include "../unisparse_plan.h"
+#include "common/error.h"
+#include "decode_attention.h"
+#include "embedding.h"
+#include "gemm.h"
+#include "head_layout.h"
+#include "qkv_rope.h"
+#include "rms_norm.h"
+#include "swiglu.h"
+
+namespace unisparse::cuda {
+namespace {
+
+// Prefill chunk: large enough that the GEMMs run near peak and the attention grid fills the GPU, small enough
+// that a 7B model's feed-forward activations (2 x 18944 bf16 per token) stay a few hundred MB.
+constexpr int kChunkTokens = 8192;
+// Rows of logits computed per lm_head GEMM (152K-word vocabularies make each row 0.6 MB in fp32).
+constexpr int kLogitRows = 64;
+// Left free beyond what the runtime allocates: the plan's pooled scratch, cuBLAS workspaces, fragmentation.
+constexpr size_t kHeadroomBytes = size_t(1536) << 20;
+
+double gib(size_t bytes) { return double(bytes) / double(1ull << 30); }
+
+}  // namespace
+
+struct GpuModel::State {
+  ModelConfig config;
+  DeviceWeights weights;
+  cudaStream_t stream = nullptr;
+  std::unique_ptr<Gemm> gemm;
+  int capacity = 0, chunk = 0, smCount = 132;
+  std::string note;
+  std::vector<DeviceArray<__nv_bfloat16>> kCache, vCache;
+  DeviceArray<float> invFreq, cos, sin;
+  bool adjacentPairs = false;
+  int ropeDim = 0;
+  // Chunk scratch, sized for `chunk` tokens at construction.
+  DeviceArray<int32_t> tokens;
+  DeviceArray<float> x;  // [T, hidden] residual stream
+  DeviceArray<__nv_bfloat16> h, qkv, qHeads, attnHeads, attnTokens, gateUp, act;
+  DeviceArray<float> partialOut, partialMax, partialSum;
+  int maxSplits = 0;
+  DeviceArray<__nv_bfloat16> normed;  // logits rows
+  DeviceArray<float> logits;
+  int lastN = 0;
+
+  ~State() {
+    gemm.reset();
+    if (stream) {
+      cudaStreamSynchronize(stream);
+      cudaStreamDestroy(stream);
+    }
+  }
+  void attentionPrefill(int layer, int n, int position, const AttentionOptions& attention, const PlanSink& onPlan);
+};
+
+GpuModel::GpuModel(const TensorSource& src, ModelConfig& config, int requestedContext) {
+  s_ = std::make_unique<State>();
+  State& S = *s_;
+  check(cudaStreamCreateWithFlags(&S.stream, cudaStreamNonBlocking), "creating the model's CUDA stream");
+  cudaDeviceGetAttribute(&S.smCount, cudaDevAttrMultiProcessorCount, 0);
+  S.weights = loadDeviceWeights(src, config);
+  S.config = config;
+  S.gemm = std::make_unique<Gemm>(S.stream);
+  const ModelConfig& c = S.config;
+  if (c.headDim != 64 && c.headDim != 128)
+    fail(src.path, ": head dimension ", c.headDim, " is not supported by the CUDA kernels (64 or 128); use device 'cpu'.");
+
+  const int64_t H = c.hiddenSize, F = c.ffnSize, Q = int64_t(c.nHeads) * c.headDim, KV = int64_t(c.nKvHeads) * c.headDim;
+  const int half = c.ropeDim / 2;
+  S.chunk = std::max(128, std::min(kChunkTokens, (requestedContext + 127) / 128 * 128));
+  // Tests force short chunks to check chunked prefill against one-shot references.
+  if (const char* forced = std::getenv("UNISPARSE_GPU_CHUNK")) S.chunk = std::max(128, std::atoi(forced) / 128 * 128);
+  const size_t perChunkToken = size_t(H) * 4 + size_t(H) * 2 + size_t(Q + 2 * KV) * 2 + size_t(Q) * 2 * 3 +
+                               size_t(2 * F) * 2 + size_t(F) * 2 + size_t(half) * 8 + 4;
+  S.maxSplits = 2 * S.smCount;
+  const size_t fixedScratch = size_t(S.chunk) * perChunkToken + size_t(c.nHeads) * S.maxSplits * (c.headDim + 2) * 4 +
+                              size_t(kLogitRows) * (size_t(c.vocabSize) * 4 + size_t(H) * 2);
+  const size_t kvPerToken = size_t(c.nLayers) * 2 * size_t(KV) * 2;
+
+  size_t freeBytes = 0, totalBytes = 0;
+  check(cudaMemGetInfo(&freeBytes, &totalBytes), "reading free GPU memory");
+  const size_t reserve = fixedScratch + kHeadroomBytes;
+  const int64_t fits = freeBytes > reserve ? int64_t((freeBytes - reserve) / kvPerToken) / 256 * 256 : 0;
+  const int minimum = std::min(requestedContext, 1024);
+  if (fits < minimum)
+    fail("the model's weights take ", gib(S.weights.bytes()), " GiB on the GPU and leave ", gib(freeBytes),
+         " GiB free, not enough for a ", minimum, "-token context (", gib(kvPerToken * size_t(minimum) + reserve),
+         " GiB). Use device 'cpu', a smaller model, or free GPU memory.");
+  S.capacity = int(std::min<int64_t>(requestedContext, fits));
+  if (S.capacity < requestedContext) {
+    char buf[256];
+    std::snprintf(buf, sizeof buf, "context reduced from %d to %d tokens to fit %.1f GiB of free GPU memory",
+                  requestedContext, S.capacity, gib(freeBytes));
+    S.note = buf;
+  }
+  S.chunk = std::min(S.chunk, std::max(128, (S.capacity + 127) / 128 * 128));
+
+  for (int l = 0; l < c.nLayers; ++l) {
+    S.kCache.emplace_back(size_t(S.capacity) * KV, "allocating the KV cache on the GPU");
+    S.vCache.emplace_back(size_t(S.capacity) * KV, "allocating the KV cache on the GPU");
+  }
+  S.tokens.allocate(S.chunk, "allocating token ids on the GPU");
+  S.x.allocate(size_t(S.chunk) * H, "allocating activations on the GPU");
+  S.h.allocate(size_t(S.chunk) * H, "allocating activations on the GPU");
+  S.qkv.allocate(size_t(S.chunk) * (Q + 2 * KV), "allocating activations on the GPU");
+  S.qHeads.allocate(size_t(S.chunk) * Q, "allocating activations on the GPU");
+  S.attnHeads.allocate(size_t(S.chunk) * Q, "allocating activations on the GPU");
+  S.attnTokens.allocate(size_t(S.chunk) * Q, "allocating activations on the GPU");
+  S.gateUp.allocate(size_t(S.chunk) * 2 * F, "allocating activations on the GPU");
+  S.act.allocate(size_t(S.chunk) * F, "allocating activations on the GPU");
+  S.cos.allocate(size_t(S.chunk) * half, "allocating RoPE tables on the GPU");
+  S.sin.allocate(size_t(S.chunk) * half, "allocating RoPE tables on the GPU");
+  S.partialOut.allocate(size_t(c.nHeads) * S.maxSplits * c.headDim, "allocating decode scratch on the GPU");
+  S.partialMax.allocate(size_t(c.nHeads) * S.maxSplits, "allocating decode scratch on the GPU");
+  S.partialSum.allocate(size_t(c.nHeads) * S.maxSplits, "allocating decode scratch on the GPU");
+  S.normed.allocate(size_t(kLogitRows) * H, "allocating logits scratch on the GPU");
+  S.logits.allocate(size_t(kLogitRows) * c.vocabSize, "allocating logits scratch on the GPU");
+}
+
+GpuModel::~GpuModel() = default;
+
+const std::vector<float>& GpuModel::ropeFreqFactors() const { return s_->weights.ropeFreqFactors; }
+const std::vector<std::pair<std::string, int>>& GpuModel::typeCounts() const { return s_->weights.typeCounts; }
+int GpuModel::capacity() const { return s_->capacity; }
+int GpuModel::chunkTokens() const { return s_->chunk; }
+const std::string& GpuModel::note() const { return s_->note; }
+size_t GpuModel::weightBytes() const { return s_->weights.bytes(); }
+
+void GpuModel::setRope(const Rope& rope) {
+  State& S = *s_;
+  const std::vector<float>& f = rope.inverseFrequencies();
+  S.invFreq.allocate(f.size(), "allocating RoPE frequencies on the GPU");
+  check(cudaMemcpy(S.invFreq.get(), f.data(), f.size() * 4, cudaMemcpyHostToDevice), "copying RoPE frequencies");
+  S.adjacentPairs = rope.style() == RopeStyle::AdjacentPairs;
+  S.ropeDim = rope.ropeDim();
+}
+
+size_t GpuModel::deviceBytes() const {
+  State& S = *s_;
+  size_t n = S.weights.bytes();
+  for (const auto& k : S.kCache) n += k.bytes();
+  for (const auto& v : S.vCache) n += v.bytes();
+  for (size_t b : {S.x.bytes(), S.h.bytes(), S.qkv.bytes(), S.qHeads.bytes(), S.attnHeads.bytes(), S.attnTokens.bytes(),
+                   S.gateUp.bytes(), S.act.bytes(), S.cos.bytes(), S.sin.bytes(), S.partialOut.bytes(), S.normed.bytes(),
+                   S.logits.bytes()})
+    n += b;
+  return n;
+}
+
+void GpuModel::State::attentionPrefill(int l, int n, int position, const AttentionOptions& a, const PlanSink& onPlan) {
+  const ModelConfig& c = config;
+  const int D = c.headDim, G = c.nHeads / c.nKvHeads;
+  const bool sparse = a.mode == AttentionMode::UniSparse;
+  const float scale = a.scale > 0 ? a.scale : 1.f / std::sqrt(float(D));
+  BlockPlan merged;
+  merged.rowPtr.assign(1, 0);
+  // One call per kv head: the cache keeps each kv head's rows contiguous over the whole capacity, and a
+  // single-kv-head call sees exactly [seqK, D] keys, the layout the plan and flash kernels read.
+  for (int g = 0; g < c.nKvHeads; ++g) {
+    FlashParams fp;
+    fp.q = qHeads.get() + size_t(g) * G * n * D;
+    fp.k = kCache[size_t(l)].get() + size_t(g) * capacity * D;
+    fp.v = vCache[size_t(l)].get() + size_t(g) * capacity * D;
+    fp.out = attnHeads.get() + size_t(g) * G * n * D;
+    fp.heads = G; fp.kvHeads = 1; fp.headDim = D; fp.seqQ = n; fp.seqK = position + n; fp.scale = scale;
+    DevicePlan plan;
+    struct PlanGuard { DevicePlan* p; cudaStream_t s; ~PlanGuard() { freePlan(p, s); } } guard{&plan, stream};
+    if (sparse) {
+      PlanRequest req;
+      req.q = fp.q; req.k = fp.k; req.heads = G; req.kvHeads = 1; req.headDim = D; req.seqQ = n; req.seqK = fp.seqK;
+      req.scale = scale; req.blockSize = a.sparse.blockSize; req.tau = a.sparse.tau;
+      req.granularities = a.sparse.granularities; req.minBlocks = a.sparse.minBlocks; req.maxBlocks = a.sparse.maxBlocks;
+      req.splitPrecision = true;
+      buildPlan(req, &plan, stream);
+      fp.rowPtr = plan.rowPtr; fp.keyBlocks = plan.keyBlocks; fp.blockSize = plan.blockSize;
+      fp.nQueryBlocks = plan.nQueryBlocks; fp.firstQueryBlock = plan.firstQueryBlock;
+    }
+    launchSparseFlashAttention(fp, stream);
+    if (sparse && onPlan) {
+      // The plan's home copy for the editor overlay; the kernel above is already queued behind it.
+      const int rows = plan.nQueryBlocks;
+      std::vector<int32_t> rowPtr(size_t(rows) + 1), blocks(size_t(plan.keptBlocks));
+      std::vector<float> scores(size_t(plan.keptBlocks));
+      check(cudaMemcpyAsync(rowPtr.data(), plan.rowPtr, rowPtr.size() * 4, cudaMemcpyDeviceToHost, stream), "copying the plan");
+      check(cudaMemcpyAsync(blocks.data(), plan.keyBlocks, blocks.size() * 4, cudaMemcpyDeviceToHost, stream), "copying the plan");
+      check(cudaMemcpyAsync(scores.data(), plan.keyScores, scores.size() * 4, cudaMemcpyDeviceToHost, stream), "copying the plan");
+      check(cudaStreamSynchronize(stream), "copying the plan");
+      const int32_t base = merged.rowPtr.back();
+      for (int r = 0; r < rows; ++r) merged.rowPtr.push_back(base + rowPtr[size_t(r) + 1]);
+      merged.keyBlocks.insert(merged.keyBlocks.end(), blocks.begin(), blocks.end());
+      merged.keyScores.insert(merged.keyScores.end(), scores.begin(), scores.end());
+      merged.kvHeads = g + 1;
+      merged.nQueryBlocks = plan.nQueryBlocks;
+      merged.firstQueryBlock = plan.firstQueryBlock;
+      merged.nKeyBlocks = plan.nKeyBlocks;
+      merged.blockSize = plan.blockSize;
+      merged.keptBlocks += plan.keptBlocks;
+      merged.causalBlocks += plan.causalBlocks;
+    }
+  }
+  launchHeadsToTokens(attnHeads.get(), attnTokens.get(), c.nHeads, n, D, stream);
+  if (onPlan) onPlan(l, merged);  // an empty plan (dense) is reported as every causal block kept
+}
+
+void GpuModel::forward(const int32_t* tokens, int n, int position, const AttentionOptions& a, const PlanSink& onPlan) {
+  State& S = *s_;
+  const ModelConfig& c = S.config;
+  if (n <= 0) return;
+  if (n > S.chunk) fail("internal: a GPU chunk of ", n, " tokens exceeds the scratch for ", S.chunk, ".");
+  if (position + n > S.capacity) fail("the GPU KV cache holds ", S.capacity, " tokens; ", position + n, " do not fit.");
+  const int H = c.hiddenSize, F = c.ffnSize, D = c.headDim;
+  const int Q = c.nHeads * D, KV = c.nKvHeads * D;
+  check(cudaMemcpyAsync(S.tokens.get(), tokens, size_t(n) * 4, cudaMemcpyHostToDevice, S.stream), "copying token ids");
+  launchRopeTable(S.invFreq.get(), S.ropeDim / 2, position, n, S.cos.get(), S.sin.get(), S.stream);
+  launchEmbedding(S.tokens.get(), S.weights.embedding.get(), S.x.get(), n, H, S.stream);
+  for (int l = 0; l < c.nLayers; ++l) {
+    const DeviceLayer& L = S.weights.layers[size_t(l)];
+    launchRmsNorm(S.x.get(), H, L.attnNorm.get(), S.h.get(), n, H, c.rmsEps, S.stream);
+    S.gemm->bf16Out(L.qkv.get(), S.h.get(), S.qkv.get(), Q + 2 * KV, H, n);
+    QkvRopeParams r;
+    r.qkv = S.qkv.get(); r.bias = L.qkvBias.empty() ? nullptr : L.qkvBias.get();
+    r.cosTable = S.cos.get(); r.sinTable = S.sin.get(); r.q = S.qHeads.get();
+    r.kCache = S.kCache[size_t(l)].get(); r.vCache = S.vCache[size_t(l)].get();
+    r.T = n; r.heads = c.nHeads; r.kvHeads = c.nKvHeads; r.headDim = D; r.ropeDim = S.ropeDim;
+    r.capacity = S.capacity; r.position = position; r.adjacentPairs = S.adjacentPairs;
+    launchQkvRope(r, S.stream);
+    if (n == 1) {
+      DecodeAttentionParams d;
+      d.q = S.qHeads.get(); d.kCache = S.kCache[size_t(l)].get(); d.vCache = S.vCache[size_t(l)].get();
+      d.out = S.attnTokens.get(); d.partialOut = S.partialOut.get(); d.partialMax = S.partialMax.get();
+      d.partialSum = S.partialSum.get(); d.heads = c.nHeads; d.kvHeads = c.nKvHeads; d.headDim = D;
+      d.capacity = S.capacity; d.seqK = position + 1; d.maxSplits = S.maxSplits;
+      d.scale = a.scale > 0 ? a.scale : 1.f / std::sqrt(float(D)); d.smCount = S.smCount;
+      launchDecodeAttention(d, S.stream);
+    } else {
+      S.attentionPrefill(l, n, position, a, onPlan);
+    }
+    S.gemm->fp32Out(L.o.get(), S.attnTokens.get(), S.x.get(), H, Q, n, 1.f);
+    launchRmsNorm(S.x.get(), H, L.ffnNorm.get(), S.h.get(), n, H, c.rmsEps, S.stream);
+    S.gemm->bf16Out(L.gateUp.get(), S.h.get(), S.gateUp.get(), 2 * F, H, n);
+    launchSwiGlu(S.gateUp.get(), S.act.get(), n, F, S.stream);
+    S.gemm->fp32Out(L.down.get(), S.act.get(), S.x.get(), H, F, n, 1.f);
+  }
+  S.lastN = n;
+}
+
+void GpuModel::logits(const std::vector<int>& rows, const std::vector<size_t>& outRows, float* out) {
+  State& S = *s_;
+  const int H = S.config.hiddenSize, V = S.config.vocabSize;
+  for (size_t i = 0; i < rows.size();) {
+    // A run of consecutive chunk rows (all of them for logits 'all', one for 'last') in batches of kLogitRows.
+    size_t j = i + 1;
+    while (j < rows.size() && j - i < size_t(kLogitRows) && rows[j] == rows[j - 1] + 1) ++j;
+    const int count = int(j - i);
+    if (rows[i] < 0 || rows[i] + count > S.lastN) fail("internal: logits row outside the last GPU chunk.");
+    launchRmsNorm(S.x.get() + size_t(rows[i]) * H, H, S.weights.outputNorm.get(), S.normed.get(), count, H,
+                  S.config.rmsEps, S.stream);
+    S.gemm->fp32Out(S.weights.lmHead(), S.normed.get(), S.logits.get(), V, H, count, 0.f);
+    for (int k = 0; k < count; ++k)
+      check(cudaMemcpyAsync(out + outRows[i + size_t(k)] * size_t(V), S.logits.get() + size_t(k) * V, size_t(V) * 4,
+                            cudaMemcpyDeviceToHost, S.stream),
+            "copying logits from the GPU");
+    check(cudaStreamSynchronize(S.stream), "computing logits on the GPU");
+    i = j;
+  }
+  check(cudaStreamSynchronize(S.stream), "running the model on the GPU");
+}
+
+}  // namespace unisparse::cuda

@@ -1,0 +1,185 @@
+// The GPU model runtime end to end through the C++ model API (the same calls the Node binding makes):
+//   engine_e2e logits MODEL TOKENS.i32 OUT.f32 K [cpu|cuda] [dense|unisparse] [prefill|decode]   last K rows
+//   engine_e2e bench MODEL OUT.json LENGTHS DECODE_LENGTHS [blockSize]   TTFT, decode tok/s, follow-up TTFT
+// TOKENS.i32 is raw little-endian int32 ids; OUT.f32 raw float32 [K, vocab]. The bench prints one JSON object.
+#include "unisparse_model.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+using namespace unisparse;
+using Clock = std::chrono::steady_clock;
+
+static double msSince(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+static std::vector<int> parseList(const std::string& s) {
+  std::vector<int> v;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) if (!item.empty()) v.push_back(std::atoi(item.c_str()));
+  return v;
+}
+
+static std::vector<int32_t> randomTokens(int n, int vocab, uint32_t seed) {
+  std::vector<int32_t> t(static_cast<size_t>(n));
+  uint32_t x = seed;
+  for (int i = 0; i < n; ++i) { x = x * 1664525u + 1013904223u; t[size_t(i)] = int32_t((x >> 8) % uint32_t(vocab)); }
+  return t;
+}
+
+// Logits of the last K tokens, from one prefill (chunked as the runtime chunks it) or from K one-token decode
+// steps after a prefill of the rest, so both attention paths meet the same reference.
+static int logitsMode(int argc, char** argv) {
+  const std::string model = argv[2], tokensPath = argv[3], outPath = argv[4];
+  const int K = std::atoi(argv[5]);
+  ModelOptions o;
+  o.device = argc > 6 ? argv[6] : "cuda";
+  o.attention = argc > 7 && std::string(argv[7]) == "unisparse" ? AttentionMode::UniSparse : AttentionMode::Dense;
+  const bool decode = argc > 8 && std::string(argv[8]) == "decode";
+  std::vector<int32_t> ids;
+  {
+    std::ifstream f(tokensPath, std::ios::binary | std::ios::ate);
+    if (!f) throw std::runtime_error("cannot read " + tokensPath);
+    const size_t bytes = size_t(f.tellg());
+    ids.resize(bytes / 4);
+    f.seekg(0);
+    f.read(reinterpret_cast<char*>(ids.data()), std::streamsize(bytes));
+  }
+  const int n = int(ids.size());
+  if (K < 1 || K >= n) throw std::runtime_error("K must be between 1 and the token count - 1");
+  o.maxContext = n + 16;
+  auto m = Model::load(model, o);
+  std::vector<float> logits;
+  const auto t0 = Clock::now();
+  if (decode) {
+    LogitsRequest none;
+    none.mode = LogitsMode::None;
+    m->eval(ids.data(), size_t(n - K), none);
+    for (int i = n - K; i < n; ++i) {
+      std::vector<float> row = m->eval(&ids[size_t(i)], 1, LogitsRequest{});
+      logits.insert(logits.end(), row.begin(), row.end());
+    }
+  } else {
+    LogitsRequest rows;
+    rows.mode = LogitsMode::Rows;
+    for (int i = n - K; i < n; ++i) rows.rows.push_back(i);
+    logits = m->eval(ids.data(), size_t(n), rows);
+  }
+  const double ms = msSince(t0);
+  std::ofstream out(outPath, std::ios::binary);
+  out.write(reinterpret_cast<const char*>(logits.data()), std::streamsize(logits.size() * 4));
+  std::printf("{\"tokens\": %d, \"rows\": %d, \"vocab\": %d, \"device\": \"%s\", \"path\": \"%s\", \"ms\": %.1f, "
+              "\"density\": %.4f, \"deviceBytes\": %zu}\n",
+              n, K, m->info().vocabSize, m->info().device.c_str(), decode ? "decode" : "prefill", ms,
+              m->lastAttention().density, m->info().deviceBytes);
+  return 0;
+}
+
+struct Row {
+  std::string label;
+  AttentionMode mode;
+  float tau;
+  double targetDensity;  // 0: the plan's own tau
+};
+
+static int benchMode(int argc, char** argv) {
+  const std::string model = argv[2], outPath = argv[3];
+  const std::vector<int> lengths = parseList(argv[4]);
+  const std::vector<int> decodeLengths = parseList(argc > 5 ? argv[5] : "");
+  const int S = argc > 6 ? std::atoi(argv[6]) : 128;
+  const int maxLen = *std::max_element(lengths.begin(), lengths.end());
+  ModelOptions o;
+  o.device = "cuda";
+  o.blockSize = S;
+  o.maxContext = maxLen + 512;
+  const auto tl = Clock::now();
+  auto m = Model::load(model, o);
+  const double loadMs = msSince(tl);
+  const ModelInfo& info = m->info();
+  std::ostringstream js;
+  js << "{\"model\": \"" << model << "\", \"layers\": " << info.nLayers << ", \"hidden\": " << info.hiddenSize
+     << ", \"heads\": " << info.nHeads << ", \"kvHeads\": " << info.nKvHeads << ", \"vocab\": " << info.vocabSize
+     << ", \"blockSize\": " << S << ", \"loadMs\": " << loadMs << ", \"capacity\": " << info.capacity
+     << ", \"deviceBytes\": " << info.deviceBytes << ", \"weightBytes\": " << info.deviceWeightBytes
+     << ", \"deviceNote\": \"" << info.deviceNote << "\", \"rows\": [";
+  const std::vector<Row> rows = {
+      {"dense", AttentionMode::Dense, 1.f, 0},
+      {"unisparse tau 0.95", AttentionMode::UniSparse, 0.95f, 0},
+      {"unisparse budget 0.4", AttentionMode::UniSparse, 1.f, 0.4},
+      {"unisparse budget 0.2", AttentionMode::UniSparse, 1.f, 0.2},
+      {"unisparse budget 0.1", AttentionMode::UniSparse, 1.f, 0.1},
+  };
+  LogitsRequest last;
+  bool first = true;
+  // Warm-up: kernels, cuBLAS heuristics, the plan's memory pool.
+  {
+    auto toks = randomTokens(2048, info.vocabSize, 7);
+    m->setAttention(AttentionMode::UniSparse, 0.95f, S);
+    m->eval(toks.data(), toks.size(), last);
+    m->reset();
+  }
+  for (int N : lengths) {
+    const auto toks = randomTokens(N, info.vocabSize, uint32_t(N));
+    const int nB = (N + S - 1) / S;
+    for (const Row& r : rows) {
+      // A per-row budget c keeps min(c, row length) blocks per row: density = (c nB - c^2/2) / (nB^2 / 2).
+      const int budget = r.targetDensity > 0 ? std::max(2, int(std::ceil(nB * (1 - std::sqrt(1 - r.targetDensity))))) : 0;
+      m->setAttention(r.mode, r.tau, S, budget);
+      m->reset();
+      const auto t0 = Clock::now();
+      std::vector<float> logits = m->eval(toks.data(), toks.size(), last);
+      const double ttft = msSince(t0);
+      const double density = m->lastAttention().density;
+      // Follow-up question: keep the context, prefill 64 new tokens behind it.
+      const auto follow = randomTokens(64, info.vocabSize, uint32_t(N + 1));
+      const auto t1 = Clock::now();
+      m->eval(follow.data(), follow.size(), last);
+      const double followMs = msSince(t1);
+      double decodeTps = 0;
+      const bool wantDecode = std::find(decodeLengths.begin(), decodeLengths.end(), N) != decodeLengths.end() &&
+                              r.mode == AttentionMode::Dense;
+      if (wantDecode) {
+        m->truncate(N);
+        int32_t next = 11;
+        const int steps = 64;
+        m->eval(&next, 1, last);
+        const auto t2 = Clock::now();
+        for (int i = 0; i < steps; ++i) m->eval(&next, 1, last);
+        decodeTps = steps / (msSince(t2) / 1000.0);
+      }
+      std::fprintf(stderr, "N=%d %-22s ttft %.1f ms density %.3f followup %.1f ms decode %.1f tok/s\n", N,
+                   r.label.c_str(), ttft, density, followMs, decodeTps);
+      js << (first ? "" : ", ") << "{\"N\": " << N << ", \"label\": \"" << r.label << "\", \"budget\": " << budget
+         << ", \"ttftMs\": " << ttft << ", \"density\": " << density << ", \"followupMs\": " << followMs
+         << ", \"decodeTokPerS\": " << decodeTps << "}";
+      first = false;
+    }
+  }
+  js << "]}";
+  std::ofstream(outPath) << js.str() << "\n";
+  std::printf("%s\n", js.str().c_str());
+  return 0;
+}
+
+int main(int argc, char** argv) {
+  try {
+    if (argc >= 6 && std::string(argv[1]) == "logits") return logitsMode(argc, argv);
+    if (argc >= 5 && std::string(argv[1]) == "bench") return benchMode(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
+  std::fprintf(stderr, "usage: engine_e2e logits MODEL TOKENS.i32 OUT.f32 K [cpu|cuda] [dense|unisparse] [prefill|decode]\n"
+                       "       engine_e2e bench MODEL OUT.json 8192,32768 32768 [blockSize]\n");
+  return 2;
+}
