@@ -1,0 +1,143 @@
+/**
+ * `npm run eval`: answer quality of the real ask pipeline (index -> rank -> pack -> SmolLM2 -> citations and
+ * overlay) on questions with known answer locations in pinned public code, and on long-context retrieval probes,
+ * for dense and UniSparse attention on the same questions. Prints a table and writes test-results/eval.json.
+ *
+ * Environment: EVAL_BUDGET (context tokens per question, default 1024), EVAL_MAX_TOKENS (default 96),
+ * EVAL_ATTENTION (default "dense,unisparse"), EVAL_ONLY (a regular expression on question ids),
+ * EVAL_PROBES=0 (skip the 2K/4K/8K probes), EVAL_MODEL (a model path; default the fetched SmolLM2).
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { runAsk, AskResult } from '../../server/ask/askPipeline';
+import { EngineHost } from '../../server/engine/host/engineHost';
+import { RepoIndex } from '../../server/index/repoIndex';
+import { fetchDefaultModel } from '../../server/models/fetchModel';
+import { CORPORA, ensureCorpus } from './corpora';
+import { QUESTIONS, EvalQuestion } from './questions';
+import { PROBE_BUDGETS, probeQuestion, probeRepo } from './probes';
+import { answerMatch, citationCounts, contextHit, lineOfMatch, overlayHitAt, summarise, ScoredAnswer, EvalSummary, LineRange } from './scoring';
+
+type Mode = 'dense' | 'unisparse';
+
+interface Record_ extends ScoredAnswer {
+  id: string;
+  kind: string;
+  mode: Mode;
+  budget: number;
+  contextTokens: number;
+  answerLines: LineRange;
+  answer: string;
+  topOverlay: LineRange[];
+  seconds: number;
+}
+
+const env = process.env;
+const BUDGET = Number(env.EVAL_BUDGET || 1024);
+const MAX_TOKENS = Number(env.EVAL_MAX_TOKENS || 96);
+const MODES = (env.EVAL_ATTENTION || 'dense,unisparse').split(',').map((m) => m.trim()) as Mode[];
+const ONLY = env.EVAL_ONLY ? new RegExp(env.EVAL_ONLY) : undefined;
+const PROBES = env.EVAL_PROBES !== '0';
+
+function answerRange(root: string, q: EvalQuestion): LineRange {
+  const text = fs.readFileSync(path.join(root, q.file), 'utf8');
+  const line = lineOfMatch(text, q.pattern);
+  if (line === undefined) throw new Error(`${q.id}: ${q.pattern} matches nothing in ${q.file}; fix the question.`);
+  return { file: q.file, startLine: line, endLine: line + (q.extraLines ?? 0) };
+}
+
+function score(q: EvalQuestion, spot: LineRange, r: AskResult): ScoredAnswer {
+  return {
+    contextHit: contextHit(r.stats.contextChunks ?? [], spot),
+    citations: citationCounts(r.citations, spot),
+    overlayHit3: overlayHitAt(r.selectedBlocks, spot, 3),
+    answerMatch: answerMatch(r.answer, q.expect, q.file),
+    stopReason: r.stats.stopReason ?? 'unknown',
+  };
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+function tableRow(label: string, s: EvalSummary): string {
+  const stops = Object.entries(s.stopReasons).sort().map(([k, v]) => `${k} ${v}`).join(', ');
+  return `| ${label} | ${s.n} | ${pct(s.contextHitRate)} | ${pct(s.citationPrecision)} | ${pct(s.overlayHit3)} | ${pct(s.answerMatch)} | ${pct(s.lengthStopRate)} | ${stops} |`;
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const log = (line: string) => process.stderr.write(line + '\n');
+  const model = env.EVAL_MODEL || (await fetchDefaultModel({ progress: log }));
+  const engines = new Map<Mode, EngineHost>(MODES.map((m) => [m, new EngineHost()]));
+  const records: Record_[] = [];
+  const ask = async (repo: string, index: RepoIndex, q: EvalQuestion, spot: LineRange, mode: Mode, budget: number) => {
+    const t0 = Date.now();
+    const r = await runAsk({ repo, question: q.question, index, engine: engines.get(mode), model, attention: mode, budgetTokens: budget, maxNewTokens: MAX_TOKENS });
+    const s = score(q, spot, r);
+    const rec: Record_ = {
+      id: q.id, kind: q.kind, mode, budget, contextTokens: r.stats.contextTokens, answerLines: spot, answer: r.answer,
+      topOverlay: r.selectedBlocks.slice(0, 3).map((b) => ({ file: b.file, startLine: b.startLine, endLine: b.endLine })),
+      seconds: (Date.now() - t0) / 1000, ...s,
+    };
+    records.push(rec);
+    log(`eval: ${mode.padEnd(9)} ${q.id.padEnd(36)} ctx ${s.contextHit ? 'hit ' : 'MISS'} overlay@3 ${s.overlayHit3 ? 'hit ' : 'miss'} ` +
+      `answer ${s.answerMatch ? 'match' : 'no   '} ${s.stopReason.padEnd(6)} ${r.stats.contextTokens} tok ${rec.seconds.toFixed(1)} s`);
+  };
+  try {
+    for (const corpus of CORPORA) {
+      const questions = QUESTIONS.filter((q) => q.corpus === corpus.name && (!ONLY || ONLY.test(q.id)));
+      if (questions.length === 0) continue;
+      const root = ensureCorpus(corpus, log);
+      const spots = questions.map((q) => answerRange(root, q));
+      const index = await RepoIndex.build(root, { cacheDir: null });
+      try {
+        for (const mode of MODES) for (let i = 0; i < questions.length; i++) await ask(root, index, questions[i], spots[i], mode, BUDGET);
+      } finally {
+        index.dispose();
+      }
+    }
+    if (PROBES) {
+      const flask = ensureCorpus(CORPORA.find((c) => c.name === 'flask')!, log);
+      const repo = probeRepo(flask);
+      const index = await RepoIndex.build(repo, { cacheDir: null });
+      try {
+        for (const { label, budget } of PROBE_BUDGETS) {
+          const q = probeQuestion(label);
+          if (ONLY && !ONLY.test(q.id)) continue;
+          const spot = answerRange(repo, q);
+          for (const mode of MODES) await ask(repo, index, q, spot, mode, budget);
+        }
+      } finally {
+        index.dispose();
+      }
+    }
+  } finally {
+    for (const e of engines.values()) e.dispose();
+  }
+
+  const seconds = (Date.now() - started) / 1000;
+  const lines = [
+    `UniSparse Code eval: ${new Set(records.map((r) => r.id)).size} questions, SmolLM2 (${path.basename(model)}), budget ${BUDGET} tokens ` +
+      `(probes ${PROBE_BUDGETS.map((p) => p.label).join('/')}), max ${MAX_TOKENS} new tokens, ${os.cpus().length} CPUs, ${seconds.toFixed(0)} s`,
+    '',
+    '| Attention | Answers | Context hit | Citation precision | Overlay hit@3 (packed) | Answer match | Length stops | stopReason |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  const summaries: Record<string, EvalSummary> = {};
+  for (const mode of MODES) {
+    const all = records.filter((r) => r.mode === mode);
+    summaries[mode] = summarise(all);
+    lines.push(tableRow(mode, summaries[mode]));
+  }
+  for (const mode of MODES) {
+    const probes = records.filter((r) => r.mode === mode && r.id.startsWith('probe-'));
+    if (probes.length) lines.push(tableRow(`${mode}, probes only`, summarise(probes)));
+  }
+  process.stdout.write(lines.join('\n') + '\n');
+  const outDir = path.resolve(__dirname, '..', '..', 'test-results');
+  fs.mkdirSync(outDir, { recursive: true });
+  fs.writeFileSync(path.join(outDir, 'eval.json'), JSON.stringify({ date: new Date().toISOString(), budget: BUDGET, maxNewTokens: MAX_TOKENS, seconds, summaries, records }, null, 1));
+  process.stderr.write(`eval: wrote ${path.join(outDir, 'eval.json')}\n`);
+}
+
+main().then(() => process.exit(0), (e) => { process.stderr.write(`eval: ${(e as Error).stack ?? e}\n`); process.exit(1); });
