@@ -103,7 +103,8 @@ export async function runAsk(opts: AskOptions): Promise<AskResult> {
   const modelPath = await resolveModel(opts);
   check();
   const tokenizer = await loadTokenizer(modelPath);
-  const engine = opts.engine ?? new EngineHost({ log: (level, msg) => { if (level !== 'info') opts.log?.(msg); } });
+  // Engine errors come back as the request's rejection; logging them too would report one failure twice.
+  const engine = opts.engine ?? new EngineHost({ log: (level, msg) => { if (level === 'warn') opts.log?.(msg); } });
   const ownsEngine = !opts.engine;
   let ownsIndex = false;
   let index = opts.index;

@@ -21,7 +21,8 @@ export async function generateCommand(args: ParsedArgs, signal: AbortSignal): Pr
     text = renderChat(tokenizer.chatTemplate, messages, { addGenerationPrompt: true, bosToken: tokenizer.bos !== undefined ? tokenizer.decode([tokenizer.bos]) : '' });
   }
   const prompt = tokenizer.encode(text, { addSpecial: !f.chat });
-  const engine = new EngineHost({ log: (level, msg) => { if (level !== 'info') process.stderr.write(`unisparse: ${msg}\n`); } });
+  // Engine errors come back as the request's rejection (printed once by main); only warnings are logged here.
+  const engine = new EngineHost({ log: (level, msg) => { if (level === 'warn') process.stderr.write(`unisparse: ${msg}\n`); } });
   const mode = (f.attention as 'dense' | 'unisparse' | undefined) ?? 'dense';
   try {
     await engine.load({ modelPath, device: f.device as 'cpu' | 'cuda' | undefined, attention: mode, threads: f.threads as number | undefined });
