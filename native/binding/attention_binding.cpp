@@ -125,6 +125,18 @@ ParsedCall parse(const Napi::CallbackInfo& info, bool needV) {
       o.sparse.granularities.push_back(g.As<Napi::Number>().Int32Value());
     }
   }
+  Napi::Value check = opts.Get("lastBlockCheck");
+  if (!check.IsUndefined()) {
+    if (!check.IsBoolean()) throwType(env, "attention: opts.lastBlockCheck must be a boolean (default true).");
+    o.sparse.lastBlockCheck = check.As<Napi::Boolean>().Value();
+  }
+  Napi::Value checkRecall = opts.Get("checkRecall");
+  if (!checkRecall.IsUndefined()) {
+    if (!checkRecall.IsNumber()) throwType(env, "attention: opts.checkRecall must be a number in [0, 1] (default 0.9).");
+    const double r = checkRecall.As<Napi::Number>().DoubleValue();
+    if (!(r >= 0 && r <= 1)) throwRange(env, "attention: opts.checkRecall is " + std::to_string(r) + "; use a number in [0, 1].");
+    o.sparse.checkRecall = float(r);
+  }
   o.sparse.minBlocks = requireInt(env, opts, "minBlocks", false, 0);
   o.sparse.maxBlocks = requireInt(env, opts, "maxBlocks", false, 0);
   o.threads = requireInt(env, opts, "threads", false, 0);

@@ -4,21 +4,18 @@
 // planner's sequential rule, computed in parallel.
 #include "block_selection.h"
 #include "cuda_check.h"
+#include "select_by_share.cuh"
 #include <stdexcept>
 #include <string>
 
 namespace unisparse::cuda {
 namespace {
 
-constexpr int kThreads = 256;
-
-__device__ __forceinline__ float cleanShare(float a) { return a > 0.f ? a : 0.f; }  // NaN and negatives -> 0
+constexpr int kThreads = kSelectThreads;
 
 __global__ void selectKernel(SelectParams p) {
   extern __shared__ __align__(16) unsigned char smem[];
   unsigned long long* keys = reinterpret_cast<unsigned long long*>(smem);
-  __shared__ float threadTotals[kThreads];
-  __shared__ int keptCandidates;
   __shared__ int warpCounts[kThreads / 32];
 
   const int bqRel = blockIdx.x, head = blockIdx.y, tid = threadIdx.x;
@@ -30,75 +27,30 @@ __global__ void selectKernel(SelectParams p) {
   int keyCapacity = 1;  // the sort buffer holds nextpow2(nKeyBlocks) keys; the keep flags follow it
   while (keyCapacity < p.nKeyBlocks) keyCapacity <<= 1;
   unsigned char* keep = reinterpret_cast<unsigned char*>(keys + keyCapacity);  // [nKeyBlocks] flags
+  const float tau = p.headTau ? p.headTau[head] : p.tau;
 
   for (int i = tid; i <= bq; i += kThreads) keep[i] = 0;
   const int nCand = bq > 1 ? bq - 1 : 0;  // blocks 1 .. bq-1 compete; 0 and bq are always kept
-  const bool keepAll = p.tau >= 1.f && p.maxBlocks <= 0;
-  if (tid == 0) keptCandidates = keepAll ? nCand : 0;
+  const bool keepAll = tau >= 1.f && p.maxBlocks <= 0;
   __syncthreads();
 
   if (!keepAll && nCand > 0) {
-    int n = 1;
-    while (n < nCand) n <<= 1;
-    for (int i = tid; i < n; i += kThreads) {
-      if (i < nCand) {
-        const int idx = 1 + i;
-        const unsigned int bits = __float_as_uint(cleanShare(a[idx]));
-        keys[i] = ((unsigned long long)(~bits) << 32) | (unsigned int)idx;
-      } else {
-        keys[i] = ~0ull;
-      }
-    }
-    __syncthreads();
-    for (int size = 2; size <= n; size <<= 1) {
-      for (int stride = size >> 1; stride > 0; stride >>= 1) {
-        for (int i = tid; i < n; i += kThreads) {
-          const int partner = i ^ stride;
-          if (partner > i) {
-            const bool ascending = (i & size) == 0;
-            const unsigned long long x = keys[i], y = keys[partner];
-            if ((x > y) == ascending) { keys[i] = y; keys[partner] = x; }
-          }
-        }
-        __syncthreads();
-      }
-    }
-    // Exclusive prefix of sorted shares: each thread owns a contiguous segment.
-    const int per = (nCand + kThreads - 1) / kThreads;
-    const int lo = min(tid * per, nCand), hi = min(lo + per, nCand);
-    float local = 0.f;
-    for (int i = lo; i < hi; ++i) local += __uint_as_float(~(unsigned int)(keys[i] >> 32));
-    threadTotals[tid] = local;
-    __syncthreads();
-    if (tid == 0) {
-      float run = 0.f;
-      for (int t = 0; t < kThreads; ++t) { const float x = threadTotals[t]; threadTotals[t] = run; run += x; }
-    }
-    __syncthreads();
+    sortByShare(a, 1, nCand, keys);
     const float base = cleanShare(a[0]) + (bq > 0 ? cleanShare(a[bq]) : 0.f);
-    float before = threadTotals[tid];
-    int count = 0;
-    for (int i = lo; i < hi; ++i) {
-      if (base + before < p.tau) ++count;
-      before += __uint_as_float(~(unsigned int)(keys[i] >> 32));
-    }
-    for (int off = 16; off > 0; off >>= 1) count += __shfl_xor_sync(0xffffffffu, count, off);
-    if ((tid & 31) == 0) warpCounts[tid >> 5] = count;
-    __syncthreads();
-    if (tid == 0) {
-      int r = 0;
-      for (int w = 0; w < kThreads / 32; ++w) r += warpCounts[w];
-      if (p.tau >= 1.f) r = nCand;
-      const int forced = bq > 0 ? 2 : 1;
-      if (p.minBlocks > 0 && forced + r < p.minBlocks) r = min(nCand, p.minBlocks - forced);
-      if (p.maxBlocks > 0 && forced + r > p.maxBlocks) r = max(0, p.maxBlocks - forced);
-      keptCandidates = r;
-    }
-    __syncthreads();
-    for (int i = tid; i < keptCandidates; i += kThreads) keep[(unsigned int)keys[i]] = 1;
+    int r = countBelowTau(keys, nCand, base, tau);
+    if (tau >= 1.f) r = nCand;
+    const int forced = bq > 0 ? 2 : 1;
+    if (p.minBlocks > 0 && forced + r < p.minBlocks) r = min(nCand, p.minBlocks - forced);
+    if (p.maxBlocks > 0 && forced + r > p.maxBlocks) r = max(0, p.maxBlocks - forced);
+    for (int i = tid; i < r; i += kThreads) keep[(unsigned int)keys[i]] = 1;
   } else if (keepAll) {
     for (int i = tid; i < nCand; i += kThreads) keep[1 + i] = 1;
   }
+  __syncthreads();
+  // Columns of the last-block check: kept in every row they are causal for, beyond the budgets.
+  if (p.columns)
+    for (int i = tid; i <= bq; i += kThreads)
+      if (p.columns[(int64_t)head * p.nKeyBlocks + i]) keep[i] = 1;
   if (tid == 0) { keep[0] = 1; keep[bq] = 1; }
   __syncthreads();
 

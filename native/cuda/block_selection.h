@@ -1,5 +1,6 @@
 // Selection: per (kv head, query block) row, keep the sink and diagonal blocks, then blocks by descending
-// estimated share until the kept share reaches tau, then apply min/max budgets; emit a BSR plan.
+// estimated share until the kept share reaches tau, then apply min/max budgets, then add the columns of the
+// last-block check; emit a BSR plan.
 #pragma once
 #include <cuda_runtime.h>
 #include <cstdint>
@@ -11,6 +12,8 @@ struct SelectParams {
   int kvHeads = 0, nQueryBlocks = 0, firstQueryBlock = 0, nKeyBlocks = 0;
   float tau = 0.95f;
   int minBlocks = 0, maxBlocks = 0;
+  const float* headTau = nullptr;   // [kvHeads] tau per kv head (the last-block check may widen it), or null
+  const uint8_t* columns = nullptr; // [kvHeads][nKeyBlocks] blocks every causal row keeps, or null
   // Padded output, one row of nKeyBlocks slots per (kv head, query block), then compacted into BSR.
   int32_t* rowCount = nullptr;      // [rows]
   int32_t* paddedBlocks = nullptr;  // [rows][nKeyBlocks]

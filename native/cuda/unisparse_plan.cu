@@ -5,6 +5,7 @@
 #include "block_score_estimate.h"
 #include "block_selection.h"
 #include "composite_pooling.h"
+#include "last_block_check.h"
 #include "cuda_check.h"
 #include <algorithm>
 #include <cstdio>
@@ -174,7 +175,28 @@ void buildPlan(const PlanRequest& r, DevicePlan* plan, cudaStream_t stream) {
     }
   }
 
+  // The exact check of the last query block: columns for every row and a tau per kv head.
+  const bool checked = r.lastBlockCheck && r.tau < 1.f;
+  float* headTau = nullptr;
+  uint8_t* columns = nullptr;
+  if (checked) {
+    LastBlockCheckParams c;
+    c.q = r.q; c.k = r.k; c.heads = r.heads; c.kvHeads = r.kvHeads; c.headDim = D; c.seqQ = r.seqQ; c.seqK = r.seqK;
+    c.blockSize = S; c.scale = r.scale; c.nKeyBlocks = nKB; c.nQueryBlocks = nQB;
+    c.tau = r.tau; c.widenedTau = 1.f - (1.f - r.tau) / 3.f; c.checkRecall = r.checkRecall;
+    c.minBlocks = r.minBlocks; c.maxBlocks = r.maxBlocks; c.scores = scores;
+    const int lastRows = lastBlockRows(r.heads, r.kvHeads, r.seqQ, r.seqK, S);
+    c.blockLse = scratch.get<float>(size_t(r.kvHeads) * lastRows * nKB, "allocating the last-block check");
+    c.exactShares = scratch.get<float>(size_t(r.heads) * nKB, "allocating the last-block check");
+    c.headTau = headTau = scratch.get<float>(r.kvHeads, "allocating the last-block check");
+    c.columns = columns = scratch.get<uint8_t>(size_t(r.kvHeads) * nKB, "allocating the last-block check");
+    launchLastBlockCheck(c, stream);
+    timer.mark("check");
+  }
+
   SelectParams s;
+  s.headTau = headTau;
+  s.columns = r.maxBlocks > 0 ? nullptr : columns;  // a hard row budget wins over the columns
   s.scores = scores; s.kvHeads = r.kvHeads; s.nQueryBlocks = nQB; s.firstQueryBlock = firstQB; s.nKeyBlocks = nKB;
   s.tau = r.tau; s.minBlocks = r.minBlocks; s.maxBlocks = r.maxBlocks;
   s.rowCount = scratch.get<int32_t>(rows, "allocating the plan");

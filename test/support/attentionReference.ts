@@ -9,6 +9,10 @@ export interface AttentionShapeJs {
 
 export interface PlanOptionsJs {
   blockSize: number; tau: number; granularities: number[]; minBlocks?: number; maxBlocks?: number; scale?: number;
+  /** the exact check of the last query block (columns + widened tau on failure); default true */
+  lastBlockCheck?: boolean;
+  /** a kv head whose estimated last-block selection holds less exact mass than this is widened; default 0.9 */
+  checkRecall?: number;
 }
 
 export interface ReferencePlan {
@@ -18,6 +22,38 @@ export interface ReferencePlan {
   /** shares[kvHead * nQueryBlocks + r][bk]: estimated share of key block bk (bk <= query block) */
   shares: Float64Array[];
   density: number;
+  /** per kv head: key blocks every row keeps from the exact last-block check (empty when the check is off) */
+  columns: number[][];
+  /** per kv head: the tau its rows were selected with (tau, or the widened tau when the check failed) */
+  headTau: number[];
+}
+
+/** The budget of a kv head whose estimate failed the check: a third of the mass tau leaves out. */
+export const widenedTau = (tau: number) => 1 - (1 - tau) / 3;
+
+/** Exact key-block shares of the last query block, averaged over its positions, for one query head. */
+export function lastBlockExactShares(q: ArrayLike<number>, k: ArrayLike<number>, s: AttentionShapeJs, h: number,
+  blockSize: number, scale = 1 / Math.sqrt(s.headDim)): Float64Array {
+  const { heads, kvHeads, headDim: d, seqQ, seqK } = s;
+  const kh = Math.floor(h / (heads / kvHeads));
+  const nKeyBlocks = Math.ceil(seqK / blockSize);
+  const offset = seqK - seqQ;
+  const first = Math.max((nKeyBlocks - 1) * blockSize, offset);
+  const shares = new Float64Array(nKeyBlocks);
+  const logits = new Float64Array(seqK);
+  for (let pos = first; pos < seqK; pos++) {
+    let max = -Infinity;
+    for (let j = 0; j <= pos; j++) {
+      let dot = 0;
+      for (let c = 0; c < d; c++) dot += at(q, seqQ, d, h, pos - offset, c) * at(k, seqK, d, kh, j, c);
+      logits[j] = dot * scale;
+      max = Math.max(max, logits[j]);
+    }
+    let total = 0;
+    for (let j = 0; j <= pos; j++) { logits[j] = Math.exp(logits[j] - max); total += logits[j]; }
+    for (let j = 0; j <= pos; j++) shares[Math.floor(j / blockSize)] += logits[j] / total / (seqK - first);
+  }
+  return shares;
 }
 
 const at = (a: ArrayLike<number>, seq: number, d: number, head: number, pos: number, c: number) =>
@@ -74,7 +110,10 @@ function compositeTokens(x: ArrayLike<number>, seq: number, d: number, headList:
   return result;
 }
 
-/** The UniSparse plan in float64, one row per (kv head, query block). */
+/** The UniSparse plan in float64, one row per (kv head, query block): per kv head, the composite estimate of
+ * every row; the exact check of the last query block (columns kept by every row; a kv head whose estimated
+ * last-block selection holds less than checkRecall of some query head's exact mass selects with widenedTau);
+ * per row, the selection at that head's tau united with the columns up to the row's block. */
 export function uniSparsePlanReference(q: ArrayLike<number>, k: ArrayLike<number>, s: AttentionShapeJs,
   o: PlanOptionsJs): ReferencePlan {
   const { heads, kvHeads, headDim: d, seqQ, seqK } = s;
@@ -87,6 +126,8 @@ export function uniSparsePlanReference(q: ArrayLike<number>, k: ArrayLike<number
   const group = heads / kvHeads;
   const rows: number[][] = [];
   const shares: Float64Array[] = [];
+  const columns: number[][] = [];
+  const headTau: number[] = [];
   let kept = 0, causal = 0;
   for (let kh = 0; kh < kvHeads; kh++) {
     const groupHeads = Array.from({ length: group }, (_, i) => kh * group + i);
@@ -107,15 +148,35 @@ export function uniSparsePlanReference(q: ArrayLike<number>, k: ArrayLike<number
         visible.forEach((y, i) => { row[y.block] += w[i] / total / norm; });
       }
     }
+    // The exact check of the last query block: columns every row keeps, and the estimate's verdict for this head.
+    let tau = o.tau;
+    const cols = new Set<number>();
+    if ((o.lastBlockCheck ?? true) && o.tau < 1) {
+      const lastBlock = nKeyBlocks - 1;
+      const lastKept = selectBlocksReference(A[nQueryBlocks - 1], lastBlock, o);
+      let worst = 1;
+      for (const h of groupHeads) {
+        const exact = lastBlockExactShares(q, k, s, h, S, scale);
+        const order = Array.from({ length: nKeyBlocks }, (_, b) => b).sort((a, b) => exact[b] - exact[a] || a - b);
+        let sum = 0;
+        for (let i = 0; i < order.length && sum < o.tau; i++) { cols.add(order[i]); sum += exact[order[i]]; }
+        worst = Math.min(worst, lastKept.reduce((acc, b) => acc + exact[b], 0));
+      }
+      if (worst < (o.checkRecall ?? 0.9)) tau = widenedTau(o.tau);
+    }
+    columns.push([...cols].sort((a, b) => a - b));
+    headTau.push(tau);
     for (let r = 0; r < nQueryBlocks; r++) {
       const bq = firstQueryBlock + r;
-      rows.push(selectBlocksReference(A[r], bq, o));
+      const own = selectBlocksReference(A[r], bq, { ...o, tau });
+      const extra = o.maxBlocks ? [] : [...cols].filter((b) => b <= bq);  // a hard row budget wins over columns
+      rows.push([...new Set([...own, ...extra])].sort((a, b) => a - b));
       shares.push(A[r]);
       kept += rows[rows.length - 1].length;
       causal += bq + 1;
     }
   }
-  return { firstQueryBlock, nQueryBlocks, nKeyBlocks, rows, shares, density: kept / causal };
+  return { firstQueryBlock, nQueryBlocks, nKeyBlocks, rows, shares, density: kept / causal, columns, headTau };
 }
 
 /** Selection of one row: sink and diagonal, then by descending share (ties: lower index) until the share >= tau. */

@@ -181,6 +181,7 @@ void GpuModel::State::attentionPrefill(int l, int n, int position, const Attenti
       req.q = fp.q; req.k = fp.k; req.heads = G; req.kvHeads = 1; req.headDim = D; req.seqQ = n; req.seqK = fp.seqK;
       req.scale = scale; req.blockSize = a.sparse.blockSize; req.tau = a.sparse.tau;
       req.granularities = a.sparse.granularities; req.minBlocks = a.sparse.minBlocks; req.maxBlocks = a.sparse.maxBlocks;
+      req.lastBlockCheck = a.sparse.lastBlockCheck; req.checkRecall = a.sparse.checkRecall;
       req.splitPrecision = true;
       buildPlan(req, &plan, stream);
       fp.rowPtr = plan.rowPtr; fp.keyBlocks = plan.keyBlocks; fp.blockSize = plan.blockSize;

@@ -3,7 +3,8 @@
 
 namespace unisparse::detail {
 
-void select_row(const float* shares, int block, const UniSparseConfig& cfg, std::vector<int32_t>* keptBlocks,
+void select_row(const float* shares, int block, const UniSparseConfig& cfg, const uint8_t* forced,
+                std::vector<int32_t>* keptBlocks,
                 std::vector<float>* keptScores, SelectionScratch* sc) {
   const size_t rowStart = keptBlocks->size();
   if (cfg.tau >= 1.f || block <= 1) {
@@ -29,6 +30,9 @@ void select_row(const float* shares, int block, const UniSparseConfig& cfg, std:
   take = std::min(take, order.size());
   keptBlocks->push_back(0);
   for (size_t i = 0; i < take; ++i) keptBlocks->push_back(order[i]);
+  if (forced)
+    for (size_t i = take; i < order.size(); ++i)
+      if (forced[order[i]]) keptBlocks->push_back(order[i]);
   keptBlocks->push_back(block);
   std::sort(keptBlocks->begin() + rowStart, keptBlocks->end());
   for (size_t i = rowStart; i < keptBlocks->size(); ++i) keptScores->push_back(shares[(*keptBlocks)[i]]);

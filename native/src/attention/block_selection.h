@@ -12,9 +12,12 @@ struct SelectionScratch {
   std::vector<int32_t> order;
 };
 
-// shares[0..block]: the row's estimated shares. Appends the kept block indices in ascending order to
+// shares[0..block]: the row's estimated shares. forced (may be null): blocks kept in addition to the selection,
+// indexed by key block (entries past `block` are ignored); they do not count towards tau, so the estimate's own
+// selection is the same with or without them. Appends the kept block indices in ascending order to
 // keptBlocks and their shares to keptScores. tau >= 1 keeps every causal block without a float comparison.
-void select_row(const float* shares, int block, const UniSparseConfig& cfg, std::vector<int32_t>* keptBlocks,
+void select_row(const float* shares, int block, const UniSparseConfig& cfg, const uint8_t* forced,
+                std::vector<int32_t>* keptBlocks,
                 std::vector<float>* keptScores, SelectionScratch* scratch);
 
 }  // namespace unisparse::detail

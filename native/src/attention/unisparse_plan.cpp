@@ -4,6 +4,7 @@
 #include "block_score_estimate.h"
 #include "block_selection.h"
 #include "composite_pooling.h"
+#include "last_block_check.h"
 #include "parallel_rows.h"
 
 namespace unisparse::detail {
@@ -25,6 +26,39 @@ void unisparse_plan(const AttentionShape& s, const AttentionOptions& opts, const
     while (take(t)) pool_keys(s, k, int(t / nGran), S, cfg.granularities[t % nGran], &keys[t]);
   });
 
+  // The exact check of the last query block, per kv head: its exact key-block shares give the columns every
+  // row keeps, and, compared with the estimate's own selection of that block, whether the estimate holds for
+  // this head (if not, its rows get the widened tau).
+  const int group = s.heads / s.kvHeads;
+  const bool checked = cfg.lastBlockCheck && cfg.tau < 1.f;
+  std::vector<uint8_t> columns;
+  std::vector<float> headTau(s.kvHeads, cfg.tau);
+  if (checked) {
+    columns.assign(size_t(s.kvHeads) * nKeyBlocks, 0);
+    const float widened = widened_tau(cfg.tau);
+    run_parallel(s.kvHeads, opts.threads, int64_t(S) * group * s.seqK * s.headDim, [&](auto take) {
+      ColumnScratch scratch;
+      EstimateScratch estimate;
+      SelectionScratch selection;
+      std::vector<float> exact(size_t(group) * nKeyBlocks), shares(nKeyBlocks);
+      std::vector<int32_t> kept;
+      std::vector<float> keptScores;
+      int64_t t;
+      while (take(t)) {
+        const int kvHead = int(t);
+        last_block_exact_shares(s, q, k, kvHead, S, scale, exact.data(), &scratch);
+        columns_from_shares(exact.data(), group, nKeyBlocks, cfg.tau, columns.data() + size_t(kvHead) * nKeyBlocks,
+                            &scratch);
+        std::vector<const CompositeKeys*> granular(nGran);
+        for (int i = 0; i < nGran; ++i) granular[i] = &keys[size_t(kvHead) * nGran + i];
+        estimate_block_row(s, q, kvHead, S, scale, granular, nKeyBlocks - 1, shares.data(), &estimate);
+        kept.clear();
+        select_row(shares.data(), nKeyBlocks - 1, cfg, nullptr, &kept, &keptScores, &selection);
+        if (check_recall(exact.data(), group, nKeyBlocks, kept) < cfg.checkRecall) headTau[kvHead] = widened;
+      }
+    });
+  }
+
   // Stages 2 and 3, one task per (kv head, row); each row's result lands in its own slot, then is packed.
   const int64_t nTasks = int64_t(s.kvHeads) * nRows;
   std::vector<std::vector<int32_t>> rowBlocks(nTasks);
@@ -45,7 +79,10 @@ void unisparse_plan(const AttentionShape& s, const AttentionOptions& opts, const
       shares.resize(block + 1);
       estimate_block_row(s, q, kvHead, S, scale, granular, block, shares.data(), &estimate);
       const int64_t slot = int64_t(kvHead) * nRows + row;
-      select_row(shares.data(), block, cfg, &rowBlocks[slot], &rowScores[slot], &selection);
+      const uint8_t* forced = checked && cfg.maxBlocks == 0 ? columns.data() + size_t(kvHead) * nKeyBlocks : nullptr;
+      UniSparseConfig rowCfg = cfg;
+      rowCfg.tau = headTau[kvHead];
+      select_row(shares.data(), block, rowCfg, forced, &rowBlocks[slot], &rowScores[slot], &selection);
     }
   });
 

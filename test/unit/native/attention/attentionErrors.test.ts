@@ -29,6 +29,8 @@ describe('attention input validation', () => {
     ['unknown mode', () => native.attention(q, k, v, { ...good, mode: 'sparse' }), /'dense' or 'unisparse'/, RangeError],
     ['unknown device', () => native.attention(q, k, v, { ...good, device: 'gpu' }), /'cpu' or 'cuda'/, RangeError],
     ['unisparse without causal', () => native.attention(q, k, v, { ...good, causal: false }), /causal/, RangeError],
+    ['lastBlockCheck not a boolean', () => native.attention(q, k, v, { ...good, lastBlockCheck: 'yes' }), /lastBlockCheck must be a boolean/, TypeError],
+    ['checkRecall out of range', () => native.attention(q, k, v, { ...good, checkRecall: 2 }), /checkRecall is 2/, RangeError],
     ['fractional heads', () => native.attention(q, k, v, { ...good, heads: 2.5 }), /heads must be a non-negative integer/, RangeError],
   ];
   for (const [name, call, message, type] of cases) {

@@ -1,0 +1,33 @@
+// The exact check of the last query block (the CPU's last_block_check.h, on the device): exact key-block shares
+// of the last block's queries, per query head; the columns every row keeps (the blocks that hold tau of those
+// shares, united over the group); and, per kv head, the tau its rows are selected with (widened when the
+// estimate's own selection of the last block holds less than checkRecall of some query head's exact mass).
+#pragma once
+#include <cuda_bf16.h>
+#include <cuda_runtime.h>
+#include <cstdint>
+
+namespace unisparse::cuda {
+
+struct LastBlockCheckParams {
+  const __nv_bfloat16* q = nullptr;  // [heads, seqQ, headDim]
+  const __nv_bfloat16* k = nullptr;  // [kvHeads, seqK, headDim]
+  int heads = 0, kvHeads = 0, headDim = 0, seqQ = 0, seqK = 0, blockSize = 64;
+  float scale = 0.f;
+  int nKeyBlocks = 0, nQueryBlocks = 0;
+  float tau = 0.95f, widenedTau = 0.95f, checkRecall = 0.9f;
+  int minBlocks = 0, maxBlocks = 0;
+  const float* scores = nullptr;     // the estimate A [kvHeads][nQueryBlocks][nKeyBlocks]
+  // Scratch and outputs.
+  float* blockLse = nullptr;         // [kvHeads][group * positions][nKeyBlocks]
+  float* exactShares = nullptr;      // [kvHeads][group][nKeyBlocks]
+  float* headTau = nullptr;          // [kvHeads]
+  uint8_t* columns = nullptr;        // [kvHeads][nKeyBlocks]
+};
+
+// Rows of blockLse per kv head: every query position of the last block, for each query head of the group.
+int lastBlockRows(int heads, int kvHeads, int seqQ, int seqK, int blockSize);
+
+void launchLastBlockCheck(const LastBlockCheckParams& p, cudaStream_t stream);
+
+}  // namespace unisparse::cuda
