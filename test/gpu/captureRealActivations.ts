@@ -3,12 +3,20 @@
 // test/gpu/check_real_activations.py can compare the CUDA kernels and the CUDA plan against them on the GPU machine
 // (which has neither the model nor the network). Run here:
 //   node -r ./test/register.js test/gpu/captureRealActivations.ts <outDir> [tokens=4096] [layers=8,22]
+// Tensors are written as raw bf16 (.bf16, half the bytes of float32) so 8K tokens of several layers fit the
+// 64 MiB that travels to the GPU machine.
 import * as fs from 'fs';
 import * as path from 'path';
 import { captureLayers, defaultModelPath, realSourceTokens } from '../attention-study/realActivations';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const native = require('../../native');
+
+/** The upper halves of bf16-rounded float32 values: raw bf16. */
+function bf16Bits(rounded: Float32Array): Uint16Array {
+  const bits = new Uint32Array(rounded.buffer, rounded.byteOffset, rounded.length);
+  return Uint16Array.from(bits, (b) => b >>> 16);
+}
 
 /** Round-to-nearest-even to bf16, kept in a float32 container (the GPU converts the same way). */
 function roundToBf16(values: ArrayLike<number>): Float32Array {
@@ -45,9 +53,9 @@ async function main(): Promise<void> {
       }
     }
     const base = `layer${layer}`;
-    fs.writeFileSync(path.join(outDir, `${base}.q.f32`), q);
-    fs.writeFileSync(path.join(outDir, `${base}.k.f32`), k);
-    fs.writeFileSync(path.join(outDir, `${base}.v.f32`), v);
+    fs.writeFileSync(path.join(outDir, `${base}.q.bf16`), bf16Bits(q));
+    fs.writeFileSync(path.join(outDir, `${base}.k.bf16`), bf16Bits(k));
+    fs.writeFileSync(path.join(outDir, `${base}.v.bf16`), bf16Bits(v));
     fs.writeFileSync(path.join(outDir, `${base}.cpu-mask.u8`), mask);
     manifest.push({ layer, heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim, seq: c.seq, blockSize, tau,
       granularities: [4, 16], nBlocks: nb, cpuDensity: plan.density, files: base });

@@ -53,13 +53,18 @@ def run_case(name, heads, kvh, d, nk, nq=None, block=64, tau=0.9, grans=(4, 16),
     row["density"] = plan.density
     row["recallSampled"] = ref.attention_recall(q, k, mask, block, rows=64)
     row["relErrVsDense"] = ((out.float() - expect).norm() / expect.norm()).item()
+    # reference_plan states the estimate and the selection; the last-block check is compared with the CPU plan
+    # (plan_check.cpp, check_real_activations.py), so the GPU's estimate-only plan is what meets this reference.
     _, ref_keep = ref.reference_plan(q, k, block, grans, tau)
-    same_rows = (mask == ref_keep).all(-1).float().mean().item()
+    estimate_only = us.plan(q, k, block_size=block, tau=tau, granularities=grans, check=False)
+    same_rows = (estimate_only.mask() == ref_keep).all(-1).float().mean().item()
+    row["checkedDensity"], row["estimateOnlyDensity"] = plan.density, estimate_only.density
+    estimate_only.free()
     row["planRowsEqualReference"] = same_rows
     if same_rows < 0.99:
         failures.append(f"{name}: GPU plan equals the float64 reference on only {same_rows:.3f} of rows")
     plan.free()
-    fast = us.plan(q, k, block_size=block, tau=tau, granularities=grans, fast=True)
+    fast = us.plan(q, k, block_size=block, tau=tau, granularities=grans, fast=True, check=False)
     row["fastPlanRowsEqualReference"] = (fast.mask() == ref_keep).all(-1).float().mean().item()
     fast.free()
     # tau >= 1 keeps every causal block: the sparse path must then equal the dense path exactly.

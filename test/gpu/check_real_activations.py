@@ -22,7 +22,11 @@ MAX_ABS, MAX_REL = 2e-2, 1e-2
 
 
 def load(path, shape):
-    return torch.from_numpy(np.fromfile(path, dtype=np.float32).reshape(shape)).cuda().bfloat16()
+    """path without its suffix: raw bf16 (.bf16) or bf16-rounded float32 (.f32, older captures)."""
+    if os.path.exists(path + ".bf16"):
+        bits = torch.from_numpy(np.fromfile(path + ".bf16", dtype=np.int16).reshape(shape))
+        return bits.view(torch.bfloat16).cuda()
+    return torch.from_numpy(np.fromfile(path + ".f32", dtype=np.float32).reshape(shape)).cuda().bfloat16()
 
 
 def main(src):
@@ -31,7 +35,7 @@ def main(src):
     for layer in manifest["layers"]:
         base = os.path.join(src, layer["files"])
         h, kvh, d, n, nb = layer["heads"], layer["kvHeads"], layer["headDim"], layer["seq"], layer["nBlocks"]
-        q, k, v = load(base + ".q.f32", (h, n, d)), load(base + ".k.f32", (kvh, n, d)), load(base + ".v.f32", (kvh, n, d))
+        q, k, v = load(base + ".q", (h, n, d)), load(base + ".k", (kvh, n, d)), load(base + ".v", (kvh, n, d))
         assert q.float().abs().max() > 0, "real activations must not be zeros"
         cpu_mask = torch.from_numpy(np.fromfile(base + ".cpu-mask.u8", dtype=np.uint8).reshape(kvh, nb, nb)).cuda().bool()
         row = {"layer": layer["layer"], "heads": h, "kvHeads": kvh, "headDim": d, "seq": n, "tau": layer["tau"]}

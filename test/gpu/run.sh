@@ -21,10 +21,12 @@ say "building CUDA objects"
 ls native/cuda/*.cu | xargs -P 8 -I{} sh -c 'nvcc "$@" -Xptxas -v -c {} -o '"$BUILD"'/$(basename {} .cu).o 2>&1' _ "${FLAGS[@]}" "${ARCH[@]}" \
   | grep -E "error|warning|registers|spill" | grep -v " 0 bytes spill" | tee -a "$LOG"
 nvcc -shared "$BUILD"/*.o -o "$BUILD/libunisparse_cuda.so" 2>&1 | tee -a "$LOG" || status=1
+if [ -z "${SKIP_PTX80:-}" ]; then
 say "building the portable (compute_80 PTX only) library"
 mkdir -p "$BUILD/ptx80"
 ls native/cuda/*.cu | xargs -P 8 -I{} sh -c 'nvcc "$@" -c {} -o '"$BUILD"'/ptx80/$(basename {} .cu).o 2>&1' _ "${FLAGS[@]}" -gencode=arch=compute_80,code=compute_80 | tee -a "$LOG"
 nvcc -shared "$BUILD"/ptx80/*.o -o "$BUILD/libunisparse_cuda_ptx80.so" 2>&1 | tee -a "$LOG"
+fi
 say "building plan_check (CPU planner from native/src/attention + CUDA host API)"
 CPU_SRC=$(ls native/src/attention/*.cpp native/src/common/*.cpp 2>/dev/null)
 nvcc -O2 -std=c++17 -Inative/src -Inative/cuda -Xcompiler -pthread test/gpu/plan_check.cpp $CPU_SRC "$BUILD"/*.o \
@@ -33,9 +35,11 @@ nvcc -O2 -std=c++17 -Inative/src -Inative/cuda -Xcompiler -pthread test/gpu/plan
 
 say "correctness against float references (sm_90a build)"
 UNISPARSE_CUDA_LIB="$BUILD/libunisparse_cuda.so" python3 test/gpu/check_attention.py 2>&1 | tee -a "$LOG" || status=1
+if [ -f "$BUILD/libunisparse_cuda_ptx80.so" ]; then
 say "correctness, portable compute_80 PTX build (JIT on this GPU), first cases"
 OUT=/tmp CHECK_CASES=2 UNISPARSE_CUDA_LIB="$BUILD/libunisparse_cuda_ptx80.so" python3 test/gpu/check_attention.py 2>&1 \
   | grep -E "^\{|CHECK" | tee -a "$LOG" || status=1
+fi
 say "GPU plan vs CPU plan"
 if [ -x "$BUILD/plan_check" ]; then "$BUILD/plan_check" 2>&1 | tee -a "$LOG" || status=1; else say "plan_check did not build"; status=1; fi
 
@@ -56,6 +60,15 @@ if command -v node >/dev/null && [ -z "${SKIP_ADDON:-}" ]; then
   fi
 fi
 
+# Real SmolLM2 activations (REAL_DIR: written by test/gpu/captureRealActivations.ts with the CPU plan).
+if [ -n "${REAL_DIR:-}" ]; then
+  say "real activations: kernels against float references, GPU plan against the CPU plan"
+  UNISPARSE_CUDA_LIB="$BUILD/libunisparse_cuda.so" python3 test/gpu/check_real_activations.py "$REAL_DIR" 2>&1 | tee -a "$LOG" || status=1
+fi
+if [ -z "${SKIP_EFFICIENCY:-}" ]; then
+  say "kernel efficiency against cuDNN"
+  UNISPARSE_CUDA_LIB="$BUILD/libunisparse_cuda.so" python3 test/gpu/bench_kernel_efficiency.py 2>&1 | tee -a "$LOG" || status=1
+fi
 if [ -z "${SKIP_BENCH:-}" ]; then
   say "benchmark"
   UNISPARSE_CUDA_LIB="$BUILD/libunisparse_cuda.so" python3 test/gpu/bench_attention.py 2>&1 | tee -a "$LOG" || status=1
