@@ -45,6 +45,7 @@ export function activate(context: vscode.ExtensionContext): UniSparseApi {
     serverLog,
     engineLog,
     generation: {},
+    selection: {},
   };
   const statusBar = new StatusBar();
   context.subscriptions.push(serverLog, engineLog, ctx.answerPanel, ctx.answersView, ctx.overlays, ctx.heatmap, statusBar,

@@ -103,10 +103,11 @@ function showFooter(result) {
     }
     footer.append(ul);
   }
-  if (result.selectedBlocks && result.selectedBlocks.length) {
+  const selected = result.selection ? result.selection.blocks : [];
+  if (selected.length) {
     footer.append(el('h3', '', 'Blocks the sparse attention kept'));
     const ul = el('ul', 'blocks');
-    const top = [...result.selectedBlocks].sort((a, b) => b.score - a.score).slice(0, 12);
+    const top = [...selected].sort((a, b) => b.score - a.score).slice(0, 12);
     for (const b of top) {
       const li = el('li');
       const heat = el('span', 'heat'); const fill = el('span', 'heat-fill'); heat.append(fill);

@@ -1,14 +1,3 @@
-// Lets mocha load TypeScript sources directly: each .ts file is transpiled by esbuild on require.
-// Type checking is a separate step (`npm run typecheck`), as in the build.
+// The test runners' TypeScript hook (mocha's `require`, `node -r test/register.js`): the project's one hook.
 'use strict';
-const fs = require('fs');
-const esbuild = require('esbuild');
-
-require.extensions['.ts'] = function compileTypeScript(module, filename) {
-  const source = fs.readFileSync(filename, 'utf8');
-  const { code } = esbuild.transformSync(source, {
-    loader: 'ts', format: 'cjs', target: 'node20', sourcemap: 'inline', sourcefile: filename,
-  });
-  module._compile(code, filename);
-};
-process.setSourceMapsEnabled(true);
+require('../scripts/registerTypeScript.js');

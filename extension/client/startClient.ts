@@ -8,8 +8,8 @@ import {
   DidChangeConfigurationNotification, LanguageClient, LanguageClientOptions, ServerOptions, State, TransportKind,
 } from 'vscode-languageclient/node';
 import { EngineLogNotification } from '../../server/protocol/protocol';
-import { readSettings } from '../settings/readSettings';
-import { SETTINGS_SECTION } from '../settings/schema';
+import { readSettings } from '../../common/settings/readSettings';
+import { SETTINGS_SECTION } from '../../common/settings/schema';
 
 /** Languages the tree-sitter index understands: the server offers code lenses and context for these. */
 export const INDEXED_LANGUAGES = [

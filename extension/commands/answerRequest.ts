@@ -6,7 +6,7 @@
 import { randomUUID } from 'crypto';
 import * as vscode from 'vscode';
 import { LSPErrorCodes, ProgressType, ProtocolRequestType, ResponseError } from 'vscode-languageclient/node';
-import { AnswerDelta, AnswerResult, SelectionRequest } from '../../server/protocol/protocol';
+import { AnswerDelta, AnswerResult } from '../../server/protocol/protocol';
 import { currentSettings } from '../client/startClient';
 import type { CommandContext } from './commandContext';
 import { errorMessage } from './commandFactory';
@@ -44,7 +44,8 @@ export async function runAnswerRequest<P extends object>(
           const result = await client.sendRequest(type, { ...params, partialResultToken } as never, cancel.token);
           ctx.answerPanel.done(result);
           ctx.answersView.add({ title, question, result, at: new Date() });
-          await drawOverlays(ctx);
+          ctx.selection.last = result.selection;
+          if (currentSettings().overlaysEnabled) ctx.overlays.show(result.selection);
           return result;
         } finally {
           sub.dispose();
@@ -63,17 +64,5 @@ export async function runAnswerRequest<P extends object>(
     if (ctx.generation.cancel === cancel) ctx.generation.cancel = undefined;
     cancel.dispose();
     void vscode.commands.executeCommand('setContext', 'unisparse.generating', false);
-  }
-}
-
-/** Fetches the last answer's block selection and paints it when overlays are on. */
-export async function drawOverlays(ctx: CommandContext): Promise<void> {
-  const client = ctx.client();
-  if (!client || !currentSettings().overlaysEnabled) return;
-  try {
-    const selection = await client.sendRequest(SelectionRequest);
-    if (selection) ctx.overlays.show(selection);
-  } catch (e) {
-    ctx.serverLog.appendLine(`[overlays] ${errorMessage(e)}`);
   }
 }

@@ -1,13 +1,13 @@
 /** Show selected blocks (overlays + heatmap) and toggle overlays. */
 import * as vscode from 'vscode';
-import { SelectionRequest, SelectionResult } from '../../server/protocol/protocol';
-import { SETTINGS_SECTION } from '../settings/schema';
+import type { SelectionResult } from '../../server/protocol/protocol';
+import { SETTINGS_SECTION } from '../../common/settings/schema';
 import type { CommandFactory } from './commandFactory';
 
 export const showSelectedBlocks: CommandFactory = {
-  needsServer: true,
+  needsServer: false,
   enabled: (ctx) => async (): Promise<SelectionResult | undefined> => {
-    const selection = await ctx.client()!.sendRequest(SelectionRequest);
+    const selection = ctx.selection.last;
     if (!selection) {
       void vscode.window.showInformationMessage(
         'UniSparse: no answer yet, so no blocks were selected. Ask a question first ("UniSparse: Ask About the Repository").');

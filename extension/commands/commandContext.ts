@@ -1,6 +1,7 @@
 /** What every command handler may use: the client (when the server runs), the views and the log channels. */
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
+import type { SelectionResult } from '../../server/protocol/protocol';
 import type { AnswerPanel } from '../views/answerPanel';
 import type { AnswersView } from '../views/answersView';
 import type { BlockOverlays } from '../views/blockOverlays';
@@ -21,4 +22,6 @@ export interface CommandContext {
   engineLog: vscode.LogOutputChannel;
   /** The request in flight, so that "stop generation" can cancel it. */
   generation: { cancel?: vscode.CancellationTokenSource };
+  /** The blocks the sparse attention selected for the last answer (they come with the answer). */
+  selection: { last?: SelectionResult };
 }

@@ -33,9 +33,10 @@ export const showEngineLog: CommandFactory = {
 
 export function describeStatus(s: StatusResult): string {
   const native = s.nativeBackend === 'missing' ? `native addon missing (${s.nativeError?.split('\n')[0] ?? 'unknown reason'})` : `native ${s.nativeBackend}`;
+  const device = s.device ? `; device ${s.device.chosen ?? 'none'} (${s.device.why})` : '';
   const engine = `engine ${s.engine.state}${s.engine.model ? ` (${path.basename(s.engine.model)})` : ''}${s.engine.lastError ? `: ${s.engine.lastError}` : ''}`;
   const index = `index ${s.index.state}, ${s.index.files} files, ${s.index.symbols} symbols`;
-  return `server ${s.serverVersion} on Node ${s.nodeVersion}; ${native}; ${engine}; ${index}`;
+  return `server ${s.serverVersion} on Node ${s.nodeVersion}; ${native}${device}; ${engine}; ${index}`;
 }
 
 export const status: CommandFactory = {

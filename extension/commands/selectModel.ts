@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { SETTINGS_SECTION } from '../settings/schema';
+import { SETTINGS_SECTION } from '../../common/settings/schema';
 import type { CommandFactory } from './commandFactory';
 import { catalogRows, fetchCatalogModel, CatalogRow } from '../../server/models/fetchCatalogModel';
 import { describeFit, formatBytes } from '../../server/models/modelCatalog';

@@ -4,7 +4,7 @@
  * package.json; test/unit/extension/manifest/manifest.test.ts fails when package.json and this function disagree.
  */
 import { manifestCommands } from '../commands/commandList';
-import { manifestConfiguration } from '../settings/schema';
+import { manifestConfiguration } from '../../common/settings/schema';
 
 export const ANSWERS_VIEW_ID = 'unisparse.answers';
 

@@ -2,6 +2,7 @@
  * Messages between the answer panel's host (answerPanel.ts) and its webview script (media/answerPanel.js).
  * Kept free of `vscode` imports: the webview bundle and the unit tests read it too.
  */
+import { CITATION_PATTERN } from '../../common/citationPattern';
 import type { AnswerDelta, AnswerResult } from '../../server/protocol/protocol';
 
 export type ToAnswerWebview =
@@ -16,12 +17,7 @@ export type FromAnswerWebview =
   | { type: 'openCitation'; file: string; startLine: number; endLine?: number }
   | { type: 'openLink'; href: string };
 
-/**
- * Where `file:line` and `file:start-end` mentions sit in answer text; the webview turns them into links.
- * The file part needs an extension so that times like 12:30 or URLs' ports are not taken for citations.
- */
-export const CITATION_PATTERN = /(?<![\w/.:-])((?:[\w.-]+\/)*[\w.-]+\.[A-Za-z][\w]{0,9}):(\d+)(?:-(\d+))?/g;
-
+/** Where citation mentions (../../common/citationPattern.ts) sit in answer text; the webview turns them into links. */
 export interface CitationMention { file: string; startLine: number; endLine: number; index: number; length: number }
 
 export function findCitations(text: string): CitationMention[] {

@@ -1,7 +1,9 @@
 // attention() for host float32 arrays: packs the strided inputs to bf16 [heads, seq, headDim], runs the plan
 // and the attention kernel on the GPU, and unpacks the output (and the plan, when asked) back to the host.
-// This is the path of the Node binding's device:'cuda' and of tests; the model runtime keeps device buffers.
+// This is the path of the Node binding's device:'cuda', of the tests, and of the model's prefill attention on
+// the GPU: every call copies its inputs to the device and the results back.
 #include "attention_cuda.h"
+#include "attention/dense_attention.h"
 #include "cuda_check.h"
 #include "sparse_flash_attention.h"
 #include "unisparse_plan.h"
@@ -32,18 +34,6 @@ struct DeviceBuffer {
   ~DeviceBuffer() { if (ptr) cudaFree(ptr); }
   template <typename T> T* as() const { return static_cast<T*>(ptr); }
 };
-
-void fillDensePlan(int kvHeads, int seqQ, int seqK, int blockSize, BlockPlan* plan) {
-  const int nKB = (seqK + blockSize - 1) / blockSize, firstQB = (seqK - seqQ) / blockSize;
-  plan->kvHeads = kvHeads; plan->nQueryBlocks = nKB - firstQB; plan->firstQueryBlock = firstQB; plan->nKeyBlocks = nKB; plan->blockSize = blockSize;
-  plan->rowPtr.assign(1, 0); plan->keyBlocks.clear(); plan->keyScores.clear();
-  for (int h = 0; h < kvHeads; ++h)
-    for (int bq = firstQB; bq < nKB; ++bq) {
-      for (int bk = 0; bk <= bq; ++bk) { plan->keyBlocks.push_back(bk); plan->keyScores.push_back(1.f / float(bq + 1)); }
-      plan->rowPtr.push_back(int32_t(plan->keyBlocks.size()));
-    }
-  plan->keptBlocks = plan->causalBlocks = int64_t(plan->keyBlocks.size());
-}
 
 }  // namespace
 
@@ -127,7 +117,7 @@ void attention_host(const AttentionShape& s, const AttentionOptions& opts, const
       const __nv_bfloat16* src = oh.data() + (size_t(h) * s.seqQ + t) * D;
       for (int d = 0; d < D; ++d) dst[d] = __bfloat162float(src[d]);
     }
-  if (!sparse && plan) fillDensePlan(s.kvHeads, s.seqQ, s.seqK, opts.sparse.blockSize > 0 ? opts.sparse.blockSize : 64, plan);
+  if (!sparse && plan) detail::full_plan(s, opts.sparse.blockSize > 0 ? opts.sparse.blockSize : UniSparseConfig{}.blockSize, true, plan);
 }
 
 }  // namespace unisparse::cuda

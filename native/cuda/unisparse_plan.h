@@ -14,7 +14,7 @@ struct PlanRequest {
   int heads = 0, kvHeads = 0, headDim = 0, seqQ = 0, seqK = 0;
   float scale = 0.f;                 // resolved (never 0)
   int blockSize = 64;
-  float tau = 0.95f;
+  float tau = 0.985f;                // the same default as UniSparseConfig (attention.h)
   std::vector<int> granularities = {4, 16};
   int minBlocks = 0, maxBlocks = 0;
   bool lastBlockCheck = true;        // the exact check of the last query block (last_block_check.h)

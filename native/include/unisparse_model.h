@@ -16,7 +16,7 @@ struct ModelOptions {
   int threads = 0;                    // 0 = hardware_concurrency
   AttentionMode attention = AttentionMode::Dense;
   float tau = UniSparseConfig{}.tau;  // the attention subsystem's tuned default
-  int blockSize = 64;
+  int blockSize = UniSparseConfig{}.blockSize;
   int maxBlocks = 0;                  // UniSparse per-row budget of key blocks (0 = none; sink + diagonal always kept)
   int maxContext = 0;                 // KV cache capacity; 0 = min(model context, 8192 on the CPU, 32768 on the GPU)
   std::vector<int> captureLayers;     // layers whose post-RoPE Q/K/V the last eval keeps (CPU only)

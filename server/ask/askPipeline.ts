@@ -6,22 +6,24 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { AnswerDelta, AnswerResult, SelectionResult, SelectedBlock } from '../protocol/protocol';
+import type { AnswerDelta, AnswerResult } from '../protocol/protocol';
+import {
+  attentionOptions, AttentionOptions, DEFAULT_GPU_CONTEXT_BUDGET_TOKENS, DEFAULT_MAX_NEW_TOKENS, defaultContextBudget, DeviceSetting,
+} from '../../common/attentionOptions';
 import { RepoIndex } from '../index/repoIndex';
 import { buildContext, PackedContext } from '../context/buildContext';
 import { SourceMap } from '../context/sourceMap';
 import { EngineHost } from '../engine/host/engineHost';
 import { loadTokenizer } from '../tokenizer/tokenizer';
 import { defaultModelPath, resolveModelArg } from '../models/modelPaths';
-import { DEFAULT_TAU, DEFAULT_BLOCK_SIZE } from '../engine/attentionDefaults';
 import { fetchDefaultModel } from '../models/fetchModel';
 import { buildAskPrompt, promptOverheadTokens, AskMode } from './promptBuilder';
 import { citationsFor, CitableChunk } from './citations';
-import { selectedBlocksFromScores } from './selectedBlocks';
 import { contextChunkStats } from './contextChunks';
 import { chatStops } from '../tokenizer/chatStops';
 import { runRemoteAsk } from './remoteAsk';
 import type { RemoteEndpoint } from '../engine/remote/openAiClient';
+import { selectionFromReport } from './selectedBlocks';
 
 export interface AskOptions {
   repo: string;
@@ -31,10 +33,10 @@ export interface AskOptions {
   selection?: { startLine: number; endLine: number };
   focus?: { file?: string; folder?: string };
   model?: string;
-  device?: 'cpu' | 'cuda';
-  attention?: 'unisparse' | 'dense';
-  tau?: number;
-  blockSize?: number;
+  /** `auto` (the default): the engine picks CUDA when its addon has it and a GPU is visible, else the CPU. */
+  device?: DeviceSetting;
+  /** Defaults and validation: common/attentionOptions.ts. */
+  attention?: Partial<AttentionOptions>;
   budgetTokens?: number;
   maxNewTokens?: number;
   index?: RepoIndex;
@@ -51,13 +53,8 @@ export interface AskOptions {
   remote?: RemoteEndpoint;
 }
 
-export type AskResult = AnswerResult & { selection: SelectionResult };
+export type AskResult = AnswerResult;
 
-/** The packed context's share of SmolLM2's 8192-token window, leaving room for the prompt and the answer. */
-export const DEFAULT_BUDGET_TOKENS = 6000;
-/** On the GPU the context is prefilled in tens of milliseconds per 8K tokens, so the default packs far more. */
-export const DEFAULT_GPU_BUDGET_TOKENS = 30000;
-export const DEFAULT_MAX_NEW_TOKENS = 256;
 /**
  * Greedy, so an answer is reproducible; a mild penalty on the last 64 tokens and a ban on repeating any
  * 6-token run of the answer, so a small model cannot loop on a paragraph until the length limit.
@@ -94,11 +91,8 @@ export async function runAsk(opts: AskOptions): Promise<AskResult> {
   const repo = path.resolve(opts.repo);
   if (!fs.existsSync(repo) || !fs.statSync(repo).isDirectory()) throw new Error(`${repo}: the repository folder does not exist. Pass --repo with an existing folder.`);
   const mode = opts.mode ?? 'ask';
-  const attention = opts.attention ?? 'unisparse';
-  const device = opts.device ?? 'cpu';
+  const attention = attentionOptions(opts.attention);
   const maxNewTokens = opts.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS;
-  const tau = opts.tau ?? DEFAULT_TAU;
-  const blockSize = opts.blockSize ?? DEFAULT_BLOCK_SIZE;
 
   const modelPath = await resolveModel(opts);
   check();
@@ -111,9 +105,9 @@ export async function runAsk(opts: AskOptions): Promise<AskResult> {
   try {
     // Start the model loading in the child while the repository is indexed here.
     // A budget beyond the GPU default asks for a KV cache that holds it (prompt overhead and answer included).
-    const maxContext = opts.budgetTokens !== undefined && opts.budgetTokens > DEFAULT_GPU_BUDGET_TOKENS
+    const maxContext = opts.budgetTokens !== undefined && opts.budgetTokens > DEFAULT_GPU_CONTEXT_BUDGET_TOKENS
       ? opts.budgetTokens + maxNewTokens + 2048 : undefined;
-    const loading = engine.load({ modelPath, device, attention, tau, blockSize, ...(maxContext ? { maxContext } : {}) });
+    const loading = engine.load({ modelPath, device: opts.device, ...(maxContext ? { maxContext } : {}) });
     loading.catch(() => undefined);
     if (!index) {
       emit({ phase: 'indexing', progress: 0 });
@@ -136,8 +130,7 @@ export async function runAsk(opts: AskOptions): Promise<AskResult> {
     const usedDevice = info.device === 'cuda' ? 'cuda' : 'cpu';
     const overhead = promptOverheadTokens(tokenizer, opts.question, mode);
     const room = contextLength - maxNewTokens - overhead - 16;
-    const defaultBudget = usedDevice === 'cuda' ? DEFAULT_GPU_BUDGET_TOKENS : DEFAULT_BUDGET_TOKENS;
-    const budgetTokens = Math.max(0, Math.min(opts.budgetTokens ?? defaultBudget, room));
+    const budgetTokens = Math.max(0, Math.min(opts.budgetTokens ?? defaultContextBudget(usedDevice), room));
     const packed = buildContext(index, {
       question: opts.question,
       activeFile: opts.activeFile,
@@ -163,7 +156,7 @@ export async function runAsk(opts: AskOptions): Promise<AskResult> {
         sampler: ANSWER_SAMPLER,
         ...chatStops(tokenizer),
         stopAtParagraphEnd: mode === 'ask',
-        attention: { mode: attention, tau, blockSize },
+        attention,
       },
       {
         signal: opts.signal,
@@ -179,36 +172,27 @@ export async function runAsk(opts: AskOptions): Promise<AskResult> {
 
     const answer = result.text.trim();
     const citations = citationsFor(answer, chunksWithText(packed));
-    const report = result.attention;
-    const selectedBlocks: SelectedBlock[] = report ? selectedBlocksFromScores(report.keyBlockScore, report.blockSize || blockSize, ids.length, sourceMap) : [];
-    const density = attention === 'dense' ? 1 : report?.density ?? 1;
+    const selection = selectionFromReport(result.attention, attention.blockSize, ids.length, sourceMap, opts.question);
     const decodeSeconds = result.decodeMs / 1000;
     emit({ phase: 'done' });
     return {
       answer,
       citations,
-      selectedBlocks,
+      selection,
       stats: {
         contextTokens: ids.length,
-        density,
+        density: selection.density,
         ttftMs: (firstTokenAt || Date.now()) - started,
         decodeTokensPerS: decodeSeconds > 0 ? result.decodeTokens / decodeSeconds : 0,
         omittedChunks: packed.omitted.chunks,
         omittedFiles: packed.omitted.files,
         redactedSecrets: packed.redactedSecrets,
-        attention,
+        attention: attention.mode,
         device: usedDevice,
         model: path.basename(modelPath),
         stopReason: result.stopReason,
         contextChunks: contextChunkStats(packed.chunks, spans, contextOffset),
         ...{ packedTokens: packed.tokens, reusedTokens: result.reusedTokens, prefillMs: result.prefillMs, decodeTokens: result.decodeTokens },
-      },
-      selection: {
-        question: opts.question,
-        blockSize: report?.blockSize || blockSize,
-        density,
-        blocks: selectedBlocks,
-        heatmap: report?.heatmap ? { nBlocks: report.heatmap.nBlocks, mask: report.heatmap.mask } : undefined,
       },
     };
   } finally {

@@ -3,6 +3,7 @@
  * given; when it wrote none (small models often do not), the context chunks whose identifiers the
  * answer uses, best ranked first.
  */
+import { CITATION_PATTERN } from '../../common/citationPattern';
 import type { SourceRange } from '../protocol/protocol';
 
 export interface CitableChunk {
@@ -13,7 +14,6 @@ export interface CitableChunk {
   text: string;
 }
 
-const MENTION = /([A-Za-z0-9_.\-\/\\]+\.[A-Za-z0-9_]+)(?::|#L| line )(\d+)(?:\s*[-–]\s*L?(\d+))?/g;
 const WORD = /[A-Za-z_][A-Za-z0-9_]{2,}/g;
 const STOPWORDS = new Set(['the', 'and', 'for', 'this', 'that', 'with', 'from', 'are', 'its', 'into', 'which', 'will', 'not', 'can', 'has', 'have', 'function', 'return', 'code', 'file', 'line', 'lines', 'value', 'you', 'when', 'then', 'there', 'uses', 'used', 'use', 'all', 'also', 'each', 'other', 'more', 'than', 'does', 'how']);
 
@@ -28,7 +28,7 @@ export function parseCitations(answer: string, chunks: CitableChunk[]): SourceRa
   const files = [...new Set(chunks.map((c) => c.file))];
   const out: SourceRange[] = [];
   const seen = new Set<string>();
-  for (const m of answer.matchAll(MENTION)) {
+  for (const m of answer.matchAll(CITATION_PATTERN)) {
     const file = matchFile(m[1], files);
     if (!file) continue;
     let start = parseInt(m[2], 10);

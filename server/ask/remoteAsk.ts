@@ -6,21 +6,21 @@
  * server answers without them, and the stats say so (`remote.overlays: false`).
  */
 import * as path from 'path';
-import type { SelectedBlock } from '../protocol/protocol';
+import { DEFAULT_ATTENTION, DEFAULT_CONTEXT_BUDGET_TOKENS, DEFAULT_MAX_NEW_TOKENS } from '../../common/attentionOptions';
 import { RepoIndex } from '../index/repoIndex';
 import { buildContext, PackedContext } from '../context/buildContext';
 import { SourceMap } from '../context/sourceMap';
 import { remoteChat, remoteModel, RemoteEndpoint } from '../engine/remote/openAiClient';
 import { askMessages } from './promptBuilder';
 import { citationsFor } from './citations';
-import { selectedBlocksFromScores } from './selectedBlocks';
+import { attentionReportFromJson } from '../engine/attentionReport';
+import { selectionFromReport } from './selectedBlocks';
 import { contextChunkStats } from './contextChunks';
 import type { AskOptions, AskResult } from './askPipeline';
 
 /** Without the remote model's tokenizer, a conservative count: code averages well over 3 characters a token. */
 const estimateTokens = (text: string): number => Math.ceil(text.length / 3);
 const DEFAULT_REMOTE_CONTEXT = 8192;
-const DEFAULT_BUDGET = 6000;
 
 function cancelled(): Error {
   const e = new Error('The question was cancelled.');
@@ -33,7 +33,7 @@ export async function runRemoteAsk(opts: AskOptions & { remote: RemoteEndpoint }
   const emit = opts.onDelta ?? (() => undefined);
   const check = () => { if (opts.signal?.aborted) throw cancelled(); };
   const mode = opts.mode ?? 'ask';
-  const maxNewTokens = opts.maxNewTokens ?? 256;
+  const maxNewTokens = opts.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS;
   const modelInfo = remoteModel(opts.remote, opts.signal);
   modelInfo.catch(() => undefined);
   let index = opts.index;
@@ -53,7 +53,7 @@ export async function runRemoteAsk(opts: AskOptions & { remote: RemoteEndpoint }
     const room = (model.contextLength ?? DEFAULT_REMOTE_CONTEXT) - maxNewTokens - overhead;
     const packed: PackedContext = buildContext(index, {
       question: opts.question, activeFile: opts.activeFile, selection: opts.selection, focus: opts.focus,
-      budgetTokens: Math.max(0, Math.min(opts.budgetTokens ?? DEFAULT_BUDGET, room)), countTokens: estimateTokens,
+      budgetTokens: Math.max(0, Math.min(opts.budgetTokens ?? DEFAULT_CONTEXT_BUDGET_TOKENS, room)), countTokens: estimateTokens,
     });
     emit({ phase: 'prefill', progress: 0 });
     let firstTokenAt = 0;
@@ -73,23 +73,20 @@ export async function runRemoteAsk(opts: AskOptions & { remote: RemoteEndpoint }
     const sel = result.selection;
     const contextOffset = sel ? sel.promptText.indexOf(packed.text) : -1;
     const spans = sel && contextOffset >= 0 ? Int32Array.from(sel.spans) : undefined;
-    const report = sel?.attention;
-    let selectedBlocks: SelectedBlock[] = [];
-    if (spans && report) {
-      const sourceMap = SourceMap.fromPackedContext(packed, spans, contextOffset);
-      selectedBlocks = selectedBlocksFromScores(report.keyBlockScore, report.blockSize, spans.length / 2, sourceMap);
-    }
-    const overlays = Boolean(spans && report);
-    const density = report?.density ?? 1;
+    const report = spans && sel?.attention ? attentionReportFromJson(sel.attention) : undefined;
+    const sourceMap = spans && SourceMap.fromPackedContext(packed, spans, contextOffset);
+    const selection = selectionFromReport(report, report?.blockSize ?? DEFAULT_ATTENTION.blockSize, spans ? spans.length / 2 : 0,
+      sourceMap || { rangesForTokens: () => [] }, opts.question);
+    const overlays = Boolean(report);
     const decodeSeconds = firstTokenAt ? (Date.now() - firstTokenAt) / 1000 : 0;
     emit({ phase: 'done' });
     return {
       answer,
       citations,
-      selectedBlocks,
+      selection,
       stats: {
         contextTokens: result.promptTokens ?? estimateTokens(packed.text) + overhead,
-        density,
+        density: selection.density,
         ttftMs: (firstTokenAt || Date.now()) - started,
         decodeTokensPerS: decodeSeconds > 0 && result.completionTokens ? result.completionTokens / decodeSeconds : 0,
         omittedChunks: packed.omitted.chunks,
@@ -100,8 +97,6 @@ export async function runRemoteAsk(opts: AskOptions & { remote: RemoteEndpoint }
         remote: { url: opts.remote.url, overlays },
         ...(spans ? { contextChunks: contextChunkStats(packed.chunks, spans, contextOffset) } : {}),
       },
-      selection: { question: opts.question, blockSize: report?.blockSize ?? 64, density, blocks: selectedBlocks,
-        heatmap: report?.heatmap ? { nBlocks: report.heatmap.nBlocks, mask: report.heatmap.mask } : undefined },
     };
   } finally {
     if (ownsIndex) index?.dispose();

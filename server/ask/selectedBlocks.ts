@@ -3,7 +3,8 @@
  * prompt tokens [b*S, (b+1)*S), which the source map turns into file lines. Blocks outside the packed
  * context (system prompt, question) have no source and are skipped.
  */
-import type { SelectedBlock } from '../protocol/protocol';
+import type { AttentionReport } from '../engine/attentionReport';
+import type { SelectedBlock, SelectionResult } from '../protocol/protocol';
 
 export interface TokenRangeMapper {
   rangesForTokens(tokenStart: number, tokenEnd: number): { file: string; startLine: number; endLine: number }[];
@@ -35,4 +36,31 @@ export function selectedBlocksFromScores(
   return [...byRange.values()]
     .sort((a, b) => b.score - a.score || a.file.localeCompare(b.file) || a.startLine - b.startLine)
     .slice(0, maxBlocks);
+}
+
+/**
+ * How much the answer's attention reached each key block, the overlay's score before it is mapped to source lines.
+ * Today: the report's per-block mean of the plan's estimated shares in the prompt's final prefill step.
+ */
+export function keyBlockScores(report: AttentionReport): ArrayLike<number> {
+  return report.keyBlockScore;
+}
+
+/** The selection the client paints for one answer: source blocks by score, the heatmap mask and the density. */
+export function selectionFromReport(
+  report: AttentionReport | undefined,
+  requestedBlockSize: number,
+  promptTokens: number,
+  map: TokenRangeMapper,
+  question: string,
+): SelectionResult {
+  const blockSize = report?.blockSize || requestedBlockSize;
+  return {
+    question,
+    blockSize,
+    density: report?.density ?? 1,
+    blocks: report ? selectedBlocksFromScores(keyBlockScores(report), blockSize, promptTokens, map) : [],
+    // The one copy into plain numbers: LSP messages are JSON, which has no typed arrays.
+    heatmap: report?.heatmap ? { nBlocks: report.heatmap.nBlocks, mask: Array.from(report.heatmap.mask) } : undefined,
+  };
 }

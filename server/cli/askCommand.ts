@@ -5,6 +5,7 @@ import { runAsk } from '../ask/askPipeline';
 import { ProgressLine } from './progressLine';
 import { modelForCli } from './cliModel';
 import { existingFolder } from './cliPaths';
+import { attentionFromFlags, deviceFromFlags } from './attentionFlags';
 import type { RemoteEndpoint } from '../engine/remote/openAiClient';
 
 /** --remote URL with its key (flag or UNISPARSE_REMOTE_API_KEY) and model, or undefined for the local engine. */
@@ -48,10 +49,8 @@ export async function askCommand(args: ParsedArgs, signal: AbortSignal): Promise
     selection,
     focus,
     model: f.model as string | undefined,
-    device: f.device as 'cpu' | 'cuda' | undefined,
-    attention: f.attention as 'unisparse' | 'dense' | undefined,
-    tau: f.tau as number | undefined,
-    blockSize: f['block-size'] as number | undefined,
+    device: deviceFromFlags(args),
+    attention: attentionFromFlags(args, 'ask'),
     budgetTokens: f.budget as number | undefined,
     maxNewTokens: f['max-tokens'] as number | undefined,
     cacheDir: f['no-cache'] ? null : undefined,
@@ -72,7 +71,7 @@ export async function askCommand(args: ParsedArgs, signal: AbortSignal): Promise
   });
   progress.clear();
   if (f.json) {
-    process.stdout.write(JSON.stringify({ answer: result.answer, citations: result.citations, selectedBlocks: result.selectedBlocks, stats: result.stats }) + '\n');
+    process.stdout.write(JSON.stringify({ answer: result.answer, citations: result.citations, selectedBlocks: result.selection.blocks, stats: result.stats }) + '\n');
     return;
   }
   if (streaming) process.stdout.write('\n');
@@ -80,9 +79,9 @@ export async function askCommand(args: ParsedArgs, signal: AbortSignal): Promise
     process.stdout.write('\nCitations:\n');
     for (const c of result.citations) process.stdout.write(`  ${c.file}:${c.startLine}${c.endLine !== c.startLine ? `-${c.endLine}` : ''}\n`);
   }
-  if (result.selectedBlocks.length) {
+  if (result.selection.blocks.length) {
     process.stdout.write('\nBlocks the sparse attention selected:\n');
-    for (const b of result.selectedBlocks.slice(0, 6)) process.stdout.write(`  ${b.file}:${b.startLine}-${b.endLine}  (${b.score.toFixed(2)})\n`);
+    for (const b of result.selection.blocks.slice(0, 6)) process.stdout.write(`  ${b.file}:${b.startLine}-${b.endLine}  (${b.score.toFixed(2)})\n`);
   }
   if (result.stats.remote && !result.stats.remote.overlays) {
     process.stderr.write(`unisparse: ${result.stats.remote.url} sent no attention data, so no blocks are listed (a unisparse serve endpoint sends them).\n`);

@@ -1,24 +1,23 @@
 /** The declared commands and flags of `unisparse` (one table, so help and parsing never disagree). */
+import { DEFAULT_CONTEXT_BUDGET_TOKENS, DEFAULT_GPU_CONTEXT_BUDGET_TOKENS, DEFAULT_MAX_NEW_TOKENS } from '../../common/attentionOptions';
 import type { CommandSpec, FlagSpec } from './args';
+import { attentionFlag, blockFlag, deviceFlag, tauFlag } from './attentionFlags';
 
 const modelFlag: FlagSpec = { type: 'string', valueName: 'PATH', description: 'a .gguf file or a Hugging Face model directory (default: SmolLM2-135M-Instruct, fetched on first use)' };
-const deviceFlag: FlagSpec = { type: 'string', choices: ['cpu', 'cuda'], description: 'where the model runs (default cpu)' };
-const tauFlag: FlagSpec = { type: 'number', valueName: 'T', description: 'UniSparse: share of estimated attention mass to keep per block row (default 0.985)' };
-const blockFlag: FlagSpec = { type: 'number', valueName: 'S', description: 'UniSparse block size in tokens: 64 or 128 (default 64)' };
 const threadsFlag: FlagSpec = { type: 'number', valueName: 'N', description: 'CPU threads for the model (default: all cores)' };
 
 export const COMMANDS: Record<string, CommandSpec> = {
   ask: {
     name: 'ask',
     summary: 'Answer a question about a repository with citations, streaming the answer (progress on stderr).',
-    usage: 'unisparse ask --repo DIR [--model PATH | --remote URL] [--device cpu|cuda] [--attention unisparse|dense] [--json] "QUESTION"',
+    usage: 'unisparse ask --repo DIR [--model PATH | --remote URL] [--device auto|cpu|cuda] [--attention unisparse|dense] [--json] "QUESTION"',
     positionals: [1, 1],
     positionalName: 'a question (in quotes)',
     flags: {
       repo: { type: 'string', valueName: 'DIR', description: 'the repository folder (default: the current folder)' },
       model: modelFlag,
       device: deviceFlag,
-      attention: { type: 'string', choices: ['unisparse', 'dense'], description: 'prefill attention (default unisparse)' },
+      attention: attentionFlag(),
       tau: tauFlag,
       'block-size': blockFlag,
       json: { type: 'boolean', description: 'print one JSON object {answer, citations, selectedBlocks, stats} instead of streaming' },
@@ -26,8 +25,8 @@ export const COMMANDS: Record<string, CommandSpec> = {
       file: { type: 'string', valueName: 'PATH', description: 'treat this file as the active editor file (seeds ranking)' },
       lines: { type: 'string', valueName: 'A-B', description: 'selected lines in --file, e.g. 10-40' },
       focus: { type: 'string', valueName: 'PATH', description: 'restrict the context to this file or folder' },
-      budget: { type: 'number', valueName: 'TOKENS', description: 'context budget in tokens (default 6000 on the CPU, 30000 on the GPU)' },
-      'max-tokens': { type: 'number', valueName: 'N', description: 'longest answer in tokens (default 256)' },
+      budget: { type: 'number', valueName: 'TOKENS', description: `context budget in tokens (default ${DEFAULT_CONTEXT_BUDGET_TOKENS} on the CPU, ${DEFAULT_GPU_CONTEXT_BUDGET_TOKENS} on the GPU)` },
+      'max-tokens': { type: 'number', valueName: 'N', description: `longest answer in tokens (default ${DEFAULT_MAX_NEW_TOKENS})` },
       'no-cache': { type: 'boolean', description: 'do not read or write the on-disk index cache' },
       remote: { type: 'string', valueName: 'URL', description: 'answer with an OpenAI-compatible endpoint (e.g. http://gpu-box:8080/v1) instead of the local model' },
       'remote-model': { type: 'string', valueName: 'ID', description: 'model id at --remote (default: the first it lists)' },
@@ -50,13 +49,13 @@ export const COMMANDS: Record<string, CommandSpec> = {
   'eval-logits': {
     name: 'eval-logits',
     summary: 'Run the model on token ids and print the logits of chosen positions as JSON {positions, logits}. Positions default to the last one.',
-    usage: 'unisparse eval-logits --model PATH --tokens FILE.json [--positions 0,5,9] [--attention dense|unisparse] [--device cpu|cuda]',
+    usage: 'unisparse eval-logits --model PATH --tokens FILE.json [--positions 0,5,9] [--attention dense|unisparse] [--device auto|cpu|cuda]',
     positionals: [0, 0],
     flags: {
       model: { type: 'string', valueName: 'PATH', description: 'a .gguf file or a Hugging Face model directory (required)' },
       tokens: { type: 'string', valueName: 'FILE.json', description: 'a JSON array of token ids (required)' },
       positions: { type: 'string', valueName: 'LIST', description: "comma-separated positions, or 'all' (default: the last position)" },
-      attention: { type: 'string', choices: ['dense', 'unisparse'], description: 'attention (default dense)' },
+      attention: attentionFlag('dense'),
       device: deviceFlag,
       tau: tauFlag,
       'block-size': blockFlag,
@@ -81,7 +80,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       'top-p': { type: 'number', valueName: 'P', description: 'nucleus sampling mass (default 0.95)' },
       'repeat-penalty': { type: 'number', valueName: 'R', description: 'repetition penalty (default 1, off)' },
       stop: { type: 'string', valueName: 'TEXT', description: 'stop when this text appears' },
-      attention: { type: 'string', choices: ['unisparse', 'dense'], description: 'prefill attention (default dense)' },
+      attention: attentionFlag('dense'),
       device: deviceFlag,
       threads: threadsFlag,
       json: { type: 'boolean', description: 'print {text, tokens, stats} as JSON at the end instead of streaming' },
@@ -91,14 +90,14 @@ export const COMMANDS: Record<string, CommandSpec> = {
   serve: {
     name: 'serve',
     summary: 'Serve the local engine as an OpenAI-compatible API (/v1/chat/completions, /v1/completions, /v1/models, /health, /metrics).',
-    usage: 'unisparse serve [--model PATH] [--port 8080] [--host 127.0.0.1] [--api-key KEY] [--device cpu|cuda] [--attention unisparse|dense]',
+    usage: 'unisparse serve [--model PATH] [--port 8080] [--host 127.0.0.1] [--api-key KEY] [--device auto|cpu|cuda] [--attention unisparse|dense]',
     positionals: [0, 0],
     flags: {
       model: modelFlag,
       port: { type: 'number', valueName: 'N', description: 'TCP port (default 8080; 0 picks a free one)' },
       host: { type: 'string', valueName: 'ADDR', description: 'address to listen on (default 127.0.0.1; 0.0.0.0 shares it on the network)' },
       device: deviceFlag,
-      attention: { type: 'string', choices: ['unisparse', 'dense'], description: 'prefill attention (default unisparse)' },
+      attention: attentionFlag(),
       'max-tokens': { type: 'number', valueName: 'N', description: 'answer length when a request sets no max_tokens (default 512)' },
       'api-key': { type: 'string', valueName: 'KEY', description: 'clients must send "Authorization: Bearer KEY" (or set UNISPARSE_API_KEY); required unless --host is a loopback address' },
       'allow-origin': { type: 'string', valueName: 'URLS', description: 'comma-separated browser origins allowed besides the loopback (default none)' },

@@ -2,9 +2,10 @@
 import * as fs from 'fs';
 import { ParsedArgs, UsageError } from './args';
 import { modelForCli } from './cliModel';
-import { openNativeModel, usableDevice } from '../engine/child/nativeModel';
+import { chooseDevice } from '../../common/deviceChoice';
+import { openNativeModel, loadNativeAddon, deviceFacts } from '../engine/child/nativeModel';
 import { runEvalLogits } from '../engine/child/generation';
-import { DEFAULT_TAU, DEFAULT_BLOCK_SIZE } from '../engine/attentionDefaults';
+import { attentionFromFlags, deviceFromFlags } from './attentionFlags';
 
 function readTokens(file: string): number[] {
   if (!fs.existsSync(file)) throw new UsageError(`--tokens ${file}: no such file`, 'eval-logits');
@@ -47,10 +48,10 @@ export async function evalLogitsCommand(args: ParsedArgs): Promise<void> {
   if (typeof f.tokens !== 'string') throw new UsageError("'eval-logits' needs --tokens FILE.json", 'eval-logits');
   const tokens = readTokens(f.tokens);
   const positions = parsePositions(f.positions as string | undefined, tokens.length);
-  const device = usableDevice(f.device as 'cpu' | 'cuda' | undefined, (line) => process.stderr.write(line + '\n'));
-  const mode = (f.attention as 'dense' | 'unisparse' | undefined) ?? 'dense';
-  const attention = { mode, tau: (f.tau as number | undefined) ?? DEFAULT_TAU, blockSize: (f['block-size'] as number | undefined) ?? DEFAULT_BLOCK_SIZE };
-  const model = openNativeModel(modelPath, { device, threads: f.threads as number | undefined, attention: mode, tau: attention.tau, blockSize: attention.blockSize });
+  const attention = attentionFromFlags(args, 'eval-logits', 'dense');
+  const choice = chooseDevice(deviceFromFlags(args), deviceFacts(loadNativeAddon()));
+  if (choice.warning) process.stderr.write(choice.warning + '\n');
+  const model = openNativeModel(modelPath, { device: choice.device, threads: f.threads as number | undefined, attention: attention.mode, tau: attention.tau, blockSize: attention.blockSize });
   try {
     const result = await runEvalLogits({ model, cachedTokens: [] }, { type: 'evalLogits', id: 0, tokens, positions, attention });
     process.stdout.write(JSON.stringify({ positions: result.positions, logits: result.logits, density: result.density }) + '\n');

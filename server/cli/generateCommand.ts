@@ -4,7 +4,7 @@ import { modelForCli } from './cliModel';
 import { EngineHost } from '../engine/host/engineHost';
 import { loadTokenizer } from '../tokenizer/tokenizer';
 import { renderChat, ChatMessage } from '../tokenizer/chatTemplate';
-import { DEFAULT_TAU, DEFAULT_BLOCK_SIZE } from '../engine/attentionDefaults';
+import { attentionFromFlags, deviceFromFlags } from './attentionFlags';
 
 export async function generateCommand(args: ParsedArgs, signal: AbortSignal): Promise<void> {
   const f = args.flags;
@@ -23,9 +23,9 @@ export async function generateCommand(args: ParsedArgs, signal: AbortSignal): Pr
   const prompt = tokenizer.encode(text, { addSpecial: !f.chat });
   // Engine errors come back as the request's rejection (printed once by main); only warnings are logged here.
   const engine = new EngineHost({ log: (level, msg) => { if (level === 'warn') process.stderr.write(`unisparse: ${msg}\n`); } });
-  const mode = (f.attention as 'dense' | 'unisparse' | undefined) ?? 'dense';
+  const attention = attentionFromFlags(args, 'generate', 'dense');
   try {
-    await engine.load({ modelPath, device: f.device as 'cpu' | 'cuda' | undefined, attention: mode, threads: f.threads as number | undefined });
+    await engine.load({ modelPath, device: deviceFromFlags(args), threads: f.threads as number | undefined });
     const started = Date.now();
     const result = await engine.generate(
       {
@@ -39,7 +39,7 @@ export async function generateCommand(args: ParsedArgs, signal: AbortSignal): Pr
           seed: (f.seed as number | undefined) ?? 24301,
         },
         stopStrings: typeof f.stop === 'string' ? [f.stop] : [],
-        attention: { mode, tau: DEFAULT_TAU, blockSize: DEFAULT_BLOCK_SIZE },
+        attention,
       },
       { signal, onToken: (t) => { if (!f.json) process.stdout.write(t); } },
     );

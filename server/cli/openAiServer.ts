@@ -17,8 +17,9 @@ import * as http from 'http';
 import * as path from 'path';
 import type { EngineHost } from '../engine/host/engineHost';
 import { renderChat, ChatMessage } from '../tokenizer/chatTemplate';
-import type { AttentionReport, GenerateResult } from '../engine/engineMessages';
-import { DEFAULT_TAU, DEFAULT_BLOCK_SIZE } from '../engine/attentionDefaults';
+import type { AttentionOptions } from '../../common/attentionOptions';
+import { attentionReportJson, AttentionReportJson } from '../engine/attentionReport';
+import type { GenerateResult } from '../engine/engineMessages';
 import { HttpError, errorBody } from './serveErrors';
 import { DEFAULT_MAX_BODY_BYTES, readJsonBody, requireJson } from './requestBody';
 import { AccessPolicy, checkAccess, isLoopback } from './serveAccess';
@@ -39,7 +40,7 @@ export interface ServeOptions {
   engine: Pick<EngineHost, 'generate'>;
   tokenizer: ServeTokenizer;
   modelPath: string;
-  attention: 'unisparse' | 'dense';
+  attention: AttentionOptions;
   /** The model's context window in tokens. */
   contextLength: number;
   access: AccessPolicy;
@@ -88,7 +89,7 @@ function chatMessages(body: Record<string, unknown>): ChatMessage[] {
 const finishReason = (r: GenerateResult): string => (r.stopReason === 'length' || r.stopReason === 'context' ? 'length' : 'stop');
 
 /** The extension field: what the sparse attention read, with the prompt's token spans to map it back to text. */
-export interface SelectionExtension { attention?: AttentionReport; promptText: string; spans: number[] }
+export interface SelectionExtension { attention?: AttentionReportJson; promptText: string; spans: number[] }
 
 export function createOpenAiServer(opts: ServeOptions): http.Server {
   const modelId = path.basename(opts.modelPath);
@@ -152,7 +153,7 @@ export function createOpenAiServer(opts: ServeOptions): http.Server {
           maxNewTokens: maxTokens,
           sampler,
           stopStrings,
-          attention: { mode: opts.attention, tau: DEFAULT_TAU, blockSize: DEFAULT_BLOCK_SIZE },
+          attention: opts.attention,
         }, {
           signal: controller.signal,
           onToken: (text) => {
@@ -171,7 +172,7 @@ export function createOpenAiServer(opts: ServeOptions): http.Server {
       metrics.tokens(result.promptTokens, result.decodeTokens);
       if (result.decodeTokens > 0) metrics.perToken.observe(result.decodeMs / 1000 / result.decodeTokens);
       const usage = { prompt_tokens: result.promptTokens, completion_tokens: result.decodeTokens, total_tokens: result.promptTokens + result.decodeTokens };
-      const extension = wantsSelection ? { unisparse: { attention: result.attention, promptText, spans: Array.from(spans ?? []) } satisfies SelectionExtension } : {};
+      const extension = wantsSelection ? { unisparse: { attention: result.attention && attentionReportJson(result.attention), promptText, spans: Array.from(spans ?? []) } satisfies SelectionExtension } : {};
       if (stream) {
         send({ ...chunk(null, finishReason(result)), usage, ...extension });
         res.end('data: [DONE]\n\n');

@@ -6,7 +6,7 @@ import { loadTokenizer } from '../tokenizer/tokenizer';
 import { TokenizerThread } from '../tokenizer/tokenizerThread';
 import { createOpenAiServer, DEFAULT_MAX_QUEUED, ServeTokenizer } from './openAiServer';
 import { API_KEY_ENV, isLoopback } from './serveAccess';
-import { DEFAULT_TAU, DEFAULT_BLOCK_SIZE } from '../engine/attentionDefaults';
+import { attentionFromFlags, deviceFromFlags } from './attentionFlags';
 
 /** Prompts up to this many characters are tokenized on the server's own thread (a few milliseconds at most). */
 const INLINE_TOKENIZE_CHARS = 4096;
@@ -26,9 +26,9 @@ export async function serveCommand(args: ParsedArgs, signal: AbortSignal): Promi
   const allowedOrigins = typeof f['allow-origin'] === 'string' ? (f['allow-origin'] as string).split(',').map((s) => s.trim()).filter(Boolean) : [];
   const modelPath = await modelForCli('serve', f.model);
   const tokenizer = await loadTokenizer(modelPath);
-  const attention = (f.attention as 'unisparse' | 'dense' | undefined) ?? 'unisparse';
+  const attention = attentionFromFlags(args, 'serve');
   const engine = new EngineHost({ log: (level, msg) => { if (level !== 'info') process.stderr.write(`unisparse: ${msg}\n`); } });
-  const info = await engine.load({ modelPath, device: f.device as 'cpu' | 'cuda' | undefined, attention, tau: DEFAULT_TAU, blockSize: DEFAULT_BLOCK_SIZE, threads: f.threads as number | undefined });
+  const info = await engine.load({ modelPath, device: deviceFromFlags(args), threads: f.threads as number | undefined });
   const thread = new TokenizerThread(modelPath);
   let maxTokenChars = 1;
   for (let id = 0; id < tokenizer.vocabSize; id++) maxTokenChars = Math.max(maxTokenChars, tokenizer.tokenBytes(id).length);

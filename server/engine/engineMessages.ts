@@ -1,21 +1,28 @@
 /**
  * Messages between EngineHost (in the language server or CLI) and the engine child process, sent over
- * the Node IPC channel. Every request carries an id; the child answers with exactly one `done` or
- * `error` for it, after any number of `progress` / `token` messages.
+ * the Node IPC channel with structured clone (typed arrays travel as they are). Every request carries an id;
+ * the child answers with exactly one `done`/`ready` or `error` for it, after any number of `progress` / `token`
+ * messages.
  */
-import type { AttentionMode } from './child/nativeModel';
+import type { AttentionOptions, Device, DeviceSetting } from '../../common/attentionOptions';
+import type { DeviceChoice, DeviceFacts } from '../../common/deviceChoice';
+import type { AttentionReport } from './attentionReport';
 import type { SamplerOptions } from './child/sampler';
 
+/** Loads (or keeps) a model. The attention options come with each question, not here. */
 export interface LoadRequest {
   type: 'load';
   id: number;
   modelPath: string;
   threads?: number;
-  attention?: AttentionMode;
-  tau?: number;
-  blockSize?: number;
   maxContext?: number;
-  device?: 'cpu' | 'cuda';
+  device?: DeviceSetting;
+}
+
+/** The engine's addon build and GPU, without loading a model (the language server never loads the addon itself). */
+export interface FactsRequest {
+  type: 'facts';
+  id: number;
 }
 
 export interface GenerateRequest {
@@ -30,7 +37,8 @@ export interface GenerateRequest {
   stopTokens?: number[];
   /** End the answer at its first blank line outside a code fence (a short answer to a plain question). */
   stopAtParagraphEnd?: boolean;
-  attention?: { mode: AttentionMode; tau?: number; blockSize?: number };
+  /** The attention of this question's prefill; a change drops the reusable KV cache. */
+  attention: AttentionOptions;
   /** Tokens per prefill step; smaller reacts faster to cancellation, larger runs faster. */
   prefillChunk?: number;
   /** Keep and reuse the KV cache of the previous prompt's common prefix (default true). */
@@ -43,7 +51,7 @@ export interface EvalLogitsRequest {
   tokens: number[];
   /** Positions whose logits are returned. */
   positions: number[];
-  attention?: { mode: AttentionMode; tau?: number; blockSize?: number };
+  attention?: AttentionOptions;
 }
 
 export interface CancelRequest {
@@ -51,17 +59,7 @@ export interface CancelRequest {
   id: number;
 }
 
-export type HostToEngine = LoadRequest | GenerateRequest | EvalLogitsRequest | CancelRequest;
-
-export interface AttentionReport {
-  mode: AttentionMode;
-  density: number;
-  blockSize: number;
-  nBlocks: number;
-  /** Per key block score of the prompt's final prefill step (the one holding the question). */
-  keyBlockScore: number[];
-  heatmap?: { layer: number; head: number; nBlocks: number; mask: number[] };
-}
+export type HostToEngine = LoadRequest | FactsRequest | GenerateRequest | EvalLogitsRequest | CancelRequest;
 
 export interface GenerateResult {
   text: string;
@@ -82,8 +80,12 @@ export interface EvalLogitsResult {
   density: number;
 }
 
+/** The addon as the engine process found it: its facts, or why it did not load. */
+export type NativeFacts = (DeviceFacts & { loaded: true }) | { loaded: false; error: string };
+
 export type EngineToHost =
-  | { type: 'ready'; id: number; info: Record<string, unknown>; backend: string }
+  | { type: 'ready'; id: number; info: Record<string, unknown>; backend: Device; device: DeviceChoice }
+  | { type: 'facts'; id: number; facts: NativeFacts }
   | { type: 'progress'; id: number; phase: 'prefill'; done: number; total: number }
   | { type: 'token'; id: number; token: number; text: string }
   | { type: 'done'; id: number; result: GenerateResult | EvalLogitsResult }

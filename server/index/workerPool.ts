@@ -130,7 +130,7 @@ export class WorkerPool {
 function startWorker(): Worker {
   if (__filename.endsWith('.ts')) {
     // Running from source: load the TypeScript hook in the worker too.
-    const register = path.resolve(__dirname, '..', '..', 'test', 'register.js');
+    const register = path.resolve(__dirname, '..', '..', 'scripts', 'registerTypeScript.js');
     const entry = path.join(__dirname, 'indexWorker.ts');
     return new Worker(`require(${JSON.stringify(register)}); require(${JSON.stringify(entry)});`, { eval: true });
   }

@@ -1,13 +1,13 @@
 /**
- * Turns the client's ask / explain / analyze requests into ask-pipeline runs (contract E): maps editor positions
- * to files and line ranges, applies the user's settings, streams the pipeline's deltas as LSP partial results,
- * turns LSP cancellation and "stop generation" into an abort of the engine, and keeps the last block selection.
+ * Turns the client's ask / explain / analyze requests into ask-pipeline runs: maps editor positions to files and
+ * line ranges, applies the user's settings, streams the pipeline's deltas as LSP partial results, and turns LSP
+ * cancellation and "stop generation" into an abort of the engine.
  */
 import * as path from 'path';
 import { fileURLToPath } from 'url';
 import { CancellationToken, LSPErrorCodes, ResponseError, ResultProgressReporter } from 'vscode-languageserver/node';
-import type { UniSparseSettings } from '../../extension/settings/readSettings';
-import type { AnalyzeParams, AnswerDelta, AnswerResult, AskParams, ExplainParams, SelectionResult, TextPosition } from '../protocol/protocol';
+import type { UniSparseSettings } from '../../common/settings/readSettings';
+import type { AnalyzeParams, AnswerDelta, AnswerResult, AskParams, ExplainParams, TextPosition } from '../protocol/protocol';
 import { loadAskPipeline } from './backends';
 import type { AskOptions } from '../ask/askPipeline';
 import type { EngineHost } from '../engine/host/engineHost';
@@ -32,11 +32,8 @@ export function linesOf(range: { start: TextPosition; end: TextPosition }): { st
 
 export class AnswerService {
   private readonly inFlight = new Set<AbortController>();
-  private lastSelection: SelectionResult | null = null;
 
   constructor(private readonly deps: AnswerServiceDeps) {}
-
-  selection(): SelectionResult | null { return this.lastSelection; }
 
   /** Stops every answer in progress ("stop generation"). */
   stop(): void {
@@ -119,25 +116,20 @@ export class AnswerService {
     try {
       progress?.report({ phase: 'indexing' });
       const index = await this.deps.index.ready();
-      const result = await pipeline.module.runAsk({
+      return await pipeline.module.runAsk({
         ...req,
         repo: root,
         index,
         engine: this.deps.engine(),
         model: s.modelPath || undefined,
-        device: s.device === 'auto' ? undefined : s.device,
-        attention: s.attention,
-        tau: s.tau,
-        blockSize: s.blockSize,
+        device: s.device,
+        attention: { mode: s.attention, tau: s.tau, blockSize: s.blockSize },
         budgetTokens: s.contextBudgetTokens,
         maxNewTokens: s.maxNewTokens,
         signal: controller.signal,
         onDelta: (d) => progress?.report(d),
         log: (line) => this.deps.log('info', line),
       });
-      const { selection, ...answer } = result;
-      this.lastSelection = { ...selection, question: selection.question ?? req.question };
-      return answer;
     } catch (e) {
       if (controller.signal.aborted) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'The answer was stopped.');
       if (e instanceof ResponseError) throw e;

@@ -8,10 +8,10 @@ import {
   CodeLensRefreshRequest, createConnection, InitializeResult, PartialResultParams, ProgressType, ProposedFeatures,
   TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
-import { readSettings, UniSparseSettings } from '../../extension/settings/readSettings';
+import { readSettings, UniSparseSettings } from '../../common/settings/readSettings';
 import { EngineHost } from '../engine/host/engineHost';
 import {
-  AnalyzeRequest, AnswerDelta, AskRequest, EngineLogNotification, ExplainRequest, ReindexRequest, SelectionRequest, StatusRequest,
+  AnalyzeRequest, AnswerDelta, AskRequest, EngineLogNotification, ExplainRequest, ReindexRequest, StatusRequest,
   StatusResult, StopRequest,
 } from '../protocol/protocol';
 import { AnswerService } from './answerService';
@@ -36,7 +36,7 @@ function getEngine(): EngineHost {
   return engine;
 }
 
-/** Settings come from the client already validated (extension/settings/readSettings.ts); unknown keys keep defaults. */
+/** Settings come from the client already validated (common/settings/readSettings.ts); unknown keys keep defaults. */
 function applySettings(raw: unknown): void {
   if (!raw || typeof raw !== 'object') return;
   const given = raw as Record<string, unknown>;
@@ -100,12 +100,12 @@ connection.onDidChangeWatchedFiles(({ changes }) => {
 connection.onCodeLens((p) => provideLenses(workspace?.current, p.textDocument.uri));
 connection.onCodeLensResolve((lens) => resolveLens(workspace?.current, lens));
 
-connection.onRequest(StatusRequest, (): StatusResult => {
+connection.onRequest(StatusRequest, async (): Promise<StatusResult> => {
   const counts = workspace?.counts() ?? { files: 0, symbols: 0 };
   return {
     serverVersion: SERVER_VERSION,
     nodeVersion: process.version,
-    ...nativeStatus(),
+    ...(await nativeStatus(getEngine(), settings.device)),
     engine: {
       state: engine?.state ?? 'stopped',
       model: engine?.modelPath ?? (settings.modelPath || undefined),
@@ -121,7 +121,6 @@ const partial = (p: PartialResultParams) => connection.languages.attachPartialRe
 connection.onRequest(AskRequest, (p, token) => answers.ask(p, token, partial(p)));
 connection.onRequest(ExplainRequest, (p, token) => answers.explain(p, token, partial(p)));
 connection.onRequest(AnalyzeRequest, (p, token) => answers.analyze(p, token, partial(p)));
-connection.onRequest(SelectionRequest, () => answers.selection());
 connection.onRequest(StopRequest, () => answers.stop());
 connection.onRequest(ReindexRequest, async () => {
   if (!workspace) throw new Error('The server has not been initialised yet.');

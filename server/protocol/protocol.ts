@@ -9,6 +9,7 @@
  * vscode or server-only modules.
  */
 import { ProtocolNotificationType, ProtocolRequestType, RequestType0 } from 'vscode-languageserver-protocol';
+import type { AttentionMode, Device, DeviceSetting } from '../../common/attentionOptions';
 
 /** A range of whole lines in a workspace file; lines are 1-based and inclusive, paths are workspace-relative. */
 export interface SourceRange {
@@ -38,8 +39,8 @@ export interface AnswerStats {
   redactedSecrets?: number;
   /** Set when a remote OpenAI-compatible endpoint answered; `overlays` false: it sent no attention data. */
   remote?: { url: string; overlays: boolean };
-  attention?: 'unisparse' | 'dense';
-  device?: 'cpu' | 'cuda';
+  attention?: AttentionMode;
+  device?: Device;
   model?: string;
   /** Why the answer ended: 'eos' (the model closed its turn), 'stop' (a stop string), 'length' (the answer limit), 'context' (the window is full). */
   stopReason?: 'eos' | 'stop' | 'length' | 'context' | 'cancelled';
@@ -55,11 +56,23 @@ export interface ContextChunkStat {
   tokens: number;
 }
 
+/** The context blocks the sparse attention selected for one answer; the client paints them as overlays and a heatmap. */
+export interface SelectionResult {
+  question?: string;
+  blockSize: number;
+  density: number;
+  /** Best first: the context ranges the question's attention reached most. */
+  blocks: SelectedBlock[];
+  /** Kept-block mask of one representative layer/head for the heatmap: rows are query blocks, row-major. */
+  heatmap?: { nBlocks: number; mask: number[] };
+}
+
 /** The complete result of an answering request; the partial results carry `AnswerDelta`s. */
 export interface AnswerResult {
   answer: string;
   citations: SourceRange[];
-  selectedBlocks: SelectedBlock[];
+  /** Sent once, with the answer: the client keeps the last one for "Show Selected Blocks". */
+  selection: SelectionResult;
   stats: AnswerStats;
 }
 
@@ -109,24 +122,15 @@ export interface AnalyzeParams {
 }
 export const AnalyzeRequest = new ProtocolRequestType<AnalyzeParams, AnswerResult, AnswerDelta, void, void>('unisparse/analyze');
 
-/** Sent by the client to draw overlays: the blocks the sparse attention selected for the last answer. */
-export interface SelectionResult {
-  question?: string;
-  blockSize: number;
-  density: number;
-  blocks: SelectedBlock[];
-  /** Kept-block mask of one representative layer/head for the heatmap: rows are query blocks. */
-  heatmap?: { nBlocks: number; mask: number[] };
-}
-export const SelectionRequest = new RequestType0<SelectionResult | null, void>('unisparse/selection');
-
 /** Sent by the client on activation and by the status command: versions, engine state, native backend. */
 export interface StatusResult {
   serverVersion: string;
   nodeVersion: string;
-  /** 'cpu' or 'cuda' when the addon loaded; 'missing' with `nativeError` when it did not. */
+  /** The engine process's addon build: 'cpu' or 'cuda' when it loaded; 'missing' with `nativeError` when it did not. */
   nativeBackend: 'cpu' | 'cuda' | 'missing';
   nativeError?: string;
+  /** The device questions run on, chosen from the unisparse.device setting and the engine's facts, and why. */
+  device?: { setting: DeviceSetting; chosen?: Device; why: string };
   engine: { state: 'stopped' | 'starting' | 'ready' | 'busy' | 'crashed'; model?: string; lastError?: string };
   index: { state: 'idle' | 'indexing' | 'ready'; files: number; symbols: number };
 }

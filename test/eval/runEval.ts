@@ -51,7 +51,7 @@ function score(q: EvalQuestion, spot: LineRange, r: AskResult): ScoredAnswer {
   return {
     contextHit: contextHit(r.stats.contextChunks ?? [], spot),
     citations: citationCounts(r.citations, spot),
-    overlayHit3: overlayHitAt(r.selectedBlocks, spot, 3),
+    overlayHit3: overlayHitAt(r.selection.blocks, spot, 3),
     answerMatch: answerMatch(r.answer, q.expect, q.file),
     stopReason: r.stats.stopReason ?? 'unknown',
   };
@@ -72,11 +72,11 @@ async function main(): Promise<void> {
   const records: Record_[] = [];
   const ask = async (repo: string, index: RepoIndex, q: EvalQuestion, spot: LineRange, mode: Mode, budget: number) => {
     const t0 = Date.now();
-    const r = await runAsk({ repo, question: q.question, index, engine: engines.get(mode), model, attention: mode, budgetTokens: budget, maxNewTokens: MAX_TOKENS });
+    const r = await runAsk({ repo, question: q.question, index, engine: engines.get(mode), model, attention: { mode }, budgetTokens: budget, maxNewTokens: MAX_TOKENS });
     const s = score(q, spot, r);
     const rec: Record_ = {
       id: q.id, kind: q.kind, mode, budget, contextTokens: r.stats.contextTokens, answerLines: spot, answer: r.answer,
-      topOverlay: r.selectedBlocks.slice(0, 3).map((b) => ({ file: b.file, startLine: b.startLine, endLine: b.endLine })),
+      topOverlay: r.selection.blocks.slice(0, 3).map((b) => ({ file: b.file, startLine: b.startLine, endLine: b.endLine })),
       seconds: (Date.now() - t0) / 1000, ...s,
     };
     records.push(rec);

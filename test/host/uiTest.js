@@ -59,7 +59,7 @@ async function checkAnswerSanitising(frame) {
   const hostile = 'Plain **bold** and `inventory.js:20`.\n\n<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>' +
     '<a href="javascript:window.__pwned=3">x</a><iframe src="https://example.invalid"></iframe>';
   const found = await frame.evaluate(async (answer) => {
-    window.postMessage({ type: 'done', result: { answer, citations: [], selectedBlocks: [], stats: { contextTokens: 1, density: 1, ttftMs: 1, decodeTokensPerS: 1 } } }, '*');
+    window.postMessage({ type: 'done', result: { answer, citations: [], selection: { blockSize: 64, density: 1, blocks: [] }, stats: { contextTokens: 1, density: 1, ttftMs: 1, decodeTokensPerS: 1 } } }, '*');
     await new Promise((r) => setTimeout(r, 300));
     const a = document.querySelector('.answer');
     const csp = document.querySelector('meta[http-equiv="Content-Security-Policy"]');

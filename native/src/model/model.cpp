@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "common/thread_pool.h"
+#include "attention/dense_attention.h"
 #include "rope.h"
 #include "unisparse_model.h"
 #include "weights.h"
@@ -97,14 +98,14 @@ struct Model::Impl {
 
   // Folds one layer's plan for a chunk into the report. Plan rows are the query blocks covering the chunk's
   // absolute positions [seqK - seqQ, seqK), the first row being block (seqK - seqQ) / S.
-  void recordPlan(const BlockPlan& plan, int layer, int seqQ, int seqK) {
+  void recordPlan(const BlockPlan& ran, int layer, int seqQ, int seqK) {
     const int S = opts.blockSize;
     const int nKeyBlocks = (seqK + S - 1) / S;
     const int firstRow = (seqK - seqQ) / S;
     const int nRows = (seqK - 1) / S - firstRow + 1;
-    const bool valid = plan.kvHeads == config.nKvHeads && plan.nQueryBlocks == nRows &&
-                       plan.firstQueryBlock == firstRow &&
-                       plan.rowPtr.size() == size_t(plan.kvHeads) * size_t(nRows) + 1;
+    const bool valid = ran.kvHeads == config.nKvHeads && ran.nQueryBlocks == nRows &&
+                       ran.firstQueryBlock == firstRow &&
+                       ran.rowPtr.size() == size_t(ran.kvHeads) * size_t(nRows) + 1;
     if (scoreSum.size() < size_t(nKeyBlocks)) {
       scoreSum.resize(size_t(nKeyBlocks), 0.0);
       scoreCount.resize(size_t(nKeyBlocks), 0);
@@ -119,16 +120,16 @@ struct Model::Impl {
       report.heatmap.swap(grown);
       heatDim = report.nBlocks;
     }
+    // An implementation that returns no plan ran dense: fold in the full plan, the same one a dense run reports.
+    BlockPlan full;
     if (!valid) {
-      // An implementation that returns no plan ran dense: every causal block was kept.
-      for (int r = 0; r < nRows; ++r) {
-        const int bq = firstRow + r;
-        keptBlocks += int64_t(bq + 1) * config.nKvHeads;
-        causalBlocks += int64_t(bq + 1) * config.nKvHeads;
-        if (heat) for (int bk = 0; bk <= bq; ++bk) report.heatmap[size_t(bq) * report.nBlocks + bk] = 1;
-      }
-      return;
+      AttentionShape shape;
+      shape.kvHeads = config.nKvHeads;
+      shape.seqQ = seqQ;
+      shape.seqK = seqK;
+      detail::full_plan(shape, S, true, &full);
     }
+    const BlockPlan& plan = valid ? ran : full;
     keptBlocks += plan.keptBlocks;
     causalBlocks += plan.causalBlocks;
     for (int kh = 0; kh < plan.kvHeads; ++kh)

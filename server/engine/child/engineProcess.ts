@@ -1,12 +1,14 @@
 /**
  * The engine child process: owns the native model so that a native fault (or a long prefill) can never
- * take down the language server. EngineHost forks it and talks to it over IPC (engineMessages.ts).
+ * take down the language server. EngineHost forks it and talks to it over IPC (../engineMessages.ts).
  * Requests run one at a time; a cancel message is honoured between prefill chunks and decode steps.
  */
-import { openNativeModel, loadNativeAddon, usableDevice } from './nativeModel';
+import { chooseDevice } from '../../../common/deviceChoice';
+import { DEFAULT_DEVICE } from '../../../common/attentionOptions';
+import { openNativeModel, loadNativeAddon, deviceFacts } from './nativeModel';
 import { loadTokenizer } from '../../tokenizer/tokenizer';
 import { runGeneration, runEvalLogits, EngineSession } from './generation';
-import type { HostToEngine, EngineToHost, LoadRequest } from '../engineMessages';
+import type { HostToEngine, EngineToHost, LoadRequest, NativeFacts } from '../engineMessages';
 
 let session: EngineSession | undefined;
 let loadedKey = '';
@@ -17,15 +19,23 @@ function send(msg: EngineToHost): void {
   if (process.send) process.send(msg);
 }
 
+function nativeFacts(): NativeFacts {
+  try {
+    return { loaded: true, ...deviceFacts(loadNativeAddon()) };
+  } catch (e) {
+    return { loaded: false, error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
 async function handleLoad(req: LoadRequest): Promise<void> {
-  const key = JSON.stringify([req.modelPath, req.threads, req.maxContext, req.device]);
+  const addon = loadNativeAddon();
+  const choice = chooseDevice(req.device ?? DEFAULT_DEVICE, deviceFacts(addon));
+  const key = JSON.stringify([req.modelPath, req.threads, req.maxContext, choice.device]);
   if (!session || key !== loadedKey) {
-    const device = usableDevice(req.device, (line) => send({ type: 'log', level: 'warn', message: line }));
+    if (choice.warning) send({ type: 'log', level: 'warn', message: choice.warning });
     session?.model.dispose();
     session = undefined;
-    const model = openNativeModel(req.modelPath, {
-      device, threads: req.threads, attention: req.attention, tau: req.tau, blockSize: req.blockSize, maxContext: req.maxContext,
-    });
+    const model = openNativeModel(req.modelPath, { device: choice.device, threads: req.threads, maxContext: req.maxContext });
     if (model.info.deviceNote) send({ type: 'log', level: 'warn', message: `GPU: ${model.info.deviceNote}.` });
     let tokenizer;
     try {
@@ -34,12 +44,11 @@ async function handleLoad(req: LoadRequest): Promise<void> {
       // Scoring (eval-logits) works on ids alone; text generation reports this message later.
       send({ type: 'log', level: 'warn', message: `No tokenizer for ${req.modelPath}: ${(e as Error).message}` });
     }
-    session = { model, tokenizer, cachedTokens: [], device };
+    session = { model, tokenizer, cachedTokens: [], device: choice.device };
     loadedKey = key;
-  } else if (req.attention) {
-    session.model.setAttention({ mode: req.attention, tau: req.tau, blockSize: req.blockSize });
+    send({ type: 'log', level: 'info', message: `model on ${choice.device} (${choice.why})` });
   }
-  send({ type: 'ready', id: req.id, info: { ...session.model.info }, backend: loadNativeAddon().backend });
+  send({ type: 'ready', id: req.id, info: { ...session.model.info }, backend: addon.backend, device: choice });
 }
 
 async function handle(msg: HostToEngine): Promise<void> {
@@ -79,6 +88,11 @@ process.on('message', (raw) => {
   if (msg.type === 'cancel') {
     // Seen between awaits of the running request; it checks the set before each chunk and token.
     cancelledIds.add(msg.id);
+    return;
+  }
+  if (msg.type === 'facts') {
+    // Answered at once, also while a long prefill runs: the status must not wait for an answer.
+    send({ type: 'facts', id: msg.id, facts: nativeFacts() });
     return;
   }
   queue = queue.then(() => handle(msg));

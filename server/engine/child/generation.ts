@@ -3,9 +3,10 @@
  * the longest common prefix with the previous prompt, prefills the rest in chunks (each an async call,
  * so a cancel message is seen between chunks), then decodes token by token with the sampler.
  */
-import type { NativeModel, LastAttention } from './nativeModel';
+import type { NativeModel } from './nativeModel';
 import type { TextTokenizer } from '../../tokenizer/tokenizer';
-import type { GenerateRequest, GenerateResult, AttentionReport, EvalLogitsRequest, EvalLogitsResult } from '../engineMessages';
+import type { AttentionReport } from '../attentionReport';
+import type { GenerateRequest, GenerateResult, EvalLogitsRequest, EvalLogitsResult } from '../engineMessages';
 import { Sampler } from './sampler';
 import { StreamingDecoder } from '../../tokenizer/streamingDecoder';
 import { paragraphEnded } from './paragraphEnd';
@@ -55,18 +56,6 @@ export function prefillSteps(count: number, chunk: number): number[] {
   return steps;
 }
 
-function reportAttention(a: LastAttention | undefined, density: number): AttentionReport | undefined {
-  if (!a) return undefined;
-  return {
-    mode: a.mode,
-    density,
-    blockSize: a.blockSize,
-    nBlocks: a.nBlocks,
-    keyBlockScore: Array.from(a.keyBlockScore ?? []),
-    heatmap: a.heatmap ? { layer: a.heatmap.layer, head: a.heatmap.head, nBlocks: a.heatmap.nBlocks, mask: Array.from(a.heatmap.mask) } : undefined,
-  };
-}
-
 /** The model's context, or the KV cache's capacity when that is smaller (the GPU fits it to free memory). */
 function contextLimit(model: NativeModel): number {
   const context = model.info.contextLength > 0 ? model.info.contextLength : Number.MAX_SAFE_INTEGER;
@@ -84,8 +73,8 @@ export async function runGeneration(session: EngineSession, req: GenerateRequest
   if (prompt.length >= limit) {
     throw new Error(`The prompt has ${prompt.length} tokens but the model's context${model.info.capacity === limit ? ' (KV cache)' : ''} holds ${limit}. Lower the context budget (budgetTokens / --budget) or ask about a narrower focus.`);
   }
-  if (req.attention) model.setAttention(req.attention);
-  const attentionKey = JSON.stringify(req.attention ?? null);
+  model.setAttention(req.attention);
+  const attentionKey = JSON.stringify([req.attention.mode, req.attention.tau, req.attention.blockSize]);
   if (session.cachedAttention !== attentionKey) session.cachedTokens.length = 0;
   session.cachedAttention = attentionKey;
 
@@ -100,7 +89,7 @@ export async function runGeneration(session: EngineSession, req: GenerateRequest
   let logits: Float32Array | undefined;
   let done = 0;
   let densityWeighted = 0;
-  let attention: LastAttention | undefined;
+  let attention: AttentionReport | undefined;
   hooks.onPrefillProgress(0, rest.length);
   for (let s = 0; s < steps.length; s++) {
     if (hooks.isCancelled()) return cancelled(session, prompt.length, reuse, started);
@@ -151,7 +140,7 @@ export async function runGeneration(session: EngineSession, req: GenerateRequest
     decodeMs: Date.now() - decodeStart,
     decodeTokens: generated.length,
     stopReason,
-    attention: reportAttention(attention, density),
+    attention: attention && { ...attention, density },
   };
 }
 

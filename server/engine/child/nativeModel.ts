@@ -1,12 +1,14 @@
 /**
- * The shape of the native model runtime (contract A, engineer MODEL) as the engine process uses it,
+ * The shape of the native model runtime as the engine process (and the CLI's in-process eval-logits) uses it,
  * and the one place that loads the addon. The addon path is computed at run time so that esbuild
  * leaves it alone: it must resolve to the project's native/ folder, not into the bundle.
  */
 import * as fs from 'fs';
 import * as path from 'path';
-
-export type AttentionMode = 'dense' | 'unisparse';
+import type { AttentionMode, AttentionOptions, Device } from '../../../common/attentionOptions';
+import type { DeviceFacts } from '../../../common/deviceChoice';
+import type { AttentionReport } from '../attentionReport';
+import { projectRoot } from '../../projectRoot';
 
 export interface ModelInfo {
   architecture: string;
@@ -31,15 +33,6 @@ export interface ModelInfo {
   deviceWeightBytes?: number;
 }
 
-export interface LastAttention {
-  mode: AttentionMode;
-  density: number;
-  blockSize: number;
-  nBlocks: number;
-  keyBlockScore: Float32Array;
-  heatmap?: { layer: number; head: number; nBlocks: number; mask: Uint8Array };
-}
-
 export type LogitsSelection = 'last' | 'all' | 'none' | number[];
 
 export interface NativeModel {
@@ -50,14 +43,14 @@ export interface NativeModel {
   evalAsync(tokens: Int32Array | number[], opts?: { logits?: LogitsSelection }): Promise<Float32Array>;
   truncate(n: number): void;
   reset(): void;
-  setAttention(opts: { mode: AttentionMode; tau?: number; blockSize?: number; maxBlocks?: number }): void;
-  lastAttention(): LastAttention | undefined;
+  setAttention(opts: AttentionOptions & { maxBlocks?: number }): void;
+  lastAttention(): AttentionReport | undefined;
   dispose(): void;
 }
 
 export interface ModelOptions {
   /** 'cuda' runs the model on the GPU (a CUDA build of the addon); default 'cpu'. */
-  device?: 'cpu' | 'cuda';
+  device?: Device;
   threads?: number;
   attention?: AttentionMode;
   tau?: number;
@@ -68,20 +61,10 @@ export interface ModelOptions {
 }
 
 export interface NativeAddon {
-  backend: 'cpu' | 'cuda';
+  backend: Device;
   /** Whether a GPU the CUDA kernels can use is visible now (always unusable in a CPU-only build). */
   gpuStatus?: () => { usable: boolean; reason: string };
   Model?: new (path: string, opts?: ModelOptions) => NativeModel;
-}
-
-/** The project root: the nearest folder above this file that holds native/index.js. */
-export function projectRoot(): string {
-  let dir = __dirname;
-  for (let i = 0; i < 6; i++) {
-    if (fs.existsSync(path.join(dir, 'native', 'index.js'))) return dir;
-    dir = path.dirname(dir);
-  }
-  return path.resolve(__dirname, '..', '..', '..');
 }
 
 let addon: NativeAddon | undefined;
@@ -97,16 +80,10 @@ export function loadNativeAddon(): NativeAddon {
   return addon;
 }
 
-/** 'cuda' where no GPU is usable runs on the CPU, and `warn` gets one line saying so. */
-export function usableDevice(requested: 'cpu' | 'cuda' | undefined, warn: (line: string) => void): 'cpu' | 'cuda' {
-  if (requested !== 'cuda') return 'cpu';
-  const addon = loadNativeAddon();
-  const status = addon.backend === 'cuda' && addon.gpuStatus
-    ? addon.gpuStatus()
-    : { usable: false, reason: 'this build of the native addon has no CUDA support (nvcc was not found when it was built)' };
-  if (status.usable) return 'cuda';
-  warn(`--device cuda: no usable GPU (${status.reason}); running on the CPU.`);
-  return 'cpu';
+/** What the device choice (common/deviceChoice.ts) needs to know about this process's addon and GPU. */
+export function deviceFacts(addon: NativeAddon): DeviceFacts {
+  if (typeof addon.gpuStatus !== 'function') return { backend: addon.backend, gpu: { usable: false, reason: 'an addon too old to report its GPU (rebuild it)' } };
+  return { backend: addon.backend, gpu: addon.gpuStatus() };
 }
 
 /** Opens a model with the native runtime; errors name the file and say what to do. */

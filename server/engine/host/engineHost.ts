@@ -7,21 +7,24 @@
 import { fork, ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { projectRoot } from '../child/nativeModel';
-import type { AttentionMode } from '../child/nativeModel';
-import type { EngineToHost, GenerateRequest, GenerateResult, EvalLogitsResult, LoadRequest } from '../engineMessages';
+import { attentionOptions, AttentionMode, AttentionOptions, DeviceSetting } from '../../../common/attentionOptions';
+import type { DeviceChoice } from '../../../common/deviceChoice';
+import { projectRoot } from '../../projectRoot';
+import type {
+  EngineToHost, GenerateRequest, GenerateResult, EvalLogitsResult, HostToEngine, LoadRequest, NativeFacts,
+} from '../engineMessages';
 
 export type EngineState = 'stopped' | 'starting' | 'ready' | 'busy' | 'crashed';
 export type EngineLog = (level: 'info' | 'warn' | 'error', msg: string) => void;
 
 export interface EngineLoadOptions {
   modelPath: string;
-  device?: 'cpu' | 'cuda';
-  attention?: AttentionMode;
-  tau?: number;
-  blockSize?: number;
+  /** `auto` (the default) lets the engine process choose from its addon build and GPU. */
+  device?: DeviceSetting;
   threads?: number;
   maxContext?: number;
+  /** The attention mode of generate calls that name none. Kept here: the options travel with each generate. */
+  attention?: AttentionMode;
 }
 
 export interface GenerateHooks {
@@ -30,7 +33,8 @@ export interface GenerateHooks {
   signal?: AbortSignal;
 }
 
-export type GenerateParams = Omit<GenerateRequest, 'type' | 'id'>;
+/** A generate request; missing attention options take their defaults (common/attentionOptions.ts). */
+export type GenerateParams = Omit<GenerateRequest, 'type' | 'id' | 'attention'> & { attention?: Partial<AttentionOptions> };
 
 interface Pending {
   resolve: (v: unknown) => void;
@@ -38,13 +42,16 @@ interface Pending {
   hooks?: GenerateHooks;
 }
 
-/** Where the engine entry point is: the bundle in dist/, or the TypeScript source when running from source (tests). */
+/**
+ * Where the engine entry point is: the bundle in dist/, or, when this file itself runs from TypeScript source
+ * (development and tests), the source, loaded through the same TypeScript hook.
+ */
 function engineEntry(): { file: string; execArgv: string[] } {
   const root = projectRoot();
   const bundled = path.join(root, 'dist', 'server', 'engineProcess.js');
   const fromSource = __filename.endsWith('.ts');
   if (!fromSource && fs.existsSync(bundled)) return { file: bundled, execArgv: [] };
-  return { file: path.join(root, 'server', 'engine', 'child', 'engineProcess.ts'), execArgv: ['-r', path.join(root, 'test', 'register.js')] };
+  return { file: path.join(root, 'server', 'engine', 'child', 'engineProcess.ts'), execArgv: ['-r', path.join(root, 'scripts', 'registerTypeScript.js')] };
 }
 
 export class EngineHost {
@@ -53,12 +60,16 @@ export class EngineHost {
   /** The model info reported by the last successful load. */
   info?: Record<string, unknown>;
   backend?: string;
+  /** The device the loaded model runs on, and why (from the engine's choice). */
+  device?: DeviceChoice;
   private child?: ChildProcess;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private loaded?: EngineLoadOptions;
   private loadedInChild = false;
   private activeGenerate?: number;
+  /** The facts of the running child (they cannot change while it lives). */
+  private facts?: Promise<NativeFacts>;
   private readonly log: EngineLog;
 
   constructor(opts: { log?: EngineLog } = {}) {
@@ -92,7 +103,8 @@ export class EngineHost {
     const onAbort = () => this.cancelRequest(id);
     hooks.signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      return (await this.request({ ...params, type: 'generate', id }, hooks)) as GenerateResult;
+      const request: GenerateRequest = { ...params, type: 'generate', id, attention: this.attentionFor(params.attention) };
+      return (await this.request(request, hooks)) as GenerateResult;
     } finally {
       hooks.signal?.removeEventListener('abort', onAbort);
       if (this.activeGenerate === id) this.activeGenerate = undefined;
@@ -100,12 +112,28 @@ export class EngineHost {
     }
   }
 
-  async evalLogits(tokens: number[], positions: number[], attention?: GenerateRequest['attention']): Promise<EvalLogitsResult> {
+  /**
+   * The engine process's addon build and GPU, asked of the child (started without a model when none runs), so
+   * that the language server can report them without loading native code itself.
+   */
+  async nativeFacts(): Promise<NativeFacts> {
+    this.startChild();
+    this.facts ??= this.request({ type: 'facts', id: this.nextId++ }) as Promise<NativeFacts>;
+    const asked = this.facts;
+    try {
+      return await asked;
+    } catch (e) {
+      if (this.facts === asked) this.facts = undefined;
+      throw e;
+    }
+  }
+
+  async evalLogits(tokens: number[], positions: number[], attention?: Partial<AttentionOptions>): Promise<EvalLogitsResult> {
     await this.ensureLoaded();
     const id = this.nextId++;
     this.state = 'busy';
     try {
-      return (await this.request({ type: 'evalLogits', id, tokens, positions, attention })) as EvalLogitsResult;
+      return (await this.request({ type: 'evalLogits', id, tokens, positions, attention: this.attentionFor(attention) })) as EvalLogitsResult;
     } finally {
       if (this.state === 'busy') this.state = 'ready';
     }
@@ -127,6 +155,10 @@ export class EngineHost {
     this.state = 'stopped';
   }
 
+  private attentionFor(given: Partial<AttentionOptions> | undefined): AttentionOptions {
+    return attentionOptions({ mode: this.loaded?.attention, ...given });
+  }
+
   private cancelRequest(id: number): void {
     this.child?.send({ type: 'cancel', id });
   }
@@ -137,11 +169,13 @@ export class EngineHost {
     this.startChild();
     this.state = 'starting';
     const id = this.nextId++;
-    const req = { type: 'load', id, ...this.loaded } satisfies LoadRequest;
+    const { modelPath, device, threads, maxContext } = this.loaded;
+    const req: LoadRequest = { type: 'load', id, modelPath, device, threads, maxContext };
     try {
-      const ready = (await this.request(req)) as { info: Record<string, unknown>; backend: string };
+      const ready = (await this.request(req)) as { info: Record<string, unknown>; backend: string; device: DeviceChoice };
       this.info = ready.info;
       this.backend = ready.backend;
+      this.device = ready.device;
       this.loadedInChild = true;
       this.state = 'ready';
       this.lastError = undefined;
@@ -159,6 +193,7 @@ export class EngineHost {
     if (!fs.existsSync(entry.file)) {
       throw new Error(`The engine entry point ${entry.file} is missing. Run \`npm run build\` in the project folder.`);
     }
+    this.facts = undefined;
     const child = fork(entry.file, [], { execArgv: entry.execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
     this.child = child;
     this.loadedInChild = false;
@@ -181,7 +216,7 @@ export class EngineHost {
     child.on('error', (e) => this.log('error', `engine process error: ${e.message}`));
   }
 
-  private request(msg: { id: number; type: string; [k: string]: unknown }, hooks?: GenerateHooks): Promise<unknown> {
+  private request(msg: HostToEngine, hooks?: GenerateHooks): Promise<unknown> {
     return new Promise((resolve, reject) => {
       if (!this.child) {
         reject(new Error('The engine process is not running.'));
@@ -208,7 +243,11 @@ export class EngineHost {
         return;
       case 'ready':
         this.pending.delete(m.id);
-        p.resolve({ info: m.info, backend: m.backend });
+        p.resolve({ info: m.info, backend: m.backend, device: m.device });
+        return;
+      case 'facts':
+        this.pending.delete(m.id);
+        p.resolve(m.facts);
         return;
       case 'done':
         this.pending.delete(m.id);

@@ -4,7 +4,7 @@
  * adds (the sparse attention's block scores and the prompt's token spans), from which the editor overlays are made.
  */
 import type { ChatMessage } from '../../tokenizer/chatTemplate';
-import type { AttentionReport } from '../engineMessages';
+import type { AttentionReportJson } from '../attentionReport';
 
 export interface RemoteEndpoint {
   /** Base URL up to and including /v1, e.g. http://gpu-box:8080/v1. */
@@ -17,7 +17,7 @@ export interface RemoteEndpoint {
 export interface RemoteModel { id: string; contextLength?: number }
 
 /** The extension field of `unisparse serve`: what the sparse attention read, and the prompt's token spans. */
-export interface RemoteSelection { attention?: AttentionReport; promptText: string; spans: number[] }
+export interface RemoteSelection { attention?: AttentionReportJson; promptText: string; spans: number[] }
 
 export interface RemoteChatResult {
   text: string;

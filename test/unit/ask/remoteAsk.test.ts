@@ -47,7 +47,7 @@ describe('ask with a remote OpenAI-compatible endpoint that is not unisparse ser
       assert.strictEqual(r.answer, 'Discounts are applied in src/discounts.ts:1.');
       assert.deepStrictEqual(streamed, ['Discounts are applied in ', 'src/discounts.ts:1.']);
       assert.deepStrictEqual(r.citations.map((c) => c.file), ['src/discounts.ts']);
-      assert.deepStrictEqual(r.selectedBlocks, []);
+      assert.deepStrictEqual(r.selection.blocks, []);
       assert.deepStrictEqual(r.stats.remote, { url, overlays: false });
       assert.strictEqual(r.stats.contextTokens, 900);
       assert.strictEqual(r.stats.model, 'other-model');

@@ -15,7 +15,7 @@ describe('CLI argument parsing', () => {
       [['--frob', 'q'], /unknown option '--frob' for 'ask'/],
       [['q', '--repo'], /--repo needs a value/],
       [['--repo', '--json', 'q'], /--repo needs a value/],
-      [['--device', 'tpu', 'q'], /--device must be one of cpu\|cuda, got 'tpu'/],
+      [['--device', 'tpu', 'q'], /--device must be one of auto\|cpu\|cuda, got 'tpu'/],
       [['--tau', 'high', 'q'], /--tau must be a number, got 'high'/],
       [[], /'ask' needs a question/],
       [['two', 'questions'], /unexpected argument 'questions' \(quote the question\)/],

@@ -28,7 +28,7 @@ describe('unisparse CLI errors and help', function () {
       [['frobnicate'], /unknown command 'frobnicate'/],
       [['ask', '--repo'], /--repo needs a value/],
       [['ask', '--colour', 'red', 'q'], /unknown option '--colour' for 'ask'/],
-      [['ask', '--device', 'gpu', 'q'], /--device must be one of cpu\|cuda/],
+      [['ask', '--device', 'gpu', 'q'], /--device must be one of auto\|cpu\|cuda/],
       [['generate', '--max-tokens', '5'], /'generate' needs --prompt TEXT/],
       [['eval-logits', '--tokens', 'x.json'], /'eval-logits' needs --model PATH/],
       [['generate', '--model', '/definitely/not/here.gguf', '--prompt', 'hi'], /--model \/definitely\/not\/here\.gguf: no such file/],

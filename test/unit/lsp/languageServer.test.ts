@@ -13,7 +13,7 @@ import {
   InitializeRequest, InitializedNotification, ShutdownRequest, ExitNotification, WorkDoneProgressCreateRequest,
   CodeLensRefreshRequest,
 } from 'vscode-languageserver-protocol';
-import { AskRequest, ExplainRequest, SelectionRequest, StatusRequest, StatusResult } from '../../../server/protocol/protocol';
+import { AskRequest, ExplainRequest, StatusRequest, StatusResult } from '../../../server/protocol/protocol';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const serverMain = path.join(root, 'dist', 'server', 'main.js');
@@ -105,8 +105,21 @@ describe('language server over IPC', function () {
     assert.ok(refreshes > before, 'no workspace/codeLens/refresh after the update');
   });
 
-  it('returns no selection before any answer', async function () {
-    assert.strictEqual(await conn.sendRequest(SelectionRequest.method), null);
+  it('reports the device choice from the engine process and never loads the addon itself', async function () {
+    const s: StatusResult = await conn.sendRequest(StatusRequest.method);
+    assert.ok(s.device, 'no device in the status');
+    assert.strictEqual(s.device.setting, 'auto');
+    if (s.nativeBackend === 'cpu') {
+      assert.strictEqual(s.device.chosen, 'cpu');
+      assert.match(s.device.why, /^auto: the CPU, because the native addon was built without CUDA/);
+    }
+    if (process.platform !== 'linux') return;
+    // The addon is mapped into the process that loaded it: the engine child, never the language server.
+    const mapped = (pid: number) => fs.readFileSync(`/proc/${pid}/maps`, 'utf8').includes('unisparse.node');
+    assert.strictEqual(mapped(child.pid!), false, 'the language server process loaded the native addon');
+    const children = fs.readdirSync(`/proc/${child.pid}/task`)
+      .flatMap((t) => fs.readFileSync(`/proc/${child.pid}/task/${t}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+    if (s.nativeBackend !== 'missing') assert.ok(children.some(mapped), 'the engine process did not load the addon for the status');
   });
 
   it('refuses files outside the workspace with a sentence that says so', async function () {

@@ -5,8 +5,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { COMMANDS } from '../../../../extension/commands/commandList';
 import { manifestContributes } from '../../../../extension/manifest/contributes';
-import { readSettings } from '../../../../extension/settings/readSettings';
-import { SETTINGS } from '../../../../extension/settings/schema';
+import { readSettings } from '../../../../common/settings/readSettings';
+import { SETTINGS } from '../../../../common/settings/schema';
 
 const root = path.resolve(__dirname, '..', '..', '..', '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));

@@ -2,14 +2,15 @@
  * Typed reader for the settings declared in ./schema.ts. Values out of range or of the wrong type (a hand-edited
  * settings.json) fall back to the declared default, so a bad setting never reaches the server.
  */
+import type { AttentionMode, DeviceSetting } from '../attentionOptions';
 import { SETTINGS, SettingDefinition } from './schema';
 
 export interface UniSparseSettings {
   modelPath: string;
-  device: 'auto' | 'cpu' | 'cuda';
-  attention: 'unisparse' | 'dense';
+  device: DeviceSetting;
+  attention: AttentionMode;
   tau: number;
-  blockSize: 64 | 128;
+  blockSize: number;
   contextBudgetTokens: number;
   maxNewTokens: number;
   exclude: string[];
@@ -22,7 +23,7 @@ export interface ConfigurationSource { get<T>(key: string): T | undefined }
 
 function definition(key: string): SettingDefinition {
   const d = (SETTINGS as readonly SettingDefinition[]).find((s) => s.key === key);
-  if (!d) throw new Error(`unisparse: setting "${key}" is not declared in extension/settings/schema.ts`);
+  if (!d) throw new Error(`unisparse: setting "${key}" is not declared in common/settings/schema.ts`);
   return d;
 }
 
@@ -55,7 +56,7 @@ export function readSettings(source: ConfigurationSource): UniSparseSettings {
     device: get('device') as UniSparseSettings['device'],
     attention: get('attention') as UniSparseSettings['attention'],
     tau: get('tau') as number,
-    blockSize: get('blockSize') as 64 | 128,
+    blockSize: get('blockSize') as number,
     contextBudgetTokens: get('contextBudgetTokens') as number,
     maxNewTokens: get('maxNewTokens') as number,
     exclude: get('exclude') as string[],

@@ -1,10 +1,15 @@
 /**
  * The one declaration of the extension's settings. package.json's `contributes.configuration` is generated
- * from this list (`node test/unit/extension/printConfiguration.js` prints it; a unit test fails when they
- * drift) and the typed reader in ./readSettings.ts reads exactly these keys, so the three cannot disagree.
+ * from this list (`npm run write:contributes` writes it; a unit test fails when they drift) and the typed reader
+ * in ./readSettings.ts reads exactly these keys, so the three cannot disagree. The attention defaults come from
+ * ../attentionOptions.ts, which the CLI and the engine use too.
  *
- * This file must stay free of `vscode` imports: the unit tests load it in plain Node.
+ * This file must stay free of `vscode` imports: the language server and the unit tests load it in plain Node.
  */
+import {
+  ATTENTION_MODES, BLOCK_SIZES, DEFAULT_ATTENTION, DEFAULT_CONTEXT_BUDGET_TOKENS, DEFAULT_DEVICE, DEFAULT_MAX_NEW_TOKENS,
+  DEVICE_SETTINGS, TAU_RANGE,
+} from '../attentionOptions';
 
 interface SettingBase {
   /** Key below the `unisparse.` section. */
@@ -27,31 +32,31 @@ export const SETTINGS = [
       '(`npx unisparse fetch-model` downloads it).',
   },
   {
-    key: 'device', type: 'string', default: 'auto', enum: ['auto', 'cpu', 'cuda'],
+    key: 'device', type: 'string', default: DEFAULT_DEVICE, enum: [...DEVICE_SETTINGS],
     enumDescriptions: ['CUDA when the addon was built with it and a GPU is present, else the CPU.', 'Always the CPU.',
       'The NVIDIA GPU (needs the addon built with nvcc).'],
     description: 'Where the model runs.',
   },
   {
-    key: 'attention', type: 'string', default: 'unisparse', enum: ['unisparse', 'dense'],
+    key: 'attention', type: 'string', default: DEFAULT_ATTENTION.mode, enum: [...ATTENTION_MODES],
     enumDescriptions: ['Block-sparse prefill chosen by UniSparse (faster on long contexts).', 'Full attention (the reference).'],
     description: 'Attention used for the prompt prefill.',
   },
   {
-    key: 'tau', type: 'number', default: 0.985, minimum: 0.5, maximum: 1,
+    key: 'tau', type: 'number', default: DEFAULT_ATTENTION.tau, minimum: TAU_RANGE.min, maximum: TAU_RANGE.max,
     description: 'UniSparse keeps key blocks per query block until their estimated attention share reaches tau (1 keeps all). ' +
-      'The default 0.985 keeps attention recall >= 0.95 on real SmolLM2 activations at 8K tokens.',
+      `The default ${DEFAULT_ATTENTION.tau} keeps attention recall >= 0.95 on real SmolLM2 activations at 8K tokens.`,
   },
   {
-    key: 'blockSize', type: 'integer', default: 64, enum: [64, 128],
+    key: 'blockSize', type: 'integer', default: DEFAULT_ATTENTION.blockSize, enum: [...BLOCK_SIZES],
     description: 'Tokens per attention block for UniSparse selection.',
   },
   {
-    key: 'contextBudgetTokens', type: 'integer', default: 4096, minimum: 256, maximum: 131072,
+    key: 'contextBudgetTokens', type: 'integer', default: DEFAULT_CONTEXT_BUDGET_TOKENS, minimum: 256, maximum: 131072,
     description: 'Tokens of repository context packed into each prompt (at most the model\'s context length).',
   },
   {
-    key: 'maxNewTokens', type: 'integer', default: 256, minimum: 1, maximum: 8192,
+    key: 'maxNewTokens', type: 'integer', default: DEFAULT_MAX_NEW_TOKENS, minimum: 1, maximum: 8192,
     description: 'Longest answer, in tokens.',
   },
   {

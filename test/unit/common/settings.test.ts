@@ -1,6 +1,6 @@
 // The typed settings reader: valid values pass, invalid ones (hand-edited settings.json) fall back to defaults.
 import * as assert from 'assert';
-import { readSettings } from '../../../../extension/settings/readSettings';
+import { readSettings } from '../../../common/settings/readSettings';
 
 const source = (values: Record<string, unknown>) => ({ get: <T>(k: string) => values[k] as T | undefined });
 

@@ -1,0 +1,38 @@
+/**
+ * What the model reports about the attention of a prefill, in one shape from the native addon through the engine
+ * process to the ask pipeline: the engine's IPC uses structured clone, so the typed arrays travel as they are.
+ */
+import type { AttentionMode } from '../../common/attentionOptions';
+
+export interface AttentionReport {
+  mode: AttentionMode;
+  /** Kept key blocks / causal key blocks (1 for dense); over a whole prompt, weighted by each prefill step's tokens. */
+  density: number;
+  blockSize: number;
+  nBlocks: number;
+  /**
+   * Per key block, from the prompt's final prefill step (the one holding the question): the mean, over the plan
+   * rows that kept it, of its share of the row's attention (estimated by UniSparse; uniform over the row for a
+   * dense plan); 0 where no row kept it.
+   */
+  keyBlockScore: Float32Array;
+  /** Kept-block mask of one layer/head, nBlocks x nBlocks, rows are query blocks. */
+  heatmap?: { layer: number; head: number; nBlocks: number; mask: Uint8Array };
+}
+
+/** The report where it leaves as JSON (the OpenAI-compatible server's extension field): plain number arrays. */
+export interface AttentionReportJson extends Omit<AttentionReport, 'keyBlockScore' | 'heatmap'> {
+  keyBlockScore: number[];
+  heatmap?: { layer: number; head: number; nBlocks: number; mask: number[] };
+}
+
+export function attentionReportJson(r: AttentionReport): AttentionReportJson {
+  const { heatmap, keyBlockScore, ...rest } = r;
+  return { ...rest, keyBlockScore: Array.from(keyBlockScore), heatmap: heatmap && { ...heatmap, mask: Array.from(heatmap.mask) } };
+}
+
+/** The report as it arrives from a remote `unisparse serve`, back in the shape the ask pipeline reads. */
+export function attentionReportFromJson(r: AttentionReportJson): AttentionReport {
+  const { heatmap, keyBlockScore, ...rest } = r;
+  return { ...rest, keyBlockScore: Float32Array.from(keyBlockScore), heatmap: heatmap && { ...heatmap, mask: Uint8Array.from(heatmap.mask) } };
+}
