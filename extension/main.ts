@@ -46,6 +46,7 @@ export function activate(context: vscode.ExtensionContext): UniSparseApi {
     engineLog,
     generation: {},
     selection: {},
+    notices: [],
   };
   const statusBar = new StatusBar();
   context.subscriptions.push(serverLog, engineLog, ctx.answerPanel, ctx.answersView, ctx.overlays, ctx.heatmap, statusBar,

@@ -41,7 +41,7 @@ async function main() {
   copyNativeAddon();
 }
 
-// Webview scripts (media/*.js, engineer EXTENSION): browser bundles that carry marked and DOMPurify, because a
+// Webview scripts (media/*.js): browser bundles that carry marked and DOMPurify, because a
 // webview can only load files from the extension folder and the .vsix ships no node_modules.
 async function bundleWebviews(esbuild) {
   const webviews = ['answerPanel', 'heatmap'].filter((n) => fs.existsSync(path.join(root, 'media', `${n}.js`)));

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { AnalyzeRequest, AskRequest, ExplainRequest, TextPosition } from '../../server/protocol/protocol';
 import type { CommandContext } from './commandContext';
 import type { CommandFactory } from './commandFactory';
+import { notify } from './notices';
 import { runAnswerRequest } from './answerRequest';
 
 const pos = (p: vscode.Position): TextPosition => ({ line: p.line, character: p.character });
@@ -34,7 +35,7 @@ export const explainSelection: CommandFactory = {
   enabled: (ctx) => async () => {
     const editor = vscode.window.activeTextEditor;
     if (!editor || editor.selection.isEmpty) {
-      void vscode.window.showInformationMessage('UniSparse: select the code to explain first, then run "Explain Selection".');
+      void notify(ctx, 'explained', 'select the code to explain first, then run "Explain Selection".');
       return undefined;
     }
     const s = editor.selection;
@@ -53,7 +54,7 @@ export const explainSymbol: CommandFactory = {
     if (!target) {
       const editor = vscode.window.activeTextEditor;
       if (!editor) {
-        void vscode.window.showInformationMessage('UniSparse: put the cursor on a function or class, then run "Explain Symbol".');
+        void notify(ctx, 'explained', 'put the cursor on a function or class, then run "Explain Symbol".');
         return undefined;
       }
       target = { uri: editor.document.uri.toString(), position: pos(editor.selection.active) };
@@ -77,8 +78,8 @@ function analyze(kind: 'file' | 'folder'): CommandFactory {
     enabled: (ctx: CommandContext) => async (arg?: unknown) => {
       const uri = targetUri(arg, kind === 'folder');
       if (!uri) {
-        void vscode.window.showInformationMessage(
-          `UniSparse: open a file, or right-click a ${kind} in the Explorer, then run "Analyze ${kind === 'file' ? 'File' : 'Folder'}".`);
+        void notify(ctx,
+          'explained', `open a file, or right-click a ${kind} in the Explorer, then run "Analyze ${kind === 'file' ? 'File' : 'Folder'}".`);
         return undefined;
       }
       return runAnswerRequest(ctx, AnalyzeRequest, { uri: uri.toString(), kind },

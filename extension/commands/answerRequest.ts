@@ -10,6 +10,7 @@ import { AnswerDelta, AnswerResult } from '../../server/protocol/protocol';
 import { currentSettings } from '../client/startClient';
 import type { CommandContext } from './commandContext';
 import { errorMessage } from './commandFactory';
+import { notify } from './notices';
 
 const answerProgress = new ProgressType<AnswerDelta>();
 const PHASE_TEXT: Record<string, string> = {
@@ -58,7 +59,7 @@ export async function runAnswerRequest<P extends object>(
     }
     const message = errorMessage(e);
     ctx.answerPanel.error(message);
-    void vscode.window.showWarningMessage(`UniSparse: ${message}`);
+    void notify(ctx, 'failed', message);
     return undefined;
   } finally {
     if (ctx.generation.cancel === cancel) ctx.generation.cancel = undefined;

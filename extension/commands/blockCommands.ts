@@ -3,20 +3,20 @@ import * as vscode from 'vscode';
 import type { SelectionResult } from '../../server/protocol/protocol';
 import { SETTINGS_SECTION } from '../../common/settings/schema';
 import type { CommandFactory } from './commandFactory';
+import { notify } from './notices';
 
 export const showSelectedBlocks: CommandFactory = {
   needsServer: false,
   enabled: (ctx) => async (): Promise<SelectionResult | undefined> => {
     const selection = ctx.selection.last;
     if (!selection) {
-      void vscode.window.showInformationMessage(
-        'UniSparse: no answer yet, so no blocks were selected. Ask a question first ("UniSparse: Ask About the Repository").');
+      void notify(ctx, 'explained', 'no answer yet, so no blocks were selected. Ask a question first ("UniSparse: Ask About the Repository").');
       return undefined;
     }
     ctx.overlays.show(selection);
     ctx.heatmap.show(selection);
     if (!ctx.overlays.isEnabled) {
-      void vscode.window.showInformationMessage('UniSparse: overlays are off; run "Toggle Block Overlays" to see the blocks in the editor.');
+      void notify(ctx, 'explained', 'overlays are off; run "Toggle Block Overlays" to see the blocks in the editor.');
     }
     return selection;
   },

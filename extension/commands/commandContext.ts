@@ -6,6 +6,7 @@ import type { AnswerPanel } from '../views/answerPanel';
 import type { AnswersView } from '../views/answersView';
 import type { BlockOverlays } from '../views/blockOverlays';
 import type { HeatmapPanel } from '../views/heatmapPanel';
+import type { CommandNotice } from './notices';
 
 export interface CommandContext {
   extension: vscode.ExtensionContext;
@@ -22,6 +23,8 @@ export interface CommandContext {
   engineLog: vscode.LogOutputChannel;
   /** The request in flight, so that "stop generation" can cancel it. */
   generation: { cancel?: vscode.CancellationTokenSource };
+  /** The last messages the commands showed (./notices.ts), oldest first. */
+  notices: CommandNotice[];
   /** The blocks the sparse attention selected for the last answer (they come with the answer). */
   selection: { last?: SelectionResult };
 }

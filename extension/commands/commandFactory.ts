@@ -3,9 +3,9 @@
  * the language server and runs while the server is down explains why instead of throwing, and no handler's error
  * escapes to VS Code as an unexplained failure.
  */
-import * as vscode from 'vscode';
 import { ResponseError } from 'vscode-languageclient/node';
 import type { CommandContext } from './commandContext';
+import { notify } from './notices';
 
 export type CommandHandler = (...args: any[]) => unknown | Promise<unknown>;
 
@@ -20,8 +20,7 @@ export interface CommandFactory {
 export function serverDownHandler(ctx: CommandContext): CommandHandler {
   return () => {
     // Not awaited: the command returns at once (callers and tests must not hang until the toast is dismissed).
-    void vscode.window.showWarningMessage(
-      `UniSparse: the language server is not running (${ctx.serverProblem()}).`, 'Show Log').then((choice) => {
+    void notify(ctx, 'explained', `the language server is not running (${ctx.serverProblem()}).`, 'Show Log').then((choice) => {
       if (choice === 'Show Log') ctx.serverLog.show(true);
     });
     return undefined;
@@ -39,7 +38,7 @@ export function bindCommand(id: string, factory: CommandFactory, ctx: CommandCon
     } catch (e) {
       const message = errorMessage(e);
       ctx.serverLog.appendLine(`[${id}] ${message}`);
-      void vscode.window.showErrorMessage(`UniSparse: ${message}`);
+      void notify(ctx, 'failed', message);
       return undefined;
     }
   };

@@ -8,6 +8,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { SETTINGS_SECTION } from '../../common/settings/schema';
 import type { CommandFactory } from './commandFactory';
+import { notify } from './notices';
 import { catalogRows, fetchCatalogModel, CatalogRow } from '../../server/models/fetchCatalogModel';
 import { describeFit, formatBytes } from '../../server/models/modelCatalog';
 import { machineMemory } from '../../server/models/machineMemory';
@@ -60,7 +61,7 @@ async function download(row: CatalogRow): Promise<string | undefined> {
 
 export const selectModel: CommandFactory = {
   needsServer: false,
-  enabled: () => async (modelPath?: string) => {
+  enabled: (ctx) => async (modelPath?: string) => {
     const config = vscode.workspace.getConfiguration(SETTINGS_SECTION);
     let chosen = typeof modelPath === 'string' ? modelPath : undefined;
     if (chosen === undefined) {
@@ -91,7 +92,7 @@ export const selectModel: CommandFactory = {
       }
     }
     if (chosen && !fs.existsSync(chosen)) {
-      void vscode.window.showWarningMessage(`UniSparse: ${chosen} does not exist; the model setting was not changed.`);
+      void notify(ctx, 'explained', `${chosen} does not exist; the model setting was not changed.`);
       return undefined;
     }
     await config.update('model.path', chosen, vscode.ConfigurationTarget.Global);

@@ -1,4 +1,4 @@
-// Node binding of the model runtime: one JS class `Model` wrapping unisparse::Model (contract A in the design).
+// Node binding of the model runtime: one JS class `Model` wrapping unisparse::Model (native/include/unisparse_model.h).
 // Long work (eval of a prompt) can run on a libuv worker through evalAsync; native memory is reported to V8;
 // C++ errors become JS Errors carrying the runtime's message.
 #include <napi.h>

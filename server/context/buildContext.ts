@@ -1,4 +1,4 @@
-// Packs the best-ranked code into a token budget (contract D). Whole definitions are the unit; a file that ranks
+// Packs the best-ranked code into a token budget. Whole definitions are the unit; a file that ranks
 // but does not fit gets an outline (its signatures, with line numbers); whatever relevant code is left out is
 // counted in `omitted`, never dropped silently. Each chunk starts with a header `// path:start-end` that the model
 // can cite. The question is not part of the text: the prompt builder puts it after the context.

@@ -1,4 +1,4 @@
-// Maps prompt tokens back to source lines (contract D): which file and line each token of the packed context came
+// Maps prompt tokens back to source lines: which file and line each token of the packed context came
 // from, so citations and the sparse-attention overlay point at real code. Built once per prompt; lookups are
 // O(tokens in the range).
 import type { ContextChunk, PackedContext } from './buildContext';

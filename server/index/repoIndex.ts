@@ -1,4 +1,4 @@
-// The repository index (contract D): files -> definitions, references, imports and rankable chunks, kept current
+// The repository index: files -> definitions, references, imports and rankable chunks, kept current
 // by incremental updates. Parsing happens in worker threads; this class only merges results, so the thread that
 // owns it (the language server's) stays responsive while a large repository is indexed.
 import * as fs from 'fs';

@@ -25,7 +25,7 @@ function guard<T>(what: string, load: () => T, check: (m: T) => boolean): Loaded
     if (!check(module)) return { ok: false, reason: `${what} is not available yet in this build (it does not export what the server needs).` };
     return { ok: true, module };
   } catch (e) {
-    return { ok: false, reason: `${what} is not available yet in this build (${firstLine(e)}). Rebuild with \`npm run build\` once it has landed.` };
+    return { ok: false, reason: `${what} is not available yet in this build (${firstLine(e)}). Rebuild with \`npm run build\`.` };
   }
 }
 

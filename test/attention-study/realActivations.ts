@@ -1,4 +1,4 @@
-// Real attention inputs: post-RoPE Q/K/V captured from SmolLM2-135M running on our CPU runtime (contract A,
+// Real attention inputs: post-RoPE Q/K/V captured from SmolLM2-135M running on our CPU runtime (the model's
 // `captureLayers` + `captured(layer)`) over a long real source text (TypeScript's own lib .d.ts files from
 // node_modules, concatenated in a fixed order so runs are reproducible).
 import * as fs from 'fs';

@@ -21,7 +21,7 @@ const { openUniSparse } = require('./cpu/unisparseRunner');
 const { nextTokenDistributions, referenceDistributions, distributionStats } = require('./cpu/agreement');
 
 const DEFAULT_MODEL = path.join(os.homedir(), '.cache', 'unisparse', 'models', 'SmolLM2-135M-Instruct.Q4_1.gguf');
-const TARGET = { prompt: 0.5, decode: 0.7 }; // issue 3: ours / llama.cpp
+const TARGET = { prompt: 0.5, decode: 0.7 }; // the targets, as ours / llama.cpp
 
 function parseArgs(argv) {
   const opts = { model: DEFAULT_MODEL, threads: os.availableParallelism ? os.availableParallelism() : os.cpus().length,

@@ -1,4 +1,4 @@
-// GPU plan vs CPU plan on the same inputs: links engineer ATTENTION's attention_cpu (native/src/attention) and
+// GPU plan vs CPU plan on the same inputs: links the CPU attention_cpu (native/src/attention) and
 // the CUDA host API, runs both in UniSparse mode on bf16-representable float inputs with planted structure,
 // and compares the plans row by row and the outputs element by element. Also feeds bad shapes to the CUDA API
 // and checks that each comes back as an exception with a sentence. Exit code 1 on any mismatch.

@@ -1,4 +1,4 @@
-"""Float references for the GPU checks: the UniSparse plan (float64, the algorithm of contract (C)), masked
+"""Float references for the GPU checks: the UniSparse plan (float64, the algorithm as DESIGN.md states it), masked
 attention in float32, attention recall, and inputs with planted structure (sinks, local windows, needles)."""
 import math
 

@@ -1,5 +1,5 @@
-// Float64 references for the attention subsystem, written from the algorithm's statement (DESIGN.md and the
-// engineers' contract (B)) rather than from the C++: dense causal attention, and the UniSparse block plan
+// Float64 references for the attention subsystem, written from the algorithm's statement (DESIGN.md) rather
+// than from the C++: dense causal attention, and the UniSparse block plan
 // (composite tokens -> block-share estimate -> selection). Tests compare the native code against these.
 
 export interface AttentionShapeJs {

@@ -1,4 +1,4 @@
-// How tests compare logits: max |a - b| / max |b| over the whole array (the "relative" error),
+// How tests compare logits: max |a - b| / max |b| over the whole array (the "relative" error the bounds use),
 // with a message that says where the worst element is.
 
 export function maxRelativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): { error: number; at: number } {

@@ -3,7 +3,7 @@
 import { GgmlTypeName } from './ggmlTypes';
 
 export const LOGITS_TOLERANCE: Record<GgmlTypeName, number> = {
-  F32: 1e-4,   // the bound: f32 weights, f32 accumulation
+  F32: 1e-4,   // the bound for f32 weights, f32 accumulation
   F16: 1e-3,   // allows activations rounded to f16 inside dot products
   BF16: 1e-2,  // allows activations rounded to bf16 (8-bit mantissa)
   // Q8_0/Q4_0/Q4_1: the runtime (like llama.cpp) rounds activations to 8 bits per block of 32 for its

@@ -1,4 +1,4 @@
-// The contract-(A) surface of the native Model that the tests use, typed once here so test files stay
+// The surface of the native Model that the tests use, typed once here so test files stay
 // short. Loading goes through the project's one addon loader.
 import * as path from 'path';
 

@@ -31,7 +31,7 @@ export interface TinyLlamaConfig {
 export interface HfTensor { shape: number[]; data: Float32Array }
 export type HfWeights = Map<string, HfTensor>;
 
-/** The default tiny shape: 2 layers, hidden 64, 4 heads over 2 kv heads (GQA), head dim 16. */
+/** The default tiny shape: 2 layers, hidden 64, 4 heads over 2 kv heads (GQA), head dim 16. */
 export function tinyConfig(overrides: Partial<TinyLlamaConfig> = {}): TinyLlamaConfig {
   return {
     architecture: 'llama', vocabSize: 97, hiddenSize: 64, intermediateSize: 128, nLayers: 2, nHeads: 4,

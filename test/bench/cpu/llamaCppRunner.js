@@ -1,4 +1,4 @@
-// llama.cpp through node-llama-cpp 3.21.1's prebuilt CPU binary: the anchor the issue measures against.
+// llama.cpp through node-llama-cpp 3.21.1's prebuilt CPU binary: the anchor bench:cpu measures against.
 'use strict';
 const { startClock } = require('./stats');
 

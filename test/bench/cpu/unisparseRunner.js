@@ -1,4 +1,4 @@
-// Our native runtime (contract A) behind the same three calls as the llama.cpp runner.
+// Our native runtime behind the same three calls as the llama.cpp runner.
 'use strict';
 const { startClock } = require('./stats');
 const path = require('path');

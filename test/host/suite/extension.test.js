@@ -20,6 +20,20 @@ async function waitFor(probe, what, timeoutMs = 90000) {
   throw new Error(`Timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
 }
 
+/**
+ * Runs a command that must explain itself (return undefined with a message) and must not fail: a command that threw
+ * also returns undefined, so the notice it recorded is what tells the two apart.
+ */
+async function expectExplained(api, command, args, pattern) {
+  const before = api.context.notices.length;
+  const result = await vscode.commands.executeCommand(command, ...args);
+  const notices = api.context.notices.slice(before);
+  assert.strictEqual(result, undefined, `${command} returned ${JSON.stringify(result)}`);
+  assert.deepStrictEqual(notices.filter((n) => n.kind === 'failed').map((n) => n.message), [], `${command} failed`);
+  assert.ok(notices.some((n) => n.kind === 'explained' && pattern.test(n.message)),
+    `${command} did not explain itself (${pattern}); notices: ${JSON.stringify(notices)}`);
+}
+
 function workspaceRoot() {
   const folder = vscode.workspace.workspaceFolders && vscode.workspace.workspaceFolders[0];
   assert.ok(folder, 'the host was started without the fixture folder');
@@ -49,9 +63,14 @@ describe('UniSparse Code in a real VS Code extension host', function () {
     assert.match(status.nodeVersion, /^v\d+\.\d+\.\d+$/);
     assert.ok(['cpu', 'cuda', 'missing'].includes(status.nativeBackend), `unexpected backend ${status.nativeBackend}`);
     if (status.nativeBackend === 'missing') assert.match(status.nativeError, /npm run build:native/);
+    assert.strictEqual(status.device.setting, 'auto');
+    if (status.nativeBackend === 'cpu') assert.strictEqual(status.device.chosen, 'cpu');
+    if (status.nativeBackend === 'cuda') assert.ok(['cpu', 'cuda'].includes(status.device.chosen), JSON.stringify(status.device));
+    assert.match(status.device.why, /^auto: /);
     const direct = await api.client().sendRequest('unisparse/status');
     assert.strictEqual(direct.serverVersion, status.serverVersion);
-    console.log(`    status: native ${status.nativeBackend}, engine ${status.engine.state}, index ${status.index.state} (${status.index.files} files)`);
+    console.log(`    status: native ${status.nativeBackend}, device ${status.device.chosen} (${status.device.why}), engine ${status.engine.state}, ` +
+      `index ${status.index.state} (${status.index.files} files)`);
   });
 
   it('registers every command the manifest contributes', async function () {
@@ -89,8 +108,7 @@ describe('UniSparse Code in a real VS Code extension host', function () {
   });
 
   it('explains itself instead of throwing when there are no selected blocks yet', async function () {
-    const selection = await vscode.commands.executeCommand('unisparse.showSelectedBlocks');
-    assert.strictEqual(selection, undefined);
+    await expectExplained(api, 'unisparse.showSelectedBlocks', [], /no answer yet, so no blocks were selected/);
   });
 
   it('answers a question with the real model, streams it into the panel and records the selected blocks', async function () {
@@ -100,6 +118,8 @@ describe('UniSparse Code in a real VS Code extension host', function () {
     assert.ok(result.answer.trim().length > 0, 'empty answer');
     assert.ok(result.stats.contextTokens > 0);
     assert.ok(result.stats.density > 0 && result.stats.density <= 1, `density ${result.stats.density}`);
+    assert.strictEqual(result.stats.device, 'cpu', 'auto on a machine without a GPU runs on the CPU');
+    assert.strictEqual(result.stats.attention, 'unisparse');
     const files = new Set(['inventory.js', 'geometry.py']);
     for (const c of result.citations) assert.ok(files.has(c.file), `citation outside the fixture: ${c.file}`);
     console.log(`    answer (${result.stats.contextTokens} context tokens, density ${result.stats.density.toFixed(3)}, ` +
@@ -112,8 +132,9 @@ describe('UniSparse Code in a real VS Code extension host', function () {
     assert.ok(messages.filter((m) => m.type === 'delta' && m.delta.text).length >= 2, 'the answer did not stream');
     assert.strictEqual(messages[messages.length - 1].type, 'done');
 
+    assert.ok(result.selection.blocks.length > 0, 'the answer carries no selected blocks');
     const selection = await vscode.commands.executeCommand('unisparse.showSelectedBlocks');
-    assert.ok(selection && selection.blocks.length > 0, 'no selected blocks after an answer');
+    assert.deepStrictEqual(selection, result.selection, 'Show Selected Blocks shows the selection that came with the answer');
     for (const b of selection.blocks) {
       assert.ok(files.has(b.file), `block outside the fixture: ${b.file}`);
       assert.ok(b.startLine >= 1 && b.endLine >= b.startLine && b.score >= 0 && b.score <= 1, JSON.stringify(b));
@@ -144,10 +165,14 @@ describe('UniSparse Code in a real VS Code extension host', function () {
 
   it('stops a generation on request', async function () {
     this.timeout(240000);
+    const noticesBefore = api.context.notices.length;
     const answering = vscode.commands.executeCommand('unisparse.ask', 'Describe every function in this repository in detail.');
     await waitFor(() => api.context.generation.cancel, 'the request to start', 30000);
     assert.strictEqual(await vscode.commands.executeCommand('unisparse.stopGeneration'), true);
     assert.strictEqual(await answering, undefined, 'a stopped request must resolve to undefined');
+    const messages = api.context.answerPanel.messages;
+    assert.strictEqual(messages[messages.length - 1].type, 'stopped', `the panel did not show the stop: ${JSON.stringify(messages[messages.length - 1])}`);
+    assert.deepStrictEqual(api.context.notices.slice(noticesBefore).filter((n) => n.kind === 'failed'), [], 'stopping reported a failure');
     const status = await vscode.commands.executeCommand('unisparse.status');
     assert.notStrictEqual(status.engine.state, 'crashed');
   });
@@ -158,11 +183,11 @@ describe('UniSparse Code in a real VS Code extension host', function () {
     assert.ok(reindexed.files >= 2, `re-indexed ${reindexed.files} files`);
     const status = await vscode.commands.executeCommand('unisparse.status');
     assert.strictEqual(status.index.files, reindexed.files);
-    assert.ok(reindexed.seconds >= 0);
+    assert.ok(reindexed.seconds > 0 && reindexed.seconds < 60, `re-indexing took ${reindexed.seconds} s`);
     assert.strictEqual(await vscode.commands.executeCommand('unisparse.showEngineLog'), true);
     const config = () => vscode.workspace.getConfiguration('unisparse');
     const missing = path.join(workspaceRoot(), 'no-such-model.gguf');
-    assert.strictEqual(await vscode.commands.executeCommand('unisparse.selectModel', missing), undefined, 'a missing model must be refused');
+    await expectExplained(api, 'unisparse.selectModel', [missing], /no-such-model\.gguf does not exist; the model setting was not changed/);
     assert.strictEqual(config().get('model.path'), '');
     const model = path.join(workspaceRoot(), 'inventory.js'); // any existing path: the setting only records it
     assert.strictEqual(await vscode.commands.executeCommand('unisparse.selectModel', model), model);
@@ -173,9 +198,9 @@ describe('UniSparse Code in a real VS Code extension host', function () {
   it('explains instead of throwing when the server is down, and recovers after a restart', async function () {
     await api.stopServer(false);
     assert.strictEqual(api.client(), undefined);
-    // Disabled form: a warning that says the server is not running, and no result.
-    assert.strictEqual(await vscode.commands.executeCommand('unisparse.status'), undefined);
-    assert.strictEqual(await vscode.commands.executeCommand('unisparse.ask', 'anything'), undefined);
+    // Disabled form: a message that says the server is not running, and no result.
+    await expectExplained(api, 'unisparse.status', [], /the language server is not running \(it was stopped\)/);
+    await expectExplained(api, 'unisparse.ask', ['anything'], /the language server is not running/);
     await api.stopServer(true);
     await waitFor(() => api.client(), 'the server to run again', 30000);
     const status = await vscode.commands.executeCommand('unisparse.status');

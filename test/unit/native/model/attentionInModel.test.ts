@@ -1,4 +1,4 @@
-// The model's attention hooks (contract A): captured post-RoPE Q/K/V, setAttention and lastAttention.
+// The model's attention hooks: captured post-RoPE Q/K/V, setAttention and lastAttention.
 // Dense results are checked against the float64 reference; UniSparse with tau >= 1 must equal dense.
 import * as assert from 'assert';
 import { tinyConfig, randomTokens } from '../../../support/tinyLlama';

@@ -1,4 +1,4 @@
-// The native runtime's logits on tiny random GGUF models vs the float64 reference (issue 3 acceptance).
+// The native runtime's logits on tiny random GGUF models vs the float64 reference.
 import { tinyConfig, randomTokens, TinyLlamaConfig, makeTinyLlama } from '../../../support/tinyLlama';
 import { tinyLlamaToGguf, GgufWriteOptions } from '../../../support/ggufFromHf';
 import { encodeGgufWithLayout } from '../../../support/ggufWriter';
