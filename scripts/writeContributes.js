@@ -2,7 +2,7 @@
 // Regenerates package.json's "contributes" from extension/manifest/contributes.ts (the one source).
 // Only that field changes; the rest of package.json is written back as it was parsed.
 'use strict';
-require('../test/register.js');
+require('./registerTypeScript.js');
 const fs = require('fs');
 const path = require('path');
 const { manifestContributes } = require('../extension/manifest/contributes.ts');

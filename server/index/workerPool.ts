@@ -1,5 +1,5 @@
 // A small pool of index workers. Runs bundled (dist/server/indexWorker.js next to the bundle) and from source
-// (mocha loads .ts through test/register.js, so the worker is started with the same hook). workers: 0 indexes on
+// (the worker is started with the TypeScript hook, scripts/registerTypeScript.js). workers: 0 indexes on
 // the calling thread, for debugging. A worker that dies fails only its batch (files reported as skipped) and is
 // replaced; cancelling terminates the workers mid-parse.
 import * as fs from 'fs';

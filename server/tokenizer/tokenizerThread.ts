@@ -1,7 +1,7 @@
 /**
  * Tokenization off the calling thread: one worker that holds the model's tokenizer. `unisparse serve` encodes
  * request prompts here, so a multi-megabyte prompt costs its own client time and nobody else's. Runs bundled
- * (dist/server/tokenizerWorker.js next to the bundle) and from source (tests load .ts through test/register.js).
+ * (dist/server/tokenizerWorker.js next to the bundle) and from source (through the TypeScript hook in scripts/registerTypeScript.js).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -74,7 +74,7 @@ export class TokenizerThread {
 
 function startWorker(modelPath: string): Worker {
   if (__filename.endsWith('.ts')) {
-    const register = path.resolve(__dirname, '..', '..', 'test', 'register.js');
+    const register = path.resolve(__dirname, '..', '..', 'scripts', 'registerTypeScript.js');
     const entry = path.join(__dirname, 'tokenizerWorker.ts');
     return new Worker(`require(${JSON.stringify(register)}); require(${JSON.stringify(entry)});`, { eval: true, workerData: { modelPath } });
   }
