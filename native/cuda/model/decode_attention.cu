@@ -14,8 +14,14 @@ constexpr int kThreads = 128;
 constexpr int kTileKeys = 64;
 constexpr int kMaxGroup = 16;  // query heads per kv head
 
+// Keys per slice when `splits` slices cover seqK: whole tiles, so only the last slice has a partial tile.
+__device__ __forceinline__ int sliceKeysFor(int seqK, int splits) {
+  const int slice = (seqK + splits - 1) / splits;
+  return (slice + kTileKeys - 1) / kTileKeys * kTileKeys;
+}
+
 template <int D>
-__global__ void __launch_bounds__(kThreads) decodeSliceKernel(DecodeAttentionParams p, int sliceKeys, int splits) {
+__global__ void __launch_bounds__(kThreads) decodeSliceKernel(DecodeAttentionParams p) {
   constexpr int kRowK = D + 8;  // padded K row (bf16 elements)
   constexpr int kItems = (kMaxGroup * D / 2 + kThreads - 1) / kThreads;
   __shared__ __align__(16) __nv_bfloat16 kTile[kTileKeys * kRowK];
@@ -26,7 +32,9 @@ __global__ void __launch_bounds__(kThreads) decodeSliceKernel(DecodeAttentionPar
 
   const int split = blockIdx.x, kvHead = blockIdx.y, tid = threadIdx.x;
   const int G = p.heads / p.kvHeads;
-  const int keyBegin = split * sliceKeys, keyEnd = min(keyBegin + sliceKeys, p.seqK);
+  const int seqK = p.positionDev ? *p.positionDev + 1 : p.seqK;
+  const int sliceKeys = sliceKeysFor(seqK, gridDim.x);
+  const int keyBegin = split * sliceKeys, keyEnd = min(keyBegin + sliceKeys, seqK);
   const float scaleLog2 = p.scale * 1.4426950408889634f;
   for (int i = tid; i < G * D; i += kThreads) qs[i] = __bfloat162float(p.q[int64_t(kvHead) * G * D + i]) * scaleLog2;
   if (tid < G) { rowMax[tid] = -INFINITY; rowSum[tid] = 0.f; }
@@ -116,11 +124,11 @@ __global__ void __launch_bounds__(kThreads) decodeSliceKernel(DecodeAttentionPar
     if (item >= G * D / 2) break;
     const int h = item / (D / 2), d2 = item % (D / 2);
     const int head = kvHead * G + h;
-    reinterpret_cast<float2*>(p.partialOut + (int64_t(head) * p.maxSplits + split) * D)[d2] = acc[it];
+    reinterpret_cast<float2*>(p.partialOut + (int64_t(head) * p.maxSplits + split) * D)[d2] = acc[it];  // 0 when empty
   }
   if (tid < G) {
     const int head = kvHead * G + tid;
-    p.partialMax[head * p.maxSplits + split] = keyBegin < keyEnd ? rowMax[tid] : -INFINITY;
+    p.partialMax[head * p.maxSplits + split] = keyBegin < keyEnd ? rowMax[tid] : -INFINITY;  // empty slice
     p.partialSum[head * p.maxSplits + split] = rowSum[tid];
   }
 }
@@ -156,17 +164,14 @@ void launchDecodeAttention(const DecodeAttentionParams& p, cudaStream_t stream) 
     throw std::runtime_error("CUDA decode attention: " + std::to_string(p.heads) + " query heads over " +
                              std::to_string(p.kvHeads) + " kv heads is not supported (at most " +
                              std::to_string(kMaxGroup) + " per kv head); use device 'cpu'.");
-  if (p.seqK <= 0) return;
-  const int splits = decodeSplits(p.seqK, p.kvHeads, p.smCount, p.maxSplits);
-  int slice = (p.seqK + splits - 1) / splits;
-  slice = (slice + kTileKeys - 1) / kTileKeys * kTileKeys;
-  const int used = (p.seqK + slice - 1) / slice;
-  dim3 grid(used, p.kvHeads);
-  if (p.headDim == 128) decodeSliceKernel<128><<<grid, kThreads, 0, stream>>>(p, slice, used);
-  else if (p.headDim == 64) decodeSliceKernel<64><<<grid, kThreads, 0, stream>>>(p, slice, used);
+  if (!p.positionDev && p.seqK <= 0) return;
+  const int splits = decodeSplits(p.positionDev ? p.capacity : p.seqK, p.kvHeads, p.smCount, p.maxSplits);
+  dim3 grid(splits, p.kvHeads);
+  if (p.headDim == 128) decodeSliceKernel<128><<<grid, kThreads, 0, stream>>>(p);
+  else if (p.headDim == 64) decodeSliceKernel<64><<<grid, kThreads, 0, stream>>>(p);
   else throw std::runtime_error("CUDA decode attention supports head dims 64 and 128; got " + std::to_string(p.headDim) + ".");
   checkLaunch("the decode attention kernel");
-  decodeMergeKernel<<<p.heads, p.headDim, 0, stream>>>(p, used);
+  decodeMergeKernel<<<p.heads, p.headDim, 0, stream>>>(p, splits);
   checkLaunch("the decode merge kernel");
 }
 

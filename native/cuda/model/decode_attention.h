@@ -17,6 +17,9 @@ struct DecodeAttentionParams {
   float* partialMax = nullptr;            // scratch [heads, maxSplits]
   float* partialSum = nullptr;
   int heads = 0, kvHeads = 0, headDim = 0, capacity = 0, seqK = 0, maxSplits = 0;
+  // When set, seqK = *positionDev + 1 is read on the device and the grid is sized for the whole capacity, so a
+  // captured decode graph stays valid as the cache grows (slices past the end exit at once).
+  const int* positionDev = nullptr;
   float scale = 0.f;
   int smCount = 132;
 };

@@ -3,6 +3,8 @@
 #include "gemm.h"
 
 #include <stdexcept>
+
+#include "../cuda_check.h"
 #include <string>
 
 namespace unisparse::cuda {
@@ -17,13 +19,22 @@ void checkBlas(cublasStatus_t s, const char* what) {
 
 }  // namespace
 
+// A workspace of our own: cuBLAS then allocates nothing while a decode step is captured into a CUDA graph.
+constexpr size_t kWorkspaceBytes = size_t(32) << 20;
+
 Gemm::Gemm(cudaStream_t stream) {
   checkBlas(cublasCreate(&handle_), "creating the cuBLAS handle");
   checkBlas(cublasSetStream(handle_, stream), "binding cuBLAS to the model's stream");
+  if (cudaMalloc(&workspace_, kWorkspaceBytes) != cudaSuccess) {
+    cublasDestroy(handle_);
+    check(cudaErrorMemoryAllocation, "allocating the cuBLAS workspace");
+  }
+  checkBlas(cublasSetWorkspace(handle_, workspace_, kWorkspaceBytes), "giving cuBLAS its workspace");
 }
 
 Gemm::~Gemm() {
   if (handle_) cublasDestroy(handle_);
+  if (workspace_) cudaFree(workspace_);
 }
 
 void Gemm::bf16Out(const __nv_bfloat16* W, const __nv_bfloat16* x, __nv_bfloat16* y, int out, int in, int T) {

@@ -23,6 +23,7 @@ class Gemm {
 
  private:
   cublasHandle_t handle_ = nullptr;
+  void* workspace_ = nullptr;
 };
 
 }  // namespace unisparse::cuda

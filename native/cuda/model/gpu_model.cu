@@ -53,8 +53,15 @@ struct GpuModel::State {
   DeviceArray<__nv_bfloat16> normed;  // logits rows
   DeviceArray<float> logits;
   int lastN = 0;
+  // Decode replays one captured CUDA graph of every layer: a step is ~300 small launches (plus cuBLAS's host
+  // work), which otherwise bound decode on the host. The position lives on the device so the graph never changes.
+  DeviceArray<int32_t> positionDev;
+  cudaGraphExec_t decodeGraph = nullptr;
+  bool useDecodeGraph = true;
 
   ~State() {
+    freePending();
+    if (decodeGraph) cudaGraphExecDestroy(decodeGraph);
     gemm.reset();
     if (stream) {
       cudaStreamSynchronize(stream);
@@ -62,6 +69,14 @@ struct GpuModel::State {
     }
   }
   void attentionPrefill(int layer, int n, int position, const AttentionOptions& attention, const PlanSink& onPlan);
+  struct PendingPlan { int layer; DevicePlan plan; };
+  std::vector<PendingPlan> pending;  // this chunk's plans, on the device until reportPlans
+  void reportPlans(const PlanSink& onPlan);
+  void freePending();
+  // Every layer for n tokens; with positionDev (decode only) the position is read on the device.
+  void enqueueLayers(int n, int position, const int* positionDev, const AttentionOptions& attention,
+                     const PlanSink& onPlan);
+  void captureDecodeGraph(const AttentionOptions& attention);
 };
 
 GpuModel::GpuModel(const TensorSource& src, ModelConfig& config, int requestedContext) {
@@ -126,6 +141,8 @@ GpuModel::GpuModel(const TensorSource& src, ModelConfig& config, int requestedCo
   S.partialSum.allocate(size_t(c.nHeads) * S.maxSplits, "allocating decode scratch on the GPU");
   S.normed.allocate(size_t(kLogitRows) * H, "allocating logits scratch on the GPU");
   S.logits.allocate(size_t(kLogitRows) * c.vocabSize, "allocating logits scratch on the GPU");
+  S.positionDev.allocate(1, "allocating the decode position on the GPU");
+  if (const char* graphs = std::getenv("UNISPARSE_DECODE_GRAPH")) S.useDecodeGraph = std::atoi(graphs) != 0;
 }
 
 GpuModel::~GpuModel() = default;
@@ -163,8 +180,6 @@ void GpuModel::State::attentionPrefill(int l, int n, int position, const Attenti
   const int D = c.headDim, G = c.nHeads / c.nKvHeads;
   const bool sparse = a.mode == AttentionMode::UniSparse;
   const float scale = a.scale > 0 ? a.scale : 1.f / std::sqrt(float(D));
-  BlockPlan merged;
-  merged.rowPtr.assign(1, 0);
   // One call per kv head: the cache keeps each kv head's rows contiguous over the whole capacity, and a
   // single-kv-head call sees exactly [seqK, D] keys, the layout the plan and flash kernels read.
   for (int g = 0; g < c.nKvHeads; ++g) {
@@ -174,86 +189,151 @@ void GpuModel::State::attentionPrefill(int l, int n, int position, const Attenti
     fp.v = vCache[size_t(l)].get() + size_t(g) * capacity * D;
     fp.out = attnHeads.get() + size_t(g) * G * n * D;
     fp.heads = G; fp.kvHeads = 1; fp.headDim = D; fp.seqQ = n; fp.seqK = position + n; fp.scale = scale;
-    DevicePlan plan;
-    struct PlanGuard { DevicePlan* p; cudaStream_t s; ~PlanGuard() { freePlan(p, s); } } guard{&plan, stream};
     if (sparse) {
       PlanRequest req;
       req.q = fp.q; req.k = fp.k; req.heads = G; req.kvHeads = 1; req.headDim = D; req.seqQ = n; req.seqK = fp.seqK;
       req.scale = scale; req.blockSize = a.sparse.blockSize; req.tau = a.sparse.tau;
       req.granularities = a.sparse.granularities; req.minBlocks = a.sparse.minBlocks; req.maxBlocks = a.sparse.maxBlocks;
       req.lastBlockCheck = a.sparse.lastBlockCheck; req.checkRecall = a.sparse.checkRecall;
-      req.splitPrecision = true;
-      buildPlan(req, &plan, stream);
+      // The one-MMA bf16 estimate: 1.5-7x cheaper than the split-bf16 one and the same plan on 99.2-100% of rows
+      // (test/gpu/README.md); the plan is an estimate either way.
+      req.splitPrecision = false;
+      pending.push_back({l, DevicePlan{}});
+      buildPlan(req, &pending.back().plan, stream);
+      const DevicePlan& plan = pending.back().plan;
       fp.rowPtr = plan.rowPtr; fp.keyBlocks = plan.keyBlocks; fp.blockSize = plan.blockSize;
       fp.nQueryBlocks = plan.nQueryBlocks; fp.firstQueryBlock = plan.firstQueryBlock;
     }
     launchSparseFlashAttention(fp, stream);
-    if (sparse && onPlan) {
-      // The plan's home copy for the editor overlay; the kernel above is already queued behind it.
-      const int rows = plan.nQueryBlocks;
-      std::vector<int32_t> rowPtr(size_t(rows) + 1), blocks(size_t(plan.keptBlocks));
-      std::vector<float> scores(size_t(plan.keptBlocks));
-      check(cudaMemcpyAsync(rowPtr.data(), plan.rowPtr, rowPtr.size() * 4, cudaMemcpyDeviceToHost, stream), "copying the plan");
-      check(cudaMemcpyAsync(blocks.data(), plan.keyBlocks, blocks.size() * 4, cudaMemcpyDeviceToHost, stream), "copying the plan");
-      check(cudaMemcpyAsync(scores.data(), plan.keyScores, scores.size() * 4, cudaMemcpyDeviceToHost, stream), "copying the plan");
-      check(cudaStreamSynchronize(stream), "copying the plan");
+  }
+  launchHeadsToTokens(attnHeads.get(), attnTokens.get(), c.nHeads, n, D, stream);
+  if (!sparse && onPlan) onPlan(l, BlockPlan{});  // an empty plan (dense) is reported as every causal block kept
+}
+
+// The plans of a prefill chunk, copied home once its layers are queued (one wait per chunk instead of one per
+// layer), merged over kv heads as the CPU attention returns them, then freed.
+void GpuModel::State::reportPlans(const PlanSink& onPlan) {
+  if (pending.empty()) return;
+  if (onPlan) check(cudaStreamSynchronize(stream), "running the prefill on the GPU");
+  for (size_t i = 0; i < pending.size();) {
+    const int layer = pending[i].layer;
+    BlockPlan merged;
+    merged.rowPtr.assign(1, 0);
+    for (; i < pending.size() && pending[i].layer == layer; ++i) {
+      const DevicePlan& p = pending[i].plan;
+      if (!onPlan) continue;
+      const int rows = p.nQueryBlocks;
+      std::vector<int32_t> rowPtr(static_cast<size_t>(rows) + 1), blocks(static_cast<size_t>(p.keptBlocks));
+      std::vector<float> scores(static_cast<size_t>(p.keptBlocks));
+      check(cudaMemcpy(rowPtr.data(), p.rowPtr, rowPtr.size() * 4, cudaMemcpyDeviceToHost), "copying the plan");
+      check(cudaMemcpy(blocks.data(), p.keyBlocks, blocks.size() * 4, cudaMemcpyDeviceToHost), "copying the plan");
+      check(cudaMemcpy(scores.data(), p.keyScores, scores.size() * 4, cudaMemcpyDeviceToHost), "copying the plan");
       const int32_t base = merged.rowPtr.back();
       for (int r = 0; r < rows; ++r) merged.rowPtr.push_back(base + rowPtr[size_t(r) + 1]);
       merged.keyBlocks.insert(merged.keyBlocks.end(), blocks.begin(), blocks.end());
       merged.keyScores.insert(merged.keyScores.end(), scores.begin(), scores.end());
-      merged.kvHeads = g + 1;
-      merged.nQueryBlocks = plan.nQueryBlocks;
-      merged.firstQueryBlock = plan.firstQueryBlock;
-      merged.nKeyBlocks = plan.nKeyBlocks;
-      merged.blockSize = plan.blockSize;
-      merged.keptBlocks += plan.keptBlocks;
-      merged.causalBlocks += plan.causalBlocks;
+      merged.kvHeads += 1;
+      merged.nQueryBlocks = p.nQueryBlocks;
+      merged.firstQueryBlock = p.firstQueryBlock;
+      merged.nKeyBlocks = p.nKeyBlocks;
+      merged.blockSize = p.blockSize;
+      merged.keptBlocks += p.keptBlocks;
+      merged.causalBlocks += p.causalBlocks;
     }
+    if (onPlan) onPlan(layer, merged);
   }
-  launchHeadsToTokens(attnHeads.get(), attnTokens.get(), c.nHeads, n, D, stream);
-  if (onPlan) onPlan(l, merged);  // an empty plan (dense) is reported as every causal block kept
+  freePending();
+}
+
+void GpuModel::State::freePending() {
+  for (auto& p : pending) freePlan(&p.plan, stream);
+  pending.clear();
+}
+
+void GpuModel::State::enqueueLayers(int n, int position, const int* posDev, const AttentionOptions& a,
+                                    const PlanSink& onPlan) {
+  const ModelConfig& c = config;
+  const int H = c.hiddenSize, F = c.ffnSize, D = c.headDim;
+  const int Q = c.nHeads * D, KV = c.nKvHeads * D;
+  launchRopeTable(invFreq.get(), ropeDim / 2, position, n, cos.get(), sin.get(), stream, posDev);
+  launchEmbedding(tokens.get(), weights.embedding.get(), x.get(), n, H, stream);
+  for (int l = 0; l < c.nLayers; ++l) {
+    const DeviceLayer& L = weights.layers[size_t(l)];
+    launchRmsNorm(x.get(), H, L.attnNorm.get(), h.get(), n, H, c.rmsEps, stream);
+    gemm->bf16Out(L.qkv.get(), h.get(), qkv.get(), Q + 2 * KV, H, n);
+    QkvRopeParams r;
+    r.qkv = qkv.get(); r.bias = L.qkvBias.empty() ? nullptr : L.qkvBias.get();
+    r.cosTable = cos.get(); r.sinTable = sin.get(); r.q = qHeads.get();
+    r.kCache = kCache[size_t(l)].get(); r.vCache = vCache[size_t(l)].get();
+    r.T = n; r.heads = c.nHeads; r.kvHeads = c.nKvHeads; r.headDim = D; r.ropeDim = ropeDim;
+    r.capacity = capacity; r.position = position; r.positionDev = posDev; r.adjacentPairs = adjacentPairs;
+    launchQkvRope(r, stream);
+    if (n == 1) {
+      DecodeAttentionParams d;
+      d.q = qHeads.get(); d.kCache = kCache[size_t(l)].get(); d.vCache = vCache[size_t(l)].get();
+      d.out = attnTokens.get(); d.partialOut = partialOut.get(); d.partialMax = partialMax.get();
+      d.partialSum = partialSum.get(); d.heads = c.nHeads; d.kvHeads = c.nKvHeads; d.headDim = D;
+      d.capacity = capacity; d.seqK = position + 1; d.positionDev = posDev; d.maxSplits = maxSplits;
+      d.scale = a.scale > 0 ? a.scale : 1.f / std::sqrt(float(D)); d.smCount = smCount;
+      launchDecodeAttention(d, stream);
+    } else {
+      attentionPrefill(l, n, position, a, onPlan);
+    }
+    gemm->fp32Out(L.o.get(), attnTokens.get(), x.get(), H, Q, n, 1.f);
+    launchRmsNorm(x.get(), H, L.ffnNorm.get(), h.get(), n, H, c.rmsEps, stream);
+    gemm->bf16Out(L.gateUp.get(), h.get(), gateUp.get(), 2 * F, H, n);
+    launchSwiGlu(gateUp.get(), act.get(), n, F, stream);
+    gemm->fp32Out(L.down.get(), act.get(), x.get(), H, F, n, 1.f);
+  }
+}
+
+void GpuModel::State::captureDecodeGraph(const AttentionOptions& a) {
+  cudaGraph_t graph = nullptr;
+  std::string why;
+  check(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal), "starting the decode graph capture");
+  try {
+    enqueueLayers(1, 0, positionDev.get(), a, nullptr);
+  } catch (const std::exception& e) {
+    why = e.what();
+  }
+  const cudaError_t ended = cudaStreamEndCapture(stream, &graph);
+  if (why.empty() && ended != cudaSuccess) why = cudaGetErrorString(ended);
+  if (why.empty() && cudaGraphInstantiate(&decodeGraph, graph, 0) != cudaSuccess) {
+    why = "instantiating the graph failed";
+    decodeGraph = nullptr;
+  }
+  if (graph) cudaGraphDestroy(graph);
+  if (!why.empty()) {
+    cudaGetLastError();
+    useDecodeGraph = false;  // decode still runs, launched kernel by kernel
+    std::fprintf(stderr, "unisparse: decode runs without a CUDA graph (%s).\n", why.c_str());
+  }
 }
 
 void GpuModel::forward(const int32_t* tokens, int n, int position, const AttentionOptions& a, const PlanSink& onPlan) {
   State& S = *s_;
-  const ModelConfig& c = S.config;
   if (n <= 0) return;
   if (n > S.chunk) fail("internal: a GPU chunk of ", n, " tokens exceeds the scratch for ", S.chunk, ".");
   if (position + n > S.capacity) fail("the GPU KV cache holds ", S.capacity, " tokens; ", position + n, " do not fit.");
-  const int H = c.hiddenSize, F = c.ffnSize, D = c.headDim;
-  const int Q = c.nHeads * D, KV = c.nKvHeads * D;
+  // From pageable memory: the values are staged before the call returns, so the caller's buffers may change.
   check(cudaMemcpyAsync(S.tokens.get(), tokens, size_t(n) * 4, cudaMemcpyHostToDevice, S.stream), "copying token ids");
-  launchRopeTable(S.invFreq.get(), S.ropeDim / 2, position, n, S.cos.get(), S.sin.get(), S.stream);
-  launchEmbedding(S.tokens.get(), S.weights.embedding.get(), S.x.get(), n, H, S.stream);
-  for (int l = 0; l < c.nLayers; ++l) {
-    const DeviceLayer& L = S.weights.layers[size_t(l)];
-    launchRmsNorm(S.x.get(), H, L.attnNorm.get(), S.h.get(), n, H, c.rmsEps, S.stream);
-    S.gemm->bf16Out(L.qkv.get(), S.h.get(), S.qkv.get(), Q + 2 * KV, H, n);
-    QkvRopeParams r;
-    r.qkv = S.qkv.get(); r.bias = L.qkvBias.empty() ? nullptr : L.qkvBias.get();
-    r.cosTable = S.cos.get(); r.sinTable = S.sin.get(); r.q = S.qHeads.get();
-    r.kCache = S.kCache[size_t(l)].get(); r.vCache = S.vCache[size_t(l)].get();
-    r.T = n; r.heads = c.nHeads; r.kvHeads = c.nKvHeads; r.headDim = D; r.ropeDim = S.ropeDim;
-    r.capacity = S.capacity; r.position = position; r.adjacentPairs = S.adjacentPairs;
-    launchQkvRope(r, S.stream);
-    if (n == 1) {
-      DecodeAttentionParams d;
-      d.q = S.qHeads.get(); d.kCache = S.kCache[size_t(l)].get(); d.vCache = S.vCache[size_t(l)].get();
-      d.out = S.attnTokens.get(); d.partialOut = S.partialOut.get(); d.partialMax = S.partialMax.get();
-      d.partialSum = S.partialSum.get(); d.heads = c.nHeads; d.kvHeads = c.nKvHeads; d.headDim = D;
-      d.capacity = S.capacity; d.seqK = position + 1; d.maxSplits = S.maxSplits;
-      d.scale = a.scale > 0 ? a.scale : 1.f / std::sqrt(float(D)); d.smCount = S.smCount;
-      launchDecodeAttention(d, S.stream);
-    } else {
-      S.attentionPrefill(l, n, position, a, onPlan);
-    }
-    S.gemm->fp32Out(L.o.get(), S.attnTokens.get(), S.x.get(), H, Q, n, 1.f);
-    launchRmsNorm(S.x.get(), H, L.ffnNorm.get(), S.h.get(), n, H, c.rmsEps, S.stream);
-    S.gemm->bf16Out(L.gateUp.get(), S.h.get(), S.gateUp.get(), 2 * F, H, n);
-    launchSwiGlu(S.gateUp.get(), S.act.get(), n, F, S.stream);
-    S.gemm->fp32Out(L.down.get(), S.act.get(), S.x.get(), H, F, n, 1.f);
-  }
   S.lastN = n;
+  if (n == 1 && S.useDecodeGraph) {
+    const int32_t pos = position;
+    check(cudaMemcpyAsync(S.positionDev.get(), &pos, 4, cudaMemcpyHostToDevice, S.stream), "copying the position");
+    if (!S.decodeGraph) S.captureDecodeGraph(a);
+    if (S.decodeGraph) {
+      check(cudaGraphLaunch(S.decodeGraph, S.stream), "launching the decode graph");
+      return;
+    }
+  }
+  try {
+    S.enqueueLayers(n, position, nullptr, a, onPlan);
+    S.reportPlans(onPlan);
+  } catch (...) {
+    S.freePending();
+    throw;
+  }
 }
 
 void GpuModel::logits(const std::vector<int>& rows, const std::vector<size_t>& outRows, float* out) {

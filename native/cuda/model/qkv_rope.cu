@@ -5,7 +5,8 @@ namespace unisparse::cuda {
 namespace {
 
 __global__ void ropeTableKernel(const float* __restrict__ invFreq, int half, int start, int n, float* cosOut,
-                                float* sinOut) {
+                                float* sinOut, const int* startDev) {
+  if (startDev) start = *startDev;
   const int64_t total = int64_t(n) * half;
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total; i += int64_t(gridDim.x) * blockDim.x) {
     const int t = int(i / half), f = int(i % half);
@@ -24,7 +25,7 @@ __global__ void qkvRopeKernel(QkvRopeParams p) {
   const float* c = p.cosTable + int64_t(t) * half;
   const float* s = p.sinTable + int64_t(t) * half;
   auto value = [&](int col) { return __bfloat162float(row[col]) + (p.bias ? p.bias[col] : 0.f); };
-  const int64_t pos = p.position + t;
+  const int64_t pos = (p.positionDev ? *p.positionDev : p.position) + t;
   // Rotated pairs (and the unrotated tail of each head when ropeDim < D) of q and k heads.
   const int rotHeads = p.heads + p.kvHeads;
   const int perHead = half + (D - p.ropeDim);
@@ -53,11 +54,11 @@ __global__ void qkvRopeKernel(QkvRopeParams p) {
 }  // namespace
 
 void launchRopeTable(const float* invFreq, int half, int start, int n, float* cosOut, float* sinOut,
-                     cudaStream_t stream) {
+                     cudaStream_t stream, const int* startDev) {
   const int64_t total = int64_t(n) * half;
   if (total <= 0) return;
   const int blocks = int((total + 255) / 256 < 4096 ? (total + 255) / 256 : 4096);
-  ropeTableKernel<<<blocks, 256, 0, stream>>>(invFreq, half, start, n, cosOut, sinOut);
+  ropeTableKernel<<<blocks, 256, 0, stream>>>(invFreq, half, start, n, cosOut, sinOut, startDev);
   checkLaunch("the RoPE table kernel");
 }
 

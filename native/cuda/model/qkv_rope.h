@@ -10,8 +10,10 @@ namespace unisparse::cuda {
 
 // cos/sin of position * invFreq[i] for positions [start, start + n), i < half, computed in double as the CPU
 // runtime does (float angles lose digits at positions in the tens of thousands).
+// startDev, when not null, holds the start position on the device (a captured decode graph replays unchanged
+// while the position moves); `start` is then ignored.
 void launchRopeTable(const float* invFreq, int half, int start, int n, float* cosOut, float* sinOut,
-                     cudaStream_t stream);
+                     cudaStream_t stream, const int* startDev = nullptr);
 
 struct QkvRopeParams {
   const __nv_bfloat16* qkv = nullptr;  // [T, (heads + 2 kvHeads) * D]
@@ -22,6 +24,7 @@ struct QkvRopeParams {
   __nv_bfloat16* kCache = nullptr;      // [kvHeads, capacity, D]
   __nv_bfloat16* vCache = nullptr;
   int T = 0, heads = 0, kvHeads = 0, headDim = 0, ropeDim = 0, capacity = 0, position = 0;
+  const int* positionDev = nullptr;     // when set, the position is read from the device (decode graphs)
   bool adjacentPairs = false;           // GGUF llama rotates (2i, 2i+1); everything else (i, i + ropeDim/2)
 };
 

@@ -112,13 +112,18 @@ static int benchMode(int argc, char** argv) {
      << ", \"blockSize\": " << S << ", \"loadMs\": " << loadMs << ", \"capacity\": " << info.capacity
      << ", \"deviceBytes\": " << info.deviceBytes << ", \"weightBytes\": " << info.deviceWeightBytes
      << ", \"deviceNote\": \"" << info.deviceNote << "\", \"rows\": [";
-  const std::vector<Row> rows = {
+  const std::vector<Row> allRows = {
       {"dense", AttentionMode::Dense, 1.f, 0},
       {"unisparse tau 0.95", AttentionMode::UniSparse, 0.95f, 0},
       {"unisparse budget 0.4", AttentionMode::UniSparse, 1.f, 0.4},
       {"unisparse budget 0.2", AttentionMode::UniSparse, 1.f, 0.2},
       {"unisparse budget 0.1", AttentionMode::UniSparse, 1.f, 0.1},
   };
+  // E2E_ROWS=dense,... keeps only the rows named (the decode A/B run uses dense alone).
+  std::vector<Row> rows;
+  const char* only = std::getenv("E2E_ROWS");
+  for (const Row& r : allRows)
+    if (!only || ("," + std::string(only) + ",").find("," + r.label + ",") != std::string::npos) rows.push_back(r);
   LogitsRequest last;
   bool first = true;
   // Warm-up: kernels, cuBLAS heuristics, the plan's memory pool.

@@ -10,6 +10,9 @@ def main():
     import matplotlib.pyplot as plt
     data = json.load(open(sys.argv[1]))
     shapes = data["shapes"]
+    if not shapes:
+        print("no benchmark rows to plot")
+        return
     fig, axes = plt.subplots(1, len(shapes), figsize=(6.5 * len(shapes), 4.8), squeeze=False)
     for ax, (shape, d) in zip(axes[0], shapes.items()):
         series = {}
