@@ -69,6 +69,12 @@ if [ -z "${SKIP_EFFICIENCY:-}" ]; then
   say "kernel efficiency against cuDNN"
   UNISPARSE_CUDA_LIB="$BUILD/libunisparse_cuda.so" python3 test/gpu/bench_kernel_efficiency.py 2>&1 | tee -a "$LOG" || status=1
 fi
+if [ -z "${SKIP_E2E:-}" ]; then
+  say "the model on the GPU: logits of a tiny random Qwen2 against transformers and the CPU runtime (test/gpu/e2e)"
+  SKIP_BENCH=1 SHAPES= SKIP_ASK=1 OUT="$OUT/e2e" bash test/gpu/e2e/run.sh > /dev/null 2>&1 || status=1
+  grep -E '"check"' "$OUT/e2e/check.jsonl" 2>/dev/null | tee -a "$LOG"
+fi
+
 if [ -z "${SKIP_BENCH:-}" ]; then
   say "benchmark"
   UNISPARSE_CUDA_LIB="$BUILD/libunisparse_cuda.so" python3 test/gpu/bench_attention.py 2>&1 | tee -a "$LOG" || status=1

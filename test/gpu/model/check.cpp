@@ -1,4 +1,4 @@
-// device 'cuda' vs 'cpu' on one model: prefill logits, UniSparse density, decode after a GPU prefill.
+// device 'cuda' (the whole model on the GPU) vs 'cpu' on one model: prefill logits, UniSparse density, decode after a GPU prefill.
 #include "unisparse_model.h"
 #include <chrono>
 #include <cmath>
