@@ -1,7 +1,7 @@
 // attention() for host float32 arrays: packs the strided inputs to bf16 [heads, seq, headDim], runs the plan
 // and the attention kernel on the GPU, and unpacks the output (and the plan, when asked) back to the host.
-// This is the path of the Node binding's device:'cuda', of the tests, and of the model's prefill attention on
-// the GPU: every call copies its inputs to the device and the results back.
+// This is the path of the Node binding's device:'cuda' and of the tests: every call copies its inputs to the device
+// and the results back. The model on the GPU (model/gpu_model.cu) keeps its buffers resident and does not come here.
 #include "attention_cuda.h"
 #include "attention/dense_attention.h"
 #include "cuda_check.h"
