@@ -59,6 +59,18 @@ describe('unisparse ask --json (SmolLM2, fixture repository)', function () {
     });
   }
 
+  it('--device cuda answers from the GPU where one is usable, else from the CPU with one line saying so', async () => {
+    const native = require('../../native') as { gpuStatus?: () => { usable: boolean } };
+    const run = await runCli(['ask', '--repo', repo, '--model', smolLm2Path(), '--json', '--no-cache', '--device', 'cuda',
+      '--budget', '300', '--max-tokens', '4', 'Where is the cart total computed?']);
+    assert.strictEqual(run.code, 0, run.stderr);
+    const usable = native.gpuStatus?.().usable === true;
+    assert.strictEqual(JSON.parse(run.stdout).stats.device, usable ? 'cuda' : 'cpu');
+    const warnings = run.stderr.split('\n').filter((l) => /no usable GPU/.test(l));
+    assert.strictEqual(warnings.length, usable ? 0 : 1, run.stderr);
+    if (!usable) assert.match(warnings[0], /^--device cuda: no usable GPU \(.+\); running on the CPU\.$/);
+  });
+
   it('streams the answer, then citations, without --json', async () => {
     const run = await runCli(['ask', '--repo', repo, '--model', smolLm2Path(), '--no-cache', '--budget', '800', '--max-tokens', '24', 'What does isValidCode check?']);
     assert.strictEqual(run.code, 0, run.stderr);
