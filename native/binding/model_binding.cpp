@@ -119,6 +119,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
       InstanceMethod<&ModelWrap::Reset>("reset"),
       InstanceMethod<&ModelWrap::SetAttention>("setAttention"),
       InstanceMethod<&ModelWrap::LastAttention>("lastAttention"),
+      InstanceMethod<&ModelWrap::SetQuestionRows>("setQuestionRows"),
       InstanceMethod<&ModelWrap::Captured>("captured"),
       InstanceMethod<&ModelWrap::Dispose>("dispose"),
     });
@@ -313,6 +314,16 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     return env.Undefined();
   }
 
+  Napi::Value SetQuestionRows(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Model& m = live(env, "setQuestionRows");
+    if (info.Length() < 1 || !info[0].IsNumber())
+      throw Napi::TypeError::New(env, "setQuestionRows(from, to?): from must be a token position (or -1 to stop).");
+    const int to = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().Int32Value() : -1;
+    m.setQuestionRows(info[0].As<Napi::Number>().Int32Value(), to);
+    return env.Undefined();
+  }
+
   Napi::Value LastAttention(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     const AttentionReport& r = live(env, "lastAttention").lastAttention();
@@ -322,6 +333,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     o.Set("blockSize", r.blockSize);
     o.Set("nBlocks", r.nBlocks);
     o.Set("keyBlockScore", toFloat32Array(env, r.keyBlockScore));
+    o.Set("questionBlockMass", toFloat32Array(env, r.questionBlockMass));
     Napi::Object heat = Napi::Object::New(env);
     heat.Set("layer", r.heatmapLayer);
     heat.Set("head", r.heatmapHead);

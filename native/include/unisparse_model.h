@@ -48,6 +48,9 @@ struct AttentionReport {
   int blockSize = 64;
   int nBlocks = 0;                    // key blocks covering the cache after the last eval
   std::vector<float> keyBlockScore;   // per key block: mean estimated share where kept, 0 where never kept
+  // Per key block: the exact softmax attention the question's rows gave it, summed over heads, layers and rows,
+  // leaving out the sink block and each row's own block (see setQuestionRows); empty when not asked for.
+  std::vector<float> questionBlockMass;
   int heatmapLayer = 0, heatmapHead = 0;
   std::vector<uint8_t> heatmap;       // nBlocks * nBlocks, row = query block (rows not in the last eval are 0)
 };
@@ -74,6 +77,9 @@ class Model {
   int capacity() const;
   void truncate(int n);  // keeps the first n cached tokens (n <= position())
   void reset();
+  // Rows at positions [from, to) (to -1: no end), in the following evals, accumulate their attention per key block
+  // into lastAttention().questionBlockMass (CPU path; from -1 stops). Calling it clears the sums.
+  void setQuestionRows(int from, int to = -1);
   void setAttention(AttentionMode mode, float tau, int blockSize, int maxBlocks = 0);
   const AttentionReport& lastAttention() const;
   const CapturedQkv* captured(int layer) const;  // null unless the layer was listed in captureLayers

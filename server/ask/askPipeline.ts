@@ -23,7 +23,7 @@ import { contextChunkStats } from './contextChunks';
 import { chatStops } from '../tokenizer/chatStops';
 import { runRemoteAsk } from './remoteAsk';
 import type { RemoteEndpoint } from '../engine/remote/openAiClient';
-import { selectionFromReport } from './selectedBlocks';
+import { selectionFromReport, firstTokenAtOrAfter } from './selectedBlocks';
 
 export interface AskOptions {
   repo: string;
@@ -140,10 +140,13 @@ export async function runAsk(opts: AskOptions): Promise<AskResult> {
       // One stable function per tokenizer: the packer memoises chunk counts by its identity across questions.
       countTokens: tokenizer.count,
     });
-    const { prompt, contextOffset } = buildAskPrompt(tokenizer, packed.text, opts.question, mode);
+    const { prompt, contextOffset, questionOffset, questionEnd } = buildAskPrompt(tokenizer, packed.text, opts.question, mode);
     // The repository text is tokenized literally: a file containing "<|im_end|>" must not end the turn.
     const { ids, spans } = tokenizer.encodeWithOffsets(prompt, { literal: [contextOffset, contextOffset + packed.text.length] });
     const sourceMap = SourceMap.fromPackedContext(packed, spans, contextOffset);
+    // The question's own words are the rows whose attention the overlay shows (not the template or the hint).
+    const questionFrom = firstTokenAtOrAfter(spans, questionOffset);
+    const questionTo = Math.max(questionFrom + 1, firstTokenAtOrAfter(spans, questionEnd));
     check();
 
     emit({ phase: 'prefill', progress: 0 });
@@ -154,6 +157,8 @@ export async function runAsk(opts: AskOptions): Promise<AskResult> {
         prompt: ids,
         maxNewTokens,
         sampler: ANSWER_SAMPLER,
+        questionFrom,
+        questionTo,
         ...chatStops(tokenizer),
         stopAtParagraphEnd: mode === 'ask',
         attention,
@@ -172,7 +177,7 @@ export async function runAsk(opts: AskOptions): Promise<AskResult> {
 
     const answer = result.text.trim();
     const citations = citationsFor(answer, chunksWithText(packed));
-    const selection = selectionFromReport(result.attention, attention.blockSize, ids.length, sourceMap, opts.question);
+    const selection = selectionFromReport(result.attention, attention.blockSize, ids.length, sourceMap.blockRanges(), opts.question);
     const decodeSeconds = result.decodeMs / 1000;
     emit({ phase: 'done' });
     return {

@@ -38,6 +38,9 @@ export interface BuiltPrompt {
   prompt: string;
   /** Where the packed context text begins inside `prompt`. */
   contextOffset: number;
+  /** Where the question's own words begin and end inside `prompt`: the rows whose attention the overlay shows. */
+  questionOffset: number;
+  questionEnd: number;
 }
 
 /** The chat messages of a repository question (a remote endpoint applies its own chat template to them). */
@@ -54,7 +57,10 @@ export function buildAskPrompt(tokenizer: TextTokenizer, contextText: string, qu
   const prompt = renderChat(tokenizer.chatTemplate, messages, { addGenerationPrompt: true, bosToken });
   const marker = prompt.indexOf(CONTEXT_HEADER + contextText);
   const contextOffset = marker >= 0 ? marker + CONTEXT_HEADER.length : Math.max(0, prompt.indexOf(contextText));
-  return { prompt, contextOffset };
+  const asked = mode === 'ask' ? question : questionText(mode, question);
+  const headerAt = prompt.indexOf(QUESTION_HEADER + asked, contextOffset + contextText.length);
+  const questionOffset = headerAt >= 0 ? headerAt + QUESTION_HEADER.length : prompt.length;
+  return { prompt, contextOffset, questionOffset, questionEnd: headerAt >= 0 ? questionOffset + asked.length : prompt.length };
 }
 
 /** Tokens the prompt adds around the context (system message, template markers, question). */

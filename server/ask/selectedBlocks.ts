@@ -1,6 +1,6 @@
 /**
- * Turns the sparse attention's per-key-block scores into source ranges for the overlay: block b covers
- * prompt tokens [b*S, (b+1)*S), which the source map turns into file lines. Blocks outside the packed
+ * Turns per-key-block attention scores into source ranges for the overlay: block b covers prompt tokens
+ * [b*S, (b+1)*S), which the source map turns into file lines (one range per packed chunk the block touches). Blocks outside the packed
  * context (system prompt, question) have no source and are skipped.
  */
 import type { AttentionReport } from '../engine/attentionReport';
@@ -8,6 +8,13 @@ import type { SelectedBlock, SelectionResult } from '../protocol/protocol';
 
 export interface TokenRangeMapper {
   rangesForTokens(tokenStart: number, tokenEnd: number): { file: string; startLine: number; endLine: number }[];
+}
+
+/** Index of the first token whose text starts at or after character `offset` (spans as [start, end] pairs). */
+export function firstTokenAtOrAfter(spans: Int32Array, offset: number): number {
+  const n = spans.length / 2;
+  for (let i = 0; i < n; i++) if (spans[2 * i] >= offset) return i;
+  return n;
 }
 
 export function selectedBlocksFromScores(
@@ -39,11 +46,12 @@ export function selectedBlocksFromScores(
 }
 
 /**
- * How much the answer's attention reached each key block, the overlay's score before it is mapped to source lines.
- * Today: the report's per-block mean of the plan's estimated shares in the prompt's final prefill step.
+ * What the overlay colours by: the exact attention the question's own tokens gave each key block (summed over heads
+ * and layers, sink and own block left out) where the engine measured it; otherwise (the whole-model GPU path, some
+ * remote servers) the plan's per-block mean estimated share in the prompt's final prefill step.
  */
 export function keyBlockScores(report: AttentionReport): ArrayLike<number> {
-  return report.keyBlockScore;
+  return report.questionBlockMass && report.questionBlockMass.length > 0 ? report.questionBlockMass : report.keyBlockScore;
 }
 
 /** The selection the client paints for one answer: source blocks by score, the heatmap mask and the density. */

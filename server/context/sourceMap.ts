@@ -95,6 +95,30 @@ export class SourceMap {
     return out;
   }
 
+  /**
+   * One range per packed chunk that has tokens in [tokenStart, tokenEnd): from the first to the last of its lines
+   * there. An attention block is one unit of what the model read, so the overlay shows the lines of one block of
+   * one chunk as one entry, even where an outline's signature lines are not adjacent in the file.
+   */
+  chunkRangesForTokens(tokenStart: number, tokenEnd: number): SourceLineRange[] {
+    const from = Math.max(0, Math.floor(tokenStart));
+    const to = Math.min(this.tokenFile.length, Math.ceil(tokenEnd));
+    const byChunk = new Map<number, { file: number; start: number; end: number }>();
+    for (let t = from; t < to; t++) {
+      const f = this.tokenFile[t];
+      if (f < 0) continue;
+      const line = this.tokenLine[t];
+      const r = byChunk.get(this.tokenChunk[t]);
+      if (r) { r.start = Math.min(r.start, line); r.end = Math.max(r.end, line); } else byChunk.set(this.tokenChunk[t], { file: f, start: line, end: line });
+    }
+    return [...byChunk.values()].map((r) => ({ file: this.files[r.file], startLine: r.start, endLine: r.end }));
+  }
+
+  /** The mapper the overlay uses: attention blocks to one range per chunk. */
+  blockRanges(): { rangesForTokens(tokenStart: number, tokenEnd: number): SourceLineRange[] } {
+    return { rangesForTokens: (a, b) => this.chunkRangesForTokens(a, b) };
+  }
+
   /** Number of tokens the map covers. */
   get length(): number { return this.tokenFile.length; }
 }

@@ -16,23 +16,30 @@ export interface AttentionReport {
    * dense plan); 0 where no row kept it.
    */
   keyBlockScore: Float32Array;
+  /**
+   * Per key block: the exact attention the question's own tokens gave it (softmax over the cached keys, summed over
+   * heads, layers and question tokens; the sink block and each token's own block left out). Empty or absent where
+   * the engine did not measure it (the whole-model GPU path, a remote server that does not send it).
+   */
+  questionBlockMass?: Float32Array;
   /** Kept-block mask of one layer/head, nBlocks x nBlocks, rows are query blocks. */
   heatmap?: { layer: number; head: number; nBlocks: number; mask: Uint8Array };
 }
 
 /** The report where it leaves as JSON (the OpenAI-compatible server's extension field): plain number arrays. */
-export interface AttentionReportJson extends Omit<AttentionReport, 'keyBlockScore' | 'heatmap'> {
+export interface AttentionReportJson extends Omit<AttentionReport, 'keyBlockScore' | 'questionBlockMass' | 'heatmap'> {
   keyBlockScore: number[];
+  questionBlockMass?: number[];
   heatmap?: { layer: number; head: number; nBlocks: number; mask: number[] };
 }
 
 export function attentionReportJson(r: AttentionReport): AttentionReportJson {
-  const { heatmap, keyBlockScore, ...rest } = r;
-  return { ...rest, keyBlockScore: Array.from(keyBlockScore), heatmap: heatmap && { ...heatmap, mask: Array.from(heatmap.mask) } };
+  const { heatmap, keyBlockScore, questionBlockMass, ...rest } = r;
+  return { ...rest, keyBlockScore: Array.from(keyBlockScore), questionBlockMass: questionBlockMass?.length ? Array.from(questionBlockMass) : undefined, heatmap: heatmap && { ...heatmap, mask: Array.from(heatmap.mask) } };
 }
 
 /** The report as it arrives from a remote `unisparse serve`, back in the shape the ask pipeline reads. */
 export function attentionReportFromJson(r: AttentionReportJson): AttentionReport {
-  const { heatmap, keyBlockScore, ...rest } = r;
-  return { ...rest, keyBlockScore: Float32Array.from(keyBlockScore), heatmap: heatmap && { ...heatmap, mask: Uint8Array.from(heatmap.mask) } };
+  const { heatmap, keyBlockScore, questionBlockMass, ...rest } = r;
+  return { ...rest, keyBlockScore: Float32Array.from(keyBlockScore), questionBlockMass: questionBlockMass && Float32Array.from(questionBlockMass), heatmap: heatmap && { ...heatmap, mask: Uint8Array.from(heatmap.mask) } };
 }

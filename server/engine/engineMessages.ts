@@ -41,6 +41,13 @@ export interface GenerateRequest {
   attention: AttentionOptions;
   /** Tokens per prefill step; smaller reacts faster to cancellation, larger runs faster. */
   prefillChunk?: number;
+  /**
+   * First prompt token of the question: the prefill measures the exact attention that rows from here on give each
+   * key block (the overlay's "what the question read"); those rows are always evaluated, never taken from the cache.
+   */
+  questionFrom?: number;
+  /** End (exclusive) of the question's tokens; default the end of the prompt. */
+  questionTo?: number;
   /** Keep and reuse the KV cache of the previous prompt's common prefix (default true). */
   reusePrefix?: boolean;
 }

@@ -5,7 +5,10 @@
  *
  * Environment: EVAL_BUDGET (context tokens per question, default 1024), EVAL_MAX_TOKENS (default 96),
  * EVAL_ATTENTION (default "dense,unisparse"), EVAL_ONLY (a regular expression on question ids),
- * EVAL_PROBES=0 (skip the 2K/4K/8K probes), EVAL_MODEL (a model path; default the fetched SmolLM2).
+ * EVAL_PROBES=0 (skip the 2K/4K/8K probes), EVAL_MODEL (a model path; default the fetched SmolLM2),
+ * EVAL_SUMMARY=FILE (print the table of an earlier run's eval.json, also one that was stopped part way).
+ * Each question runs under every attention mode before the next, and eval.json is rewritten after every answer,
+ * so a run cut short still compares the modes on the same questions.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -64,7 +67,35 @@ function tableRow(label: string, s: EvalSummary): string {
   return `| ${label} | ${s.n} | ${pct(s.contextHitRate)} | ${pct(s.citationPrecision)} | ${pct(s.overlayHit3)} | ${pct(s.answerMatch)} | ${pct(s.lengthStopRate)} | ${stops} |`;
 }
 
+const OUT_FILE = path.resolve(__dirname, '..', '..', 'test-results', 'eval.json');
+
+function writeResults(records: Record_[], seconds: number): void {
+  fs.mkdirSync(path.dirname(OUT_FILE), { recursive: true });
+  fs.writeFileSync(OUT_FILE, JSON.stringify({ date: new Date().toISOString(), budget: BUDGET, maxNewTokens: MAX_TOKENS, seconds, records }, null, 1));
+}
+
+function table(records: Record_[], header: string): string {
+  const modes = [...new Set(records.map((r) => r.mode))];
+  const lines = [
+    header,
+    '',
+    '| Attention | Answers | Context hit | Citation precision | Overlay hit@3 (packed) | Answer match | Length stops | stopReason |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const mode of modes) lines.push(tableRow(mode, summarise(records.filter((r) => r.mode === mode))));
+  for (const mode of modes) {
+    const probes = records.filter((r) => r.mode === mode && r.id.startsWith('probe-'));
+    for (const p of probes) lines.push(tableRow(`${mode}, ${p.id} (${p.contextTokens} tokens)`, summarise([p])));
+  }
+  return lines.join('\n');
+}
+
 async function main(): Promise<void> {
+  if (env.EVAL_SUMMARY) {
+    const saved = JSON.parse(fs.readFileSync(env.EVAL_SUMMARY, 'utf8')) as { records: Record_[]; budget: number; maxNewTokens: number; seconds: number };
+    process.stdout.write(table(saved.records, `${new Set(saved.records.map((r) => r.id)).size} questions, budget ${saved.budget}, max ${saved.maxNewTokens} new tokens, ${saved.seconds.toFixed(0)} s`) + '\n');
+    return;
+  }
   const started = Date.now();
   const log = (line: string) => process.stderr.write(line + '\n');
   const model = env.EVAL_MODEL || (await fetchDefaultModel({ progress: log }));
@@ -80,6 +111,7 @@ async function main(): Promise<void> {
       seconds: (Date.now() - t0) / 1000, ...s,
     };
     records.push(rec);
+    writeResults(records, (Date.now() - started) / 1000);
     log(`eval: ${mode.padEnd(9)} ${q.id.padEnd(36)} ctx ${s.contextHit ? 'hit ' : 'MISS'} overlay@3 ${s.overlayHit3 ? 'hit ' : 'miss'} ` +
       `answer ${s.answerMatch ? 'match' : 'no   '} ${s.stopReason.padEnd(6)} ${r.stats.contextTokens} tok ${rec.seconds.toFixed(1)} s`);
   };
@@ -91,7 +123,7 @@ async function main(): Promise<void> {
       const spots = questions.map((q) => answerRange(root, q));
       const index = await RepoIndex.build(root, { cacheDir: null });
       try {
-        for (const mode of MODES) for (let i = 0; i < questions.length; i++) await ask(root, index, questions[i], spots[i], mode, BUDGET);
+        for (let i = 0; i < questions.length; i++) for (const mode of MODES) await ask(root, index, questions[i], spots[i], mode, BUDGET);
       } finally {
         index.dispose();
       }
@@ -116,28 +148,11 @@ async function main(): Promise<void> {
   }
 
   const seconds = (Date.now() - started) / 1000;
-  const lines = [
+  writeResults(records, seconds);
+  process.stdout.write(table(records,
     `UniSparse Code eval: ${new Set(records.map((r) => r.id)).size} questions, SmolLM2 (${path.basename(model)}), budget ${BUDGET} tokens ` +
-      `(probes ${PROBE_BUDGETS.map((p) => p.label).join('/')}), max ${MAX_TOKENS} new tokens, ${os.cpus().length} CPUs, ${seconds.toFixed(0)} s`,
-    '',
-    '| Attention | Answers | Context hit | Citation precision | Overlay hit@3 (packed) | Answer match | Length stops | stopReason |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
-  ];
-  const summaries: Record<string, EvalSummary> = {};
-  for (const mode of MODES) {
-    const all = records.filter((r) => r.mode === mode);
-    summaries[mode] = summarise(all);
-    lines.push(tableRow(mode, summaries[mode]));
-  }
-  for (const mode of MODES) {
-    const probes = records.filter((r) => r.mode === mode && r.id.startsWith('probe-'));
-    if (probes.length) lines.push(tableRow(`${mode}, probes only`, summarise(probes)));
-  }
-  process.stdout.write(lines.join('\n') + '\n');
-  const outDir = path.resolve(__dirname, '..', '..', 'test-results');
-  fs.mkdirSync(outDir, { recursive: true });
-  fs.writeFileSync(path.join(outDir, 'eval.json'), JSON.stringify({ date: new Date().toISOString(), budget: BUDGET, maxNewTokens: MAX_TOKENS, seconds, summaries, records }, null, 1));
-  process.stderr.write(`eval: wrote ${path.join(outDir, 'eval.json')}\n`);
+    `(probes ${PROBE_BUDGETS.map((p) => p.label).join('/')}), max ${MAX_TOKENS} new tokens, ${os.cpus().length} CPUs, ${seconds.toFixed(0)} s`) + '\n');
+  process.stderr.write(`eval: wrote ${OUT_FILE}\n`);
 }
 
 main().then(() => process.exit(0), (e) => { process.stderr.write(`eval: ${(e as Error).stack ?? e}\n`); process.exit(1); });

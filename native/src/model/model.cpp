@@ -10,6 +10,7 @@
 #include "common/error.h"
 #include "common/thread_pool.h"
 #include "attention/dense_attention.h"
+#include "question_attention.h"
 #include "rope.h"
 #include "unisparse_model.h"
 #include "weights.h"
@@ -51,6 +52,9 @@ struct Model::Impl {
   int heatDim = 0;  // side of report.heatmap
   std::vector<int> captureLayers;
   std::vector<CapturedQkv> captures;  // parallel to captureLayers
+  // Query rows at positions >= questionFrom add their exact attention per key block to questionMass (CPU path).
+  int questionFrom = -1, questionTo = -1;  // questionTo -1: to the end of each eval
+  std::vector<double> questionMass;
 
   int64_t qDim() const { return int64_t(config.nHeads) * config.headDim; }
   int64_t kvDim() const { return int64_t(config.nKvHeads) * config.headDim; }
@@ -149,6 +153,7 @@ struct Model::Impl {
 
   void finishReport(bool prefill) {
     if (!prefill) return;
+    report.questionBlockMass.assign(questionMass.begin(), questionMass.end());
     report.density = causalBlocks ? double(keptBlocks) / double(causalBlocks) : 1.0;
     report.keyBlockScore.assign(size_t(report.nBlocks), 0.f);
     for (size_t b = 0; b < scoreSum.size() && b < report.keyBlockScore.size(); ++b)
@@ -236,6 +241,18 @@ struct Model::Impl {
       attention_cpu(s, aopts, q.data(), kCache[size_t(l)].get(), vCache[size_t(l)].get(), attn.data(),
                     prefill ? &plan : nullptr);
       if (prefill) recordPlan(plan, l, n, position + n);
+      const int questionEnd = questionTo < 0 ? position + n : std::min(questionTo, position + n);
+      if (questionFrom >= 0 && questionEnd > std::max(questionFrom, position)) {
+        QuestionAttentionShape qs;
+        qs.heads = c.nHeads;
+        qs.kvHeads = c.nKvHeads;
+        qs.headDim = c.headDim;
+        qs.blockSize = opts.blockSize;
+        qs.qRowStride = Q;
+        qs.kRowStride = KV;
+        accumulateQuestionAttention(qs, q.data(), position, kCache[size_t(l)].get(), std::max(questionFrom, position),
+                                    questionEnd, questionMass, *pool);
+      }
 
       matmul(L.wo, attn.data(), n, h.data(), H, *pool, actScratch);
       for (int64_t i = 0; i < int64_t(n) * H; ++i) x[size_t(i)] += h[size_t(i)];
@@ -432,6 +449,12 @@ void Model::setAttention(AttentionMode mode, float tau, int blockSize, int maxBl
   impl_->opts.attention = mode;
   impl_->opts.tau = tau;
   impl_->opts.blockSize = blockSize;
+}
+
+void Model::setQuestionRows(int from, int to) {
+  impl_->questionFrom = from;
+  impl_->questionTo = to;
+  impl_->questionMass.clear();
 }
 
 const AttentionReport& Model::lastAttention() const { return impl_->report; }

@@ -79,7 +79,10 @@ export async function runGeneration(session: EngineSession, req: GenerateRequest
   session.cachedAttention = attentionKey;
 
   // Prefix reuse: keep the cached keys/values of the shared prefix, but always evaluate >= 1 token to get logits.
-  const reuse = req.reusePrefix === false ? 0 : Math.min(commonPrefixLength(session.cachedTokens, prompt), prompt.length - 1);
+  let reuse = req.reusePrefix === false ? 0 : Math.min(commonPrefixLength(session.cachedTokens, prompt), prompt.length - 1);
+  // The question's rows must be evaluated in this prefill for their attention to be measured.
+  const questionFrom = req.questionFrom !== undefined && req.questionFrom >= 0 && req.questionFrom < prompt.length ? req.questionFrom : -1;
+  if (questionFrom >= 0) reuse = Math.min(reuse, questionFrom);
   model.truncate(reuse);
   session.cachedTokens.length = reuse;
 
@@ -90,9 +93,10 @@ export async function runGeneration(session: EngineSession, req: GenerateRequest
   let done = 0;
   let densityWeighted = 0;
   let attention: AttentionReport | undefined;
+  model.setQuestionRows(questionFrom, questionFrom >= 0 && req.questionTo !== undefined && req.questionTo > questionFrom ? req.questionTo : -1);
   hooks.onPrefillProgress(0, rest.length);
   for (let s = 0; s < steps.length; s++) {
-    if (hooks.isCancelled()) return cancelled(session, prompt.length, reuse, started);
+    if (hooks.isCancelled()) { model.setQuestionRows(-1); return cancelled(session, prompt.length, reuse, started); }
     const piece = rest.slice(done, done + steps[s]);
     const isLast = s === steps.length - 1;
     logits = await model.evalAsync(piece, { logits: isLast ? 'last' : 'none' });
@@ -102,6 +106,7 @@ export async function runGeneration(session: EngineSession, req: GenerateRequest
     densityWeighted += (attention?.density ?? 1) * piece.length;
     hooks.onPrefillProgress(done, rest.length);
   }
+  model.setQuestionRows(-1);
   const prefillMs = Date.now() - started;
   const density = rest.length > 0 ? densityWeighted / rest.length : 1;
 

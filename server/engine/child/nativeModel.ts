@@ -45,6 +45,8 @@ export interface NativeModel {
   reset(): void;
   setAttention(opts: AttentionOptions & { maxBlocks?: number }): void;
   lastAttention(): AttentionReport | undefined;
+  /** Rows at positions [from, to) (to -1: no end), in the following evals, measure their attention per key block (from -1 stops). */
+  setQuestionRows(from: number, to?: number): void;
   dispose(): void;
 }
 

@@ -76,6 +76,22 @@ describe('context: source map', () => {
     }
   });
 
+  it('for the overlay, the lines of one block of one chunk are one range, outline lines included', () => {
+    const { ctx, spans, map } = prompt(250);
+    const first = (c: { charStart: number }) => { let t = 0; while (spans[2 * t] - 48 < c.charStart) t++; return t; };
+    const outline = ctx.chunks.find((c) => c.kind === 'outline');
+    assert.ok(outline, 'the tight budget packs an outline');
+    const from = first(outline);
+    let to = from; while (to < spans.length / 2 && spans[2 * to] - 48 < outline.charEnd) to++;
+    const listed = ctx.text.slice(outline.charStart, outline.charEnd).split('\n').slice(1).map((l) => Number(l.split(':')[0]));
+    assert.deepStrictEqual(map.chunkRangesForTokens(from, to), [{ file: outline.file, startLine: Math.min(...listed), endLine: Math.max(...listed) }]);
+    // A span over two chunks gives one range per chunk, in prompt order.
+    const [a, b] = ctx.chunks;
+    let end = first(b); while (end < spans.length / 2 && spans[2 * end] - 48 < b.charEnd) end++;
+    assert.deepStrictEqual(map.blockRanges().rangesForTokens(first(a), end).map((r) => r.file + ':' + r.startLine),
+      [a, b].map((c) => c.file + ':' + (c.kind === 'outline' ? Number(ctx.text.slice(c.charStart, c.charEnd).split('\n')[1].split(':')[0]) : c.startLine)));
+  });
+
   it('out-of-range and empty token ranges are empty, not errors', () => {
     const { map } = prompt(200);
     assert.deepStrictEqual(map.rangesForTokens(1e9, 1e9 + 5), []);
