@@ -14,6 +14,9 @@ export interface UniSparseSettings {
   contextBudgetTokens: number;
   maxNewTokens: number;
   exclude: string[];
+  /** OpenAI-compatible endpoint that answers instead of the local engine ('' = local). */
+  remoteUrl: string;
+  remoteModel: string;
   overlaysEnabled: boolean;
   codeLensEnabled: boolean;
 }
@@ -60,6 +63,8 @@ export function readSettings(source: ConfigurationSource): UniSparseSettings {
     contextBudgetTokens: get('contextBudgetTokens') as number,
     maxNewTokens: get('maxNewTokens') as number,
     exclude: get('exclude') as string[],
+    remoteUrl: (get('remote.url') as string).trim(),
+    remoteModel: (get('remote.model') as string).trim(),
     overlaysEnabled: get('overlays.enabled') as boolean,
     codeLensEnabled: get('codeLens.enabled') as boolean,
   };

@@ -64,6 +64,16 @@ export const SETTINGS = [
     description: 'Glob patterns of files the index leaves out (in addition to .gitignore).',
   },
   {
+    key: 'remote.url', type: 'string', default: '',
+    description: 'An OpenAI-compatible endpoint that answers instead of the local model, e.g. `http://gpu-box:8080/v1` ' +
+      '(a team\'s `unisparse serve`, or vLLM / SGLang / llama.cpp\'s server). Indexing and packing stay local. Its API key ' +
+      'is kept in VS Code\'s secret storage: run **UniSparse: Set Remote API Key**. Empty uses the local model.',
+  },
+  {
+    key: 'remote.model', type: 'string', default: '',
+    description: 'Model id to ask the remote endpoint for; empty takes the first model it lists.',
+  },
+  {
     key: 'overlays.enabled', type: 'boolean', default: true,
     description: 'Colour the code blocks the sparse attention selected for the last answer (heat by score).',
   },

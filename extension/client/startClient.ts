@@ -7,7 +7,8 @@ import * as vscode from 'vscode';
 import {
   DidChangeConfigurationNotification, LanguageClient, LanguageClientOptions, ServerOptions, State, TransportKind,
 } from 'vscode-languageclient/node';
-import { EngineLogNotification } from '../../server/protocol/protocol';
+import { EngineLogNotification, RemoteKeyRequest } from '../../server/protocol/protocol';
+import { REMOTE_KEY_SECRET } from '../commands/remoteCommands';
 import { readSettings } from '../../common/settings/readSettings';
 import { SETTINGS_SECTION } from '../../common/settings/schema';
 
@@ -53,6 +54,8 @@ export async function startClient(
     else if (level === 'warn') engineLog.warn(message);
     else engineLog.info(message);
   }));
+  // The remote endpoint's key stays in secret storage until the server needs it for an answer.
+  subscriptions.push(client.onRequest(RemoteKeyRequest, async () => (await context.secrets.get(REMOTE_KEY_SECRET)) ?? null));
   await client.start();
   subscriptions.push(vscode.workspace.onDidChangeConfiguration((e) => {
     if (!e.affectsConfiguration(SETTINGS_SECTION) || client.state !== State.Running) return;

@@ -11,6 +11,7 @@ import { currentSettings } from '../client/startClient';
 import type { CommandContext } from './commandContext';
 import { errorMessage } from './commandFactory';
 import { notify } from './notices';
+import { noteRemoteOverlays } from './remoteCommands';
 
 const answerProgress = new ProgressType<AnswerDelta>();
 const PHASE_TEXT: Record<string, string> = {
@@ -47,6 +48,7 @@ export async function runAnswerRequest<P extends object>(
           ctx.answersView.add({ title, question, result, at: new Date() });
           ctx.selection.last = result.selection;
           if (currentSettings().overlaysEnabled) ctx.overlays.show(result.selection);
+          noteRemoteOverlays(ctx, result);
           return result;
         } finally {
           sub.dispose();

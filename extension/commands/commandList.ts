@@ -18,6 +18,7 @@ export const COMMANDS = [
   { id: 'unisparse.stopGeneration', title: 'Stop Generation', icon: '$(debug-stop)' },
   { id: 'unisparse.showEngineLog', title: 'Show Engine Log' },
   { id: 'unisparse.status', title: 'Show Status' },
+  { id: 'unisparse.setRemoteApiKey', title: 'Set Remote API Key' },
 ] as const;
 
 export type CommandId = (typeof COMMANDS)[number]['id'];

@@ -7,6 +7,7 @@ import { bindCommand, CommandFactory } from './commandFactory';
 import type { CommandId } from './commandList';
 import { reindex, showEngineLog, status, stopGeneration } from './engineCommands';
 import { selectModel } from './selectModel';
+import { setRemoteApiKey } from './remoteCommands';
 import { AnswerEntry, OPEN_ANSWER_COMMAND } from '../views/answersView';
 
 const FACTORIES: Record<CommandId, CommandFactory> = {
@@ -22,6 +23,7 @@ const FACTORIES: Record<CommandId, CommandFactory> = {
   'unisparse.stopGeneration': stopGeneration,
   'unisparse.showEngineLog': showEngineLog,
   'unisparse.status': status,
+  'unisparse.setRemoteApiKey': setRemoteApiKey,
 };
 
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {

@@ -21,6 +21,8 @@ export interface AnswerServiceDeps {
   settings: () => UniSparseSettings;
   engine: () => EngineHost;
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /** The remote endpoint's API key, asked of the client (its secret storage) for each remote answer. */
+  remoteKey?: () => Promise<string | undefined>;
 }
 
 /** LSP ranges are 0-based with an exclusive end; a selection ending at column 0 does not include that line. */
@@ -116,8 +118,12 @@ export class AnswerService {
     try {
       progress?.report({ phase: 'indexing' });
       const index = await this.deps.index.ready();
+      const remote = s.remoteUrl
+        ? { url: s.remoteUrl, model: s.remoteModel || undefined, apiKey: await this.deps.remoteKey?.() }
+        : undefined;
       return await pipeline.module.runAsk({
         ...req,
+        remote,
         repo: root,
         index,
         engine: this.deps.engine(),

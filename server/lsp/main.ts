@@ -12,7 +12,7 @@ import { readSettings, UniSparseSettings } from '../../common/settings/readSetti
 import { EngineHost } from '../engine/host/engineHost';
 import {
   AnalyzeRequest, AnswerDelta, AskRequest, EngineLogNotification, ExplainRequest, ReindexRequest, StatusRequest,
-  StatusResult, StopRequest,
+  StatusResult, StopRequest, RemoteKeyRequest,
 } from '../protocol/protocol';
 import { AnswerService } from './answerService';
 import { provideLenses, resolveLens } from './codeLenses';
@@ -54,6 +54,7 @@ const answers = new AnswerService({
   settings: () => settings,
   engine: getEngine,
   log,
+  remoteKey: async () => (await connection.sendRequest(RemoteKeyRequest).catch(() => null)) ?? undefined,
 });
 
 connection.onInitialize((params): InitializeResult => {

@@ -142,6 +142,13 @@ export const ReindexRequest = new RequestType0<{ files: number; seconds: number 
 /** Sent by the client for "stop generation": cancels whatever the engine is doing. */
 export const StopRequest = new RequestType0<void, void>('unisparse/stop');
 
+/**
+ * Sent by the server to the client before it answers with the remote endpoint of `unisparse.remote.url`: the
+ * endpoint's API key, which the client keeps in VS Code's secret storage (null when none is set). The key never
+ * sits in settings files.
+ */
+export const RemoteKeyRequest = new RequestType0<string | null, void>('unisparse/remoteKey');
+
 /** Sent by the server whenever the engine writes a log line; the client shows it in the engine log channel. */
 export interface EngineLogParams {
   level: 'info' | 'warn' | 'error';

@@ -18,7 +18,7 @@ describe('extension manifest', function () {
 
   it('contributes the commands the product needs, each with a handler', function () {
     const wanted = ['ask', 'explainSelection', 'explainSymbol', 'analyzeFile', 'analyzeFolder', 'showSelectedBlocks',
-      'toggleOverlays', 'reindex', 'selectModel', 'stopGeneration', 'showEngineLog', 'status'].map((c) => `unisparse.${c}`);
+      'toggleOverlays', 'reindex', 'selectModel', 'stopGeneration', 'showEngineLog', 'status', 'setRemoteApiKey'].map((c) => `unisparse.${c}`);
     assert.deepStrictEqual(COMMANDS.map((c) => c.id).sort(), wanted.sort());
     const registry = fs.readFileSync(path.join(root, 'extension', 'commands', 'registerCommands.ts'), 'utf8');
     for (const id of wanted) assert.ok(registry.includes(`'${id}':`), `${id} has no factory in registerCommands.ts`);
