@@ -2,8 +2,9 @@
 // 1. one CTA per (key block, kv head): each thread scores one query row of the last block against the block's
 //    keys in fp32 and writes the row's log-sum-exp over that block;
 // 2. one CTA per (query head of the group, kv head): mean over positions of exp(blockLse - rowLse);
-// 3. one CTA per kv head: the estimate's selection of the last row (the row rule of block_select.cu), the check
-//    against the exact shares, then the columns (per query head, blocks by exact share until tau).
+// 3. one CTA per kv head: the estimate's selection of the last row (the row rule of block_selection.cu), the
+//    check against the exact shares, then, for a head that fails it, the columns (per query head, blocks by
+//    exact share until tau).
 #include "last_block_check.h"
 #include "cuda_check.h"
 #include "select_by_share.cuh"
@@ -142,13 +143,15 @@ __global__ void __launch_bounds__(kSelectThreads) checkAndColumnsKernel(LastBloc
     for (int b = tid; b < p.nKeyBlocks; b += kSelectThreads) held += kept[b] ? shares[b] : 0.f;
     worst = fminf(worst, blockSum(held));
   }
-  if (tid == 0) p.headTau[kvHead] = worst < p.checkRecall ? p.widenedTau : p.tau;
+  const bool failed = worst < p.checkRecall;  // the same value in every thread (blockSum broadcasts)
+  if (tid == 0) p.headTau[kvHead] = failed ? p.widenedTau : p.tau;
 
-  // Columns: per query head, its blocks by exact share until tau; united over the group.
+  // Columns, only for a head that failed the check: per query head, its blocks by exact share until tau;
+  // united over the group.
   uint8_t* columns = p.columns + (int64_t)kvHead * p.nKeyBlocks;
   for (int i = tid; i < p.nKeyBlocks; i += kSelectThreads) columns[i] = 0;
   __syncthreads();
-  for (int h = 0; h < g.group; ++h) {
+  for (int h = 0; failed && h < g.group; ++h) {
     const float* shares = p.exactShares + ((int64_t)kvHead * g.group + h) * p.nKeyBlocks;
     sortByShare(shares, 0, p.nKeyBlocks, keys);
     const int r = countBelowTau(keys, p.nKeyBlocks, 0.f, p.tau);

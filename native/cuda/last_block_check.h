@@ -1,7 +1,7 @@
 // The exact check of the last query block (the CPU's last_block_check.h, on the device): exact key-block shares
-// of the last block's queries, per query head; the columns every row keeps (the blocks that hold tau of those
-// shares, united over the group); and, per kv head, the tau its rows are selected with (widened when the
-// estimate's own selection of the last block holds less than checkRecall of some query head's exact mass).
+// of the last block's queries, per query head; per kv head, whether the estimate's own selection of the last
+// block holds at least checkRecall of every query head's exact mass; for a head that does not, the widened tau
+// and the columns every row keeps (the blocks that hold tau of those shares, united over the group).
 #pragma once
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
@@ -15,7 +15,7 @@ struct LastBlockCheckParams {
   int heads = 0, kvHeads = 0, headDim = 0, seqQ = 0, seqK = 0, blockSize = 64;
   float scale = 0.f;
   int nKeyBlocks = 0, nQueryBlocks = 0;
-  float tau = 0.95f, widenedTau = 0.95f, checkRecall = 0.9f;
+  float tau = 0.95f, widenedTau = 0.95f, checkRecall = 0.95f;
   int minBlocks = 0, maxBlocks = 0;
   const float* scores = nullptr;     // the estimate A [kvHeads][nQueryBlocks][nKeyBlocks]
   // Scratch and outputs.

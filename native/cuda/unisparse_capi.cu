@@ -43,7 +43,7 @@ extern "C" int unisparse_cuda_plan(const UnisparseShape* shape, const UnisparseS
     r.granularities.clear();
     for (int g : cfg->granularities) if (g > 0) r.granularities.push_back(g);
     r.minBlocks = cfg->minBlocks; r.maxBlocks = cfg->maxBlocks; r.splitPrecision = cfg->fastEstimate == 0;
-    r.lastBlockCheck = cfg->skipLastBlockCheck == 0; r.checkRecall = cfg->checkRecall > 0.f ? cfg->checkRecall : 0.9f;
+    r.lastBlockCheck = cfg->skipLastBlockCheck == 0; r.checkRecall = cfg->checkRecall > 0.f ? cfg->checkRecall : 0.95f;
     DevicePlan d;
     buildPlan(r, &d, static_cast<cudaStream_t>(stream));
     plan->kvHeads = d.kvHeads; plan->nQueryBlocks = d.nQueryBlocks; plan->nKeyBlocks = d.nKeyBlocks;

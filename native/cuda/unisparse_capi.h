@@ -21,8 +21,8 @@ typedef struct UnisparseSparseConfig {
   int granularities[4];   /* composite tokens per block, e.g. {4, 16}; unused entries 0 */
   int minBlocks, maxBlocks;
   int fastEstimate;       /* 1: bf16 estimate (one MMA); 0: split-bf16 estimate (three MMAs, ~fp32 exact) */
-  int skipLastBlockCheck; /* 0 (default): exact check of the last query block (columns + widened tau); 1: estimate only */
-  float checkRecall;      /* the check's threshold; 0 = 0.9 */
+  int skipLastBlockCheck; /* 0 (default): exact check of the last query block (widened tau + columns where the estimate misses); 1: estimate only */
+  float checkRecall;      /* the check's threshold; 0 = 0.95 */
 } UnisparseSparseConfig;
 
 /* A BSR block plan in device memory, owned by the library until unisparse_cuda_plan_free. */

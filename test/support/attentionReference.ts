@@ -11,7 +11,7 @@ export interface PlanOptionsJs {
   blockSize: number; tau: number; granularities: number[]; minBlocks?: number; maxBlocks?: number; scale?: number;
   /** the exact check of the last query block (columns + widened tau on failure); default true */
   lastBlockCheck?: boolean;
-  /** a kv head whose estimated last-block selection holds less exact mass than this is widened; default 0.9 */
+  /** a kv head whose estimated last-block selection holds less exact mass than this is widened; default 0.95 */
   checkRecall?: number;
 }
 
@@ -22,7 +22,7 @@ export interface ReferencePlan {
   /** shares[kvHead * nQueryBlocks + r][bk]: estimated share of key block bk (bk <= query block) */
   shares: Float64Array[];
   density: number;
-  /** per kv head: key blocks every row keeps from the exact last-block check (empty when the check is off) */
+  /** per kv head: key blocks every row keeps from the exact last-block check (empty when it is off or passed) */
   columns: number[][];
   /** per kv head: the tau its rows were selected with (tau, or the widened tau when the check failed) */
   headTau: number[];
@@ -111,8 +111,9 @@ function compositeTokens(x: ArrayLike<number>, seq: number, d: number, headList:
 }
 
 /** The UniSparse plan in float64, one row per (kv head, query block): per kv head, the composite estimate of
- * every row; the exact check of the last query block (columns kept by every row; a kv head whose estimated
- * last-block selection holds less than checkRecall of some query head's exact mass selects with widenedTau);
+ * every row; the exact check of the last query block (a kv head whose estimated last-block selection holds less
+ * than checkRecall of some query head's exact mass selects with widenedTau, and every row keeps its columns:
+ * per query head, the blocks by exact share until tau);
  * per row, the selection at that head's tau united with the columns up to the row's block. */
 export function uniSparsePlanReference(q: ArrayLike<number>, k: ArrayLike<number>, s: AttentionShapeJs,
   o: PlanOptionsJs): ReferencePlan {
@@ -162,7 +163,8 @@ export function uniSparsePlanReference(q: ArrayLike<number>, k: ArrayLike<number
         for (let i = 0; i < order.length && sum < o.tau; i++) { cols.add(order[i]); sum += exact[order[i]]; }
         worst = Math.min(worst, lastKept.reduce((acc, b) => acc + exact[b], 0));
       }
-      if (worst < (o.checkRecall ?? 0.9)) tau = widenedTau(o.tau);
+      if (worst < (o.checkRecall ?? 0.95)) tau = widenedTau(o.tau);
+      else cols.clear();  // a head that passes keeps the estimate's own plan
     }
     columns.push([...cols].sort((a, b) => a - b));
     headTau.push(tau);

@@ -2,10 +2,11 @@
 // key. Mean pooling blurs keys that stand out alone (a few tokens that many queries look up); the composite
 // estimate then gives their blocks almost no share, and on real models whole layers lose recall that way.
 // Two uses of the exact shares:
-// - columns: the key blocks that hold tau of the last block's exact mass are read by later rows too (sinks,
-//   definitions, a needle on both sides of a block edge), so every row keeps them next to its own selection;
 // - a check: when the estimate's own selection for the last block holds less than checkRecall of the exact
-//   mass, the estimate is unreliable for that kv head and its rows get a wider budget.
+//   mass, the estimate is unreliable for that kv head;
+// - columns, for such a head: the key blocks that hold tau of the last block's exact mass are read by earlier
+//   rows too (sinks, definitions, a needle on both sides of a block edge), so every row keeps them next to its
+//   own selection, which is made with a widened tau.
 #pragma once
 #include <cstdint>
 #include <vector>

@@ -26,13 +26,16 @@ void unisparse_plan(const AttentionShape& s, const AttentionOptions& opts, const
     while (take(t)) pool_keys(s, k, int(t / nGran), S, cfg.granularities[t % nGran], &keys[t]);
   });
 
-  // The exact check of the last query block, per kv head: its exact key-block shares give the columns every
-  // row keeps, and, compared with the estimate's own selection of that block, whether the estimate holds for
-  // this head (if not, its rows get the widened tau).
+  // The exact check of the last query block, per kv head: compared with the estimate's own selection of that
+  // block, its exact key-block shares say whether the estimate holds for this head. Where it does not, the
+  // head's rows get the widened tau and keep the columns (the blocks holding tau of the exact mass). Heads that
+  // pass keep the estimate's plan: on inputs whose query regions read different key regions, columns from the
+  // last block would only add blocks the earlier rows do not need.
   const int group = s.heads / s.kvHeads;
   const bool checked = cfg.lastBlockCheck && cfg.tau < 1.f;
   std::vector<uint8_t> columns;
   std::vector<float> headTau(s.kvHeads, cfg.tau);
+  std::vector<uint8_t> failed(s.kvHeads, 0);
   if (checked) {
     columns.assign(size_t(s.kvHeads) * nKeyBlocks, 0);
     const float widened = widened_tau(cfg.tau);
@@ -54,7 +57,10 @@ void unisparse_plan(const AttentionShape& s, const AttentionOptions& opts, const
         estimate_block_row(s, q, kvHead, S, scale, granular, nKeyBlocks - 1, shares.data(), &estimate);
         kept.clear();
         select_row(shares.data(), nKeyBlocks - 1, cfg, nullptr, &kept, &keptScores, &selection);
-        if (check_recall(exact.data(), group, nKeyBlocks, kept) < cfg.checkRecall) headTau[kvHead] = widened;
+        if (check_recall(exact.data(), group, nKeyBlocks, kept) < cfg.checkRecall) {
+          headTau[kvHead] = widened;
+          failed[kvHead] = 1;
+        }
       }
     });
   }
@@ -79,7 +85,8 @@ void unisparse_plan(const AttentionShape& s, const AttentionOptions& opts, const
       shares.resize(block + 1);
       estimate_block_row(s, q, kvHead, S, scale, granular, block, shares.data(), &estimate);
       const int64_t slot = int64_t(kvHead) * nRows + row;
-      const uint8_t* forced = checked && cfg.maxBlocks == 0 ? columns.data() + size_t(kvHead) * nKeyBlocks : nullptr;
+      const bool addColumns = checked && failed[kvHead] && cfg.maxBlocks == 0;
+      const uint8_t* forced = addColumns ? columns.data() + size_t(kvHead) * nKeyBlocks : nullptr;
       UniSparseConfig rowCfg = cfg;
       rowCfg.tau = headTau[kvHead];
       select_row(shares.data(), block, rowCfg, forced, &rowBlocks[slot], &rowScores[slot], &selection);
