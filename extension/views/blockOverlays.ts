@@ -57,7 +57,7 @@ export class BlockOverlays implements vscode.Disposable {
       const start = Math.min(Math.max(b.startLine - 1, 0), last);
       const end = Math.min(Math.max(b.endLine - 1, start), last);
       const hover = new vscode.MarkdownString(
-        `**UniSparse** kept lines ${b.startLine}-${b.endLine} for the last answer: score ${b.score.toFixed(3)}, ` +
+        `**UniSparse**: the question's attention to lines ${b.startLine}-${b.endLine}: ${b.score.toFixed(3)} of the most-read block, ` +
         `rank ${b.rank + 1} of ${this.total}.`);
       perLevel[b.level].push({ range: new vscode.Range(start, 0, end, 0), hoverMessage: hover });
     }

@@ -6,7 +6,8 @@
  * Environment: EVAL_BUDGET (context tokens per question, default 1024), EVAL_MAX_TOKENS (default 96),
  * EVAL_ATTENTION (default "dense,unisparse"), EVAL_ONLY (a regular expression on question ids),
  * EVAL_PROBES=0 (skip the 2K/4K/8K probes), EVAL_MODEL (a model path; default the fetched SmolLM2),
- * EVAL_SUMMARY=FILE (print the table of an earlier run's eval.json, also one that was stopped part way).
+ * EVAL_SUMMARY=FILE (print the table of an earlier run's eval.json, also one that was stopped part way; several
+ * files separated by commas are read as one run), EVAL_OUT=FILE (where to write, default test-results/eval.json).
  * Each question runs under every attention mode before the next, and eval.json is rewritten after every answer,
  * so a run cut short still compares the modes on the same questions.
  */
@@ -67,7 +68,7 @@ function tableRow(label: string, s: EvalSummary): string {
   return `| ${label} | ${s.n} | ${pct(s.contextHitRate)} | ${pct(s.citationPrecision)} | ${pct(s.overlayHit3)} | ${pct(s.answerMatch)} | ${pct(s.lengthStopRate)} | ${stops} |`;
 }
 
-const OUT_FILE = path.resolve(__dirname, '..', '..', 'test-results', 'eval.json');
+const OUT_FILE = env.EVAL_OUT ? path.resolve(env.EVAL_OUT) : path.resolve(__dirname, '..', '..', 'test-results', 'eval.json');
 
 function writeResults(records: Record_[], seconds: number): void {
   fs.mkdirSync(path.dirname(OUT_FILE), { recursive: true });
@@ -92,7 +93,8 @@ function table(records: Record_[], header: string): string {
 
 async function main(): Promise<void> {
   if (env.EVAL_SUMMARY) {
-    const saved = JSON.parse(fs.readFileSync(env.EVAL_SUMMARY, 'utf8')) as { records: Record_[]; budget: number; maxNewTokens: number; seconds: number };
+    const runs = env.EVAL_SUMMARY.split(',').map((f) => JSON.parse(fs.readFileSync(f, 'utf8')) as { records: Record_[]; budget: number; maxNewTokens: number; seconds: number });
+    const saved = { ...runs[0], records: runs.flatMap((r) => r.records), seconds: runs.reduce((n, r) => n + r.seconds, 0) };
     process.stdout.write(table(saved.records, `${new Set(saved.records.map((r) => r.id)).size} questions, budget ${saved.budget}, max ${saved.maxNewTokens} new tokens, ${saved.seconds.toFixed(0)} s`) + '\n');
     return;
   }
