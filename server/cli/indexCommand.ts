@@ -16,13 +16,17 @@ export async function indexCommand(args: ParsedArgs, signal: AbortSignal): Promi
   progress.clear();
   try {
     const s = index.stats();
-    const out = { files: s.files, bytes: s.bytes, symbols: s.symbols, seconds: s.seconds, languages: s.languages };
+    const t = index.timings();
+    // phases: seconds per phase summed over the worker threads (indexPhases.ts); peakRssMB: this process's peak
+    // resident memory, workers included.
+    const peakRssMB = Math.round(process.resourceUsage().maxRSS / 1024);
+    const out = { files: s.files, bytes: s.bytes, symbols: s.symbols, seconds: s.seconds, languages: s.languages, phases: t.phases, peakRssMB };
     if (f.json) {
       process.stdout.write(JSON.stringify(out) + '\n');
     } else {
       const langs = Object.entries(s.languages).sort((a, b) => b[1] - a[1]).map(([l, n]) => `${l} ${n}`).join(', ');
       process.stdout.write(`${s.files} files, ${(s.bytes / 1e6).toFixed(2)} MB, ${s.symbols} symbols in ${s.seconds.toFixed(2)} s` +
-        ` (${(s.bytes / 1e6 / Math.max(s.seconds, 1e-6)).toFixed(1)} MB/s)\n${langs}\n`);
+        ` (${(s.bytes / 1e6 / Math.max(s.seconds, 1e-6)).toFixed(1)} MB/s), peak RSS ${peakRssMB} MB\n${langs}\n`);
     }
   } finally {
     index.dispose();

@@ -19,6 +19,7 @@ export function termTableFor(lines: string[], chunks: ChunkRecord[]): FileTermTa
     stack.push(n);
   }
   const table = new TermTableBuilder();
+  const memo = new Map<string, string[]>();
   for (const n of nodes) {
     const own: string[] = [];
     let line = n.start;
@@ -28,7 +29,8 @@ export function termTableFor(lines: string[], chunks: ChunkRecord[]): FileTermTa
     }
     for (; line <= n.end; line++) own.push(lines[line - 1]);
     let length = 0;
-    forEachTerm(own.join('\n'), (t) => { table.add(n.i, t); length++; });
+    const chunk = n.i;
+    forEachTerm(own.length === 1 ? own[0] : own.join('\n'), (t) => { table.add(chunk, t); length++; }, memo);
     chunks[n.i].length = length;
   }
   return table.build();

@@ -8,7 +8,7 @@ import * as path from 'path';
 import type { ParsedContent } from './fileRecord';
 
 /** Bump when ParsedContent, the queries in languages.ts, or chunking change. */
-export const CACHE_FORMAT_VERSION = 3;
+export const CACHE_FORMAT_VERSION = 4;
 
 export function defaultCacheDir(root: string): string {
   const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
@@ -27,8 +27,23 @@ export class ContentCache {
     return path.join(this.dir, hash.slice(0, 2), `${hash}.${language}.json`);
   }
 
+  /** Entry names per shard folder, listed once: a miss then costs a set lookup, not a failed open. */
+  private readonly listed = new Map<string, Set<string>>();
+
+  private shardEntries(hash: string): Set<string> {
+    const shard = hash.slice(0, 2);
+    let names = this.listed.get(shard);
+    if (!names) {
+      try { names = new Set(fs.readdirSync(path.join(this.dir, shard))); } catch { names = new Set(); }
+      this.listed.set(shard, names);
+    }
+    return names;
+  }
+
   /** The cached parse without its term table (recomputed from the text: see chunkTerms.ts). */
   get(hash: string, language: string): Omit<ParsedContent, 'termTable'> | undefined {
+    // Another worker may have written the entry since the listing: that only costs a parse.
+    if (!this.shardEntries(hash).has(`${hash}.${language}.json`)) return undefined;
     let raw: string;
     try { raw = fs.readFileSync(this.entryPath(hash, language), 'utf8'); } catch { return undefined; }
     try {
@@ -49,6 +64,7 @@ export class ContentCache {
       const { termTable: _derived, ...stored } = content;
       fs.writeFileSync(tmp, JSON.stringify({ version: CACHE_FORMAT_VERSION, hash, content: stored }));
       fs.renameSync(tmp, target);
+      this.shardEntries(hash).add(path.basename(target));
     } catch {
       // A read-only or full disk only costs speed: the index itself is in memory.
       try { fs.unlinkSync(tmp); } catch { /* never written */ }

@@ -6,20 +6,34 @@ import { loadGrammar } from './grammarLoader';
 import { languageSpec, type LanguageSpec } from './languages';
 import type { ChunkRecord, ParsedContent, SymbolDef, SymbolKind } from './fileRecord';
 import { termTableFor } from './chunkTerms';
+import { codeSkeleton, type SkeletonFamily } from './codeSkeleton';
+import { PhaseClock } from './indexPhases';
 
 /** Lines per window chunk for text outside definitions. */
 export const WINDOW_LINES = 40;
 
-/** One query with the definition, reference and import patterns: the tree is walked once per file. */
-interface CompiledLanguage { parser: Parser; query: Query }
+/** Languages whose source goes through codeSkeleton.ts first (TSX is left out: JSX text defeats the scanner). */
+const SKELETON_FAMILY: Record<string, SkeletonFamily> = { c: 'c', cpp: 'c', javascript: 'js', typescript: 'ts' };
+
+/**
+ * One parser and two compiled queries per language and thread: `query` holds the definition, reference and import
+ * patterns (the tree is walked once per file); `skeletonQuery` only what a skeleton's tree still answers
+ * (definitions, and #include for C) since the skeleton pass counts references and JavaScript imports itself.
+ */
+interface CompiledLanguage { parser: Parser; query: Query; skeletonQuery: Query | undefined }
 const compiled = new Map<string, Promise<CompiledLanguage>>();
 
 async function compile(spec: LanguageSpec): Promise<CompiledLanguage> {
   const language: Language = await loadGrammar(spec.grammar);
   const parser = new TreeSitter.Parser();
   parser.setLanguage(language);
+  const family = SKELETON_FAMILY[spec.id];
   try {
-    return { parser, query: new TreeSitter.Query(language, `${spec.definitions}\n${spec.references}\n${spec.imports}`) };
+    return {
+      parser,
+      query: new TreeSitter.Query(language, `${spec.definitions}\n${spec.references}\n${spec.imports}`),
+      skeletonQuery: family ? new TreeSitter.Query(language, family === 'c' ? `${spec.definitions}\n${spec.imports}` : spec.definitions) : undefined,
+    };
   } catch (e) {
     throw new Error(`The queries for ${spec.id} in server/index/languages.ts do not compile against tree-sitter-${spec.grammar}.wasm: ${(e as Error).message}`);
   }
@@ -39,23 +53,44 @@ function endLineOf(node: Node): number {
   return end.column === 0 && end.row > node.startPosition.row ? end.row : end.row + 1;
 }
 
-/** Parses `text` as `languageId` ('text' or unknown: line windows only). Never throws on bad source text. */
-export async function parseContent(file: string, text: string, languageId: string): Promise<ParsedContent> {
+/**
+ * Parses `text` as `languageId` ('text' or unknown: line windows only). Never throws on bad source text. `clock`
+ * (optional) is charged with the time of each step (see indexPhases.ts).
+ */
+export async function parseContent(file: string, text: string, languageId: string, clock?: PhaseClock): Promise<ParsedContent> {
   const lines = splitLines(text);
   const spec = languageSpec(languageId);
   if (!spec) {
     const chunks = windowChunks(lines, [], 1, lines.length);
-    return { language: 'text', lineCount: lines.length, defs: [], refs: {}, imports: [], chunks, termTable: termTableFor(lines, chunks) };
+    clock?.lap('chunking');
+    const termTable = termTableFor(lines, chunks);
+    clock?.lap('terms');
+    return { language: 'text', lineCount: lines.length, defs: [], refs: {}, imports: [], chunks, termTable };
   }
-  const lang = await compiledFor(spec);
-  const tree = lang.parser.parse(text);
+  const family = SKELETON_FAMILY[spec.id];
+  const skeleton = family ? codeSkeleton(text, family) : undefined;
+  clock?.lap('skeleton');
+  // A header with no C++ in it is parsed with the C grammar: it finds the same definitions, and a C code base then
+  // never loads the C++ grammar (4.6 MB of wasm that costs each worker seconds to compile).
+  const grammarSpec = skeleton && spec.id === 'cpp' && !skeleton.cpp && /\.h$/i.test(file) ? languageSpec('c')! : spec;
+  const lang = await compiledFor(grammarSpec);
+  clock?.lap('grammars');
+  const tree = lang.parser.parse(skeleton ? skeleton.text : text);
   if (!tree) throw new Error(`tree-sitter returned no tree for ${file}`);
+  clock?.lap('parsing');
   try {
-    const matches = lang.query.matches(tree.rootNode);
+    const matches = (skeleton ? lang.skeletonQuery! : lang.query).matches(tree.rootNode);
+    clock?.lap('queries');
     const nameStarts = new Set<number>();
     const defs = extractDefinitions(file, matches, nameStarts);
-    const refs: Record<string, number> = Object.create(null);
+    let refs: Record<string, number> = Object.create(null);
     const imports: string[] = [];
+    if (skeleton) {
+      refs = skeleton.identifiers;
+      // A definition's own name is not a use of it.
+      for (const d of defs) { const left = (refs[d.name] ?? 0) - 1; if (left > 0) refs[d.name] = left; else delete refs[d.name]; }
+      if (family !== 'c') imports.push(...skeleton.imports);
+    }
     for (const m of matches) {
       for (const c of m.captures) {
         if (c.name === 'ref') {
@@ -69,7 +104,10 @@ export async function parseContent(file: string, text: string, languageId: strin
     }
     const chunks = definitionChunks(defs, lines);
     chunks.push(...windowChunks(lines, chunks, 1, lines.length));
-    return { language: spec.id, lineCount: lines.length, defs, refs, imports: [...new Set(imports)], chunks, termTable: termTableFor(lines, chunks) };
+    clock?.lap('chunking');
+    const termTable = termTableFor(lines, chunks);
+    clock?.lap('terms');
+    return { language: spec.id, lineCount: lines.length, defs, refs, imports: [...new Set(imports)], chunks, termTable };
   } finally {
     tree.delete();
   }

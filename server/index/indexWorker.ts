@@ -18,7 +18,7 @@ async function handle(msg: { settings?: IndexerSettings; batch?: number; jobs?: 
   try {
     const outcomes = [];
     for (const job of msg.jobs) outcomes.push(await indexer.index(job));
-    parentPort!.postMessage({ batch: msg.batch, outcomes });
+    parentPort!.postMessage({ batch: msg.batch, outcomes, timings: indexer.takeTimings() });
   } catch (e) {
     parentPort!.postMessage({ batch: msg.batch, error: (e as Error).message || String(e) });
   }

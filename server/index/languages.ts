@@ -239,7 +239,8 @@ const BY_EXTENSION: Record<string, string> = {
   '.rs': 'rust',
   '.java': 'java',
   '.c': 'c',
-  // Headers are parsed as C++: its grammar accepts C declarations, while the C grammar rejects classes.
+  // Headers are C++ files (its grammar accepts C declarations, while the C grammar rejects classes); one with no
+  // C++ syntax in it is parsed with the C grammar all the same (fileParser.ts).
   '.h': 'cpp', '.hh': 'cpp', '.hpp': 'cpp', '.hxx': 'cpp', '.cc': 'cpp', '.cpp': 'cpp', '.cxx': 'cpp', '.cu': 'cpp', '.cuh': 'cpp',
   '.cs': 'csharp',
   '.rb': 'ruby', '.rake': 'ruby',

@@ -2,11 +2,13 @@
 // by incremental updates. Parsing happens in worker threads; this class only merges results, so the thread that
 // owns it (the language server's) stays responsive while a large repository is indexed.
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { defaultCacheDir, pruneCache } from './contentCache';
 import type { FileJob, FileOutcome } from './fileIndexer';
 import type { IndexedFile, SkippedFile, SymbolDef } from './fileRecord';
 import { DEFAULT_MAX_FILE_BYTES } from './fileReader';
+import { addPhases, emptyPhases, roundPhases, type LanguageSeconds, type PhaseSeconds } from './indexPhases';
 import { LexicalIndex } from './lexicalIndex';
 import { SymbolGraph } from './symbolGraph';
 import { IgnoreRules, resolvesInsideRoot, walkFiles } from './walker';
@@ -18,7 +20,7 @@ export interface IndexOptions {
   excludes?: string[];
   /** undefined: ~/.cache/unisparse/index/<root>; null: no on-disk cache. */
   cacheDir?: string | null;
-  /** Worker threads (default 2; 0 parses on the calling thread). */
+  /** Worker threads (default: one per core, at most 8; 0 parses on the calling thread). */
   workers?: number;
   onProgress?: (done: number, total: number, file?: string) => void;
   signal?: AbortSignal;
@@ -28,9 +30,19 @@ export interface IndexOptions {
   secretFiles?: readonly string[];
   /** Files larger than this are skipped (default 1 MiB). */
   maxFileBytes?: number;
+  /** Per-phase timings in CPU seconds instead of wall seconds (for profiling with workers: 0; see indexPhases.ts). */
+  cpuPhaseClock?: boolean;
 }
 
 export interface IndexStats { files: number; bytes: number; symbols: number; seconds: number; languages: Record<string, number> }
+
+/** Where the build's time went: seconds per phase and per language, summed over threads (see indexPhases.ts). */
+export interface IndexTimings { phases: PhaseSeconds; languages: Record<string, LanguageSeconds> }
+
+/** One worker per core: the main thread only merges results, in short slices. More than 8 buys little and costs memory. */
+export function defaultWorkerCount(): number {
+  return Math.max(1, Math.min(8, os.availableParallelism?.() ?? os.cpus().length));
+}
 
 export class RepoIndex {
   readonly root: string;
@@ -48,6 +60,8 @@ export class RepoIndex {
   private changeCount = 0;
   private readonly cacheDir: string | null;
   private pruning: Promise<number> | undefined;
+  /** Main-thread phases (listing, merging, symbol graph); the workers' own are in the pool. */
+  private readonly mainPhases = emptyPhases();
 
   private constructor(root: string, opts: IndexOptions) {
     this.root = root;
@@ -55,7 +69,7 @@ export class RepoIndex {
     this.rules = new IgnoreRules(root, opts);
     const cacheDir = opts.cacheDir === undefined ? defaultCacheDir(root) : opts.cacheDir;
     this.cacheDir = cacheDir;
-    this.pool = new WorkerPool(opts.workers ?? 2, { cacheDir, maxFileBytes: opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES });
+    this.pool = new WorkerPool(opts.workers ?? defaultWorkerCount(), { cacheDir, maxFileBytes: opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, cpuClock: opts.cpuPhaseClock });
   }
 
   /** Indexes every file under `root`. Rejects with an AbortError when `opts.signal` fires. */
@@ -70,6 +84,7 @@ export class RepoIndex {
     try {
       const started = performance.now();
       const files = await walkFiles(index.root, index.rules, { signal: opts.signal });
+      index.mainPhases.listing += (performance.now() - started) / 1000;
       await index.runJobs(files.map((f) => index.job(f)), opts.onProgress, opts.signal);
       index.buildSeconds = (performance.now() - started) / 1000;
       index.pruneCacheInBackground();
@@ -89,6 +104,16 @@ export class RepoIndex {
       languages[f.language] = (languages[f.language] ?? 0) + 1;
     }
     return { files: this.files.size, bytes, symbols, seconds: Math.round(this.buildSeconds * 1000) / 1000, languages: sortKeys(languages) };
+  }
+
+  /** Seconds per phase and per language since the index was made (worker phases summed over the workers). */
+  timings(): IndexTimings {
+    const phases = emptyPhases();
+    addPhases(phases, this.pool.phases);
+    addPhases(phases, this.mainPhases);
+    const languages = Object.fromEntries(Object.entries(this.pool.languages).sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([l, t]) => [l, { files: t.files, bytes: t.bytes, seconds: Math.round(t.seconds * 1000) / 1000 }]));
+    return { phases: roundPhases(phases), languages };
   }
 
   /** Re-indexes changed or created files and folders and drops deleted ones (absolute paths; a rename is delete + change). */
@@ -212,8 +237,14 @@ export class RepoIndex {
         // add() replaces a file's previous entries itself (the graph keeps its cache when the names stay the same).
         this.skippedFiles.delete(o.file);
         this.files.set(o.file, o.record);
-        this.lexical.add(o.file, o.record.chunks, o.record.termTable);
-        this.graph.add(o.record);
+        {
+          const t0 = performance.now();
+          this.lexical.add(o.file, o.record.chunks, o.record.termTable);
+          const t1 = performance.now();
+          this.graph.add(o.record);
+          this.mainPhases.merging += (t1 - t0) / 1000;
+          this.mainPhases.symbolGraph += (performance.now() - t1) / 1000;
+        }
         o.record.chunks = [];   // now held by the lexical index
         this.changeCount++;
         break;

@@ -12,17 +12,28 @@ export function identifierParts(identifier: string): string[] {
   return parts ? parts.map((p) => p.toLowerCase()) : [];
 }
 
-/** Calls `add` for every term of `text`: each identifier lower-cased, plus its parts when it has several. */
-export function forEachTerm(text: string, add: (term: string) => void): void {
+/** The terms one identifier contributes: itself lower-cased, plus its parts when it has several. */
+export function identifierTerms(word: string): string[] {
+  const lower = word.toLowerCase();
+  if (word === lower && !NOT_LOWER.test(word)) return [lower];   // a plain lower-case word has no parts (most words)
+  const parts = identifierParts(word);
+  const out = [lower];
+  if (parts.length > 1) for (const part of parts) if (part.length >= 2 && part !== lower) out.push(part);
+  return out;
+}
+
+/**
+ * Calls `add` for every term of `text`: each identifier lower-cased, plus its parts when it has several. `memo`
+ * (identifier -> its terms) saves splitting the same identifier again: a file repeats its names many times.
+ */
+export function forEachTerm(text: string, add: (term: string) => void, memo?: Map<string, string[]>): void {
   IDENTIFIER.lastIndex = 0;
   for (let m = IDENTIFIER.exec(text); m; m = IDENTIFIER.exec(text)) {
     const word = m[0];
     if (word.length < 2) continue;
-    const lower = word.toLowerCase();
-    add(lower);
-    if (word === lower && !NOT_LOWER.test(word)) continue;   // a plain lower-case word has no parts (most words)
-    const parts = identifierParts(word);
-    if (parts.length > 1) for (const part of parts) if (part.length >= 2 && part !== lower) add(part);
+    let terms = memo?.get(word);
+    if (!terms) { terms = identifierTerms(word); memo?.set(word, terms); }
+    for (let k = 0; k < terms.length; k++) add(terms[k]);
   }
 }
 

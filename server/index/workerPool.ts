@@ -5,7 +5,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
-import { FileIndexer, type FileJob, type FileOutcome, type IndexerSettings } from './fileIndexer';
+import { FileIndexer, type FileJob, type FileOutcome, type IndexerSettings, type IndexerTimings } from './fileIndexer';
+import { addLanguages, addPhases, emptyPhases, type LanguageSeconds, type PhaseSeconds } from './indexPhases';
 import { abortError } from './walker';
 
 const BATCH_FILES = 8;
@@ -21,8 +22,17 @@ export class WorkerPool {
   private nextBatch = 0;
   private onBatchDone: ((batch: number, outcomes: FileOutcome[]) => void) | undefined;
   private disposed = false;
+  /** Worker seconds per phase and per language, summed over all runs (see indexPhases.ts). */
+  readonly phases: PhaseSeconds = emptyPhases();
+  readonly languages: Record<string, LanguageSeconds> = {};
 
   constructor(private readonly count: number, private readonly settings: IndexerSettings) {}
+
+  private addTimings(t: IndexerTimings | undefined): void {
+    if (!t) return;
+    addPhases(this.phases, t.phases);
+    addLanguages(this.languages, t.languages);
+  }
 
   /** Indexes `jobs`, calling `onOutcome` on the calling thread as each file completes. */
   async run(jobs: FileJob[], onOutcome: (o: FileOutcome) => void, signal?: AbortSignal): Promise<void> {
@@ -83,7 +93,9 @@ export class WorkerPool {
     this.local ??= new FileIndexer(this.settings);
     for (const job of jobs) {
       if (signal?.aborted) throw abortError();
-      onOutcome(await this.local.index(job));
+      const outcome = await this.local.index(job);
+      this.addTimings(this.local.takeTimings());
+      onOutcome(outcome);
       await new Promise((r) => setImmediate(r));   // let other requests in between files
     }
   }
@@ -92,7 +104,8 @@ export class WorkerPool {
     const worker = startWorker();
     const slot: Slot = { worker, inFlight: new Map() };
     worker.postMessage({ settings: this.settings });
-    worker.on('message', (msg: { batch: number; outcomes?: FileOutcome[]; error?: string }) => {
+    worker.on('message', (msg: { batch: number; outcomes?: FileOutcome[]; error?: string; timings?: IndexerTimings }) => {
+      this.addTimings(msg.timings);
       const jobs = slot.inFlight.get(msg.batch);
       if (!jobs) return;
       slot.inFlight.delete(msg.batch);

@@ -1,75 +1,77 @@
 #!/usr/bin/env node
-// `npm run bench:index`: the repository index and context engine on a large real corpus already on this machine.
-// The corpus is the project's own node_modules (default excludes off, files over 1 MiB and minified files still
-// skipped), taken package by package in name order until it holds BENCH_LINES lines (default 1,000,000), and
-// linked into a temp folder. Measures: full index MB/s and files/s (cold, no cache), a restart from the on-disk
-// cache, one-file re-index latency, context-build latency, and the worst event-loop delay while indexing (what an
-// unrelated LSP request would wait). Prints a table and writes test-results/bench-index.json.
-// Timings on a shared 2-core machine are noisy: rerun on a quiet machine before quoting them.
-// BENCH_CORPUS=DIR benchmarks an existing folder instead (e.g. on a machine without node_modules); BENCH_BUNDLED
-// is set by the esbuild bundle of this script (dist/server/benchIndex.js), which needs no TypeScript hook.
+// `npm run bench:index`: the repository index on real public corpora, side by side with the previous release's code
+// in the same run. Corpora (test/bench/indexCorpora.js; fetched once with `npm pack` at pinned versions, cached outside
+// the repository): a C code base and a JavaScript/TypeScript one of about 18 and 24 MB, and about BENCH_LINES lines
+// (default 1,000,000) of this project's node_modules.
+//   1. Full index without cache (empty cache folder), each build in a fresh process (indexChild.js), BENCH_REPEAT
+//      times (default 2), alternating the previous code and this one: MB/s, CPU seconds, peak RSS, worst
+//      event-loop delay, seconds per phase and per language, and whether both found the same definitions.
+//   2. The 1M-line corpus: peak RSS of a full build (both codes), then, in this process with this code: one-file
+//      re-index latency, context-build latency, and a restart from the on-disk cache.
+// The previous code is BENCH_PREVIOUS (a commit, default d5591a0; `none` skips it), unpacked with `git archive` into
+// the bench cache and run from source. Timings on a shared 2-core machine are noisy: CPU seconds (all threads) are
+// printed next to wall time, and the machine's load average is recorded.
 'use strict';
+const { execFileSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-if (process.env.BENCH_BUNDLED !== '1') require(path.join(__dirname, '..', 'register.js'));
+const root = path.resolve(__dirname, '..', '..');
+require(path.join(root, 'test', 'register.js'));
 const { monitorEventLoopDelay } = require('perf_hooks');
-const { RepoIndex } = require('../../server/index/repoIndex.ts');
-const { buildContext } = require('../../server/context/buildContext.ts');
+const { CACHE, packedCorpus, nodeModulesCorpus, corpusSize } = require('./indexCorpora');
 
-const root = path.resolve(__dirname, '..', '..');   // test/bench/ and dist/server/ both sit two levels down
-const TARGET_LINES = Number(process.env.BENCH_LINES || 1_000_000);
 const WORKERS = Number(process.env.BENCH_WORKERS || 2);
-const SOURCE = /\.(ts|tsx|mts|cts|js|mjs|cjs|jsx|py|go|rs|java|c|h|cc|cpp|hpp|cs|rb|sh|md|json)$/;
+const REPEAT = Number(process.env.BENCH_REPEAT || 2);
+const TARGET_LINES = Number(process.env.BENCH_LINES || 1_000_000);
+const PREVIOUS = process.env.BENCH_PREVIOUS || 'd5591a0';
+const ONLY = (process.env.BENCH_ONLY || 'c,js,nm').split(',');
 
-function countLines(dir, budget) {
-  let lines = 0; let files = 0;
-  const stack = [dir];
-  while (stack.length && lines < budget) {
-    const d = stack.pop();
-    let entries;
-    try { entries = fs.readdirSync(d, { withFileTypes: true }); } catch { continue; }
-    for (const e of entries) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) stack.push(p);
-      else if (e.isFile() && SOURCE.test(e.name)) {
-        const st = fs.statSync(p);
-        if (st.size > 1024 * 1024 || e.name.endsWith('.min.js')) continue;
-        const text = fs.readFileSync(p, 'latin1');
-        let n = 0; for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
-        lines += n; files++;
-      }
-    }
+/** The previous release's server/ and test/register.js, unpacked from git into the bench cache. */
+function previousCode() {
+  if (PREVIOUS === 'none') return undefined;
+  const commit = execFileSync('git', ['-C', root, 'rev-parse', '--short', PREVIOUS], { encoding: 'utf8' }).trim();
+  const dir = path.join(CACHE, `code-${commit}`);
+  if (!fs.existsSync(path.join(dir, '.complete'))) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
+    const tar = execFileSync('git', ['-C', root, 'archive', commit, 'server', 'test/register.js', 'package.json']);
+    execFileSync('tar', ['xf', '-', '-C', dir], { input: tar });
+    fs.symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'));
+    fs.writeFileSync(path.join(dir, '.complete'), commit + '\n');
   }
-  return { lines, files };
+  return { dir, commit };
 }
 
-/** A temp folder of symlinks to whole packages of node_modules, about TARGET_LINES lines of source in all. */
-function assembleCorpus() {
-  const nm = path.join(root, 'node_modules');
-  const corpus = fs.mkdtempSync(path.join(os.tmpdir(), 'unisparse-bench-corpus-'));
-  const packages = [];
-  for (const name of fs.readdirSync(nm).sort()) {
-    if (name.startsWith('.')) continue;
-    if (name.startsWith('@')) { for (const sub of fs.readdirSync(path.join(nm, name)).sort()) packages.push(`${name}/${sub}`); } else packages.push(name);
-  }
-  let lines = 0; const used = [];
-  for (const pkg of packages) {
-    if (lines >= TARGET_LINES) break;
-    const counted = countLines(path.join(nm, pkg), TARGET_LINES - lines + 1);
-    if (!counted.files) continue;
-    lines += counted.lines;
-    const link = path.join(corpus, pkg.replace('/', '__'));
-    fs.symlinkSync(path.join(nm, pkg), link);
-    used.push(pkg);
-  }
-  return { corpus, lines, packages: used.length };
+function child(codeDir, corpus, defsOut) {
+  const args = [path.join(__dirname, 'indexChild.js'), codeDir, corpus, String(WORKERS)];
+  if (defsOut) args.push(defsOut);
+  const out = execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'inherit'] });
+  return JSON.parse(out.trim().split('\n').pop());
 }
 
+function range(xs, digits = 2) {
+  const lo = Math.min(...xs); const hi = Math.max(...xs);
+  return lo.toFixed(digits) === hi.toFixed(digits) ? lo.toFixed(digits) : `${lo.toFixed(digits)}-${hi.toFixed(digits)}`;
+}
 function median(xs) { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; }
 function p95(xs) { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(s.length * 0.95))]; }
 
-/** Worst event-loop delay while `fn` runs: the histogram, plus a 10 ms timer's worst lateness as a cross-check. */
+/** How many files' definitions (kind, name, lines) the two codes agree on. */
+function compareDefs(prevFile, nowFile) {
+  const a = JSON.parse(fs.readFileSync(prevFile, 'utf8')); const b = JSON.parse(fs.readFileSync(nowFile, 'utf8'));
+  let both = 0; let onlyPrev = 0; let onlyNow = 0; let sameFiles = 0; let files = 0;
+  for (const f of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    const x = new Set(a[f] ?? []); const y = new Set(b[f] ?? []);
+    files++;
+    let same = true;
+    for (const d of x) { if (y.has(d)) both++; else { onlyPrev++; same = false; } }
+    for (const d of y) if (!x.has(d)) { onlyNow++; same = false; }
+    if (same) sameFiles++;
+  }
+  return { both, onlyPrev, onlyNow, sameFiles, files };
+}
+
 async function withLoopMonitor(fn) {
   const h = monitorEventLoopDelay({ resolution: 10 });
   h.enable();
@@ -77,7 +79,7 @@ async function withLoopMonitor(fn) {
   const timer = setInterval(() => { const now = performance.now(); worstTimer = Math.max(worstTimer, now - last - 10); last = now; }, 10);
   try {
     const result = await fn();
-    return { result, loopMaxMs: h.max / 1e6, loopP99Ms: h.percentile(99) / 1e6, timerWorstLateMs: worstTimer };
+    return { result, loopMaxMs: h.max / 1e6, timerWorstLateMs: worstTimer };
   } finally { clearInterval(timer); h.disable(); }
 }
 
@@ -86,60 +88,89 @@ async function loadCounter() {
     const { defaultModelPath } = require('../../server/models/modelPaths.ts');
     const { loadTokenizer } = require('../../server/tokenizer/tokenizer.ts');
     const model = defaultModelPath();
-    if (fs.existsSync(model)) {
-      const tok = await loadTokenizer(model);
-      return { count: (t) => tok.count(t), name: `model tokenizer (${path.basename(model)})` };
-    }
+    if (fs.existsSync(model)) { const tok = await loadTokenizer(model); return { count: (t) => tok.count(t), name: 'model tokenizer' }; }
   } catch (e) { console.error(`(model tokenizer unavailable: ${e.message}; counting ~4 chars per token)`); }
   return { count: (t) => Math.ceil(t.length / 4), name: '~4 characters per token' };
 }
 
-function existingCorpus(dir) {
-  return { corpus: path.resolve(dir), lines: countLines(path.resolve(dir), Infinity).lines, packages: fs.readdirSync(dir).length, existing: true };
+async function throughput(name, corpus, prev, results, rows) {
+  const size = corpusSize(corpus.dir);
+  console.error(`${name}: ${corpus.about}; ${size.files} files, ${(size.bytes / 1e6).toFixed(1)} MB, ${size.lines} lines`);
+  const runs = { now: [], prev: [] };
+  const defsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'unisparse-bench-defs-'));
+  try {
+    for (let r = 0; r < REPEAT; r++) {
+      for (const which of prev ? ['prev', 'now'] : ['now']) {
+        const code = which === 'prev' ? prev.dir : root;
+        const defs = r === 0 ? path.join(defsDir, `${which}.json`) : undefined;
+        const run = child(code, corpus.dir, defs);
+        run.load = os.loadavg()[0];
+        runs[which].push(run);
+        console.error(`  ${which} #${r + 1}: ${run.seconds.toFixed(2)} s, ${run.mbPerS.toFixed(2)} MB/s, ${run.cpuSeconds.toFixed(1)} CPU-s, load ${run.load.toFixed(1)}`);
+      }
+    }
+    const agreement = prev ? compareDefs(path.join(defsDir, 'prev.json'), path.join(defsDir, 'now.json')) : undefined;
+    results[name] = { corpus: { about: corpus.about, ...size }, workers: WORKERS, runs, definitions: agreement };
+  } finally { fs.rmSync(defsDir, { recursive: true, force: true }); }
+  const mb = runs.now[0].bytes / 1e6;
+  for (const which of prev ? ['prev', 'now'] : ['now']) {
+    const rs = runs[which];
+    const label = which === 'prev' ? `previous (${prev.commit})` : 'now';
+    rows.push([`${name}: full index, ${label}`, `${rs[0].files} files, ${(rs[0].bytes / 1e6).toFixed(1)} MB, ${rs[0].symbols} symbols`,
+      `${range(rs.map((x) => x.seconds))} s`, `${range(rs.map((x) => x.mbPerS))} MB/s; ${range(rs.map((x) => x.bytes / 1e6 / x.cpuSeconds))} MB per CPU-s`]);
+    rows.push([`${name}: ${label}, memory and loop`, `peak RSS / worst event-loop delay`, `${range(rs.map((x) => x.peakRssMB), 0)} MB`,
+      `${range(rs.map((x) => x.loopMaxMs), 0)} ms (timer ${range(rs.map((x) => x.timerWorstLateMs), 0)} ms)`]);
+  }
+  if (prev) {
+    const speedup = median(runs.now.map((x) => x.mbPerS)) / median(runs.prev.map((x) => x.mbPerS));
+    const cpuRatio = median(runs.prev.map((x) => x.cpuSeconds)) / median(runs.now.map((x) => x.cpuSeconds));
+    rows.push([`${name}: now / previous`, `median of ${REPEAT} runs each`, `${speedup.toFixed(2)}x MB/s`, `${cpuRatio.toFixed(2)}x less CPU`]);
+    const d = results[name].definitions;
+    rows.push([`${name}: definitions`, `now vs previous (kind, name, lines)`, `${d.both} in both`,
+      `${d.onlyPrev} only previous, ${d.onlyNow} only now; ${d.sameFiles}/${d.files} files identical`]);
+  }
+  const t = runs.now[runs.now.length - 1].timings;
+  if (t) {
+    const phases = Object.entries(t.phases).filter(([, s]) => s >= 0.005).map(([p, s]) => `${p} ${s.toFixed(2)}`).join(', ');
+    rows.push([`${name}: phases, now`, 'seconds summed over threads', phases, `file graph ${runs.now[runs.now.length - 1].fileGraphSeconds.toFixed(2)} s`]);
+    const langs = Object.entries(t.languages).map(([l, s]) => `${l} ${s.files} files ${(s.bytes / 1e6).toFixed(1)} MB ${s.seconds.toFixed(2)} s (${(s.bytes / 1e6 / s.seconds).toFixed(1)} MB/s)`).join('; ');
+    rows.push([`${name}: languages, now`, 'worker seconds per language', langs, '']);
+  }
+  void mb;
 }
 
-async function main() {
-  const { corpus, lines, packages, existing } = process.env.BENCH_CORPUS ? existingCorpus(process.env.BENCH_CORPUS) : assembleCorpus();
-  const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'unisparse-bench-cache-'));
-  // A real file in the corpus root for the re-index measurement (node_modules itself is never written).
-  const editedSource = fs.readFileSync(path.join(root, 'server', 'context', 'buildContext.ts'), 'utf8');
-  fs.writeFileSync(path.join(corpus, 'edited.ts'), editedSource);
-  const rows = [];
-  const results = { machine: `${process.env.BENCH_MACHINE ? process.env.BENCH_MACHINE + ': ' : ''}${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, load ${os.loadavg().map((x) => x.toFixed(1)).join('/')}`,
-    corpus: { source: 'node_modules packages (default excludes off)', packages, lines }, workers: WORKERS };
-  try {
-    // What the machine alone does to a 10 ms timer (other processes on a shared box), to read the numbers below against.
-    const idle = await withLoopMonitor(() => new Promise((r) => setTimeout(r, 3000)));
-    results.idleLoop = { loopMaxMs: idle.loopMaxMs, timerWorstLateMs: idle.timerWorstLateMs };
-    rows.push(['event loop, idle baseline', '3 s doing nothing (machine noise)', `${idle.loopMaxMs.toFixed(1)} / ${idle.timerWorstLateMs.toFixed(1)} ms`, `p99 ${idle.loopP99Ms.toFixed(1)} ms`]);
-    console.error(`corpus: ${packages} packages, ${lines} lines; indexing with ${WORKERS} workers ...`);
-    const cpuBefore = process.cpuUsage();
-    const cold = await withLoopMonitor(() => RepoIndex.build(corpus, { cacheDir, defaultExcludes: false, workers: WORKERS }));
-    const cpu = process.cpuUsage(cpuBefore);
-    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-    const index = cold.result;
-    const s = index.stats();
-    results.full = { files: s.files, bytes: s.bytes, symbols: s.symbols, seconds: s.seconds, mbPerS: s.bytes / 1e6 / s.seconds,
-      cpuSeconds, mbPerCpuSecond: s.bytes / 1e6 / cpuSeconds,
-      filesPerS: s.files / s.seconds, skipped: index.skipped().length, loopMaxMs: cold.loopMaxMs, loopP99Ms: cold.loopP99Ms, timerWorstLateMs: cold.timerWorstLateMs };
-    rows.push(['full index (cold)', `${s.files} files, ${(s.bytes / 1e6).toFixed(1)} MB, ${s.symbols} symbols`, `${s.seconds.toFixed(1)} s`,
-      `${results.full.mbPerS.toFixed(2)} MB/s, ${results.full.filesPerS.toFixed(0)} files/s`]);
-    rows.push(['full index CPU time', `all threads (load-independent)`, `${cpuSeconds.toFixed(1)} CPU-s`,
-      `${results.full.mbPerCpuSecond.toFixed(2)} MB per CPU-second`]);
-    rows.push(['event loop while indexing', 'worst delay (histogram / 10 ms timer)', `${cold.loopMaxMs.toFixed(1)} / ${cold.timerWorstLateMs.toFixed(1)} ms`, `p99 ${cold.loopP99Ms.toFixed(1)} ms`]);
+async function largeCorpus(corpus, prev, results, rows) {
+  const size = corpusSize(corpus.dir);
+  console.error(`nm: ${corpus.about}; ${size.files} files, ${(size.bytes / 1e6).toFixed(1)} MB`);
+  const memory = {};
+  for (const which of prev ? ['prev', 'now'] : ['now']) {
+    const run = child(which === 'prev' ? prev.dir : root, corpus.dir);
+    memory[which] = run;
+    rows.push([`1M lines: full index, ${which === 'prev' ? `previous (${prev.commit})` : 'now'}`, `${run.files} files, ${(run.bytes / 1e6).toFixed(1)} MB, ${size.lines} lines`,
+      `${run.seconds.toFixed(1)} s, ${run.mbPerS.toFixed(2)} MB/s`, `peak RSS ${run.peakRssMB.toFixed(0)} MB; loop max ${run.loopMaxMs.toFixed(0)} ms`]);
+  }
+  results.nm = { corpus: { about: corpus.about, ...size }, memory };
 
-    // One-file re-index: edit, update, repeat.
+  // In this process, with this code: updates, context builds, restart.
+  const { RepoIndex } = require('../../server/index/repoIndex.ts');
+  const { buildContext } = require('../../server/context/buildContext.ts');
+  const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'unisparse-bench-cache-'));
+  const edited = path.join(corpus.dir, 'edited.ts');
+  const editedSource = fs.readFileSync(path.join(root, 'server', 'context', 'buildContext.ts'), 'utf8');
+  fs.writeFileSync(edited, editedSource);
+  try {
+    const cold = await withLoopMonitor(() => RepoIndex.build(corpus.dir, { cacheDir, defaultExcludes: false, workers: WORKERS }));
+    const index = cold.result;
+    rows.push(['1M lines: event loop while indexing', 'worst delay (histogram / 10 ms timer)', `${cold.loopMaxMs.toFixed(1)} / ${cold.timerWorstLateMs.toFixed(1)} ms`, 'in-process build']);
     const edits = [];
     for (let i = 0; i < 20; i++) {
-      fs.writeFileSync(path.join(corpus, 'edited.ts'), editedSource + `\nexport const edit${i} = ${i};\n`);
+      fs.writeFileSync(edited, editedSource + `\nexport const edit${i} = ${i};\n`);
       const t = performance.now();
-      await index.update([path.join(corpus, 'edited.ts')], []);
+      await index.update([edited], []);
       edits.push(performance.now() - t);
     }
     results.update = { medianMs: median(edits), p95Ms: p95(edits), fileBytes: editedSource.length };
     rows.push(['one-file re-index', `${(editedSource.length / 1024).toFixed(0)} KB .ts file, 20 edits`, `${median(edits).toFixed(1)} ms median`, `p95 ${p95(edits).toFixed(1)} ms`]);
-
-    // Context build for questions, with the model's tokenizer counting tokens.
     const counter = await loadCounter();
     const questions = [
       'How does the TypeScript checker resolve overloaded call signatures?',
@@ -148,43 +179,43 @@ async function main() {
       'Explain how tokenizers handle pre-tokenization of whitespace',
       'what does this package do',
     ];
-    const times = []; let tokens = 0; let chunks = 0;
-    buildContext(index, { question: questions[0], budgetTokens: 6000, countTokens: counter.count });   // warm caches (file graph)
+    buildContext(index, { question: questions[0], budgetTokens: 6000, countTokens: counter.count });
+    const times = [];
     for (const q of questions) {
       const t = performance.now();
-      const ctx = buildContext(index, { question: q, budgetTokens: 6000, countTokens: counter.count });
+      buildContext(index, { question: q, budgetTokens: 6000, countTokens: counter.count });
       times.push(performance.now() - t);
-      tokens += ctx.tokens; chunks += ctx.chunks.length;
     }
-    const firstAfterUpdate = (() => {
-      // The file graph is rebuilt lazily after a change: the first build after an edit pays for it.
-      fs.writeFileSync(path.join(corpus, 'edited.ts'), editedSource);
-      return index.update([path.join(corpus, 'edited.ts')], []).then(() => {
-        const t = performance.now();
-        buildContext(index, { question: questions[0], budgetTokens: 6000, countTokens: counter.count });
-        return performance.now() - t;
-      });
-    })();
-    results.context = { medianMs: median(times), maxMs: Math.max(...times), firstAfterEditMs: await firstAfterUpdate, budgetTokens: 6000,
-      avgTokens: tokens / questions.length, avgChunks: chunks / questions.length, counter: counter.name };
-    rows.push(['context build', `budget 6000 tokens, ${questions.length} questions, ${counter.name}`, `${median(times).toFixed(0)} ms median`,
-      `max ${Math.max(...times).toFixed(0)} ms; first after an edit ${results.context.firstAfterEditMs.toFixed(0)} ms`]);
+    results.context = { medianMs: median(times), maxMs: Math.max(...times), counter: counter.name };
+    rows.push(['context build', `budget 6000 tokens, ${questions.length} questions, ${counter.name}`, `${median(times).toFixed(0)} ms median`, `max ${Math.max(...times).toFixed(0)} ms`]);
     index.dispose();
-
-    // Restart: the same corpus with the cache the cold run wrote.
-    const warm = await withLoopMonitor(() => RepoIndex.build(corpus, { cacheDir, defaultExcludes: false, workers: WORKERS }));
+    const warm = await withLoopMonitor(() => RepoIndex.build(corpus.dir, { cacheDir, defaultExcludes: false, workers: WORKERS }));
     const ws = warm.result.stats();
     results.restart = { seconds: ws.seconds, mbPerS: ws.bytes / 1e6 / ws.seconds, cache: warm.result.cacheStats(), loopMaxMs: warm.loopMaxMs };
     rows.push(['restart from cache', `${warm.result.cacheStats().hits} hits, ${warm.result.cacheStats().misses} misses`, `${ws.seconds.toFixed(1)} s`,
       `${results.restart.mbPerS.toFixed(2)} MB/s; loop max ${warm.loopMaxMs.toFixed(1)} ms`]);
     warm.result.dispose();
   } finally {
-    if (existing) fs.rmSync(path.join(corpus, 'edited.ts'), { force: true }); else fs.rmSync(corpus, { recursive: true, force: true });
+    fs.rmSync(edited, { force: true });
     fs.rmSync(cacheDir, { recursive: true, force: true });
   }
-  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i].length), 10));
-  console.log(`\nbench:index on ${results.machine}; corpus ${results.corpus.packages} packages, ${results.corpus.lines} lines\n`);
-  for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i])).join(' | '));
+}
+
+async function main() {
+  const prev = previousCode();
+  const results = {
+    date: new Date().toISOString(),
+    machine: `${process.env.BENCH_MACHINE ? process.env.BENCH_MACHINE + ': ' : ''}${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, load ${os.loadavg().map((x) => x.toFixed(1)).join('/')} at the start`,
+    workers: WORKERS, previous: prev?.commit,
+  };
+  const rows = [];
+  if (ONLY.includes('c')) await throughput('C', packedCorpus('c'), prev, results, rows);
+  if (ONLY.includes('js')) await throughput('JS/TS', packedCorpus('js'), prev, results, rows);
+  if (ONLY.includes('nm')) await largeCorpus(nodeModulesCorpus(root, TARGET_LINES), prev, results, rows);
+  results.loadAtEnd = os.loadavg();
+  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length), 10));
+  console.log(`\nbench:index on ${results.machine}; ${WORKERS} workers; previous code ${prev?.commit ?? '(skipped)'}\n`);
+  for (const r of rows) console.log(r.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c)).join(' | '));
   fs.mkdirSync(path.join(root, 'test-results'), { recursive: true });
   fs.writeFileSync(path.join(root, 'test-results', 'bench-index.json'), JSON.stringify(results, null, 2) + '\n');
   console.log('\nwrote test-results/bench-index.json');

@@ -59,8 +59,11 @@ describe('unisparse CLI errors and help', function () {
     const r = cli(['index', '--repo', path.join(root, 'test', 'fixtures', 'repos', 'shop'), '--json', '--no-cache']);
     assert.strictEqual(r.code, 0, r.stderr);
     const s = JSON.parse(r.stdout);
-    assert.deepStrictEqual(Object.keys(s).sort(), ['bytes', 'files', 'languages', 'seconds', 'symbols']);
+    assert.deepStrictEqual(Object.keys(s).sort(), ['bytes', 'files', 'languages', 'peakRssMB', 'phases', 'seconds', 'symbols']);
     assert.ok(s.files >= 6 && s.symbols > 5 && s.languages.typescript >= 5, r.stdout);
+    // Seconds per phase: the main thread listed, the workers loaded grammars and parsed; peak RSS is a plausible size.
+    assert.ok(s.phases.parsing > 0 && s.phases.listing > 0 && s.phases.grammars > 0, JSON.stringify(s.phases));
+    assert.ok(s.peakRssMB > 20 && s.peakRssMB < 4096, String(s.peakRssMB));
   });
 });
 

@@ -1,0 +1,246 @@
+// A fast lexical pass over C-family and JavaScript/TypeScript source, before tree-sitter sees it. It finds the
+// function bodies that hold no definition (most of a file's bytes) and blanks their contents to the newlines, so the
+// wasm parser skips what ranking never uses from the tree: parsing is about five times faster, and every line
+// number stays where it was. The same pass counts the identifiers written as code (outside comments and strings;
+// the references) and, for JavaScript/TypeScript, the module specifiers of `import ... from`, `export ... from`,
+// `import '...'` and `require('...')`, including those inside the blanked bodies.
+//
+// It errs on the side of parsing more: any body that might hold a definition (a nested function, class, struct,
+// macro, method shorthand, `const f = () => ...`) is kept, and a file the scanner cannot follow (unbalanced braces,
+// an unterminated string, comment or regular expression, JSX in a .js file) gets no skeleton: the caller parses it
+// whole.
+
+/** 'js' may hold JSX (the scanner then gives up on the file); 'ts' (.ts, never JSX) may not. */
+export type SkeletonFamily = 'c' | 'js' | 'ts';
+
+export interface CodeSkeleton {
+  /** The text with definition-free bodies blanked (same length in lines, every line where it was). */
+  text: string;
+  /** Identifier -> uses outside comments and strings (keywords left out). */
+  identifiers: Record<string, number>;
+  /** Module specifiers in source order (JavaScript/TypeScript only; C keeps its #include query). */
+  imports: string[];
+  /** Characters blanked. */
+  blanked: number;
+  /** C family: C++-only syntax seen in code (`class`, `namespace`, `template`, `::`, ...); a header without it is C. */
+  cpp: boolean;
+}
+
+const C_KEYWORDS = new Set(('auto break case char const continue default do double else enum extern float for goto if ' +
+  'inline int long register restrict return short signed sizeof static struct switch typedef union unsigned void ' +
+  'volatile while bool true false NULL nullptr class namespace template typename public private protected virtual ' +
+  'override final operator new delete this throw try catch using friend explicit mutable noexcept constexpr decltype ' +
+  'include define undef ifdef ifndef endif elif pragma error line defined').split(' '));
+const JS_KEYWORDS = new Set(('break case catch class const continue debugger default delete do else export extends ' +
+  'finally for function if import in instanceof let new return super switch this throw try typeof var void while with ' +
+  'yield async await of static get set true false null undefined from as interface type enum implements declare ' +
+  'readonly abstract public private protected namespace module keyof infer is').split(' '));
+/** Words after which `(...) {` is a statement, not a method shorthand. */
+const JS_STATEMENT_WORDS = new Set(['if', 'for', 'while', 'switch', 'catch', 'with', 'function', 'return', 'typeof', 'await', 'yield', 'new', 'in', 'of', 'do', 'else', 'void', 'delete', 'throw', 'case']);
+/** After these words a `/` starts a regular expression, not a division. */
+const JS_REGEX_AFTER_WORDS = new Set(['return', 'typeof', 'case', 'in', 'of', 'new', 'delete', 'void', 'throw', 'else', 'do', 'yield', 'await', 'instanceof']);
+/** Words allowed between `)` and a function body's `{` in C++. */
+const CPP_QUALIFIERS = new Set(['const', 'override', 'final', 'noexcept', 'volatile', 'mutable']);
+const ACCESS = new Set(['public', 'private', 'protected']);
+/** Words that start a named definition when another name follows (`struct foo {`, `interface Shape`). */
+const C_DEFINING = new Set(['struct', 'union', 'enum', 'class', 'namespace']);
+const JS_DEFINING = new Set(['function', 'interface', 'enum', 'namespace', 'module', 'type']);
+
+const WORD = /[A-Za-z_$][A-Za-z0-9_$]*/y;
+/** After these characters a `/` starts a regular expression, not a division. */
+const REGEX_AFTER = '(,=:[!&|?{};+-*%<>~^';
+const TYPE_PUNCTUATION = '.<>[]|&,?';
+const DEFINING_VALUE = /^\s*(async\b|function\b|class\b|\(|<|[A-Za-z_$][\w$]*\s*=>)/;
+
+interface Block {
+  open: number;
+  /** A function body (after `)`, a C++ qualifier, a TypeScript return type or `=>`). */
+  body: boolean;
+  /** Something inside it defines a name: it must stay for tree-sitter. */
+  defs: boolean;
+  /** A `${` of a template literal, not a block. */
+  template: boolean;
+}
+
+/** The skeleton of `text`, or undefined when the scanner cannot follow it (the caller parses the text whole). */
+export function codeSkeleton(text: string, family: SkeletonFamily): CodeSkeleton | undefined {
+  const js = family !== 'c';
+  const keywords = js ? JS_KEYWORDS : C_KEYWORDS;
+  const identifiers: Record<string, number> = Object.create(null);
+  const imports: string[] = [];
+  const ranges: number[] = [];   // [start, end) pairs to blank, outermost only, in order
+  const stack: Block[] = [{ open: -1, body: false, defs: false, template: false }];
+  const parens: string[] = [];   // for each open '(', the token before it
+  let t1 = '';   // the last token (a word, or one punctuation character), t2 the one before
+  let t2 = '';
+  let t1Word = false;
+  let bodyReady = false;    // the tokens since the last ')' can still be followed by a function body
+  let afterParen = '';      // the token before the '(' of the last ')'
+  let returnType = false;   // inside a TypeScript return type (`): Promise<T> {`)
+  let declName = false;     // `const|let|var NAME` was just read: its value decides whether it is a definition
+  let declValue = false;    // the `=` of `const|let|var NAME =` was the last token
+  let macroEnd = -1;        // end of the #define being read (C)
+  let cpp = false;
+  const n = text.length;
+  let i = 0;
+  const markDefs = () => { stack[stack.length - 1].defs = true; };
+  const push = (tok: string, word: boolean) => { t2 = t1; t1 = tok; t1Word = word; };
+  /** Whether the next token starts an expression (where `/` is a regular expression and `<` may open JSX). */
+  const expressionStart = () => t1 === '' || (t1Word ? JS_REGEX_AFTER_WORDS.has(t1) : REGEX_AFTER.includes(t1) &&
+    !(t1 === '!' && (t2 === ')' || t2 === ']' || /^[\w$]/.test(t2))));   // `x! / y`: TypeScript's non-null assertion
+
+  /** Scans a template literal from `i` (after the backtick or a closing `}` of `${`); returns false if unterminated. */
+  const scanTemplate = (): boolean => {
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c === 92) { i += 2; continue; }            // backslash
+      if (c === 96) { i++; push('"', false); return true; }   // closing backtick: a string value
+      if (c === 36 && text.charCodeAt(i + 1) === 123) {   // ${
+        i += 2;
+        stack.push({ open: i - 1, body: false, defs: false, template: true });
+        push('(', false);
+        return true;
+      }
+      i++;
+    }
+    return false;
+  };
+
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c <= 32) { i++; continue; }
+    // Words: identifiers and keywords.
+    if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36) {
+      WORD.lastIndex = i;
+      WORD.test(text);
+      const word = text.slice(i, WORD.lastIndex);
+      i = WORD.lastIndex;
+      if (bodyReady && !(js ? returnType : CPP_QUALIFIERS.has(word))) bodyReady = false;
+      if (keywords.has(word)) {
+        if (js) {
+          if (word === 'class') markDefs();
+        } else if (word === 'typedef') {
+          markDefs();
+        } else if (word === 'define' && t1 === '#') {
+          markDefs();
+          // A macro's braces are not a function body: blanking them would cut its line continuations.
+          let e = text.indexOf('\n', i);
+          while (e > 0 && (text.charCodeAt(e - 1) === 92 || (text.charCodeAt(e - 1) === 13 && text.charCodeAt(e - 2) === 92))) e = text.indexOf('\n', e + 1);
+          macroEnd = e < 0 ? n : e;
+        }
+      } else {
+        if (word.length >= 2) identifiers[word] = (identifiers[word] ?? 0) + 1;
+        if (t1Word && (js ? JS_DEFINING.has(t1) : C_DEFINING.has(t1))) markDefs();
+        if (!js && t1Word && (t1 === 'class' || t1 === 'namespace')) cpp = true;   // C may name a variable `class`, not a type
+        if (js && (t1 === 'const' || t1 === 'let' || t1 === 'var')) declName = true;
+      }
+      push(word, true);
+      continue;
+    }
+    // Numbers (digits, hex, exponents, separators) are skipped whole so `1e3` is not a word.
+    if (c >= 48 && c <= 57) {
+      let j = i + 1;
+      while (j < n) { const d = text.charCodeAt(j); if ((d >= 48 && d <= 57) || (d >= 65 && d <= 90) || (d >= 97 && d <= 122) || d === 46 || d === 95) j++; else break; }
+      i = j; push('0', false); bodyReady = false; continue;
+    }
+    if (c === 47) {   // '/'
+      const d = text.charCodeAt(i + 1);
+      if (d === 47) { const e = text.indexOf('\n', i); i = e < 0 ? n : e; continue; }
+      if (d === 42) { const e = text.indexOf('*/', i + 2); if (e < 0) return undefined; i = e + 2; continue; }
+      if (js && expressionStart()) {
+        let j = i + 1; let inClass = false;
+        for (;;) {
+          if (j >= n) return undefined;
+          const e = text.charCodeAt(j);
+          if (e === 10) return undefined;
+          if (e === 92) { j += 2; continue; }
+          if (e === 91) inClass = true; else if (e === 93) inClass = false; else if (e === 47 && !inClass) break;
+          j++;
+        }
+        i = j + 1;
+        push('"', false); bodyReady = false;
+        continue;
+      }
+      i++; push('/', false); bodyReady = false; continue;
+    }
+    if (c === 34 || c === 39) {   // " '
+      let j = i + 1;
+      for (;;) {
+        if (j >= n) return undefined;
+        const e = text.charCodeAt(j);
+        if (e === 92) { j += 2; continue; }
+        if (e === c) break;
+        if (e === 10) { if (js) return undefined; break; }   // C: an apostrophe in #error text ends at the line
+        j++;
+      }
+      if (js && ((t1 === '(' && t2 === 'require') || (t1Word && (t1 === 'from' || (t1 === 'import' && t2 !== '.'))))) {
+        imports.push(text.slice(i + 1, j));
+      }
+      i = j + 1; push('"', false); bodyReady = false;
+      continue;
+    }
+    if (c === 96 && js) { i++; bodyReady = false; if (!scanTemplate()) return undefined; continue; }
+    const ch = text[i];
+    if (ch === '<' && family === 'js' && expressionStart() && /[A-Za-z>]/.test(text[i + 1] ?? '')) return undefined;   // JSX
+    i++;
+    if (ch === '(') {
+      parens.push(t1Word ? t1 : t1 === ']' ? ']' : '');
+      if (!returnType) bodyReady = false;
+    } else if (ch === ')') {
+      afterParen = parens.pop() ?? '';
+      bodyReady = true; returnType = false;
+    } else if (ch === '{') {
+      const top = stack[stack.length - 1];
+      // Function bodies (`) {`, `) const {`, `): T {`, `=> {`) and initialisers (`x = {`: C tables, object literals; in
+      // TypeScript only after const/let/var, since `type T = { m(): void }` holds definitions).
+      const initialiser = t1 === '=' && (family !== 'ts' || declValue);
+      const body = i - 1 >= macroEnd && (bodyReady || initialiser || (js && t1 === '>' && t2 === '='));
+      if (js && bodyReady && t1 === ')' && afterParen && !JS_STATEMENT_WORDS.has(afterParen)) top.defs = true;   // `name(...) {`: a method
+      if (!js && !body && t1Word && !keywords.has(t1) && C_DEFINING.has(t2)) top.defs = true;   // `struct name {`
+      stack.push({ open: i - 1, body, defs: false, template: false });
+      bodyReady = false; returnType = false;
+    } else if (ch === '}') {
+      if (stack.length < 2) return undefined;
+      const b = stack.pop()!;
+      if (b.template) { bodyReady = false; if (!scanTemplate()) return undefined; continue; }
+      if (b.defs) stack[stack.length - 1].defs = true;
+      else if (b.body && i - 1 > b.open + 1) {
+        // Outermost wins: drop the ranges recorded for blocks nested in this one.
+        while (ranges.length && ranges[ranges.length - 2] > b.open) ranges.length -= 2;
+        ranges.push(b.open + 1, i - 1);
+      }
+      bodyReady = false; returnType = false;
+    } else if (!js && ((ch === ':' && (text.charCodeAt(i) === 58 || (t1Word && ACCESS.has(t1)))) || (ch === '<' && t1 === 'template'))) {
+      cpp = true;   // `::`, `public:`, `template <`
+      bodyReady = false;
+    } else if (ch === ':' && js && bodyReady && t1 === ')') {
+      returnType = true;   // `): Type {` keeps a body possible
+    } else if (returnType && TYPE_PUNCTUATION.includes(ch)) {
+      // inside a return type
+    } else {
+      if (ch === '=' && js && declName && t1Word && t2 !== '.') {
+        // `const f = (...) =>`, `= async`, `= function`, `= class`, `= x =>`: a definition; err towards yes.
+        if (DEFINING_VALUE.test(text.slice(i, i + 200))) markDefs();
+      }
+      declValue = ch === '=' && declName;
+      if (ch === '=' || ch === ';' || ch === ',') declName = false;
+      bodyReady = false; returnType = false;
+    }
+    push(ch, false);
+  }
+  if (stack.length !== 1 || parens.length) return undefined;
+  if (!ranges.length) return { text, identifiers, imports, blanked: 0, cpp };
+  const parts: string[] = [];
+  let last = 0; let blanked = 0;
+  for (let r = 0; r < ranges.length; r += 2) {
+    const start = ranges[r]; const end = ranges[r + 1];
+    parts.push(text.slice(last, start));
+    let newlines = '';
+    for (let k = text.indexOf('\n', start); k >= 0 && k < end; k = text.indexOf('\n', k + 1)) newlines += '\n';
+    parts.push(newlines);
+    blanked += end - start - newlines.length;
+    last = end;
+  }
+  parts.push(text.slice(last));
+  return { text: parts.join(''), identifiers, imports, blanked, cpp };
+}

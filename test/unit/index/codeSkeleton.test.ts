@@ -1,0 +1,104 @@
+// The lexical pass that blanks definition-free bodies before tree-sitter parses a file: what it blanks, what it
+// must keep (anything that may hold a definition), the references and imports it counts, and the files it gives up
+// on. Line numbers must never move: every blanked body keeps its newlines.
+import * as assert from 'assert';
+import { codeSkeleton } from '../../../server/index/codeSkeleton';
+
+function lines(text: string): number { return text.split('\n').length; }
+
+describe('index: code skeleton', () => {
+  it('C: blanks function bodies to their newlines and keeps every line where it was', () => {
+    const src = 'static int add(int a, int b)\n{\n  int s = a + b; /* { */\n  return s;\n}\n\nvoid f(void) { g("}"); }\n';
+    const s = codeSkeleton(src, 'c')!;
+    assert.strictEqual(s.text, 'static int add(int a, int b)\n{\n\n\n}\n\nvoid f(void) {}\n');
+    assert.strictEqual(lines(s.text), lines(src));
+    assert.ok(s.blanked > 0);
+  });
+
+  it('C: keeps bodies that define something (a struct, a macro) and never blanks a #define', () => {
+    const src = 'void f(void) {\n  struct point { int x; } p;\n}\nvoid g(void) {\n#define TWICE(x) ((x) * 2)\n  h();\n}\n#define BLOCK(x) { \\\n  run(x); \\\n}\n';
+    const s = codeSkeleton(src, 'c')!;
+    assert.strictEqual(s.text, src);
+  });
+
+  it('C: blanks initialiser tables, and counts identifiers outside comments, strings and keywords', () => {
+    const src = 'static const int table[] = {\n  ONE, TWO,\n};\nint use(void) { return lookup(table, "not_an_id"); } // comment_word\n';
+    const s = codeSkeleton(src, 'c')!;
+    assert.strictEqual(s.text, 'static const int table[] = {\n\n};\nint use(void) {} // comment_word\n');
+    assert.deepStrictEqual(Object.keys(s.identifiers).sort(), ['ONE', 'TWO', 'lookup', 'table', 'use']);
+    assert.strictEqual(s.identifiers.table, 2);
+  });
+
+  it('C: a header is C++ only when its code (not its comments or variable names) says so', () => {
+    assert.strictEqual(codeSkeleton('/* std::vector */\nstruct repo { char *namespace; int public; };\n', 'c')!.cpp, false);
+    assert.strictEqual(codeSkeleton('namespace io { int f(); }\n', 'c')!.cpp, true);
+    assert.strictEqual(codeSkeleton('int A::size() const { return n; }\n', 'c')!.cpp, true);
+    assert.strictEqual(codeSkeleton('template <typename T> T id(T x) { return x; }\n', 'c')!.cpp, true);
+  });
+
+  it('C++: a body after a qualifier or an initialiser list is blanked', () => {
+    const s = codeSkeleton('int A::size() const {\n  return n;\n}\nA::A() : n(0) {\n  init();\n}\n', 'c')!;
+    assert.strictEqual(s.text, 'int A::size() const {\n\n}\nA::A() : n(0) {\n\n}\n');
+  });
+
+  it('gives up on what it cannot follow: unbalanced braces, unterminated comments', () => {
+    assert.strictEqual(codeSkeleton('#ifdef A\nint f(int a) {\n#else\nint f(void) {\n#endif\n  return 0;\n}\n', 'c'), undefined);
+    assert.strictEqual(codeSkeleton('int f(void) { /* never closed\n', 'c'), undefined);
+  });
+
+  it('JavaScript: blanks bodies of callbacks and statements, keeps bodies with nested definitions', () => {
+    const src = [
+      'function outer(xs) {',
+      '  function inner(x) { return x * 2; }',
+      '  return xs.map(inner);',
+      '}',
+      'function plain(xs) {',
+      '  xs.forEach((x) => { console.log(x); });',
+      '  if (xs.length) { return xs[0]; }',
+      '}',
+      'const arrow = (a) => {',
+      '  const helper = (b) => b + 1;',
+      '  return helper(a);',
+      '};',
+      '',
+    ].join('\n');
+    const s = codeSkeleton(src, 'js')!;
+    const out = s.text.split('\n');
+    assert.strictEqual(out[1], '  function inner(x) {}', 'the nested function stays, its own body goes');
+    assert.strictEqual(out[4], 'function plain(xs) {');
+    assert.strictEqual(out[5], '');
+    assert.strictEqual(out[9], '  const helper = (b) => b + 1;', 'a body holding `const f = () =>` stays');
+    assert.strictEqual(lines(s.text), lines(src));
+  });
+
+  it('JavaScript: an object literal with a method shorthand keeps its enclosing body', () => {
+    const src = 'function make() {\n  return {\n    get(key) { return key; },\n  };\n}\n';
+    const s = codeSkeleton(src, 'js')!;
+    assert.strictEqual(s.text, 'function make() {\n  return {\n    get(key) {},\n  };\n}\n');
+  });
+
+  it('JavaScript: regular expressions, template literals and strings with braces and quotes', () => {
+    const src = "function f(s) {\n  const re = /[{'\"]/g;\n  return `${s.replace(re, '}')} ${ { a: 1 }.a }` + \"{\";\n}\nfunction g() { return 1 / 2 / 3; }\n";
+    const s = codeSkeleton(src, 'js')!;
+    assert.strictEqual(s.text, 'function f(s) {\n\n\n}\nfunction g() {}\n');
+  });
+
+  it('JavaScript: counts require(), import and export specifiers, including those inside blanked bodies', () => {
+    const src = "import a from './a';\nimport './side';\nexport * from './b';\nfunction load() {\n  return require('./lazy');\n}\n";
+    const s = codeSkeleton(src, 'js')!;
+    assert.deepStrictEqual(s.imports, ['./a', './side', './b', './lazy']);
+    assert.ok(s.text.includes('function load() {\n\n}'));
+  });
+
+  it('TypeScript: a body after a return type is blanked; `x! / y` is a division', () => {
+    const src = 'export function size(xs: number[]): Promise<number> {\n  return Promise.resolve(xs.length! / 2);\n}\n';
+    const s = codeSkeleton(src, 'ts')!;
+    assert.strictEqual(s.text, 'export function size(xs: number[]): Promise<number> {\n\n}\n');
+    assert.ok(codeSkeleton('const t = { a(): void; };\ntype T = { m(): void };\n', 'ts')!.text.includes('m(): void'));
+  });
+
+  it('JavaScript files with JSX are left to the parser; TypeScript casts are not JSX', () => {
+    assert.strictEqual(codeSkeleton('function App() {\n  return <div>{x}</div>;\n}\n', 'js'), undefined);
+    assert.ok(codeSkeleton('function f(x: unknown) {\n  return <string>x;\n}\n', 'ts'));
+  });
+});
