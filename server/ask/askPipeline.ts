@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { AnswerDelta, AnswerResult } from '../protocol/protocol';
+import type { AnswerDelta, AnswerResult, IndexCoverageStat } from '../protocol/protocol';
 import {
   attentionOptions, AttentionOptions, DEFAULT_GPU_CONTEXT_BUDGET_TOKENS, DEFAULT_MAX_NEW_TOKENS, defaultContextBudget, DeviceSetting,
 } from '../../common/attentionOptions';
@@ -83,6 +83,25 @@ function chunksWithText(packed: PackedContext): CitableChunk[] {
   return packed.chunks.map((c) => ({ file: c.file, startLine: c.startLine, endLine: c.endLine, score: c.score, text: packed.text.slice(c.charStart, c.charEnd) }));
 }
 
+function indexProgress(index: RepoIndex): number {
+  const c = index.coverage();
+  return c.totalFiles ? c.doneFiles / c.totalFiles : 0;
+}
+
+/** What an answer made before the index was complete saw, in numbers and in one sentence. */
+function coverageStat(index: RepoIndex, prioritizedFiles: number): IndexCoverageStat | undefined {
+  const c = index.coverage();
+  if (c.complete) return undefined;
+  const total = c.totalFiles;
+  const share = total ? ` of ${total.toLocaleString('en-US')} files (${Math.floor((100 * c.doneFiles) / total)}%)` : ' files';
+  const named = prioritizedFiles ? `; ${prioritizedFiles} file${prioritizedFiles === 1 ? '' : 's'} the question is about were parsed first` : '';
+  return {
+    indexedFiles: c.indexedFiles, totalFiles: total, indexedBytes: c.indexedBytes, prioritizedFiles,
+    message: `Answered while indexing: ${c.indexedFiles.toLocaleString('en-US')}${share} were indexed ` +
+      `(${(c.indexedBytes / 1e6).toFixed(1)} MB)${named}. Code in the rest was not seen; ask again when indexing is done for a complete answer.`,
+  };
+}
+
 export async function runAsk(opts: AskOptions): Promise<AskResult> {
   if (opts.remote) return runRemoteAsk({ ...opts, remote: opts.remote });
   const started = Date.now();
@@ -119,6 +138,15 @@ export async function runAsk(opts: AskOptions): Promise<AskResult> {
       ownsIndex = true;
     }
     check();
+    // A question asked while the index is being built: parse the files it is about first, answer from what is
+    // indexed then, and say how much that was.
+    let prioritized: string[] | undefined;
+    if (!index.isComplete) {
+      emit({ phase: 'indexing', progress: indexProgress(index) });
+      prioritized = await index.prepareForQuestion(opts.question,
+        { activeFile: opts.activeFile, focusFile: opts.focus?.file, focusFolder: opts.focus?.folder }, { signal: opts.signal });
+      check();
+    }
     const info = await loading;
     check();
 
@@ -140,6 +168,8 @@ export async function runAsk(opts: AskOptions): Promise<AskResult> {
       // One stable function per tokenizer: the packer memoises chunk counts by its identity across questions.
       countTokens: tokenizer.count,
     });
+    const coverage = prioritized ? coverageStat(index, prioritized.length) : undefined;
+    if (coverage) opts.log?.(coverage.message);
     const { prompt, contextOffset, questionOffset, questionEnd } = buildAskPrompt(tokenizer, packed.text, opts.question, mode);
     // The repository text is tokenized literally: a file containing "<|im_end|>" must not end the turn.
     const { ids, spans } = tokenizer.encodeWithOffsets(prompt, { literal: [contextOffset, contextOffset + packed.text.length] });
@@ -197,6 +227,7 @@ export async function runAsk(opts: AskOptions): Promise<AskResult> {
         model: path.basename(modelPath),
         stopReason: result.stopReason,
         contextChunks: contextChunkStats(packed.chunks, spans, contextOffset),
+        ...(coverage ? { index: coverage } : {}),
         ...{ packedTokens: packed.tokens, reusedTokens: result.reusedTokens, prefillMs: result.prefillMs, decodeTokens: result.decodeTokens },
       },
     };

@@ -10,6 +10,7 @@ import type { IndexedFile, SkippedFile, SymbolDef } from './fileRecord';
 import { DEFAULT_MAX_FILE_BYTES } from './fileReader';
 import { addPhases, emptyPhases, roundPhases, type LanguageSeconds, type PhaseSeconds } from './indexPhases';
 import { LexicalIndex } from './lexicalIndex';
+import { filesForQuestion, type QuestionHints } from './questionFiles';
 import { SymbolGraph } from './symbolGraph';
 import { IgnoreRules, resolvesInsideRoot, walkFiles } from './walker';
 import { WorkerPool } from './workerPool';
@@ -32,6 +33,18 @@ export interface IndexOptions {
   maxFileBytes?: number;
   /** Per-phase timings in CPU seconds instead of wall seconds (for profiling with workers: 0; see indexPhases.ts). */
   cpuPhaseClock?: boolean;
+}
+
+/** How much of the repository an index in progress holds (see RepoIndex.coverage). */
+export interface IndexCoverage {
+  /** Files in the index now. */
+  indexedFiles: number;
+  /** Files done, indexed or skipped (binary, too large, ...). */
+  doneFiles: number;
+  /** Files listed for indexing; undefined while the folders are still being listed. */
+  totalFiles: number | undefined;
+  indexedBytes: number;
+  complete: boolean;
 }
 
 export interface IndexStats { files: number; bytes: number; symbols: number; seconds: number; languages: Record<string, number> }
@@ -62,6 +75,10 @@ export class RepoIndex {
   private pruning: Promise<number> | undefined;
   /** Main-thread phases (listing, merging, symbol graph); the workers' own are in the pool. */
   private readonly mainPhases = emptyPhases();
+  private building: Promise<void> = Promise.resolve();
+  private complete = false;
+  /** Files the build listed (undefined until the listing is done). */
+  private listed: number | undefined;
 
   private constructor(root: string, opts: IndexOptions) {
     this.root = root;
@@ -74,6 +91,14 @@ export class RepoIndex {
 
   /** Indexes every file under `root`. Rejects with an AbortError when `opts.signal` fires. */
   static async build(root: string, opts: IndexOptions = {}): Promise<RepoIndex> {
+    return RepoIndex.start(root, opts).whenComplete();
+  }
+
+  /**
+   * Starts indexing every file under `root` and returns at once: the index answers from the files done so far
+   * (`coverage()` says how many) and `whenComplete()` resolves when all are. Throws when `root` is not a folder.
+   */
+  static start(root: string, opts: IndexOptions = {}): RepoIndex {
     const abs = path.resolve(root);
     let st: fs.Stats;
     try { st = fs.statSync(abs); } catch {
@@ -81,18 +106,57 @@ export class RepoIndex {
     }
     if (!st.isDirectory()) throw new Error(`Cannot index ${abs}: it is a file, not a folder. Pass the repository folder.`);
     const index = new RepoIndex(fs.realpathSync(abs), opts);
-    try {
+    index.building = (async () => {
       const started = performance.now();
       const files = await walkFiles(index.root, index.rules, { signal: opts.signal });
       index.mainPhases.listing += (performance.now() - started) / 1000;
+      index.listed = files.length;
       await index.runJobs(files.map((f) => index.job(f)), opts.onProgress, opts.signal);
       index.buildSeconds = (performance.now() - started) / 1000;
+      index.complete = true;
       index.pruneCacheInBackground();
-    } catch (e) {
-      index.dispose();
-      throw e;
-    }
+    })();
+    index.building.catch(() => index.dispose());
+    index.queue = index.building.catch(() => undefined);   // updates wait for the build
     return index;
+  }
+
+  /** Resolves when every file has been indexed (rejects when the build failed or was cancelled). */
+  async whenComplete(): Promise<RepoIndex> {
+    await this.building;
+    return this;
+  }
+
+  get isComplete(): boolean { return this.complete; }
+
+  /** How much of the repository the index holds: files done (indexed or skipped) of the files listed. */
+  coverage(): IndexCoverage {
+    let bytes = 0;
+    for (const f of this.files.values()) bytes += f.bytes;
+    const done = this.files.size + this.skippedFiles.size;
+    return { indexedFiles: this.files.size, doneFiles: this.complete ? this.listed ?? done : done, totalFiles: this.listed, indexedBytes: bytes, complete: this.complete };
+  }
+
+  /**
+   * While the index is being built: finds the files not yet parsed that `question` is about (questionFiles.ts),
+   * parses them before the rest, and waits for them (at most `waitMs`, default 10 s). Returns the files moved
+   * forward. A complete index returns at once.
+   */
+  async prepareForQuestion(question: string, hints: QuestionHints = {}, opts: { signal?: AbortSignal; waitMs?: number; scanMs?: number } = {}): Promise<string[]> {
+    if (this.complete) return [];
+    const until = performance.now() + (opts.waitMs ?? 10_000);
+    while (this.listed === undefined && !this.complete && performance.now() < until) await delay(20);   // listing takes a moment
+    const queued = this.pool.queued();
+    if (!queued.length) return [];
+    const wanted = await filesForQuestion(this.root, queued, question, hints,
+      { signal: opts.signal, maxMs: opts.scanMs, maxFileBytes: this.opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES });
+    if (!wanted.length) return [];
+    this.pool.prioritize(new Set(wanted));
+    while (!this.complete && performance.now() < until && !opts.signal?.aborted) {
+      if (wanted.every((f) => this.files.has(f) || this.skippedFiles.has(f))) break;
+      await delay(25);
+    }
+    return wanted;
   }
 
   stats(): IndexStats {
@@ -281,6 +345,8 @@ export class RepoIndex {
     return rel.split(path.sep).join('/');
   }
 }
+
+function delay(ms: number): Promise<void> { return new Promise((r) => setTimeout(r, ms)); }
 
 function parentDir(rel: string): string {
   const dir = path.posix.dirname(rel);

@@ -28,6 +28,29 @@ export class WorkerPool {
 
   constructor(private readonly count: number, private readonly settings: IndexerSettings) {}
 
+  /** The job list of the run in progress and how far it has been handed out (prioritize() reorders the rest). */
+  private active: { jobs: FileJob[]; next: number } | undefined;
+
+  /**
+   * Moves the not yet started jobs for `files` to the front of the queue of the run in progress (a question names
+   * them). Returns how many were moved.
+   */
+  prioritize(files: ReadonlySet<string>): number {
+    const a = this.active;
+    if (!a) return 0;
+    const rest = a.jobs.slice(a.next);
+    const first = rest.filter((j) => files.has(j.file));
+    if (!first.length) return 0;
+    a.jobs.splice(a.next, rest.length, ...first, ...rest.filter((j) => !files.has(j.file)));
+    return first.length;
+  }
+
+  /** Files of the run in progress not yet handed to a worker. */
+  queued(): string[] {
+    const a = this.active;
+    return a ? a.jobs.slice(a.next).map((j) => j.file) : [];
+  }
+
   private addTimings(t: IndexerTimings | undefined): void {
     if (!t) return;
     addPhases(this.phases, t.phases);
@@ -40,11 +63,14 @@ export class WorkerPool {
     if (signal?.aborted) throw abortError();
     if (this.count <= 0) return this.runLocally(jobs, onOutcome, signal);
     while (this.slots.length < this.count) this.slots.push(this.spawn());
-    let next = 0; let pending = 0;
+    const state = { jobs, next: 0 };
+    this.active = state;
+    let pending = 0;
     return new Promise<void>((resolve, reject) => {
-      const onAbort = () => { this.terminateAll(); reject(abortError()); };
+      const onAbort = () => { if (this.active === state) this.active = undefined; this.terminateAll(); reject(abortError()); };
       signal?.addEventListener('abort', onAbort, { once: true });
       const finish = () => {
+        if (this.active === state) this.active = undefined;
         signal?.removeEventListener('abort', onAbort);
         for (const s of this.slots) s.worker.unref();
         resolve();
@@ -55,9 +81,9 @@ export class WorkerPool {
         // Round-robin, one batch per worker per round, so that load spreads from the first batch on.
         for (let round = 0; round < BATCHES_IN_FLIGHT_PER_WORKER; round++) {
           for (const slot of this.slots) {
-            if (next >= jobs.length || slot.inFlight.size >= BATCHES_IN_FLIGHT_PER_WORKER) continue;
-            const batch = jobs.slice(next, next + batchFiles);
-            next += batch.length;
+            if (state.next >= jobs.length || slot.inFlight.size >= BATCHES_IN_FLIGHT_PER_WORKER) continue;
+            const batch = jobs.slice(state.next, state.next + batchFiles);
+            state.next += batch.length;
             const id = this.nextBatch++;
             slot.inFlight.set(id, batch);
             slot.worker.ref();
@@ -65,7 +91,7 @@ export class WorkerPool {
             pending++;
           }
         }
-        if (pending === 0 && next >= jobs.length && !queue.length && !draining) finish();
+        if (pending === 0 && state.next >= jobs.length && !queue.length && !draining) finish();
       };
       // Outcomes are merged in slices of at most SLICE_MS so that other requests get the event loop in between.
       const queue: FileOutcome[] = [];
@@ -76,7 +102,7 @@ export class WorkerPool {
         const until = performance.now() + SLICE_MS;
         while (queue.length && performance.now() < until) onOutcome(queue.shift()!);
         if (queue.length) { draining = true; setImmediate(drain); return; }
-        if (pending === 0 && next >= jobs.length) finish();
+        if (pending === 0 && state.next >= jobs.length) finish();
       };
       this.onBatchDone = (_batch, outcomes) => {
         if (signal?.aborted) return;
@@ -91,13 +117,17 @@ export class WorkerPool {
 
   private async runLocally(jobs: FileJob[], onOutcome: (o: FileOutcome) => void, signal?: AbortSignal): Promise<void> {
     this.local ??= new FileIndexer(this.settings);
-    for (const job of jobs) {
-      if (signal?.aborted) throw abortError();
+    const state = { jobs, next: 0 };
+    this.active = state;
+    while (state.next < jobs.length) {
+      const job = jobs[state.next++];
+      if (signal?.aborted) { this.active = undefined; throw abortError(); }
       const outcome = await this.local.index(job);
       this.addTimings(this.local.takeTimings());
       onOutcome(outcome);
       await new Promise((r) => setImmediate(r));   // let other requests in between files
     }
+    if (this.active === state) this.active = undefined;
   }
 
   private spawn(): Slot {

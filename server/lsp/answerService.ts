@@ -17,7 +17,7 @@ import type { WorkspaceIndex } from './workspaceIndex';
 type Progress = ResultProgressReporter<AnswerDelta> | undefined;
 
 export interface AnswerServiceDeps {
-  index: Pick<WorkspaceIndex, 'root' | 'ready'>;
+  index: Pick<WorkspaceIndex, 'root' | 'ready'> & Partial<Pick<WorkspaceIndex, 'forQuestion'>>;
   settings: () => UniSparseSettings;
   engine: () => EngineHost;
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
@@ -117,7 +117,8 @@ export class AnswerService {
     const s = this.deps.settings();
     try {
       progress?.report({ phase: 'indexing' });
-      const index = await this.deps.index.ready();
+      // While indexing, the answer comes from what is indexed so far (its stats say how much).
+      const index = await (this.deps.index.forQuestion?.() ?? this.deps.index.ready());
       const remote = s.remoteUrl
         ? { url: s.remoteUrl, model: s.remoteModel || undefined, apiKey: await this.deps.remoteKey?.() }
         : undefined;

@@ -8,7 +8,7 @@ import type { IndexOptions, RepoIndex } from '../index/repoIndex';
 import type { runAsk } from '../ask/askPipeline';
 
 export interface RepoIndexModule {
-  RepoIndex: { build(root: string, opts?: IndexOptions): Promise<RepoIndex> };
+  RepoIndex: { build(root: string, opts?: IndexOptions): Promise<RepoIndex>; start(root: string, opts?: IndexOptions): RepoIndex };
 }
 
 export interface AskModule { runAsk: typeof runAsk }

@@ -50,6 +50,7 @@ const answers = new AnswerService({
   index: {
     get root() { return workspace?.root; },
     ready: () => workspace?.ready() ?? Promise.resolve(undefined),
+    forQuestion: () => workspace?.forQuestion() ?? Promise.resolve(undefined),
   },
   settings: () => settings,
   engine: getEngine,

@@ -30,6 +30,8 @@ const NOISE = /(^|\/)(\.git|node_modules|\.vscode-test|dist|build|native\/build)
 export class WorkspaceIndex {
   private index: RepoIndex | undefined;
   private building: Promise<RepoIndex | undefined> | undefined;
+  /** The index being built, which can already answer from the files done so far. */
+  private inProgress: RepoIndex | undefined;
   private abort: AbortController | undefined;
   private problem: string | undefined;
   private pendingChanged = new Set<string>();
@@ -56,6 +58,14 @@ export class WorkspaceIndex {
     return this.index;
   }
 
+  /**
+   * The index a question should use: the complete one, or else the one being built (it answers from what it has
+   * indexed so far and parses the files the question is about first); waits only when neither exists yet.
+   */
+  async forQuestion(): Promise<RepoIndex | undefined> {
+    return this.index ?? this.inProgress ?? this.ready();
+  }
+
   /** Builds (or rebuilds, ignoring the on-disk cache when `fresh`) the index. */
   build(fresh = false): Promise<RepoIndex | undefined> {
     const root = this.opts.root;
@@ -71,7 +81,7 @@ export class WorkspaceIndex {
       progress?.begin('UniSparse: indexing the repository');
       let lastReport = 0;
       try {
-        const next = await loaded.module.RepoIndex.build(root, {
+        const building = loaded.module.RepoIndex.start(root, {
           excludes: this.opts.excludes(),
           cacheDir: fresh ? null : undefined,
           signal: abort.signal,
@@ -82,6 +92,8 @@ export class WorkspaceIndex {
             progress?.report(total ? Math.floor((100 * done) / total) : 0, `${done}/${total} files`);
           },
         });
+        this.inProgress = building;
+        const next = await building.whenComplete().finally(() => { if (this.inProgress === building) this.inProgress = undefined; });
         if (abort.signal.aborted) { next.dispose(); return this.index; }
         this.index?.dispose();
         this.index = next;

@@ -46,6 +46,20 @@ export interface AnswerStats {
   stopReason?: 'eos' | 'stop' | 'length' | 'context' | 'cancelled';
   /** What was packed, in prompt order: each chunk's lines and the prompt tokens it took. */
   contextChunks?: ContextChunkStat[];
+  /** Set when the answer came while the repository was still being indexed: how much of it the answer saw. */
+  index?: IndexCoverageStat;
+}
+
+/** How much of the repository was indexed when an answer was made before the index was complete. */
+export interface IndexCoverageStat {
+  indexedFiles: number;
+  /** Files listed for indexing (undefined if the listing was not done yet). */
+  totalFiles?: number;
+  indexedBytes: number;
+  /** Files the question named or mentioned, parsed before the rest. */
+  prioritizedFiles: number;
+  /** One sentence for the user, e.g. "Answered while indexing: 812 of 5,020 files (16%) were indexed ...". */
+  message: string;
 }
 
 /** One packed context chunk: `file:startLine-endLine` and its token count. */

@@ -8,6 +8,9 @@
 //      event-loop delay, seconds per phase and per language, and whether both found the same definitions.
 //   2. The 1M-line corpus: peak RSS of a full build (both codes), then, in this process with this code: one-file
 //      re-index latency, context-build latency, and a restart from the on-disk cache.
+//   3. A question asked one second after indexing starts on about 50 MB (C + JS/TS + 150,000 lines of node_modules),
+//      answered by the real default model: context, the message saying how much was indexed, citations checked
+//      against the files. BENCH_ONLY=c,js,nm,ask picks sections.
 // The previous code is BENCH_PREVIOUS (a commit, default d5591a0; `none` skips it), unpacked with `git archive` into
 // the bench cache and run from source. Timings on a shared 2-core machine are noisy: CPU seconds (all threads) are
 // printed next to wall time, and the machine's load average is recorded.
@@ -19,13 +22,13 @@ const path = require('path');
 const root = path.resolve(__dirname, '..', '..');
 require(path.join(root, 'test', 'register.js'));
 const { monitorEventLoopDelay } = require('perf_hooks');
-const { CACHE, packedCorpus, nodeModulesCorpus, corpusSize } = require('./indexCorpora');
+const { CACHE, packedCorpus, nodeModulesCorpus, mixedCorpus, corpusSize } = require('./indexCorpora');
 
 const WORKERS = Number(process.env.BENCH_WORKERS || 2);
 const REPEAT = Number(process.env.BENCH_REPEAT || 2);
 const TARGET_LINES = Number(process.env.BENCH_LINES || 1_000_000);
 const PREVIOUS = process.env.BENCH_PREVIOUS || 'd5591a0';
-const ONLY = (process.env.BENCH_ONLY || 'c,js,nm').split(',');
+const ONLY = (process.env.BENCH_ONLY || 'c,js,nm,ask').split(',');
 
 /** The previous release's server/ and test/register.js, unpacked from git into the bench cache. */
 function previousCode() {
@@ -201,6 +204,48 @@ async function largeCorpus(corpus, prev, results, rows) {
   }
 }
 
+/**
+ * A question asked one second after indexing starts on a ~50 MB repository, answered by the real default model:
+ * the answer must come with a packed context, a message saying how much was indexed, and citations that are real
+ * lines of real files.
+ */
+async function askWhileIndexing(corpus, results, rows) {
+  const { RepoIndex } = require('../../server/index/repoIndex.ts');
+  const { runAsk } = require('../../server/ask/askPipeline.ts');
+  const { defaultModelPath } = require('../../server/models/modelPaths.ts');
+  if (!fs.existsSync(defaultModelPath())) { rows.push(['ask while indexing', 'skipped: run `unisparse fetch-model` first', '', '']); return; }
+  const size = corpusSize(corpus.dir);
+  const question = 'How does git_repository_open_ext find the repository folder?';
+  console.error(`ask: ${corpus.about}; ${size.files} files, ${(size.bytes / 1e6).toFixed(1)} MB; asking one second after the start`);
+  const started = performance.now();
+  const index = RepoIndex.start(corpus.dir, { cacheDir: null, defaultExcludes: false, workers: WORKERS });
+  try {
+    await new Promise((r) => setTimeout(r, 1000));
+    const atQuestion = index.coverage();
+    const asked = performance.now();
+    const result = await runAsk({ repo: corpus.dir, question, index, maxNewTokens: 96, log: (l) => console.error(`  ${l}`) });
+    const answeredMs = performance.now() - asked;
+    // Citations must be real lines: the file exists in the corpus and holds the cited line range.
+    const bad = result.citations.filter((c) => {
+      const file = path.join(corpus.dir, c.file);
+      if (!fs.existsSync(file)) return true;
+      const lines = fs.readFileSync(file, 'utf8').split('\n').length;
+      return !(c.startLine >= 1 && c.endLine >= c.startLine && c.endLine <= lines);
+    });
+    const chunks = result.stats.contextChunks ?? [];
+    results.ask = {
+      corpus: { about: corpus.about, ...size }, question, askedAfterMs: asked - started, answeredMs, coverageAtQuestion: atQuestion,
+      index: result.stats.index, contextChunks: chunks.length, contextTokens: result.stats.contextTokens,
+      contextFiles: [...new Set(chunks.map((c) => c.file))].slice(0, 10), citations: result.citations, badCitations: bad, answer: result.answer,
+    };
+    rows.push(['ask while indexing', `${(size.bytes / 1e6).toFixed(0)} MB, ${size.files} files; asked ${((asked - started) / 1000).toFixed(1)} s after start`,
+      `answered in ${(answeredMs / 1000).toFixed(1)} s`, result.stats.index?.message ?? 'index was already complete']);
+    rows.push(['ask while indexing: answer', `${chunks.length} context chunks, ${result.stats.contextTokens} tokens`,
+      `${result.citations.length} citations, ${bad.length} not real`, `context files: ${results.ask.contextFiles.slice(0, 3).join(', ')}`]);
+    await index.whenComplete().catch(() => undefined);
+  } finally { index.dispose(); }
+}
+
 async function main() {
   const prev = previousCode();
   const results = {
@@ -212,6 +257,10 @@ async function main() {
   if (ONLY.includes('c')) await throughput('C', packedCorpus('c'), prev, results, rows);
   if (ONLY.includes('js')) await throughput('JS/TS', packedCorpus('js'), prev, results, rows);
   if (ONLY.includes('nm')) await largeCorpus(nodeModulesCorpus(root, TARGET_LINES), prev, results, rows);
+  if (ONLY.includes('ask')) {
+    const mix = mixedCorpus({ c: packedCorpus('c'), js: packedCorpus('js'), nm: nodeModulesCorpus(root, 150_000) });
+    await askWhileIndexing(mix, results, rows);
+  }
   results.loadAtEnd = os.loadavg();
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length), 10));
   console.log(`\nbench:index on ${results.machine}; ${WORKERS} workers; previous code ${prev?.commit ?? '(skipped)'}\n`);
