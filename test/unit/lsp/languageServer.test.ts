@@ -135,6 +135,8 @@ describe('language server over IPC', function () {
       return true;
     });
     const s: StatusResult = await conn.sendRequest(StatusRequest.method);
-    assert.strictEqual(s.index.state, 'ready', 'the server must survive the failed request');
+    // The settings change re-indexes; the question does not wait for that (it uses the complete index it has).
+    assert.ok(['ready', 'indexing'].includes(s.index.state), `the server must survive the failed request (index ${s.index.state})`);
+    assert.ok(s.index.files > 0, 'the index in use still holds the workspace');
   });
 });
