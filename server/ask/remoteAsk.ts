@@ -11,7 +11,7 @@ import { RepoIndex } from '../index/repoIndex';
 import { buildContext, PackedContext } from '../context/buildContext';
 import { SourceMap } from '../context/sourceMap';
 import { remoteChat, remoteModel, RemoteEndpoint } from '../engine/remote/openAiClient';
-import { askMessages } from './promptBuilder';
+import { askMessages, questionText } from './promptBuilder';
 import { citationsFor } from './citations';
 import { attentionReportFromJson } from '../engine/attentionReport';
 import { selectionFromReport } from './selectedBlocks';
@@ -57,7 +57,8 @@ export async function runRemoteAsk(opts: AskOptions & { remote: RemoteEndpoint }
     });
     emit({ phase: 'prefill', progress: 0 });
     let firstTokenAt = 0;
-    const result = await remoteChat(opts.remote, model.id, { messages: askMessages(packed.text, opts.question, mode), maxTokens: maxNewTokens },
+    const result = await remoteChat(opts.remote, model.id, { messages: askMessages(packed.text, opts.question, mode), maxTokens: maxNewTokens,
+      question: mode === 'ask' ? opts.question : questionText(mode, opts.question) },
       {
         signal: opts.signal,
         onToken: (text) => {

@@ -86,6 +86,20 @@ function chatMessages(body: Record<string, unknown>): ChatMessage[] {
   });
 }
 
+/**
+ * The prompt rows of `unisparse.question` (its last occurrence), whose exact attention per key block the engine then
+ * measures for the overlay, as for a local answer; nothing when absent or not found.
+ */
+function questionRows(body: Record<string, unknown>, promptText: string, spans: Int32Array | undefined): { questionFrom?: number; questionTo?: number } {
+  const q = (body.unisparse as { question?: unknown } | undefined)?.question;
+  if (typeof q !== 'string' || !q || !spans) return {};
+  const at = promptText.lastIndexOf(q);
+  if (at < 0) return {};
+  const first = (offset: number) => { const n = spans.length / 2; for (let i = 0; i < n; i++) if (spans[2 * i] >= offset) return i; return n; };
+  const from = first(at);
+  return { questionFrom: from, questionTo: Math.max(from + 1, first(at + q.length)) };
+}
+
 const finishReason = (r: GenerateResult): string => (r.stopReason === 'length' || r.stopReason === 'context' ? 'length' : 'stop');
 
 /** The extension field: what the sparse attention read, with the prompt's token spans to map it back to text. */
@@ -132,6 +146,7 @@ export function createOpenAiServer(opts: ServeOptions): http.Server {
       prompt = await opts.tokenizer.encode(promptText, true);
     }
     if (prompt.length >= opts.contextLength) throw tooLong(String(prompt.length));
+    const question = questionRows(body, promptText, spans);
     const release = await queue.acquire(controller.signal);
 
     const id = `${chat ? 'chatcmpl' : 'cmpl'}-${Date.now().toString(36)}${(counter++).toString(36)}`;
@@ -154,6 +169,7 @@ export function createOpenAiServer(opts: ServeOptions): http.Server {
           sampler,
           stopStrings,
           attention: opts.attention,
+          ...question,
         }, {
           signal: controller.signal,
           onToken: (text) => {

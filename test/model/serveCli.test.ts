@@ -74,6 +74,22 @@ describe('unisparse serve (OpenAI-compatible API)', function () {
     assert.ok(body.choices[0].text.length > 0);
   });
 
+  it('returns the selection as the unisparse extension field: block scores, the question\'s own attention, token spans', async () => {
+    const question = 'Which function adds two numbers?';
+    const content = `Repository context:\n\n// math.py:1-2\ndef add(a, b):\n    return a + b\n\nQuestion: ${question}`;
+    type Ext = { unisparse?: { attention: { keyBlockScore: number[]; questionBlockMass?: number[]; blockSize: number }; promptText: string; spans: number[] } };
+    const ask = async (ext: unknown) => (await (await post('/chat/completions', { messages: [{ role: 'user', content }], temperature: 0, max_tokens: 4, unisparse: ext })).json()) as Ext;
+    const plain = await ask(undefined);
+    assert.strictEqual(plain.unisparse, undefined);
+    const r = await ask({ selection: true, question });
+    assert.ok(r.unisparse, JSON.stringify(r).slice(0, 400));   // an engine error would come back instead
+    const ext = r.unisparse!;
+    assert.ok(ext.promptText.includes(content));
+    assert.strictEqual(ext.spans.length % 2, 0);
+    assert.ok(ext.attention.keyBlockScore.length >= 1);
+    assert.ok(ext.attention.questionBlockMass && ext.attention.questionBlockMass.length >= 1, 'the question rows were measured');
+  });
+
   it('rejects bad requests with an OpenAI-style error, messages:[null] included', async () => {
     const bad = await post('/chat/completions', '{not json');
     assert.strictEqual(bad.status, 400);

@@ -70,7 +70,7 @@ export async function remoteModel(ep: RemoteEndpoint, signal?: AbortSignal): Pro
 
 /** Streams one chat completion; `onToken` gets the text as it arrives. Errors sent inside the stream throw. */
 export async function remoteChat(ep: RemoteEndpoint, model: string,
-  req: { messages: ChatMessage[]; maxTokens: number; temperature?: number; stop?: string[] },
+  req: { messages: ChatMessage[]; maxTokens: number; temperature?: number; stop?: string[]; question?: string },
   hooks: { signal?: AbortSignal; onToken?: (text: string) => void } = {}): Promise<RemoteChatResult> {
   const r = await request(ep, '/chat/completions', {
     method: 'POST',
@@ -80,7 +80,8 @@ export async function remoteChat(ep: RemoteEndpoint, model: string,
       model, messages: req.messages, max_tokens: req.maxTokens, temperature: req.temperature ?? 0, stream: true,
       ...(req.stop?.length ? { stop: req.stop.slice(0, 4) } : {}),
       // Ignored by other servers; `unisparse serve` answers with the selection (overlay data).
-      unisparse: { selection: true },
+      // `question`: the words whose attention the overlay shows (the last place they occur in the prompt).
+      unisparse: { selection: true, ...(req.question ? { question: req.question } : {}) },
     }),
   });
   if (!r.ok || !r.body) throw await failure(ep, r);
