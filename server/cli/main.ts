@@ -43,6 +43,8 @@ async function main(): Promise<void> {
   let code: number;
   try {
     code = await run(process.argv.slice(2), controller.signal);
+    // A command that stops cleanly on Ctrl-C (serve) still ends as an interrupted one, like every other command.
+    if (controller.signal.aborted) code = 130;
   } catch (e) {
     const err = e as Error;
     if (err instanceof UsageError) {

@@ -216,6 +216,16 @@ describe('unisparse serve (OpenAI-compatible API)', function () {
 
 describe('unisparse serve: start-up rules', function () {
   this.timeout(120000);
+  it('Ctrl-C stops it with exit code 130, its engine process gone too', async () => {
+    const { child } = await startServe([]);
+    const engines = fs.readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    assert.strictEqual(engines.length, 1);
+    const code = await new Promise<number | null>((resolve) => { child.on('exit', resolve); child.kill('SIGINT'); });
+    assert.strictEqual(code, 130);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.ok(!fs.existsSync(`/proc/${engines[0]}`) || /\) Z /.test(fs.readFileSync(`/proc/${engines[0]}/stat`, 'utf8')), 'the engine process outlived serve');
+  });
+
   it('refuses to share the model on the network without an API key (usage error, exit 2)', () => {
     const r = spawnSync(process.execPath, ['-r', path.join(root, 'test', 'register.js'), path.join(root, 'server', 'cli', 'main.ts'),
       'serve', '--host', '0.0.0.0', '--port', '0'], { cwd: root, encoding: 'utf8', env: { ...process.env, UNISPARSE_API_KEY: '' } });
