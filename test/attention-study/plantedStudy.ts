@@ -44,7 +44,9 @@ export function plantedWorkload(seq: number) {
   return { t, specs };
 }
 
-export interface StudyConfig { lengths: number[]; taus: number[]; blockSize: number; granularities: number[]; rows: number }
+export interface StudyConfig { lengths: number[]; taus: number[]; blockSize: number; granularities: number[]; rows: number;
+  /** the last-block check of the plan (default true, as in the native options) */
+  lastBlockCheck?: boolean }
 
 export function plantedStudy(cfg: StudyConfig, log: (line: string) => void = console.log): any[] {
   const { taus, blockSize, granularities } = cfg;
@@ -56,7 +58,7 @@ export function plantedStudy(cfg: StudyConfig, log: (line: string) => void = con
     for (const tau of taus) {
       const started = process.hrtime.bigint();
       const plan = native.attentionPlan(t.q, t.k, { heads: t.heads, kvHeads: t.kvHeads, headDim, mode: 'unisparse',
-        tau, blockSize, granularities });
+        tau, blockSize, granularities, lastBlockCheck: cfg.lastBlockCheck ?? true });
       const planMs = Number(process.hrtime.bigint() - started) / 1e6;
       const all = planMetrics(t, plan, Array.from({ length: t.heads }, (_, h) => h), rows);
       const perHead = specs.map((s, kh) => {
@@ -68,7 +70,7 @@ export function plantedStudy(cfg: StudyConfig, log: (line: string) => void = con
         }
         return { kvHead: s.name, recall: m.recall, recallMin: m.recallMin, relError: m.relError, density: kept / causal };
       });
-      const row = { input: 'planted', seq, tau, blockSize, granularities, heads: t.heads, kvHeads: t.kvHeads, headDim,
+      const row = { input: 'planted', seq, tau, lastBlockCheck: cfg.lastBlockCheck ?? true, blockSize, granularities, heads: t.heads, kvHeads: t.kvHeads, headDim,
         density: plan.density, recall: all.recall, recallMin: all.recallMin, relError: all.relError,
         rowsMeasured: all.rowsMeasured, planMs, perHead };
       results.push(row);
