@@ -45,5 +45,7 @@ export function probeQuestion(label: string): EvalQuestion {
   return {
     id: `probe-${label}`, corpus: 'flask', kind: 'definition', question: 'Where is compute_zephyr_quota defined?',
     file: PROBE_FILE, pattern: /^def compute_zephyr_quota\(/m, extraLines: 3, expect: 'compute_zephyr_quota',
+    // The folder focus makes the packer fill the budget with the package's real code, not only the needle.
+    focusFolder: 'src/flask',
   };
 }

@@ -20,6 +20,8 @@ export interface EvalQuestion {
   extraLines?: number;
   /** What a correct answer names: an identifier or a value (any of several, matched as a whole word). */
   expect: string | string[];
+  /** Packs this folder's code around the answer (the long-context probes fill their budget with it). */
+  focusFolder?: string;
 }
 
 const F = 'src/flask/';

@@ -44,6 +44,16 @@ const MODES = (env.EVAL_ATTENTION || 'dense,unisparse').split(',').map((m) => m.
 const ONLY = env.EVAL_ONLY ? new RegExp(env.EVAL_ONLY) : undefined;
 const PROBES = env.EVAL_PROBES !== '0';
 
+/** Questions taken in turn from each corpus and kind, so a run stopped part way still covers all of them. */
+function interleaved(questions: EvalQuestion[]): EvalQuestion[] {
+  const byCorpus = new Map<string, EvalQuestion[]>();
+  for (const q of questions) byCorpus.set(`${q.corpus}/${q.kind}`, [...(byCorpus.get(`${q.corpus}/${q.kind}`) ?? []), q]);
+  const lists = [...byCorpus.values()];
+  const out: EvalQuestion[] = [];
+  for (let i = 0; out.length < questions.length; i++) for (const l of lists) if (i < l.length) out.push(l[i]);
+  return out;
+}
+
 function answerRange(root: string, q: EvalQuestion): LineRange {
   const text = fs.readFileSync(path.join(root, q.file), 'utf8');
   const line = lineOfMatch(text, q.pattern);
@@ -103,9 +113,22 @@ async function main(): Promise<void> {
   const model = env.EVAL_MODEL || (await fetchDefaultModel({ progress: log }));
   const engines = new Map<Mode, EngineHost>(MODES.map((m) => [m, new EngineHost()]));
   const records: Record_[] = [];
+  const failures: { id: string; mode: Mode; error: string }[] = [];
   const ask = async (repo: string, index: RepoIndex, q: EvalQuestion, spot: LineRange, mode: Mode, budget: number) => {
     const t0 = Date.now();
-    const r = await runAsk({ repo, question: q.question, index, engine: engines.get(mode), model, attention: { mode }, budgetTokens: budget, maxNewTokens: MAX_TOKENS });
+    let r: AskResult;
+    try {
+      r = await runAsk({
+        repo, question: q.question, index, engine: engines.get(mode), model, attention: { mode }, budgetTokens: budget, maxNewTokens: MAX_TOKENS,
+        focus: q.focusFolder ? { folder: q.focusFolder } : undefined,
+      });
+    } catch (e) {
+      // One failed answer (e.g. the engine process killed for memory on a crowded machine) is logged and the run goes
+      // on: the engine host starts a fresh engine for the next question. It is left out of the scores, and said so.
+      log(`eval: ${mode} ${q.id} FAILED: ${(e as Error).message}`);
+      failures.push({ id: q.id, mode, error: (e as Error).message });
+      return;
+    }
     const s = score(q, spot, r);
     const rec: Record_ = {
       id: q.id, kind: q.kind, mode, budget, contextTokens: r.stats.contextTokens, answerLines: spot, answer: r.answer,
@@ -118,17 +141,21 @@ async function main(): Promise<void> {
       `answer ${s.answerMatch ? 'match' : 'no   '} ${s.stopReason.padEnd(6)} ${r.stats.contextTokens} tok ${rec.seconds.toFixed(1)} s`);
   };
   try {
-    for (const corpus of CORPORA) {
-      const questions = QUESTIONS.filter((q) => q.corpus === corpus.name && (!ONLY || ONLY.test(q.id)));
-      if (questions.length === 0) continue;
-      const root = ensureCorpus(corpus, log);
-      const spots = questions.map((q) => answerRange(root, q));
-      const index = await RepoIndex.build(root, { cacheDir: null });
-      try {
-        for (let i = 0; i < questions.length; i++) for (const mode of MODES) await ask(root, index, questions[i], spots[i], mode, BUDGET);
-      } finally {
-        index.dispose();
+    // Both corpora are indexed first and their questions interleaved, so a run stopped part way still covers both.
+    const repos = new Map<string, { root: string; index: RepoIndex }>();
+    try {
+      for (const corpus of CORPORA) {
+        if (!QUESTIONS.some((q) => q.corpus === corpus.name && (!ONLY || ONLY.test(q.id)))) continue;
+        const root = ensureCorpus(corpus, log);
+        repos.set(corpus.name, { root, index: await RepoIndex.build(root, { cacheDir: null }) });
       }
+      for (const q of interleaved(QUESTIONS.filter((x) => repos.has(x.corpus) && (!ONLY || ONLY.test(x.id))))) {
+        const { root, index } = repos.get(q.corpus)!;
+        const spot = answerRange(root, q);
+        for (const mode of MODES) await ask(root, index, q, spot, mode, BUDGET);
+      }
+    } finally {
+      for (const r of repos.values()) r.index.dispose();
     }
     if (PROBES) {
       const flask = ensureCorpus(CORPORA.find((c) => c.name === 'flask')!, log);
@@ -151,6 +178,7 @@ async function main(): Promise<void> {
 
   const seconds = (Date.now() - started) / 1000;
   writeResults(records, seconds);
+  if (failures.length) process.stderr.write(`eval: ${failures.length} answers failed and are not scored: ${failures.map((f) => `${f.mode} ${f.id}`).join(', ')}\n`);
   process.stdout.write(table(records,
     `UniSparse Code eval: ${new Set(records.map((r) => r.id)).size} questions, SmolLM2 (${path.basename(model)}), budget ${BUDGET} tokens ` +
     `(probes ${PROBE_BUDGETS.map((p) => p.label).join('/')}), max ${MAX_TOKENS} new tokens, ${os.cpus().length} CPUs, ${seconds.toFixed(0)} s`) + '\n');
