@@ -7,6 +7,7 @@ import type { AnswerResult } from '../../server/protocol/protocol';
 import type { CommandContext } from './commandContext';
 import type { CommandFactory } from './commandFactory';
 import { notify } from './notices';
+import { remoteOverlayNote } from './remoteOverlayNote';
 
 export const REMOTE_KEY_SECRET = 'unisparse.remote.apiKey';
 
@@ -30,9 +31,6 @@ const toldNoOverlays = new Set<string>();
 
 /** Other OpenAI-compatible servers send no attention data: say so once per endpoint, not after every answer. */
 export function noteRemoteOverlays(ctx: CommandContext, result: AnswerResult): void {
-  const remote = result.stats.remote;
-  if (!remote || remote.overlays || toldNoOverlays.has(remote.url)) return;
-  toldNoOverlays.add(remote.url);
-  void notify(ctx, 'explained', `${remote.url} answers without attention data, so there are no block overlays for its answers ` +
-    '(a `unisparse serve` endpoint sends them).');
+  const note = remoteOverlayNote(result, toldNoOverlays);
+  if (note) void notify(ctx, 'explained', note);
 }
