@@ -80,8 +80,8 @@ describe('unisparse ask --json (SmolLM2, fixture repository)', function () {
 
   it('explains a missing repository in one line', async () => {
     const run = await runCli(['ask', '--repo', path.join(repo, 'nope'), '--model', smolLm2Path(), 'anything?']);
-    assert.strictEqual(run.code, 1);
-    assert.match(run.stderr, /nope: the repository folder does not exist/);
+    assert.strictEqual(run.code, 2, 'a repository path that does not exist is a usage error');
+    assert.match(run.stderr, /--repo .*nope: no such folder/);
     assert.ok(!/\n\s+at /.test(run.stderr), 'no stack trace');
   });
 });
