@@ -177,6 +177,40 @@ describe('UniSparse Code in a real VS Code extension host', function () {
     assert.notStrictEqual(status.engine.state, 'crashed');
   });
 
+  it('answers through a remote endpoint (a real unisparse serve) with the key from secret storage, overlays kept', async function () {
+    this.timeout(240000);
+    const { spawn } = require('child_process');
+    const root = path.resolve(__dirname, '..', '..', '..');
+    const key = 'host-remote-key-0123';
+    const serve = spawn(process.execPath, [path.join(root, 'server', 'cli', 'bin.js'), 'serve', '--port', '0', '--attention', 'unisparse'],
+      { cwd: root, env: { ...process.env, UNISPARSE_API_KEY: key, ELECTRON_RUN_AS_NODE: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const config = () => vscode.workspace.getConfiguration('unisparse');
+    try {
+      const base = await new Promise((resolve, reject) => {
+        let err = '';
+        serve.stderr.on('data', (d) => { err += d; const m = /on (http:\/\/127\.0\.0\.1:\d+\/v1)/.exec(err); if (m) resolve(m[1]); });
+        serve.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
+      });
+      await config().update('remote.url', base, vscode.ConfigurationTarget.Workspace);
+      assert.strictEqual(await vscode.commands.executeCommand('unisparse.setRemoteApiKey', key), true);
+      const result = await vscode.commands.executeCommand('unisparse.ask', 'What does restock do?');
+      assert.ok(result, `no remote answer; notices: ${JSON.stringify(api.context.notices.slice(-3))}`);
+      assert.ok(result.answer.trim().length > 0, 'empty remote answer');
+      assert.deepStrictEqual(result.stats.remote, { url: base, overlays: true });
+      assert.ok(result.selection.blocks.length > 0, 'the remote answer carries no selected blocks');
+      // A wrong key in the secret storage: the answer fails with the endpoint's 401, reported, not thrown.
+      await vscode.commands.executeCommand('unisparse.setRemoteApiKey', 'wrong-key-0000');
+      const before = api.context.notices.length;
+      assert.strictEqual(await vscode.commands.executeCommand('unisparse.ask', 'What does restock do?'), undefined);
+      assert.ok(api.context.notices.slice(before).some((n) => n.kind === 'failed' && /HTTP 401/.test(n.message)),
+        `no 401 notice: ${JSON.stringify(api.context.notices.slice(before))}`);
+    } finally {
+      await config().update('remote.url', undefined, vscode.ConfigurationTarget.Workspace);
+      await vscode.commands.executeCommand('unisparse.setRemoteApiKey', '');
+      serve.kill('SIGINT');
+    }
+  });
+
   it('re-indexes, shows the engine log and selects a model', async function () {
     const reindexed = await vscode.commands.executeCommand('unisparse.reindex');
     // The fixture's two sources, plus whatever else the index takes in (.vscode/settings.json written by the runner).
