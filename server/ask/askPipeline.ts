@@ -89,14 +89,18 @@ function indexProgress(index: RepoIndex): number {
 }
 
 /** What an answer made before the index was complete saw, in numbers and in one sentence. */
-function coverageStat(index: RepoIndex, prioritizedFiles: number): IndexCoverageStat | undefined {
+function coverageStat(index: RepoIndex, prioritized: string[]): IndexCoverageStat | undefined {
   const c = index.coverage();
   if (c.complete) return undefined;
+  const windows = new Set(index.windowOnlyFiles());
+  const prioritizedFiles = prioritized.filter((f) => index.fileRecord(f) && !windows.has(f)).length;
+  const asText = prioritized.filter((f) => windows.has(f)).length;
   const total = c.totalFiles;
   const share = total ? ` of ${total.toLocaleString('en-US')} files (${Math.floor((100 * c.doneFiles) / total)}%)` : ' files';
-  const named = prioritizedFiles ? `; ${prioritizedFiles} file${prioritizedFiles === 1 ? '' : 's'} the question is about were parsed first` : '';
+  const named = prioritized.length ? `; of the ${prioritized.length} file${prioritized.length === 1 ? '' : 's'} the question is about, ` +
+    `${prioritizedFiles} were parsed first${asText ? ` and ${asText} read as plain text` : ''}` : '';
   return {
-    indexedFiles: c.indexedFiles, totalFiles: total, indexedBytes: c.indexedBytes, prioritizedFiles,
+    indexedFiles: c.indexedFiles, totalFiles: total, indexedBytes: c.indexedBytes, prioritizedFiles, windowOnlyFiles: asText,
     message: `Answered while indexing: ${c.indexedFiles.toLocaleString('en-US')}${share} were indexed ` +
       `(${(c.indexedBytes / 1e6).toFixed(1)} MB)${named}. Code in the rest was not seen; ask again when indexing is done for a complete answer.`,
   };
@@ -168,7 +172,7 @@ export async function runAsk(opts: AskOptions): Promise<AskResult> {
       // One stable function per tokenizer: the packer memoises chunk counts by its identity across questions.
       countTokens: tokenizer.count,
     });
-    const coverage = prioritized ? coverageStat(index, prioritized.length) : undefined;
+    const coverage = prioritized ? coverageStat(index, prioritized) : undefined;
     if (coverage) opts.log?.(coverage.message);
     const { prompt, contextOffset, questionOffset, questionEnd } = buildAskPrompt(tokenizer, packed.text, opts.question, mode);
     // The repository text is tokenized literally: a file containing "<|im_end|>" must not end the turn.

@@ -6,11 +6,10 @@ import { loadGrammar } from './grammarLoader';
 import { languageSpec, type LanguageSpec } from './languages';
 import type { ChunkRecord, ParsedContent, SymbolDef, SymbolKind } from './fileRecord';
 import { termTableFor } from './chunkTerms';
+import { splitLines, textContent, windowChunks } from './lineWindows';
 import { codeSkeleton, type SkeletonFamily } from './codeSkeleton';
 import { PhaseClock } from './indexPhases';
 
-/** Lines per window chunk for text outside definitions. */
-export const WINDOW_LINES = 40;
 
 /** Languages whose source goes through codeSkeleton.ts first (TSX is left out: JSX text defeats the scanner). */
 const SKELETON_FAMILY: Record<string, SkeletonFamily> = { c: 'c', cpp: 'c', javascript: 'js', typescript: 'ts' };
@@ -61,11 +60,9 @@ export async function parseContent(file: string, text: string, languageId: strin
   const lines = splitLines(text);
   const spec = languageSpec(languageId);
   if (!spec) {
-    const chunks = windowChunks(lines, [], 1, lines.length);
-    clock?.lap('chunking');
-    const termTable = termTableFor(lines, chunks);
+    const content = textContent(lines);
     clock?.lap('terms');
-    return { language: 'text', lineCount: lines.length, defs: [], refs: {}, imports: [], chunks, termTable };
+    return content;
   }
   const family = SKELETON_FAMILY[spec.id];
   const skeleton = family ? codeSkeleton(text, family) : undefined;
@@ -166,34 +163,4 @@ function definitionChunks(defs: SymbolDef[], lines: string[]): ChunkRecord[] {
   return defs.map((d) => ({ kind: 'definition' as const, startLine: chunkStart(d, lines), endLine: d.endLine, name: d.name, length: 0 }));
 }
 
-/** Windows of WINDOW_LINES over the lines of [from, to] that no definition covers and that are not blank. */
-function windowChunks(lines: string[], covered: { startLine: number; endLine: number }[], from: number, to: number): ChunkRecord[] {
-  const isCovered = new Uint8Array(to + 2);
-  for (const d of covered) for (let l = d.startLine; l <= Math.min(d.endLine, to); l++) isCovered[l] = 1;
-  const chunks: ChunkRecord[] = [];
-  let start = 0;
-  const flush = (end: number) => {
-    if (!start) return;
-    // Trim blank lines at both ends so windows start and end on content.
-    let s = start; let e = end;
-    while (s <= e && !lines[s - 1].trim()) s++;
-    while (e >= s && !lines[e - 1].trim()) e--;
-    if (s <= e) chunks.push({ kind: 'window', startLine: s, endLine: e, length: 0 });
-    start = 0;
-  };
-  for (let l = from; l <= to; l++) {
-    if (isCovered[l]) { flush(l - 1); continue; }
-    if (!start) start = l;
-    if (l - start + 1 >= WINDOW_LINES) flush(l);
-  }
-  flush(to);
-  return chunks;
-}
-
-/** Lines of a text; '\r\n' and '\n' both end a line; a final newline does not start an extra line. */
-export function splitLines(text: string): string[] {
-  if (!text) return [''];
-  const lines = text.split(/\r?\n/);
-  if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
-  return lines;
-}
+export { splitLines };

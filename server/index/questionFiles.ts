@@ -14,7 +14,7 @@ export interface QuestionFileOptions {
   signal?: AbortSignal;
   /** Stop scanning file contents after this long (default 1500 ms); names are always checked. */
   maxMs?: number;
-  /** At most this many files, and about this many bytes, are moved forward (defaults 200 and 4 MB). */
+  /** At most this many files, and about this many bytes, are moved forward (defaults 48 and 1.5 MB: a few seconds of parsing). */
   maxFiles?: number;
   maxBytes?: number;
   maxFileBytes?: number;
@@ -30,8 +30,8 @@ function escapeRegExp(s: string): string { return s.replace(/[.*+?^${}()|[\]\\]/
 /** Files of `pending` (root-relative) to parse first for `question`, most relevant first. */
 export async function filesForQuestion(root: string, pending: string[], question: string, hints: QuestionHints = {},
   opts: QuestionFileOptions = {}): Promise<string[]> {
-  const maxFiles = opts.maxFiles ?? 200;
-  const maxBytes = opts.maxBytes ?? 4_000_000;
+  const maxFiles = opts.maxFiles ?? 48;
+  const maxBytes = opts.maxBytes ?? 1_500_000;
   const deadline = performance.now() + (opts.maxMs ?? 1500);
   const identifiers = questionIdentifiers(question).filter((w) => w.length >= 3);
   const code = identifiers.filter(looksLikeCode);

@@ -7,7 +7,8 @@ import * as path from 'path';
 import { defaultCacheDir, pruneCache } from './contentCache';
 import type { FileJob, FileOutcome } from './fileIndexer';
 import type { IndexedFile, SkippedFile, SymbolDef } from './fileRecord';
-import { DEFAULT_MAX_FILE_BYTES } from './fileReader';
+import { DEFAULT_MAX_FILE_BYTES, readIndexable } from './fileReader';
+import { splitLines, textContent } from './lineWindows';
 import { addPhases, emptyPhases, roundPhases, type LanguageSeconds, type PhaseSeconds } from './indexPhases';
 import { LexicalIndex } from './lexicalIndex';
 import { filesForQuestion, type QuestionHints } from './questionFiles';
@@ -37,8 +38,10 @@ export interface IndexOptions {
 
 /** How much of the repository an index in progress holds (see RepoIndex.coverage). */
 export interface IndexCoverage {
-  /** Files in the index now. */
+  /** Files parsed and in the index now. */
   indexedFiles: number;
+  /** Files a question needed before their parse landed: in the index as plain line windows for now. */
+  windowOnlyFiles: number;
   /** Files done, indexed or skipped (binary, too large, ...). */
   doneFiles: number;
   /** Files listed for indexing; undefined while the folders are still being listed. */
@@ -77,6 +80,8 @@ export class RepoIndex {
   private readonly mainPhases = emptyPhases();
   private building: Promise<void> = Promise.resolve();
   private complete = false;
+  /** Files a question needed before their parse landed, indexed as line windows meanwhile. */
+  private readonly provisional = new Set<string>();
   /** Files the build listed (undefined until the listing is done). */
   private listed: number | undefined;
 
@@ -133,31 +138,51 @@ export class RepoIndex {
   coverage(): IndexCoverage {
     let bytes = 0;
     for (const f of this.files.values()) bytes += f.bytes;
-    const done = this.files.size + this.skippedFiles.size;
-    return { indexedFiles: this.files.size, doneFiles: this.complete ? this.listed ?? done : done, totalFiles: this.listed, indexedBytes: bytes, complete: this.complete };
+    const parsed = this.files.size - this.provisional.size;
+    const done = parsed + this.skippedFiles.size;
+    return { indexedFiles: parsed, windowOnlyFiles: this.provisional.size, doneFiles: this.complete ? this.listed ?? done : done,
+      totalFiles: this.listed, indexedBytes: bytes, complete: this.complete };
   }
 
   /**
    * While the index is being built: finds the files not yet parsed that `question` is about (questionFiles.ts),
-   * parses them before the rest, and waits for them (at most `waitMs`, default 10 s). Returns the files moved
-   * forward. A complete index returns at once.
+   * parses them before the rest and waits for them (at most `waitMs`, default 5 s). Those still not parsed by then
+   * (a busy machine, a cold grammar) join the index as plain line windows from their text, so the answer can use
+   * them; their parse replaces the windows when it lands. Returns the files moved forward. A complete index
+   * returns at once.
    */
   async prepareForQuestion(question: string, hints: QuestionHints = {}, opts: { signal?: AbortSignal; waitMs?: number; scanMs?: number } = {}): Promise<string[]> {
     if (this.complete) return [];
-    const until = performance.now() + (opts.waitMs ?? 10_000);
-    while (this.listed === undefined && !this.complete && performance.now() < until) await delay(20);   // listing takes a moment
+    const listedBy = performance.now() + 10_000;
+    while (this.listed === undefined && !this.complete && performance.now() < listedBy) await delay(20);   // listing takes a moment
+    const until = performance.now() + (opts.waitMs ?? 5_000);
     const queued = this.pool.queued();
     if (!queued.length) return [];
     const wanted = await filesForQuestion(this.root, queued, question, hints,
       { signal: opts.signal, maxMs: opts.scanMs, maxFileBytes: this.opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES });
     if (!wanted.length) return [];
     this.pool.prioritize(new Set(wanted));
+    const done = (f: string) => (this.files.has(f) && !this.provisional.has(f)) || this.skippedFiles.has(f);
     while (!this.complete && performance.now() < until && !opts.signal?.aborted) {
-      if (wanted.every((f) => this.files.has(f) || this.skippedFiles.has(f))) break;
+      if (wanted.every(done)) break;
       await delay(25);
+    }
+    for (const f of wanted) {
+      if (this.complete || opts.signal?.aborted) break;
+      if (done(f) || this.files.has(f)) continue;
+      const read = readIndexable(path.join(this.root, f), this.opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
+      if (read.status !== 'ok') continue;
+      const content = textContent(splitLines(read.text));
+      if (done(f)) continue;   // the parse landed meanwhile
+      this.provisional.add(f);
+      this.apply({ file: f, status: 'indexed', fromCache: false, record: { ...content, file: f, hash: read.hash, bytes: read.bytes, text: read.text } }, true);
+      await new Promise((r) => setImmediate(r));
     }
     return wanted;
   }
+
+  /** Files in the index as plain line windows only, waiting for their parse (see prepareForQuestion). */
+  windowOnlyFiles(): string[] { return [...this.provisional]; }
 
   stats(): IndexStats {
     let bytes = 0; let symbols = 0;
@@ -294,10 +319,11 @@ export class RepoIndex {
     }, signal);
   }
 
-  private apply(o: FileOutcome): void {
+  private apply(o: FileOutcome, provisional = false): void {
+    if (!provisional) this.provisional.delete(o.file);
     switch (o.status) {
       case 'indexed':
-        if (o.fromCache) this.cacheHits++; else this.cacheMisses++;
+        if (provisional) { /* not a parse: counts neither as a cache hit nor a miss */ } else if (o.fromCache) this.cacheHits++; else this.cacheMisses++;
         // add() replaces a file's previous entries itself (the graph keeps its cache when the names stay the same).
         this.skippedFiles.delete(o.file);
         this.files.set(o.file, o.record);

@@ -56,8 +56,10 @@ export interface IndexCoverageStat {
   /** Files listed for indexing (undefined if the listing was not done yet). */
   totalFiles?: number;
   indexedBytes: number;
-  /** Files the question named or mentioned, parsed before the rest. */
+  /** Files the question named or mentioned that were parsed before the rest (and are in the index). */
   prioritizedFiles: number;
+  /** Files the question needed whose parse had not landed: used as plain line windows of their text. */
+  windowOnlyFiles: number;
   /** One sentence for the user, e.g. "Answered while indexing: 812 of 5,020 files (16%) were indexed ...". */
   message: string;
 }

@@ -29,7 +29,7 @@ describe('index: answers while indexing', () => {
 
   it('a file the question names is parsed before the files listed ahead of it, and the context finds it', async () => {
     index = start();
-    const moved = await index.prepareForQuestion('How does checkoutTotals compute the total?');
+    const moved = await index.prepareForQuestion('How does checkoutTotals compute the total?', {}, { waitMs: 60_000 });
     assert.ok(moved.includes('zz/late/checkoutTotals.ts'), moved.join(', '));
     assert.deepStrictEqual(index.definitionsIn('zz/late/checkoutTotals.ts').map((d) => d.name), ['computeCheckoutTotal']);
     const rank = order.indexOf('zz/late/checkoutTotals.ts');
@@ -40,15 +40,31 @@ describe('index: answers while indexing', () => {
     assert.strictEqual(c.totalFiles, 202);
     assert.ok(c.indexedFiles >= 1 && c.doneFiles <= 202);
     await index.whenComplete();
-    assert.deepStrictEqual(index.coverage(), { ...index.coverage(), indexedFiles: 202, doneFiles: 202, complete: true });
+    assert.deepStrictEqual(index.coverage(), { ...index.coverage(), indexedFiles: 202, windowOnlyFiles: 0, doneFiles: 202, complete: true });
   });
 
   it('a file whose text holds a code name of the question is moved forward by the lexical pass', async () => {
     index = start();
-    const moved = await index.prepareForQuestion('Where is applyFuelSurcharge used?');
+    const moved = await index.prepareForQuestion('Where is applyFuelSurcharge used?', {}, { waitMs: 60_000 });
     assert.ok(moved.includes('zz/late/shipping.ts'), moved.join(', '));
     assert.ok(order.indexOf('zz/late/shipping.ts') < 100, `parsed as file ${order.indexOf("zz/late/shipping.ts")} of 202`);
     assert.ok(index.graph.referencesOf('zz/late/shipping.ts').applyFuelSurcharge === 1);
+  });
+
+  it('a file the question needs whose parse has not landed is answered from its text, then replaced by its parse', async () => {
+    index = start();
+    const moved = await index.prepareForQuestion('How does checkoutTotals compute the total?', {}, { waitMs: 0 });
+    assert.ok(moved.includes('zz/late/checkoutTotals.ts'));
+    const windowsOnly = index.windowOnlyFiles().includes('zz/late/checkoutTotals.ts');
+    assert.ok(windowsOnly || index.definitionsIn('zz/late/checkoutTotals.ts').length === 1, 'in the index one way or the other');
+    assert.strictEqual(index.coverage().windowOnlyFiles, index.windowOnlyFiles().length);
+    const ctx = buildContext(index, { question: 'How does computeCheckoutTotal work?', budgetTokens: 400, countTokens: (t) => Math.ceil(t.length / 4) });
+    assert.strictEqual(ctx.chunks[0]?.file, 'zz/late/checkoutTotals.ts');
+    assert.strictEqual(ctx.chunks[0]?.startLine, 1);
+    await index.whenComplete();
+    assert.deepStrictEqual(index.windowOnlyFiles(), []);
+    assert.deepStrictEqual(index.definitionsIn('zz/late/checkoutTotals.ts').map((d) => d.name), ['computeCheckoutTotal']);
+    assert.strictEqual(index.stats().languages.text, undefined, 'no file stays as text');
   });
 
   it('a complete index prepares nothing; build() still waits for every file', async () => {
