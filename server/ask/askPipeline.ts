@@ -49,6 +49,8 @@ export interface AskOptions {
   log?: (line: string) => void;
   /** Index cache folder; null disables the on-disk cache. */
   cacheDir?: string | null;
+  /** Secret-bearing file patterns the index leaves out (default server/index/secretFiles.ts; [] indexes them). */
+  secretFiles?: readonly string[];
   /** Answer with an OpenAI-compatible endpoint instead of the local engine (see remoteAsk.ts). */
   remote?: RemoteEndpoint;
 }
@@ -136,6 +138,7 @@ export async function runAsk(opts: AskOptions): Promise<AskResult> {
       emit({ phase: 'indexing', progress: 0 });
       index = await RepoIndex.build(repo, {
         cacheDir: opts.cacheDir,
+        secretFiles: opts.secretFiles,
         signal: opts.signal,
         onProgress: (done, total) => emit({ phase: 'indexing', progress: total ? done / total : 0 }),
       });

@@ -42,7 +42,7 @@ export async function runRemoteAsk(opts: AskOptions & { remote: RemoteEndpoint }
     if (!index) {
       emit({ phase: 'indexing', progress: 0 });
       index = await RepoIndex.build(path.resolve(opts.repo), {
-        cacheDir: opts.cacheDir, signal: opts.signal,
+        cacheDir: opts.cacheDir, signal: opts.signal, secretFiles: opts.secretFiles,
         onProgress: (done, total) => emit({ phase: 'indexing', progress: total ? done / total : 0 }),
       });
     }

@@ -54,6 +54,7 @@ export async function askCommand(args: ParsedArgs, signal: AbortSignal): Promise
     budgetTokens: f.budget as number | undefined,
     maxNewTokens: f['max-tokens'] as number | undefined,
     cacheDir: f['no-cache'] ? null : undefined,
+    secretFiles: f['include-secret-files'] ? [] : undefined,
     fetchModel: true,
     remote,
     signal,

@@ -10,6 +10,7 @@ export async function indexCommand(args: ParsedArgs, signal: AbortSignal): Promi
   const progress = new ProgressLine();
   const index = await RepoIndex.build(repo, {
     cacheDir: f['no-cache'] ? null : undefined,
+    secretFiles: f['include-secret-files'] ? [] : undefined,
     signal,
     onProgress: (done, total) => progress.update(`indexing ${done}/${total} files`),
   });

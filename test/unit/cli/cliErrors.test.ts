@@ -116,3 +116,23 @@ describe('unisparse CLI exit codes: the same rule for every command', function (
     }
   });
 });
+
+describe('unisparse index: secret-bearing files', function () {
+  this.timeout(180000);
+  it('are left out by default and indexed only with --include-secret-files', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'unisparse-secrets-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'app.ts'), 'export function main() { return 1; }\n');
+      fs.writeFileSync(path.join(dir, '.env'), 'DB_PASSWORD=hunter2hunter2\n');
+      fs.writeFileSync(path.join(dir, 'id_rsa'), '-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----\n');
+      const plain = cli(['index', '--repo', dir, '--json', '--no-cache']);
+      assert.strictEqual(plain.code, 0, plain.stderr);
+      assert.strictEqual(JSON.parse(plain.stdout).files, 1);
+      const all = cli(['index', '--repo', dir, '--json', '--no-cache', '--include-secret-files']);
+      assert.strictEqual(all.code, 0, all.stderr);
+      assert.strictEqual(JSON.parse(all.stdout).files, 3);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
