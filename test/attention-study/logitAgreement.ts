@@ -1,7 +1,7 @@
 // End-to-end effect of sparse prefill on SmolLM2-135M: the same real source text through a dense and a
 // UniSparse prefill, comparing next-token distributions at the last `positions` tokens (top-1 agreement and
 // mean KL(dense || sparse)). Every layer runs sparse, so this compounds the per-layer errors the study measures.
-// Usage: node -r ./test/register.js test/attention-study/logitAgreement.ts [seq] [tau ...]
+// Usage: node -r ./test/register.js test/attention-study/logitAgreement.ts [seq] [tau ...] [--positions N]
 import { defaultModelPath, realSourceTokens } from './realActivations';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -56,8 +56,11 @@ export async function logitAgreement(seq: number, taus: number[], positions = 12
 }
 
 if (require.main === module) {
-  const seq = Number(process.argv[2] ?? 2048);
-  const taus = process.argv.slice(3).map(Number);
-  logitAgreement(seq, taus.length ? taus : [0.9, 0.95, 0.985]).then((r) => console.log(JSON.stringify(r, null, 1)),
+  const args = process.argv.slice(2);
+  const at = args.indexOf('--positions');
+  const positions = at >= 0 ? Number(args.splice(at, 2)[1]) : 128;
+  const seq = Number(args[0] ?? 2048);
+  const taus = args.slice(1).map(Number);
+  logitAgreement(seq, taus.length ? taus : [0.9, 0.95, 0.985], positions).then((r) => console.log(JSON.stringify(r, null, 1)),
     (e) => { console.error(e instanceof Error ? e.message : e); process.exit(1); });
 }
