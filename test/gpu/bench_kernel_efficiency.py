@@ -22,6 +22,7 @@ import unisparse_cuda as us  # noqa: E402
 from bench_attention import WORKLOADS, sdpa, timed  # noqa: E402
 
 OUT = os.environ.get("OUT", ".")
+PARTS = os.environ.get("BENCH_EFF_PARTS", "dense,efficiency,planShare").split(",")
 LENGTHS = [int(x) for x in os.environ.get("BENCH_EFF_LENGTHS", "8192,32768,131072").split(",")]
 HEADS = [(32, 32), (32, 8)]
 DENSITIES = [0.05, 0.1, 0.2, 0.4, 0.6]
@@ -119,7 +120,9 @@ def plan_share_rows():
 def main():
     gpu = torch.cuda.get_device_name()
     result = {"gpu": gpu, "date": time.strftime("%Y-%m-%d"), "torch": torch.__version__,
-              "dense": dense_rows(), "efficiency": efficiency_rows(), "planShare": plan_share_rows()}
+              "dense": dense_rows() if "dense" in PARTS else [],
+              "efficiency": efficiency_rows() if "efficiency" in PARTS else [],
+              "planShare": plan_share_rows() if "planShare" in PARTS else []}
     with open(os.path.join(OUT, "bench-efficiency.json"), "w") as f:
         json.dump(result, f, indent=1)
     lines = [f"Kernel efficiency, {gpu}, {result['date']} (bf16, causal, batch 1)", "",
