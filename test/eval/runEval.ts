@@ -21,7 +21,7 @@ import { fetchDefaultModel } from '../../server/models/fetchModel';
 import { CORPORA, ensureCorpus } from './corpora';
 import { QUESTIONS, EvalQuestion } from './questions';
 import { PROBE_BUDGETS, probeQuestion, probeRepo } from './probes';
-import { answerMatch, citationCounts, contextHit, lineOfMatch, overlayHitAt, summarise, ScoredAnswer, EvalSummary, LineRange } from './scoring';
+import { answerMatch, citationCounts, contextHit, definitionEnd, lineOfMatch, overlayHitAt, summarise, ScoredAnswer, EvalSummary, LineRange } from './scoring';
 
 type Mode = 'dense' | 'unisparse';
 
@@ -32,6 +32,8 @@ interface Record_ extends ScoredAnswer {
   budget: number;
   contextTokens: number;
   answerLines: LineRange;
+  /** What an overlay range must touch (the definition's extent for definition questions). */
+  overlayLines?: LineRange;
   answer: string;
   topOverlay: LineRange[];
   seconds: number;
@@ -61,11 +63,18 @@ function answerRange(root: string, q: EvalQuestion): LineRange {
   return { file: q.file, startLine: line, endLine: line + (q.extraLines ?? 0) };
 }
 
-function score(q: EvalQuestion, spot: LineRange, r: AskResult): ScoredAnswer {
+/** The lines an overlay range must touch: the whole definition for a definition question, else the answer line. */
+function overlayRange(root: string, q: EvalQuestion, spot: LineRange): LineRange {
+  if (q.kind !== 'definition') return spot;
+  const text = fs.readFileSync(path.join(root, q.file), 'utf8');
+  return { ...spot, endLine: Math.max(spot.endLine, definitionEnd(text, spot.startLine)) };
+}
+
+function score(q: EvalQuestion, spot: LineRange, overlayLines: LineRange, r: AskResult): ScoredAnswer {
   return {
     contextHit: contextHit(r.stats.contextChunks ?? [], spot),
     citations: citationCounts(r.citations, spot),
-    overlayHit3: overlayHitAt(r.selection.blocks, spot, 3),
+    overlayHit3: overlayHitAt(r.selection.blocks, overlayLines, 3),
     answerMatch: answerMatch(r.answer, q.expect, q.file),
     stopReason: r.stats.stopReason ?? 'unknown',
   };
@@ -105,6 +114,16 @@ async function main(): Promise<void> {
   if (env.EVAL_SUMMARY) {
     const runs = env.EVAL_SUMMARY.split(',').map((f) => JSON.parse(fs.readFileSync(f, 'utf8')) as { records: Record_[]; budget: number; maxNewTokens: number; seconds: number });
     const saved = { ...runs[0], records: runs.flatMap((r) => r.records), seconds: runs.reduce((n, r) => n + r.seconds, 0) };
+    // Runs saved before overlayLines existed are scored again from their top overlay ranges.
+    const flask = ensureCorpus(CORPORA.find((c) => c.name === 'flask')!);
+    for (const rec of saved.records) {
+      if (rec.overlayLines) continue;
+      const q = rec.id.startsWith('probe-') ? probeQuestion(rec.id.slice('probe-'.length)) : QUESTIONS.find((x) => x.id === rec.id);
+      if (!q) continue;
+      const root = rec.id.startsWith('probe-') ? probeRepo(flask) : ensureCorpus(CORPORA.find((c) => c.name === q.corpus)!);
+      rec.overlayLines = overlayRange(root, q, rec.answerLines);
+      rec.overlayHit3 = overlayHitAt(rec.topOverlay, rec.overlayLines, 3);
+    }
     process.stdout.write(table(saved.records, `${new Set(saved.records.map((r) => r.id)).size} questions, budget ${saved.budget}, max ${saved.maxNewTokens} new tokens, ${saved.seconds.toFixed(0)} s`) + '\n');
     return;
   }
@@ -129,9 +148,10 @@ async function main(): Promise<void> {
       failures.push({ id: q.id, mode, error: (e as Error).message });
       return;
     }
-    const s = score(q, spot, r);
+    const overlayLines = overlayRange(repo, q, spot);
+    const s = score(q, spot, overlayLines, r);
     const rec: Record_ = {
-      id: q.id, kind: q.kind, mode, budget, contextTokens: r.stats.contextTokens, answerLines: spot, answer: r.answer,
+      id: q.id, kind: q.kind, mode, budget, contextTokens: r.stats.contextTokens, answerLines: spot, overlayLines, answer: r.answer,
       topOverlay: r.selection.blocks.slice(0, 3).map((b) => ({ file: b.file, startLine: b.startLine, endLine: b.endLine })),
       seconds: (Date.now() - t0) / 1000, ...s,
     };

@@ -94,3 +94,33 @@ export function summarise(scored: ScoredAnswer[]): EvalSummary {
     lengthStopRate: rate(stopReasons.length ?? 0, scored.length),
   };
 }
+
+/**
+ * Last line of the definition that starts at `line` (1-based): for Python, up to the last line indented deeper than
+ * the `def`/`class` (a signature's closing `)` line included); for brace languages, up to the first line that
+ * closes a brace at the definition's own indentation. Where the answer is a definition, the overlay hits when it
+ * shows any part of it, the body included.
+ */
+export function definitionEnd(text: string, line: number): number {
+  const lines = text.split('\n');
+  const head = lines[line - 1] ?? '';
+  const indent = head.length - head.trimStart().length;
+  let end = line;
+  if (/^\s*(async\s+)?(def|class)\s/.test(head)) {
+    for (let i = line; i < lines.length; i++) {
+      const l = lines[i];
+      if (l.trim() === '') continue;
+      const ind = l.length - l.trimStart().length;
+      if (ind <= indent && !/^\s*[)\]]/.test(l)) break;
+      end = i + 1;
+    }
+    return end;
+  }
+  for (let i = line - 1; i < lines.length; i++) {
+    const l = lines[i];
+    const ind = l.length - l.trimStart().length;
+    if (i > line - 1 && ind === indent && /^\s*\}/.test(l)) return i + 1;
+    if (i === line - 1 && /\}\s*;?\s*$/.test(l) && (l.match(/\{/g) ?? []).length <= (l.match(/\}/g) ?? []).length) return line;
+  }
+  return line;
+}

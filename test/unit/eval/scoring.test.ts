@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { answerMatch, citationCounts, contextHit, lineOfMatch, namesWord, overlayHitAt, summarise } from '../../../test/eval/scoring';
+import { definitionEnd, answerMatch, citationCounts, contextHit, lineOfMatch, namesWord, overlayHitAt, summarise } from '../../../test/eval/scoring';
 
 const answer = { file: 'src/flask/helpers.py', startLine: 176, endLine: 179 };
 
@@ -39,6 +39,17 @@ describe('eval scoring', () => {
     assert.strictEqual(answerMatch('`url_for_x` in helpers.py', 'url_for', answer.file), false, 'a longer identifier is not a match');
     assert.strictEqual(answerMatch('get_source in templating.py', ['get_source', 'DispatchingJinjaLoader'], 'src/flask/templating.py'), true);
     assert.strictEqual(namesWord('salt is "cookie-session".', 'cookie-session'), true);
+  });
+
+  it('finds where a Python or JavaScript definition ends', () => {
+    const py = ['import x', '', 'def url_for(', '    endpoint: str,', ') -> str:', '    "Doc."', '', '    return endpoint', '', 'def other():', '    pass'].join('\n');
+    assert.strictEqual(definitionEnd(py, 3), 8, 'the signature closing at column 0 and blank lines stay inside');
+    const cls = ['class A:', '    x = 1', '', '    def f(self):', '        return 2', 'y = 3'].join('\n');
+    assert.strictEqual(definitionEnd(cls, 1), 5);
+    assert.strictEqual(definitionEnd(cls, 4), 5);
+    const js = ['function View(name, options) {', '  var opts = options || {};', '  if (x) {', '  }', '}', '', 'function other() {}'].join('\n');
+    assert.strictEqual(definitionEnd(js, 1), 5);
+    assert.strictEqual(definitionEnd(js, 7), 7, 'a one-line function ends on its line');
   });
 
   it('summarises rates; overlay hit@3 only over answers that were packed', () => {
