@@ -1,7 +1,7 @@
 // UniSparse on the CPU: tau = 1 reproduces dense, the plan equals the float64 reference selection, planted
 // needles far back are found, sink and diagonal are always kept, and sparse output stays close to dense.
 import * as assert from 'assert';
-import { denseAttentionReference, maxAbsDiff, recallOfRow, uniSparsePlanReference, AttentionShapeJs } from '../../../support/attentionReference';
+import { denseAttentionReference, maxAbsDiff, recallOfRow, uniSparsePlanReference, widenedTau, AttentionShapeJs } from '../../../support/attentionReference';
 import { plantedAttention } from '../../../support/plantedAttention';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -100,6 +100,18 @@ describe('UniSparse CPU attention', () => {
           assert.ok(planRow(plan, kh * plan.nQueryBlocks + r).includes(b), `row ${r} of kv head ${kh} lacks column ${b}`);
     const estimateOnly = native.attentionPlan(planted.q, planted.k, { ...opts, mode: 'unisparse', tau: 0.9, lastBlockCheck: false });
     assert.ok(plan.density > estimateOnly.density && plan.density < 1, `${plan.density} vs ${estimateOnly.density}`);
+  });
+
+  it('leaves the plan of a kv head that passes the check as the estimate made it', () => {
+    // checkRecall 0: every head passes, so the plan is the estimate's own; checkRecall 1: every head fails.
+    const estimateOnly = native.attentionPlan(planted.q, planted.k, { ...opts, mode: 'unisparse', tau: 0.9, lastBlockCheck: false });
+    const passed = native.attentionPlan(planted.q, planted.k, { ...opts, mode: 'unisparse', tau: 0.9, checkRecall: 0 });
+    assert.deepStrictEqual(Array.from(passed.keyBlocks), Array.from(estimateOnly.keyBlocks));
+    assert.deepStrictEqual(Array.from(passed.rowPtr), Array.from(estimateOnly.rowPtr));
+    const failed = native.attentionPlan(planted.q, planted.k, { ...opts, mode: 'unisparse', tau: 0.9, checkRecall: 1 });
+    const ref = uniSparsePlanReference(planted.q, planted.k, shape, { blockSize: 64, tau: 0.9, granularities: [4, 16], checkRecall: 1 });
+    assert.deepStrictEqual(ref.headTau, [widenedTau(0.9), widenedTau(0.9)]);
+    assertPlansAgree(failed, ref, 0.9);
   });
 
   it('keeps both blocks of a needle that straddles a block edge in every later row', () => {
