@@ -5,7 +5,8 @@
  *
  * Environment: EVAL_BUDGET (context tokens per question, default 1024), EVAL_MAX_TOKENS (default 96),
  * EVAL_ATTENTION (default "dense,unisparse"), EVAL_ONLY (a regular expression on question ids),
- * EVAL_PROBES=0 (skip the 2K/4K/8K probes), EVAL_MODEL (a model path; default the fetched SmolLM2),
+ * EVAL_PROBES=0 (skip the 2K/4K/8K probes), EVAL_RETRIEVAL_BUDGETS (default 1024,2048,4096,6000: the model-free
+ * context hit table), EVAL_RETRIEVAL_ONLY=1 (only that table), EVAL_MODEL (a model path; default the fetched SmolLM2),
  * EVAL_SUMMARY=FILE (print the table of an earlier run's eval.json, also one that was stopped part way; several
  * files separated by commas are read as one run), EVAL_OUT=FILE (where to write, default test-results/eval.json).
  * Each question runs under every attention mode before the next, and eval.json is rewritten after every answer,
@@ -20,6 +21,8 @@ import { RepoIndex } from '../../server/index/repoIndex';
 import { fetchDefaultModel } from '../../server/models/fetchModel';
 import { CORPORA, ensureCorpus } from './corpora';
 import { QUESTIONS, EvalQuestion } from './questions';
+import { retrievalAtBudgets, RetrievalRow } from './retrieval';
+import { loadTokenizer } from '../../server/tokenizer/tokenizer';
 import { PROBE_BUDGETS, probeQuestion, probeRepo } from './probes';
 import { answerMatch, citationCounts, contextHit, definitionEnd, lineOfMatch, overlayHitAt, summarise, ScoredAnswer, EvalSummary, LineRange } from './scoring';
 
@@ -45,6 +48,13 @@ const MAX_TOKENS = Number(env.EVAL_MAX_TOKENS || 96);
 const MODES = (env.EVAL_ATTENTION || 'dense,unisparse').split(',').map((m) => m.trim()) as Mode[];
 const ONLY = env.EVAL_ONLY ? new RegExp(env.EVAL_ONLY) : undefined;
 const PROBES = env.EVAL_PROBES !== '0';
+const RETRIEVAL_BUDGETS = (env.EVAL_RETRIEVAL_BUDGETS || '1024,2048,4096,6000').split(',').map(Number);
+const retrievalRows: RetrievalRow[] = [];
+
+function retrievalTable(rows: RetrievalRow[]): string {
+  return ['| Context budget (tokens) | Context hit, retrieval only | Missed |', '| --- | --- | --- |',
+    ...rows.map((r) => `| ${r.budget} | ${r.hits}/${r.total} (${pct(r.hits / Math.max(1, r.total))}) | ${r.missed.join(', ') || '-'} |`)].join('\n');
+}
 
 /** Questions taken in turn from each corpus and kind, so a run stopped part way still covers all of them. */
 function interleaved(questions: EvalQuestion[]): EvalQuestion[] {
@@ -91,7 +101,7 @@ const OUT_FILE = env.EVAL_OUT ? path.resolve(env.EVAL_OUT) : path.resolve(__dirn
 
 function writeResults(records: Record_[], seconds: number): void {
   fs.mkdirSync(path.dirname(OUT_FILE), { recursive: true });
-  fs.writeFileSync(OUT_FILE, JSON.stringify({ date: new Date().toISOString(), budget: BUDGET, maxNewTokens: MAX_TOKENS, seconds, records }, null, 1));
+  fs.writeFileSync(OUT_FILE, JSON.stringify({ date: new Date().toISOString(), budget: BUDGET, maxNewTokens: MAX_TOKENS, seconds, retrieval: retrievalRows, records }, null, 1));
 }
 
 function table(records: Record_[], header: string): string {
@@ -169,6 +179,14 @@ async function main(): Promise<void> {
         const root = ensureCorpus(corpus, log);
         repos.set(corpus.name, { root, index: await RepoIndex.build(root, { cacheDir: null }) });
       }
+      // Retrieval alone first (seconds): the context hit rate at several budgets, without the model.
+      const tokenizer = await loadTokenizer(model);
+      const retrieval = retrievalAtBudgets(
+        QUESTIONS.filter((x) => repos.has(x.corpus) && (!ONLY || ONLY.test(x.id))).map((q) => ({ q, ...repos.get(q.corpus)! })),
+        RETRIEVAL_BUDGETS, tokenizer.count);
+      retrievalRows.push(...retrieval);
+      log(retrievalTable(retrieval));
+      if (env.EVAL_RETRIEVAL_ONLY === '1') return;
       for (const q of interleaved(QUESTIONS.filter((x) => repos.has(x.corpus) && (!ONLY || ONLY.test(x.id))))) {
         const { root, index } = repos.get(q.corpus)!;
         const spot = answerRange(root, q);
@@ -202,6 +220,7 @@ async function main(): Promise<void> {
   process.stdout.write(table(records,
     `UniSparse Code eval: ${new Set(records.map((r) => r.id)).size} questions, SmolLM2 (${path.basename(model)}), budget ${BUDGET} tokens ` +
     `(probes ${PROBE_BUDGETS.map((p) => p.label).join('/')}), max ${MAX_TOKENS} new tokens, ${os.cpus().length} CPUs, ${seconds.toFixed(0)} s`) + '\n');
+  if (retrievalRows.length) process.stdout.write('\n' + retrievalTable(retrievalRows) + '\n');
   process.stderr.write(`eval: wrote ${OUT_FILE}\n`);
 }
 
