@@ -55,20 +55,36 @@ export class ContentCache {
     }
   }
 
+  /** Writes in flight (see put). */
+  private readonly pending = new Set<Promise<void>>();
+
+  /**
+   * Stores a parse. The JSON is made here; the write and the rename run on the I/O thread pool, so a parsing thread
+   * never waits on a busy disk. `flushed()` resolves when every write so far has landed.
+   */
   put(hash: string, language: string, content: ParsedContent): void {
     const target = this.entryPath(hash, language);
     const tmp = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    let json: string;
     try {
       const dir = path.dirname(target);
       if (!this.madeDirs.has(dir)) { fs.mkdirSync(dir, { recursive: true }); this.madeDirs.add(dir); }
       const { termTable: _derived, ...stored } = content;
-      fs.writeFileSync(tmp, JSON.stringify({ version: CACHE_FORMAT_VERSION, hash, content: stored }));
-      fs.renameSync(tmp, target);
-      this.shardEntries(hash).add(path.basename(target));
+      json = JSON.stringify({ version: CACHE_FORMAT_VERSION, hash, content: stored });
     } catch {
-      // A read-only or full disk only costs speed: the index itself is in memory.
-      try { fs.unlinkSync(tmp); } catch { /* never written */ }
+      return;   // a read-only disk only costs speed: the index itself is in memory
     }
+    const write = fs.promises.writeFile(tmp, json)
+      .then(() => fs.promises.rename(tmp, target))
+      .then(() => { this.shardEntries(hash).add(path.basename(target)); },
+        () => fs.promises.unlink(tmp).catch(() => undefined))
+      .finally(() => { this.pending.delete(write); });
+    this.pending.add(write);
+  }
+
+  /** Resolves when the writes started so far have landed (or failed). */
+  async flushed(): Promise<void> {
+    while (this.pending.size) await Promise.all([...this.pending]);
   }
 }
 

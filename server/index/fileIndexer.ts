@@ -41,6 +41,9 @@ export class FileIndexer {
     this.clock = new PhaseClock(settings.cpuClock);
   }
 
+  /** Resolves when the cache entries written so far have landed on disk. */
+  flushCache(): Promise<void> { return this.cache?.flushed() ?? Promise.resolve(); }
+
   /** The time spent since the last call (and starts counting afresh). */
   takeTimings(): IndexerTimings {
     const languages = this.languages;

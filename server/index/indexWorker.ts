@@ -1,6 +1,7 @@
 // worker_threads entry (bundled to dist/server/indexWorker.js): parses batches of files off the server's event loop.
-// Messages in: { settings } once, then { batch, jobs: FileJob[] }. Out: { batch, outcomes: FileOutcome[] } or
-// { batch, error } when something unexpected breaks (the pool turns it into a rejected promise, not a crash).
+// Messages in: { settings } once, then { batch, jobs: FileJob[] } and { flush }. Out: { batch, outcomes, timings },
+// { flushed }, or { batch, error } when something unexpected breaks (the pool turns it into a rejected promise, not a
+// crash).
 import { parentPort } from 'worker_threads';
 import { FileIndexer, type FileJob, type IndexerSettings } from './fileIndexer';
 
@@ -8,12 +9,20 @@ let indexer: FileIndexer | undefined;
 /** Batches run one after another: the pool sends the next batch before this one is done (pipelining). */
 let chain: Promise<void> = Promise.resolve();
 
-parentPort?.on('message', (msg: { settings?: IndexerSettings; batch?: number; jobs?: FileJob[] }) => {
+parentPort?.on('message', (msg: WorkerMessage) => {
   chain = chain.then(() => handle(msg));
 });
 
-async function handle(msg: { settings?: IndexerSettings; batch?: number; jobs?: FileJob[] }): Promise<void> {
+/** settings once; then batches to index; `flush` asks for a reply once the cache writes so far have landed. */
+interface WorkerMessage { settings?: IndexerSettings; batch?: number; jobs?: FileJob[]; flush?: number }
+
+async function handle(msg: WorkerMessage): Promise<void> {
   if (msg.settings) { indexer = new FileIndexer(msg.settings); return; }
+  if (msg.flush !== undefined) {
+    await indexer?.flushCache();
+    parentPort!.postMessage({ flushed: msg.flush });
+    return;
+  }
   if (msg.batch === undefined || !msg.jobs || !indexer) return;
   try {
     const outcomes = [];

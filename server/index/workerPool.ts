@@ -71,9 +71,12 @@ export class WorkerPool {
       signal?.addEventListener('abort', onAbort, { once: true });
       const finish = () => {
         if (this.active === state) this.active = undefined;
-        signal?.removeEventListener('abort', onAbort);
-        for (const s of this.slots) s.worker.unref();
-        resolve();
+        // Cache entries are written in the background: the run is done when they have landed too.
+        void this.flushAll().then(() => {
+          signal?.removeEventListener('abort', onAbort);
+          for (const s of this.slots) s.worker.unref();
+          resolve();
+        });
       };
       // Small runs get small batches so that every worker has a share (a 13-file repository should not wait on one).
       const batchFiles = Math.max(1, Math.min(BATCH_FILES, Math.ceil(jobs.length / (this.slots.length * BATCHES_IN_FLIGHT_PER_WORKER))));
@@ -115,6 +118,18 @@ export class WorkerPool {
     });
   }
 
+  /** Asks every worker to confirm that its cache writes have landed (a worker that dies counts as done). */
+  private flushAll(): Promise<void> {
+    return Promise.all(this.slots.map((slot) => new Promise<void>((done) => {
+      const id = this.nextBatch++;
+      const onMessage = (msg: { flushed?: number }) => { if (msg.flushed === id) finish(); };
+      const finish = () => { slot.worker.off('message', onMessage); slot.worker.off('exit', finish); done(); };
+      slot.worker.on('message', onMessage);
+      slot.worker.once('exit', finish);
+      slot.worker.postMessage({ flush: id });
+    }))).then(() => undefined);
+  }
+
   private async runLocally(jobs: FileJob[], onOutcome: (o: FileOutcome) => void, signal?: AbortSignal): Promise<void> {
     this.local ??= new FileIndexer(this.settings);
     const state = { jobs, next: 0 };
@@ -127,6 +142,7 @@ export class WorkerPool {
       onOutcome(outcome);
       await new Promise((r) => setImmediate(r));   // let other requests in between files
     }
+    await this.local.flushCache();
     if (this.active === state) this.active = undefined;
   }
 
