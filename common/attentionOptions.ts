@@ -34,8 +34,10 @@ export const DEFAULT_ATTENTION: Readonly<AttentionOptions> = { mode: 'unisparse'
 export const DEFAULT_DEVICE: DeviceSetting = 'auto';
 /** Tokens of repository context per prompt: with the answer and the prompt frame it fits SmolLM2's 8192 window. */
 export const DEFAULT_CONTEXT_BUDGET_TOKENS = 4096;
-/** On the GPU the context is prefilled in tens of milliseconds per 8K tokens, so the CLI's default packs far more. */
+/** On the GPU the context is prefilled in tens of milliseconds per 8K tokens, so the default packs far more. */
 export const DEFAULT_GPU_CONTEXT_BUDGET_TOKENS = 30000;
+/** The editor setting's value that means "pick the budget by the device that runs the model". */
+export const AUTO_CONTEXT_BUDGET = 0;
 export const DEFAULT_MAX_NEW_TOKENS = 256;
 
 /** Attention options with the defaults filled in, or an error that names the bad value and the allowed ones. */
@@ -59,7 +61,7 @@ export function isDeviceSetting(v: unknown): v is DeviceSetting {
   return typeof v === 'string' && (DEVICE_SETTINGS as readonly string[]).includes(v);
 }
 
-/** The context budget when none is given: the editor's setting defaults to the CPU's; the CLI picks by device. */
+/** The context budget when none is given (the CLI without --budget, the editor setting at AUTO_CONTEXT_BUDGET). */
 export function defaultContextBudget(device: Device): number {
   return device === 'cuda' ? DEFAULT_GPU_CONTEXT_BUDGET_TOKENS : DEFAULT_CONTEXT_BUDGET_TOKENS;
 }

@@ -7,7 +7,7 @@
  * This file must stay free of `vscode` imports: the language server and the unit tests load it in plain Node.
  */
 import {
-  ATTENTION_MODES, BLOCK_SIZES, DEFAULT_ATTENTION, DEFAULT_CONTEXT_BUDGET_TOKENS, DEFAULT_DEVICE, DEFAULT_MAX_NEW_TOKENS,
+  ATTENTION_MODES, BLOCK_SIZES, DEFAULT_ATTENTION, AUTO_CONTEXT_BUDGET, DEFAULT_CONTEXT_BUDGET_TOKENS, DEFAULT_DEVICE, DEFAULT_GPU_CONTEXT_BUDGET_TOKENS, DEFAULT_MAX_NEW_TOKENS,
   DEVICE_SETTINGS, TAU_RANGE,
 } from '../attentionOptions';
 
@@ -52,8 +52,9 @@ export const SETTINGS = [
     description: 'Tokens per attention block for UniSparse selection.',
   },
   {
-    key: 'contextBudgetTokens', type: 'integer', default: DEFAULT_CONTEXT_BUDGET_TOKENS, minimum: 256, maximum: 131072,
-    description: 'Tokens of repository context packed into each prompt (at most the model\'s context length).',
+    key: 'contextBudgetTokens', type: 'integer', default: AUTO_CONTEXT_BUDGET, minimum: 0, maximum: 131072,
+    description: `Tokens of repository context packed into each prompt (at most the model's context length). ` +
+      `0 picks by device: ${DEFAULT_CONTEXT_BUDGET_TOKENS} on the CPU, ${DEFAULT_GPU_CONTEXT_BUDGET_TOKENS} on the GPU.`,
   },
   {
     key: 'maxNewTokens', type: 'integer', default: DEFAULT_MAX_NEW_TOKENS, minimum: 1, maximum: 8192,

@@ -6,6 +6,7 @@
 import * as path from 'path';
 import { fileURLToPath } from 'url';
 import { CancellationToken, LSPErrorCodes, ResponseError, ResultProgressReporter } from 'vscode-languageserver/node';
+import { AUTO_CONTEXT_BUDGET } from '../../common/attentionOptions';
 import type { UniSparseSettings } from '../../common/settings/readSettings';
 import type { AnalyzeParams, AnswerDelta, AnswerResult, AskParams, ExplainParams, TextPosition } from '../protocol/protocol';
 import { loadAskPipeline } from './backends';
@@ -131,7 +132,7 @@ export class AnswerService {
         model: s.modelPath || undefined,
         device: s.device,
         attention: { mode: s.attention, tau: s.tau, blockSize: s.blockSize },
-        budgetTokens: s.contextBudgetTokens,
+        budgetTokens: s.contextBudgetTokens === AUTO_CONTEXT_BUDGET ? undefined : s.contextBudgetTokens,
         maxNewTokens: s.maxNewTokens,
         signal: controller.signal,
         onDelta: (d) => progress?.report(d),

@@ -1,7 +1,8 @@
 // The attention options' one set of defaults and their one validation.
 import * as assert from 'assert';
 import {
-  attentionOptions, DEFAULT_ATTENTION, DEFAULT_CONTEXT_BUDGET_TOKENS, DEFAULT_DEVICE, isDeviceSetting,
+  attentionOptions, AUTO_CONTEXT_BUDGET, DEFAULT_ATTENTION, DEFAULT_CONTEXT_BUDGET_TOKENS, DEFAULT_DEVICE, DEFAULT_GPU_CONTEXT_BUDGET_TOKENS,
+  defaultContextBudget, isDeviceSetting,
 } from '../../../common/attentionOptions';
 import { readSettings } from '../../../common/settings/readSettings';
 
@@ -24,7 +25,13 @@ describe('attention options', function () {
     const s = readSettings({ get: () => undefined });
     assert.deepStrictEqual({ mode: s.attention, tau: s.tau, blockSize: s.blockSize }, DEFAULT_ATTENTION);
     assert.strictEqual(s.device, DEFAULT_DEVICE);
-    assert.strictEqual(s.contextBudgetTokens, DEFAULT_CONTEXT_BUDGET_TOKENS);
+    assert.strictEqual(s.contextBudgetTokens, AUTO_CONTEXT_BUDGET, 'the editor picks the budget by device unless set');
+  });
+
+  it('picks the context budget by device when none is set', function () {
+    assert.strictEqual(defaultContextBudget('cpu'), DEFAULT_CONTEXT_BUDGET_TOKENS);
+    assert.strictEqual(defaultContextBudget('cuda'), DEFAULT_GPU_CONTEXT_BUDGET_TOKENS);
+    assert.ok(DEFAULT_GPU_CONTEXT_BUDGET_TOKENS > DEFAULT_CONTEXT_BUDGET_TOKENS);
   });
 
   it('knows the device settings', function () {

@@ -32,7 +32,7 @@ describe('settings reader', function () {
     assert.strictEqual(s.tau, 0.985);
     assert.strictEqual(s.blockSize, 64);
     assert.strictEqual(s.maxNewTokens, 256);
-    assert.strictEqual(s.contextBudgetTokens, 4096);
+    assert.strictEqual(s.contextBudgetTokens, 0, 'a mistyped budget falls back to 0: picked by device');
     assert.ok(s.exclude.includes('**/.git/**'));
     assert.strictEqual(s.overlaysEnabled, true);
   });
