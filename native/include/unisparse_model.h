@@ -78,7 +78,7 @@ class Model {
   void truncate(int n);  // keeps the first n cached tokens (n <= position())
   void reset();
   // Rows at positions [from, to) (to -1: no end), in the following evals, accumulate their attention per key block
-  // into lastAttention().questionBlockMass (CPU path; from -1 stops). Calling it clears the sums.
+  // into lastAttention().questionBlockMass (CPU and GPU; from -1 stops). Calling it clears the sums.
   void setQuestionRows(int from, int to = -1);
   void setAttention(AttentionMode mode, float tau, int blockSize, int maxBlocks = 0);
   const AttentionReport& lastAttention() const;

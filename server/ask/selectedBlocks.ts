@@ -47,8 +47,8 @@ export function selectedBlocksFromScores(
 
 /**
  * What the overlay colours by: the exact attention the question's own tokens gave each key block (summed over heads
- * and layers, sink and own block left out) where the engine measured it; otherwise (the whole-model GPU path, some
- * remote servers) the plan's per-block mean estimated share in the prompt's final prefill step.
+ * and layers, sink and own block left out) where the engine measured it (CPU and GPU); otherwise (some remote
+ * servers) the plan's per-block mean estimated share in the prompt's final prefill step.
  */
 export function keyBlockScores(report: AttentionReport): ArrayLike<number> {
   return report.questionBlockMass && report.questionBlockMass.length > 0 ? report.questionBlockMass : report.keyBlockScore;

@@ -15,6 +15,7 @@
 #include "gemm.h"
 #include "head_layout.h"
 #include "qkv_rope.h"
+#include "question_attention.h"
 #include "rms_norm.h"
 #include "swiglu.h"
 
@@ -58,6 +59,10 @@ struct GpuModel::State {
   DeviceArray<int32_t> positionDev;
   cudaGraphExec_t decodeGraph = nullptr;
   bool useDecodeGraph = true;
+  // Question-conditioned attention (setQuestionRows): per key block, summed on the device over a call's layers.
+  int questionFrom = -1, questionTo = -1, questionBlockSize = 64;
+  std::vector<double>* questionHost = nullptr;
+  DeviceArray<double> questionMass;
 
   ~State() {
     freePending();
@@ -77,6 +82,13 @@ struct GpuModel::State {
   void enqueueLayers(int n, int position, const int* positionDev, const AttentionOptions& attention,
                      const PlanSink& onPlan);
   void captureDecodeGraph(const AttentionOptions& attention);
+  // The question rows inside [position, position + n), as [from, to); empty when from >= to.
+  void questionRange(int n, int position, int& from, int& to) const {
+    from = std::max(questionFrom, position);
+    to = questionTo < 0 ? position + n : std::min(questionTo, position + n);
+    if (questionFrom < 0 || !questionHost) to = from;
+  }
+  void copyQuestionMass(int n, int position);
 };
 
 GpuModel::GpuModel(const TensorSource& src, ModelConfig& config, int requestedContext) {
@@ -279,6 +291,15 @@ void GpuModel::State::enqueueLayers(int n, int position, const int* posDev, cons
     } else {
       attentionPrefill(l, n, position, a, onPlan);
     }
+    int qFrom = 0, qTo = 0;
+    if (!posDev) questionRange(n, position, qFrom, qTo);
+    if (qFrom < qTo) {
+      QuestionAttentionParams qa;
+      qa.q = qHeads.get(); qa.k = kCache[size_t(l)].get(); qa.mass = questionMass.get();
+      qa.heads = c.nHeads; qa.kvHeads = c.nKvHeads; qa.headDim = D; qa.T = n; qa.capacity = capacity;
+      qa.blockSize = questionBlockSize; qa.position = position; qa.rowFrom = qFrom; qa.rowTo = qTo;
+      launchQuestionAttention(qa, stream);
+    }
     gemm->fp32Out(L.o.get(), attnTokens.get(), x.get(), H, Q, n, 1.f);
     launchRmsNorm(x.get(), H, L.ffnNorm.get(), h.get(), n, H, c.rmsEps, stream);
     gemm->bf16Out(L.gateUp.get(), h.get(), gateUp.get(), 2 * F, H, n);
@@ -318,7 +339,13 @@ void GpuModel::forward(const int32_t* tokens, int n, int position, const Attenti
   // From pageable memory: the values are staged before the call returns, so the caller's buffers may change.
   check(cudaMemcpyAsync(S.tokens.get(), tokens, size_t(n) * 4, cudaMemcpyHostToDevice, S.stream), "copying token ids");
   S.lastN = n;
-  if (n == 1 && S.useDecodeGraph) {
+  int qFrom = 0, qTo = 0;
+  S.questionRange(n, position, qFrom, qTo);
+  if (qFrom < qTo) {  // zeroed per call: the host sums calls, the device sums one call's layers
+    S.questionMass.reserve(size_t(S.capacity) / 64 + 1, "allocating question attention sums on the GPU");
+    check(cudaMemsetAsync(S.questionMass.get(), 0, S.questionMass.bytes(), S.stream), "clearing question sums");
+  }
+  if (n == 1 && S.useDecodeGraph && qFrom >= qTo) {  // the graph has no question kernel in it
     const int32_t pos = position;
     check(cudaMemcpyAsync(S.positionDev.get(), &pos, 4, cudaMemcpyHostToDevice, S.stream), "copying the position");
     if (!S.decodeGraph) S.captureDecodeGraph(a);
@@ -330,10 +357,30 @@ void GpuModel::forward(const int32_t* tokens, int n, int position, const Attenti
   try {
     S.enqueueLayers(n, position, nullptr, a, onPlan);
     S.reportPlans(onPlan);
+    if (qFrom < qTo) S.copyQuestionMass(n, position);
   } catch (...) {
     S.freePending();
     throw;
   }
+}
+
+void GpuModel::State::copyQuestionMass(int n, int position) {
+  const size_t blocks = size_t(position + n - 1) / size_t(questionBlockSize) + 1;
+  std::vector<double> sums(blocks);
+  check(cudaMemcpyAsync(sums.data(), questionMass.get(), blocks * sizeof(double), cudaMemcpyDeviceToHost, stream),
+        "copying question attention sums");
+  check(cudaStreamSynchronize(stream), "computing question attention on the GPU");
+  std::vector<double>& mass = *questionHost;
+  if (mass.size() < blocks) mass.resize(blocks, 0.0);
+  for (size_t b = 0; b < blocks; ++b) mass[b] += sums[b];
+}
+
+void GpuModel::setQuestionRows(int from, int to, int blockSize, std::vector<double>* mass) {
+  State& S = *s_;
+  S.questionFrom = from;
+  S.questionTo = to;
+  S.questionBlockSize = blockSize;
+  S.questionHost = mass;
 }
 
 void GpuModel::logits(const std::vector<int>& rows, const std::vector<size_t>& outRows, float* out) {

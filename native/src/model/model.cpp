@@ -52,7 +52,7 @@ struct Model::Impl {
   int heatDim = 0;  // side of report.heatmap
   std::vector<int> captureLayers;
   std::vector<CapturedQkv> captures;  // parallel to captureLayers
-  // Query rows at positions >= questionFrom add their exact attention per key block to questionMass (CPU path).
+  // Query rows at positions >= questionFrom add their exact attention per key block to questionMass (both devices).
   int questionFrom = -1, questionTo = -1;  // questionTo -1: to the end of each eval
   std::vector<double> questionMass;
 
@@ -194,6 +194,7 @@ struct Model::Impl {
 #ifdef UNISPARSE_WITH_CUDA
     if (gpu) {
       const int seqK = position + n;
+      gpu->setQuestionRows(questionFrom, questionTo, opts.blockSize, &questionMass);
       gpu->forward(tokens, n, position, attentionOptions(),
                    [&](int layer, const BlockPlan& plan) { recordPlan(plan, layer, n, seqK); });
       position += n;

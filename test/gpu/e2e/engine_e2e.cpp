@@ -1,6 +1,7 @@
 // The GPU model runtime end to end through the C++ model API (the same calls the Node binding makes):
 //   engine_e2e logits MODEL TOKENS.i32 OUT.f32 K [cpu|cuda] [dense|unisparse] [prefill|decode]   last K rows
 //   engine_e2e bench MODEL OUT.json LENGTHS DECODE_LENGTHS [blockSize]   TTFT, decode tok/s, follow-up TTFT
+//   engine_e2e question MODEL TOKENS.i32 ROWS [blockSize]   the overlay's per-block question mass, GPU vs CPU
 // TOKENS.i32 is raw little-endian int32 ids; OUT.f32 raw float32 [K, vocab]. The bench prints one JSON object.
 #include "unisparse_model.h"
 
@@ -83,6 +84,74 @@ static int logitsMode(int argc, char** argv) {
               n, K, m->info().vocabSize, m->info().device.c_str(), decode ? "decode" : "prefill", ms,
               m->lastAttention().density, m->info().deviceBytes);
   return 0;
+}
+
+// The overlay's question-conditioned block mass for the last ROWS tokens, computed on both devices from one
+// prefill (chunks of UNISPARSE_GPU_CHUNK on the GPU, when set). The GPU reads bf16 queries and keys, the CPU fp32:
+// every block must agree within 2e-2 of the total mass, and the GPU's top 3 blocks must be the CPU's top 3
+// (a block whose CPU mass is within that tolerance of the CPU's third is a tie, not a miss). Prints one JSON line.
+static int questionMode(int argc, char** argv) {
+  const std::string model = argv[2], tokensPath = argv[3];
+  const int rows = std::atoi(argv[4]);
+  const int S = argc > 5 ? std::atoi(argv[5]) : 64;
+  std::vector<int32_t> ids;
+  {
+    std::ifstream f(tokensPath, std::ios::binary | std::ios::ate);
+    if (!f) throw std::runtime_error("cannot read " + tokensPath);
+    const size_t bytes = size_t(f.tellg());
+    ids.resize(bytes / 4);
+    f.seekg(0);
+    f.read(reinterpret_cast<char*>(ids.data()), std::streamsize(bytes));
+  }
+  const int n = int(ids.size());
+  if (rows < 1 || rows >= n) throw std::runtime_error("ROWS must be between 1 and the token count - 1");
+  std::vector<float> mass[2];
+  double ms[2] = {0, 0};
+  const char* devices[2] = {"cpu", "cuda"};
+  for (int d = 0; d < 2; ++d) {
+    ModelOptions o;
+    o.device = devices[d];
+    o.blockSize = S;
+    o.maxContext = n + 16;
+    auto m = Model::load(model, o);
+    m->setAttention(AttentionMode::Dense, 1.f, S);
+    m->setQuestionRows(n - rows, -1);
+    LogitsRequest none;
+    none.mode = LogitsMode::None;
+    const auto t0 = Clock::now();
+    m->eval(ids.data(), size_t(n), none);
+    ms[d] = msSince(t0);
+    mass[d] = m->lastAttention().questionBlockMass;
+  }
+  const std::vector<float>& cpu = mass[0];
+  const std::vector<float>& gpu = mass[1];
+  double total = 0, maxAbs = 0;
+  for (float v : cpu) total += v;
+  const size_t blocks = std::max(cpu.size(), gpu.size());
+  for (size_t b = 0; b < blocks; ++b) {
+    const double c = b < cpu.size() ? cpu[b] : 0, g = b < gpu.size() ? gpu[b] : 0;
+    maxAbs = std::max(maxAbs, std::fabs(c - g));
+  }
+  const double tol = 2e-2 * total;
+  auto top3 = [](const std::vector<float>& v) {
+    std::vector<int> idx(v.size());
+    for (size_t i = 0; i < v.size(); ++i) idx[i] = int(i);
+    std::sort(idx.begin(), idx.end(), [&](int a, int b) { return v[size_t(a)] > v[size_t(b)]; });
+    idx.resize(std::min<size_t>(3, idx.size()));
+    return idx;
+  };
+  const std::vector<int> cTop = top3(cpu), gTop = top3(gpu);
+  bool topOk = cTop.size() == 3 && gTop.size() == 3;
+  for (int b : gTop)
+    if (topOk && !(b < int(cpu.size()) && cpu[size_t(b)] >= cpu[size_t(cTop[2])] - tol)) topOk = false;
+  const bool ok = total > 0 && cpu.size() == gpu.size() && maxAbs <= tol && topOk;
+  std::printf("{\"check\": \"question block mass: GPU vs CPU runtime (%d rows, %d tokens, S=%d)\", \"blocks\": %zu, "
+              "\"totalMass\": %.4f, \"maxAbsDiff\": %.5f, \"tolerance\": %.5f, \"cpuTop3\": [%d, %d, %d], "
+              "\"gpuTop3\": [%d, %d, %d], \"cpuMs\": %.1f, \"gpuMs\": %.1f, \"pass\": %s}\n",
+              rows, n, S, cpu.size(), total, maxAbs, tol, cTop.size() > 2 ? cTop[0] : -1, cTop.size() > 2 ? cTop[1] : -1,
+              cTop.size() > 2 ? cTop[2] : -1, gTop.size() > 2 ? gTop[0] : -1, gTop.size() > 2 ? gTop[1] : -1,
+              gTop.size() > 2 ? gTop[2] : -1, ms[0], ms[1], ok ? "true" : "false");
+  return ok ? 0 : 1;
 }
 
 struct Row {
@@ -180,11 +249,13 @@ int main(int argc, char** argv) {
   try {
     if (argc >= 6 && std::string(argv[1]) == "logits") return logitsMode(argc, argv);
     if (argc >= 5 && std::string(argv[1]) == "bench") return benchMode(argc, argv);
+    if (argc >= 5 && std::string(argv[1]) == "question") return questionMode(argc, argv);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 1;
   }
   std::fprintf(stderr, "usage: engine_e2e logits MODEL TOKENS.i32 OUT.f32 K [cpu|cuda] [dense|unisparse] [prefill|decode]\n"
-                       "       engine_e2e bench MODEL OUT.json 8192,32768 32768 [blockSize]\n");
+                       "       engine_e2e bench MODEL OUT.json 8192,32768 32768 [blockSize]\n"
+                       "       engine_e2e question MODEL TOKENS.i32 ROWS [blockSize]\n");
   return 2;
 }

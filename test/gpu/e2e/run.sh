@@ -60,10 +60,16 @@ b = sys.argv[1]
 cpu = np.fromfile(f"{b}/cpu-tiny.f32", dtype=np.float32); gpu = np.fromfile(f"{b}/ours-tiny.f32", dtype=np.float32)
 print(json.dumps({"check": "tiny: GPU runtime vs CPU runtime (dense prefill)", "relErr": float(np.linalg.norm(gpu - cpu) / np.linalg.norm(cpu))}))
 PY
+# The overlay's question-conditioned block mass, GPU vs CPU: the last 16 rows in one chunk, then 300 rows across
+# chunks of 256 (the per-call sums must add up as the CPU's do). Random weights spread attention evenly, so the
+# top-3 comparison counts ties within the tolerance as agreement.
+"$BUILD/engine_e2e" question "$MODELS/tiny" "$BUILD/tok-tiny.i32" 16 64 2>&1 | tee -a "$OUT/check.jsonl" "$LOG" || status=1
+UNISPARSE_GPU_CHUNK=256 "$BUILD/engine_e2e" question "$MODELS/tiny" "$BUILD/tok-tiny.i32" 300 128 2>&1 | tee -a "$OUT/check.jsonl" "$LOG" || status=1
 fi
 
 if [ -n "${SMOL:-}" ] && [ -f "${SMOL}" ]; then
   say "SmolLM2 (real weights, GGUF $(basename "$SMOL")): GPU runtime vs the CPU runtime's logits computed on the development machine"
+  "$BUILD/engine_e2e" question "$SMOL" "$SMOL_REF/tokens.i32" 16 64 2>&1 | tee -a "$OUT/check.jsonl" "$LOG" || status=1
   for path in prefill decode; do
     "$BUILD/engine_e2e" logits "$SMOL" "$SMOL_REF/tokens.i32" "$BUILD/smol-$path.f32" 8 cuda dense $path 2>&1 | tee -a "$LOG"
     python3 - "$SMOL_REF/cpu-logits.f32" "$BUILD/smol-$path.f32" "$path" <<'PY' 2>&1 | tee -a "$OUT/check.jsonl" "$LOG" || status=1
