@@ -112,7 +112,10 @@ function table(records: Record_[], header: string): string {
     '| Attention | Answers | Context hit | Citation precision | Overlay hit@3 (packed) | Answer match | Length stops | stopReason |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
-  for (const mode of modes) lines.push(tableRow(mode, summarise(records.filter((r) => r.mode === mode))));
+  // The modes are compared on the questions every mode answered (a run stopped part way may lack the last one).
+  const questionIds = (mode: string) => new Set(records.filter((r) => r.mode === mode && !r.id.startsWith('probe-')).map((r) => r.id));
+  const shared = modes.map(questionIds).reduce((a, b) => new Set([...a].filter((id) => b.has(id))));
+  for (const mode of modes) lines.push(tableRow(`${mode}, questions`, summarise(records.filter((r) => r.mode === mode && shared.has(r.id)))));
   for (const mode of modes) {
     const probes = records.filter((r) => r.mode === mode && r.id.startsWith('probe-'));
     for (const p of probes) lines.push(tableRow(`${mode}, ${p.id} (${p.contextTokens} tokens)`, summarise([p])));
