@@ -19,7 +19,7 @@ export interface AttentionReport {
   /**
    * Per key block: the exact attention the question's own tokens gave it (softmax over the cached keys, summed over
    * heads, layers and question tokens; the sink block and each token's own block left out). Empty or absent where
-   * the engine did not measure it (the whole-model GPU path, a remote server that does not send it).
+   * the engine did not measure it (a remote server that does not send it).
    */
   questionBlockMass?: Float32Array;
   /** Kept-block mask of one layer/head, nBlocks x nBlocks, rows are query blocks. */
