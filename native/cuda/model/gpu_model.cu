@@ -88,7 +88,7 @@ struct GpuModel::State {
     to = questionTo < 0 ? position + n : std::min(questionTo, position + n);
     if (questionFrom < 0 || !questionHost) to = from;
   }
-  void copyQuestionMass(int n, int position);
+  void copyQuestionMass(int rowTo);  // blocks up to the last question row, as the CPU path sizes them
 };
 
 GpuModel::GpuModel(const TensorSource& src, ModelConfig& config, int requestedContext) {
@@ -357,15 +357,15 @@ void GpuModel::forward(const int32_t* tokens, int n, int position, const Attenti
   try {
     S.enqueueLayers(n, position, nullptr, a, onPlan);
     S.reportPlans(onPlan);
-    if (qFrom < qTo) S.copyQuestionMass(n, position);
+    if (qFrom < qTo) S.copyQuestionMass(qTo);
   } catch (...) {
     S.freePending();
     throw;
   }
 }
 
-void GpuModel::State::copyQuestionMass(int n, int position) {
-  const size_t blocks = size_t(position + n - 1) / size_t(questionBlockSize) + 1;
+void GpuModel::State::copyQuestionMass(int rowTo) {
+  const size_t blocks = size_t(rowTo - 1) / size_t(questionBlockSize) + 1;
   std::vector<double> sums(blocks);
   check(cudaMemcpyAsync(sums.data(), questionMass.get(), blocks * sizeof(double), cudaMemcpyDeviceToHost, stream),
         "copying question attention sums");
