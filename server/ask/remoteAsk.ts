@@ -46,6 +46,13 @@ export async function runRemoteAsk(opts: AskOptions & { remote: RemoteEndpoint }
         onProgress: (done, total) => emit({ phase: 'indexing', progress: total ? done / total : 0 }),
       });
     }
+    check();
+    // Asked while the index is being built: parse the files the question is about first, as a local answer does.
+    if (!index.isComplete) {
+      await index.prepareForQuestion(opts.question,
+        { activeFile: opts.activeFile, focusFile: opts.focus?.file, focusFolder: opts.focus?.folder }, { signal: opts.signal });
+      check();
+    }
     const model = await modelInfo;
     check();
     emit({ phase: 'packing' });

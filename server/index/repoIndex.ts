@@ -157,7 +157,12 @@ export class RepoIndex {
     while (this.listed === undefined && !this.complete && performance.now() < listedBy) await delay(20);   // listing takes a moment
     const until = performance.now() + (opts.waitMs ?? 5_000);
     const queued = this.pool.queued();
-    if (!queued.length) return [];
+    if (!queued.length) {
+      // Every file is already with a worker (a small repository, or the end of a large one): the index is moments
+      // from complete, so wait for it rather than answer from nothing.
+      while (!this.complete && performance.now() < until && !opts.signal?.aborted) await delay(25);
+      return [];
+    }
     const wanted = await filesForQuestion(this.root, queued, question, hints,
       { signal: opts.signal, maxMs: opts.scanMs, maxFileBytes: this.opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES });
     if (!wanted.length) return [];
