@@ -9,8 +9,9 @@ export const SECRET_FILE_PATTERNS: readonly string[] = [
   // Private keys, certificates and keystores.
   'id_rsa*', 'id_dsa*', 'id_ecdsa*', 'id_ed25519*', '*.pem', '*.key', '*.p8', '*.p12', '*.pfx', '*.ppk', '*.crt',
   '*.cer', '*.der', '*.csr', '*.jks', '*.keystore', '*.truststore', '*.kdbx', '*.gpg', '*.asc', '.ssh/', '.gnupg/',
-  // Cloud, cluster and package-manager credentials.
-  'credentials', 'credentials.json', '*credentials*.json', 'client_secret*.json', 'service-account*.json',
+  // Cloud, cluster and package-manager credentials. (No bare `credentials`: it would also drop source folders of
+  // that name, such as an SDK's credential providers; the AWS file is covered by `.aws/`.)
+  'credentials.json', '*credentials*.json', 'client_secret*.json', 'service-account*.json',
   '.aws/', '.azure/', '.gcloud/', '.kube/', 'kubeconfig', '.docker/config.json', '.dockercfg', '.netrc', '_netrc',
   '.npmrc', '.yarnrc.yml', '.pypirc', '.gem/credentials', '.git-credentials', '.htpasswd', '*.tfvars',
   'terraform.tfstate*', 'secrets.yml', 'secrets.yaml', 'secrets.json', 'secrets.toml', '.vault-token',

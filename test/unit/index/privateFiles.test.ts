@@ -33,10 +33,12 @@ describe('index: private files and links out of the repository', () => {
       '.aws/credentials': '[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n',
       '.npmrc': '//registry.example/:_authToken=npm_abcdefghijklmnopqrstuvwxyz0123456789\n',
       'terraform.tfvars': 'db_password = "tf-pass-123"\n',
+      'src/credentials/provider.ts': 'export class CredentialProvider {}\n',
     });
     const index = await RepoIndex.build(root, { cacheDir: null });
     try {
-      assert.deepStrictEqual(index.fileList(), ['.env.example', 'app.py']);
+      // Source code in a folder named like a secret stays: only credential files are left out.
+      assert.deepStrictEqual(index.fileList(), ['.env.example', 'app.py', 'src/credentials/provider.ts']);
       const ctx = buildContext(index, { question: 'password secret key credentials connect', budgetTokens: 4000, countTokens });
       assert.doesNotMatch(ctx.text, /hunter2|wJalrXUtnFEMI|PRIVATE KEY|s3cr3t|prod-db-pass|AKIA|tf-pass/);
     } finally { index.dispose(); }
