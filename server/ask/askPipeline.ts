@@ -11,14 +11,14 @@ import {
   attentionOptions, AttentionOptions, DEFAULT_GPU_CONTEXT_BUDGET_TOKENS, DEFAULT_MAX_NEW_TOKENS, defaultContextBudget, DeviceSetting,
 } from '../../common/attentionOptions';
 import { RepoIndex } from '../index/repoIndex';
-import { buildContext, PackedContext } from '../context/buildContext';
+import { buildContext } from '../context/buildContext';
 import { SourceMap } from '../context/sourceMap';
 import { EngineHost } from '../engine/host/engineHost';
 import { loadTokenizer } from '../tokenizer/tokenizer';
 import { defaultModelPath, resolveModelArg } from '../models/modelPaths';
 import { fetchDefaultModel } from '../models/fetchModel';
 import { buildAskPrompt, promptOverheadTokens, AskMode } from './promptBuilder';
-import { citationsFor, CitableChunk } from './citations';
+import { citableChunks, citationsFor } from './citations';
 import { contextChunkStats } from './contextChunks';
 import { chatStops } from '../tokenizer/chatStops';
 import { runRemoteAsk } from './remoteAsk';
@@ -79,10 +79,6 @@ async function resolveModel(opts: AskOptions): Promise<string> {
   if (fs.existsSync(fallback)) return fallback;
   if (!opts.fetchModel) throw new Error(`The default model is not downloaded yet (${fallback}). Run \`unisparse fetch-model\`, or set unisparse.model to a local .gguf file.`);
   return fetchDefaultModel({ progress: opts.log });
-}
-
-function chunksWithText(packed: PackedContext): CitableChunk[] {
-  return packed.chunks.map((c) => ({ file: c.file, startLine: c.startLine, endLine: c.endLine, score: c.score, text: packed.text.slice(c.charStart, c.charEnd) }));
 }
 
 function indexProgress(index: RepoIndex): number {
@@ -213,7 +209,7 @@ export async function runAsk(opts: AskOptions): Promise<AskResult> {
     if (result.stopReason === 'cancelled') throw cancelledError();
 
     const answer = result.text.trim();
-    const citations = citationsFor(answer, chunksWithText(packed));
+    const citations = citationsFor(answer, citableChunks(packed));
     const selection = selectionFromReport(result.attention, attention.blockSize, ids.length, sourceMap.blockRanges(), opts.question);
     const decodeSeconds = result.decodeMs / 1000;
     emit({ phase: 'done' });

@@ -4,6 +4,7 @@
  * answer uses, best ranked first.
  */
 import { CITATION_PATTERN } from '../../common/citationPattern';
+import type { PackedContext } from '../context/buildContext';
 import type { SourceRange } from '../protocol/protocol';
 
 export interface CitableChunk {
@@ -70,4 +71,9 @@ export function fallbackCitations(answer: string, chunks: CitableChunk[], max = 
 export function citationsFor(answer: string, chunks: CitableChunk[]): SourceRange[] {
   const explicit = parseCitations(answer, chunks);
   return explicit.length ? explicit : fallbackCitations(answer, chunks);
+}
+
+/** The packed chunks with their own text, as citations are checked against them. */
+export function citableChunks(packed: PackedContext): CitableChunk[] {
+  return packed.chunks.map((c) => ({ file: c.file, startLine: c.startLine, endLine: c.endLine, score: c.score, text: packed.text.slice(c.charStart, c.charEnd) }));
 }

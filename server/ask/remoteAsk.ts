@@ -12,7 +12,7 @@ import { buildContext, PackedContext } from '../context/buildContext';
 import { SourceMap } from '../context/sourceMap';
 import { remoteChat, remoteModel, RemoteEndpoint } from '../engine/remote/openAiClient';
 import { askMessages, questionText } from './promptBuilder';
-import { citationsFor } from './citations';
+import { citableChunks, citationsFor } from './citations';
 import { attentionReportFromJson } from '../engine/attentionReport';
 import { selectionFromReport } from './selectedBlocks';
 import { contextChunkStats } from './contextChunks';
@@ -76,7 +76,7 @@ export async function runRemoteAsk(opts: AskOptions & { remote: RemoteEndpoint }
     check();
 
     const answer = result.text.trim();
-    const citations = citationsFor(answer, packed.chunks.map((c) => ({ ...c, text: packed.text.slice(c.charStart, c.charEnd) })));
+    const citations = citationsFor(answer, citableChunks(packed));
     // Overlays: the remote prompt's token spans locate our packed text, then the block scores map to lines.
     const sel = result.selection;
     const contextOffset = sel ? sel.promptText.indexOf(packed.text) : -1;
