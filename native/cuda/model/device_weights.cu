@@ -4,35 +4,16 @@
 #include <map>
 
 #include "common/error.h"
-#include "model/weight_names.h"
+#include "model/tensor_lookup.h"
 
 namespace unisparse::cuda {
 namespace {
 
 using namespace roles;
 
-std::string shapeText(const std::vector<int64_t>& ne) {
-  std::string s = "[";
-  for (size_t i = 0; i < ne.size(); ++i) s += (i ? ", " : "") + std::to_string(ne[i]);
-  return s + "]";
-}
-
-class Uploader {
+class Uploader : public TensorLookup {
  public:
-  explicit Uploader(const TensorSource& src) : src_(src), gguf_(src.format == "gguf") {}
-
-  const TensorInfo* find(const RoleNames& role, int layer) const {
-    auto it = src_.tensors.find(tensorName(role, layer, gguf_));
-    return it == src_.tensors.end() ? nullptr : &it->second;
-  }
-
-  const TensorInfo& require(const RoleNames& role, int layer) const {
-    const TensorInfo* t = find(role, layer);
-    if (!t)
-      fail(src_.path, ": tensor ", tensorName(role, layer, gguf_), " is missing; the file is incomplete or not a ",
-           "Llama-family model this runtime reads.");
-    return *t;
-  }
+  explicit Uploader(const TensorSource& src) : TensorLookup(src) {}
 
   // Copies a [out, in] matrix (GGML order [in, out]) into dst rows [0, out) as bf16.
   void matrix(const TensorInfo& t, int64_t in, int64_t out, __nv_bfloat16* dst) {
@@ -80,13 +61,6 @@ class Uploader {
     return d;
   }
 
-  void count(TensorType type) { ++types_[typeTraits(uint32_t(type))->name]; }
-  std::vector<std::pair<std::string, int>> typeCounts() const { return {types_.begin(), types_.end()}; }
-
- private:
-  const TensorSource& src_;
-  bool gguf_;
-  std::map<std::string, int> types_;
 };
 
 }  // namespace
@@ -104,7 +78,7 @@ DeviceWeights loadDeviceWeights(const TensorSource& src, ModelConfig& c) {
   DeviceWeights w;
   const TensorInfo& emb = U.require(kEmbedding, 0);
   if (emb.ne.size() != 2 || emb.ne[0] != c.hiddenSize)
-    fail(emb.file, ": tensor ", emb.name, " has shape ", shapeText(emb.ne), " but the hidden size is ", c.hiddenSize, ".");
+    fail(emb.file, ": tensor ", emb.name, " has shape ", TensorLookup::shapeText(emb.ne), " but the hidden size is ", c.hiddenSize, ".");
   if (c.vocabSize <= 0) c.vocabSize = int(emb.ne[1]);
   if (emb.ne[1] != c.vocabSize)
     fail(emb.file, ": tensor ", emb.name, " has ", emb.ne[1], " rows but the vocabulary size is ", c.vocabSize, ".");

@@ -3,7 +3,7 @@
 #include <map>
 
 #include "common/error.h"
-#include "weight_names.h"
+#include "tensor_lookup.h"
 
 namespace unisparse {
 
@@ -11,30 +11,9 @@ namespace {
 
 using namespace roles;
 
-class Loader {
+class Loader : public TensorLookup {
  public:
-  Loader(const TensorSource& src) : src_(src), gguf_(src.format == "gguf") {}
-
-  std::string name(const RoleNames& role, int layer) const { return tensorName(role, layer, gguf_); }
-
-  const TensorInfo* find(const RoleNames& role, int layer) const {
-    auto it = src_.tensors.find(name(role, layer));
-    return it == src_.tensors.end() ? nullptr : &it->second;
-  }
-
-  const TensorInfo& require(const RoleNames& role, int layer) const {
-    const TensorInfo* t = find(role, layer);
-    if (!t)
-      fail(src_.path, ": tensor ", name(role, layer), " is missing; the file is incomplete or not a ",
-           "Llama-family model this runtime reads.");
-    return *t;
-  }
-
-  static std::string shapeText(const std::vector<int64_t>& ne) {
-    std::string s = "[";
-    for (size_t i = 0; i < ne.size(); ++i) s += (i ? ", " : "") + std::to_string(ne[i]);
-    return s + "]";
-  }
+  explicit Loader(const TensorSource& src) : TensorLookup(src) {}
 
   // A weight matrix stored [in, out] in GGML order (HF's [out, in] reversed).
   Matrix matrix(const RoleNames& role, int layer, int64_t in, int64_t out) {
@@ -71,13 +50,6 @@ class Loader {
     return t ? vector(*t, n) : std::vector<float>();
   }
 
-  void count(TensorType type) { ++types_[typeTraits(uint32_t(type))->name]; }
-  std::vector<std::pair<std::string, int>> typeCounts() const { return {types_.begin(), types_.end()}; }
-
- private:
-  const TensorSource& src_;
-  bool gguf_;
-  std::map<std::string, int> types_;
 };
 
 }  // namespace
