@@ -14,6 +14,7 @@
 #include "embedding.h"
 #include "gemm.h"
 #include "head_layout.h"
+#include "phase_clock.h"
 #include "qkv_rope.h"
 #include "question_attention.h"
 #include "rms_norm.h"
@@ -35,6 +36,7 @@ double gib(size_t bytes) { return double(bytes) / double(1ull << 30); }
 }  // namespace
 
 struct GpuModel::State {
+  PhaseClock phases;  // UNISPARSE_GPU_PHASES=1: prefill GPU time by phase
   ModelConfig config;
   DeviceWeights weights;
   cudaStream_t stream = nullptr;
@@ -211,13 +213,16 @@ void GpuModel::State::attentionPrefill(int l, int n, int position, const Attenti
       // (test/gpu/README.md); the plan is an estimate either way.
       req.splitPrecision = false;
       pending.push_back({l, DevicePlan{}});
+      phases.enter(stream, "plan");
       buildPlan(req, &pending.back().plan, stream);
       const DevicePlan& plan = pending.back().plan;
       fp.rowPtr = plan.rowPtr; fp.keyBlocks = plan.keyBlocks; fp.blockSize = plan.blockSize;
       fp.nQueryBlocks = plan.nQueryBlocks; fp.firstQueryBlock = plan.firstQueryBlock;
     }
+    phases.enter(stream, sparse ? "attention (block-sparse)" : "attention (dense)");
     launchSparseFlashAttention(fp, stream);
   }
+  phases.enter(stream, "other");
   launchHeadsToTokens(attnHeads.get(), attnTokens.get(), c.nHeads, n, D, stream);
   if (!sparse && onPlan) onPlan(l, BlockPlan{});  // an empty plan (dense) is reported as every causal block kept
 }
@@ -267,12 +272,15 @@ void GpuModel::State::enqueueLayers(int n, int position, const int* posDev, cons
   const ModelConfig& c = config;
   const int H = c.hiddenSize, F = c.ffnSize, D = c.headDim;
   const int Q = c.nHeads * D, KV = c.nKvHeads * D;
+  phases.enter(stream, "other");
   launchRopeTable(invFreq.get(), ropeDim / 2, position, n, cos.get(), sin.get(), stream, posDev);
   launchEmbedding(tokens.get(), weights.embedding.get(), x.get(), n, H, stream);
   for (int l = 0; l < c.nLayers; ++l) {
     const DeviceLayer& L = weights.layers[size_t(l)];
     launchRmsNorm(x.get(), H, L.attnNorm.get(), h.get(), n, H, c.rmsEps, stream);
+    phases.enter(stream, "gemm");
     gemm->bf16Out(L.qkv.get(), h.get(), qkv.get(), Q + 2 * KV, H, n);
+    phases.enter(stream, "other");
     QkvRopeParams r;
     r.qkv = qkv.get(); r.bias = L.qkvBias.empty() ? nullptr : L.qkvBias.get();
     r.cosTable = cos.get(); r.sinTable = sin.get(); r.q = qHeads.get();
@@ -287,12 +295,14 @@ void GpuModel::State::enqueueLayers(int n, int position, const int* posDev, cons
       d.partialSum = partialSum.get(); d.heads = c.nHeads; d.kvHeads = c.nKvHeads; d.headDim = D;
       d.capacity = capacity; d.seqK = position + 1; d.positionDev = posDev; d.maxSplits = maxSplits;
       d.scale = a.scale > 0 ? a.scale : 1.f / std::sqrt(float(D)); d.smCount = smCount;
+      phases.enter(stream, "attention (decode)");
       launchDecodeAttention(d, stream);
     } else {
       attentionPrefill(l, n, position, a, onPlan);
     }
     int qFrom = 0, qTo = 0;
     if (!posDev) questionRange(n, position, qFrom, qTo);
+    phases.enter(stream, "other");
     if (qFrom < qTo) {
       QuestionAttentionParams qa;
       qa.q = qHeads.get(); qa.k = kCache[size_t(l)].get(); qa.mass = questionMass.get();
@@ -300,10 +310,15 @@ void GpuModel::State::enqueueLayers(int n, int position, const int* posDev, cons
       qa.blockSize = questionBlockSize; qa.position = position; qa.rowFrom = qFrom; qa.rowTo = qTo;
       launchQuestionAttention(qa, stream);
     }
+    phases.enter(stream, "gemm");
     gemm->fp32Out(L.o.get(), attnTokens.get(), x.get(), H, Q, n, 1.f);
+    phases.enter(stream, "other");
     launchRmsNorm(x.get(), H, L.ffnNorm.get(), h.get(), n, H, c.rmsEps, stream);
+    phases.enter(stream, "gemm");
     gemm->bf16Out(L.gateUp.get(), h.get(), gateUp.get(), 2 * F, H, n);
+    phases.enter(stream, "other");
     launchSwiGlu(gateUp.get(), act.get(), n, F, stream);
+    phases.enter(stream, "gemm");
     gemm->fp32Out(L.down.get(), act.get(), x.get(), H, F, n, 1.f);
   }
 }
@@ -312,11 +327,13 @@ void GpuModel::State::captureDecodeGraph(const AttentionOptions& a) {
   cudaGraph_t graph = nullptr;
   std::string why;
   check(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal), "starting the decode graph capture");
+  phases.pause(true);
   try {
     enqueueLayers(1, 0, positionDev.get(), a, nullptr);
   } catch (const std::exception& e) {
     why = e.what();
   }
+  phases.pause(false);
   const cudaError_t ended = cudaStreamEndCapture(stream, &graph);
   if (why.empty() && ended != cudaSuccess) why = cudaGetErrorString(ended);
   if (why.empty() && cudaGraphInstantiate(&decodeGraph, graph, 0) != cudaSuccess) {
@@ -355,8 +372,11 @@ void GpuModel::forward(const int32_t* tokens, int n, int position, const Attenti
     }
   }
   try {
+    S.phases.scope(n == 1 ? "decode" : "prefill");
     S.enqueueLayers(n, position, nullptr, a, onPlan);
+    S.phases.enter(S.stream, "plan export");
     S.reportPlans(onPlan);
+    S.phases.settle(S.stream);
     if (qFrom < qTo) S.copyQuestionMass(qTo);
   } catch (...) {
     S.freePending();
@@ -392,6 +412,7 @@ void GpuModel::logits(const std::vector<int>& rows, const std::vector<size_t>& o
     while (j < rows.size() && j - i < size_t(kLogitRows) && rows[j] == rows[j - 1] + 1) ++j;
     const int count = int(j - i);
     if (rows[i] < 0 || rows[i] + count > S.lastN) fail("internal: logits row outside the last GPU chunk.");
+    S.phases.enter(S.stream, "lm head");
     launchRmsNorm(S.x.get() + size_t(rows[i]) * H, H, S.weights.outputNorm.get(), S.normed.get(), count, H,
                   S.config.rmsEps, S.stream);
     S.gemm->fp32Out(S.weights.lmHead(), S.normed.get(), S.logits.get(), V, H, count, 0.f);
@@ -400,6 +421,7 @@ void GpuModel::logits(const std::vector<int>& rows, const std::vector<size_t>& o
                             cudaMemcpyDeviceToHost, S.stream),
             "copying logits from the GPU");
     check(cudaStreamSynchronize(S.stream), "computing logits on the GPU");
+    S.phases.settle(S.stream);
     i = j;
   }
   check(cudaStreamSynchronize(S.stream), "running the model on the GPU");
