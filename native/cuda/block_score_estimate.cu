@@ -1,11 +1,15 @@
 // Estimate kernels. Pass 1 (tensor cores): a warp takes 16 composite query rows against 64-key tiles of
 // composite keys and records, per row and key block, the log2-sum-exp of its visible logits, plus the running
-// log2-sum-exp of the whole row; one pass over the keys, no logits stored. Pass 2: A_g[bq][bk] = mean over the
-// non-empty composite queries of bq of 2^(blockLse - rowLse). Logits are near-fp32 by default (each composite
+// log2-sum-exp of its slice of the row's keys; no logits stored. The keys are cut into slices (grid z) because a
+// prefill chunk has few composite query rows: 8K queries at 16 composites per 128-token block are 16 CTAs, a
+// tenth of the GPU, and each would walk all 16K composite keys of a 128K context alone. Pass 2: the row's
+// log2-sum-exp from its slices, then A_g[bq][bk] = mean over the non-empty composite queries of bq of
+// 2^(blockLse - rowLse). Logits are near-fp32 by default (each composite
 // is split into two bf16 halves and multiplied three ways), so the plan matches the CPU's float plan.
 #include "block_score_estimate.h"
 #include "mma_primitives.cuh"
 #include "cuda_check.h"
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -44,7 +48,7 @@ __global__ void __launch_bounds__(kThreads) blockLseKernel(EstimateParams p) {
   auto kHiS = [&](int stage) { return qHiS + (kParts + stage * kParts) * kTileBytes; };
   auto kLoS = [&](int stage) { return kHiS(stage) + kTileBytes; };
   const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
-  const int head = blockIdx.y;
+  const int head = blockIdx.y, slice = blockIdx.z;
   // The last rows see the most keys: launch them first so the causal tail does not run alone at the end.
   const int rowBase = (gridDim.x - 1 - blockIdx.x) * kRows;  // relative composite query row of this CTA's row 0
   const __nv_bfloat16* qHi = p.qHi + (int64_t)head * p.nCompQ * D;
@@ -69,14 +73,18 @@ __global__ void __launch_bounds__(kThreads) blockLseKernel(EstimateParams p) {
   const int rowRel[2] = {rowBase + warp * 16 + (lane >> 2), rowBase + warp * 16 + (lane >> 2) + 8};
   const int rowAbs[2] = {p.firstCompQ + rowRel[0], p.firstCompQ + rowRel[1]};
   const int warpFirstAbs = p.firstCompQ + rowBase + warp * 16, warpLastAbs = warpFirstAbs + 15;
-  const int ctaLastAbs = min(p.firstCompQ + rowBase + kRows - 1, p.nCompK - 1);
+  const int sliceBegin = slice * p.keysPerSlice;
+  const int ctaLastAbs = min(min(p.firstCompQ + rowBase + kRows - 1, p.nCompK - 1), sliceBegin + p.keysPerSlice - 1);
   float runMax[2] = {-INFINITY, -INFINITY}, runSum[2] = {0.f, 0.f};
 
-  // Two-stage cp.async pipeline over the key tiles: tile t+1 loads while tile t is multiplied.
-  loadRows<D>(kHiS(0), kHi, 0, p.nCompK, tid);
-  if (kSplit) loadRows<D>(kLoS(0), kLo, 0, p.nCompK, tid);
-  mma::cpAsyncCommit();
-  for (int keyBase = 0, stage = 0; keyBase <= ctaLastAbs; keyBase += kKeys, stage ^= 1) {
+  // Two-stage cp.async pipeline over the key tiles: tile t+1 loads while tile t is multiplied. A slice wholly in
+  // the future of these rows loads nothing and leaves -inf partials.
+  if (sliceBegin <= ctaLastAbs) {
+    loadRows<D>(kHiS(0), kHi, sliceBegin, p.nCompK, tid);
+    if (kSplit) loadRows<D>(kLoS(0), kLo, sliceBegin, p.nCompK, tid);
+    mma::cpAsyncCommit();
+  }
+  for (int keyBase = sliceBegin, stage = 0; keyBase <= ctaLastAbs; keyBase += kKeys, stage ^= 1) {
     if (keyBase + kKeys <= ctaLastAbs) {
       loadRows<D>(kHiS(stage ^ 1), kHi, keyBase + kKeys, p.nCompK, tid);
       if (kSplit) loadRows<D>(kLoS(stage ^ 1), kLo, keyBase + kKeys, p.nCompK, tid);
@@ -179,8 +187,22 @@ __global__ void __launch_bounds__(kThreads) blockLseKernel(EstimateParams p) {
     sum += __shfl_xor_sync(0xffffffffu, sum, 1);
     sum += __shfl_xor_sync(0xffffffffu, sum, 2);
     if ((lane & 3) == 0 && rowRel[h] < p.nCompQ)
-      p.rowLse[(int64_t)head * p.nCompQ + rowRel[h]] = m == -INFINITY ? -INFINITY : m + log2f(sum);
+      p.rowLse[((int64_t)slice * p.kvHeads + head) * p.nCompQ + rowRel[h]] = m == -INFINITY ? -INFINITY : m + log2f(sum);
   }
+}
+
+// The row's log2-sum-exp over its key slices (each -inf when the slice saw no visible key), written over the
+// first slice's entry: one thread per row, so no other thread reads the entries it replaces.
+__global__ void combineRowSlicesKernel(EstimateParams p) {
+  const int rel = blockIdx.x * blockDim.x + threadIdx.x, head = blockIdx.y;
+  if (rel >= p.nCompQ) return;
+  auto at = [&](int s) { return p.rowLse + ((int64_t)s * p.kvHeads + head) * p.nCompQ + rel; };
+  float m = -INFINITY;
+  for (int s = 0; s < p.keySlices; ++s) m = fmaxf(m, *at(s));
+  if (m == -INFINITY) return;  // the first entry already says -inf
+  float sum = 0.f;
+  for (int s = 0; s < p.keySlices; ++s) sum += exp2f(*at(s) - m);
+  *at(0) = m + log2f(sum);
 }
 
 // Pass 2: one thread per (kv head, query block, key block), causal key blocks only.
@@ -197,7 +219,7 @@ __global__ void blockScoreKernel(EstimateParams p) {
     if (rel < 0 || rel >= p.nCompQ || !compositeQueryPresent(p, abs)) continue;
     ++present;
     const float lse = p.blockLse[((int64_t)head * p.nCompQ + rel) * p.nKeyBlocks + bk];
-    const float row = p.rowLse[(int64_t)head * p.nCompQ + rel];
+    const float row = p.rowLse[(int64_t)head * p.nCompQ + rel];  // combined over slices
     if (lse != -INFINITY) share += exp2f(lse - row);
   }
   const float a = present ? p.weight * share / float(present) : 0.f;
@@ -208,7 +230,7 @@ __global__ void blockScoreKernel(EstimateParams p) {
 template <int D, bool kSplit>
 void launchLse(const EstimateParams& p, cudaStream_t stream) {
   const int smemBytes = (kSplit ? 6 : 3) * 64 * D * 2;
-  dim3 grid((p.nCompQ + kRows - 1) / kRows, p.kvHeads);
+  dim3 grid((p.nCompQ + kRows - 1) / kRows, p.kvHeads, p.keySlices);
   auto run = [&](auto kernel) {
     check(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, smemBytes),
           "raising the estimate kernel's shared-memory limit");
@@ -228,15 +250,34 @@ void launchLse(const EstimateParams& p, cudaStream_t stream) {
   checkLaunch("the UniSparse estimate kernel");
 }
 
+// Slices of whole 64-key tiles (so no key block straddles two: granularities divide 64), about eight CTAs per SM
+// in all, of which the causal half (slices in the rows' future) exit at once.
+void sliceKeys(EstimateParams& p) {
+  int sms = 132;
+  cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0);
+  const int rowTiles = (p.nCompQ + kRows - 1) / kRows, keyTiles = (p.nCompK + kKeys - 1) / kKeys;
+  const int wanted = (8 * sms + rowTiles * p.kvHeads - 1) / (rowTiles * p.kvHeads);
+  const int slices = std::max(1, std::min({wanted, keyTiles, kEstimateMaxKeySlices}));
+  const int tilesPerSlice = (keyTiles + slices - 1) / slices;
+  p.keysPerSlice = tilesPerSlice * kKeys;
+  p.keySlices = (keyTiles + tilesPerSlice - 1) / tilesPerSlice;
+}
+
 }  // namespace
 
-void launchBlockEstimate(const EstimateParams& p, cudaStream_t stream) {
+void launchBlockEstimate(const EstimateParams& params, cudaStream_t stream) {
+  EstimateParams p = params;
+  sliceKeys(p);
   if (p.headDim == 64) {
     p.splitPrecision ? launchLse<64, true>(p, stream) : launchLse<64, false>(p, stream);
   } else if (p.headDim == 128) {
     p.splitPrecision ? launchLse<128, true>(p, stream) : launchLse<128, false>(p, stream);
   } else {
     throw std::runtime_error("UniSparse CUDA estimate supports head dims 64 and 128; got " + std::to_string(p.headDim) + ".");
+  }
+  if (p.keySlices > 1) {
+    combineRowSlicesKernel<<<dim3((p.nCompQ + 127) / 128, p.kvHeads), 128, 0, stream>>>(p);
+    checkLaunch("the UniSparse row-sum kernel");
   }
   dim3 grid((p.nKeyBlocks + 127) / 128, p.nQueryBlocks, p.kvHeads);
   blockScoreKernel<<<grid, 128, 0, stream>>>(p);

@@ -10,6 +10,7 @@ constexpr int kMaxGranularities = 4;
 
 struct PoolParams {
   const __nv_bfloat16* src;  // [srcHeads, posHi - posLo, headDim]; row r is absolute position posLo + r
+  int64_t srcHeadStride = 0; // elements between source heads; 0: (posHi - posLo) * headDim
   int headDim = 0;
   int groupHeads = 1;        // source heads pooled into one output head (heads / kvHeads for queries)
   int outHeadBegin = 0, outHeads = 0;  // output heads [outHeadBegin, outHeadBegin + outHeads)

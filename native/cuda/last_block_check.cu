@@ -39,7 +39,8 @@ __global__ void __launch_bounds__(kLseThreads) exactBlockLseKernel(LastBlockChec
   const int kb = blockIdx.x, kvHead = blockIdx.y, tid = threadIdx.x;
   const LastBlockGeometry g = geometry(p);
   const int keyFirst = kb * p.blockSize, keyCount = min(p.blockSize, p.seqK - keyFirst);
-  const __nv_bfloat16* kSrc = p.k + ((int64_t)kvHead * p.seqK + keyFirst) * D;
+  const int64_t kStride = p.kHeadStride ? p.kHeadStride : (int64_t)p.seqK * D;
+  const __nv_bfloat16* kSrc = p.k + (int64_t)kvHead * kStride + (int64_t)keyFirst * D;
   for (int i = tid; i < keyCount * D; i += kLseThreads) keys[i] = __bfloat162float(kSrc[i]);
   __syncthreads();
   const int rows = g.group * g.positions;

@@ -11,7 +11,8 @@ namespace unisparse::cuda {
 
 struct LastBlockCheckParams {
   const __nv_bfloat16* q = nullptr;  // [heads, seqQ, headDim]
-  const __nv_bfloat16* k = nullptr;  // [kvHeads, seqK, headDim]
+  const __nv_bfloat16* k = nullptr;  // [kvHeads, seqK, headDim], kv heads kHeadStride elements apart
+  int64_t kHeadStride = 0;           // 0: seqK * headDim
   int heads = 0, kvHeads = 0, headDim = 0, seqQ = 0, seqK = 0, blockSize = 64;
   float scale = 0.f;
   int nKeyBlocks = 0, nQueryBlocks = 0;

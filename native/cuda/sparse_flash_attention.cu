@@ -111,8 +111,9 @@ __global__ void __launch_bounds__(kThreads, 2) sparseFlashForward(FlashParams p)
   }
 
   const __nv_bfloat16* qHead = p.q + (int64_t)head * p.seqQ * D;
-  const __nv_bfloat16* kHead = p.k + (int64_t)kvHead * p.seqK * D;
-  const __nv_bfloat16* vHead = p.v + (int64_t)kvHead * p.seqK * D;
+  const int64_t kvStride = p.kvHeadStride ? p.kvHeadStride : (int64_t)p.seqK * D;
+  const __nv_bfloat16* kHead = p.k + (int64_t)kvHead * kvStride;
+  const __nv_bfloat16* vHead = p.v + (int64_t)kvHead * kvStride;
 
   loadTile<D, kCtaRows>(qSmem, qHead, qStart - queryOffset, p.seqQ, tid);
   int curStart = 0, curWant = 0;

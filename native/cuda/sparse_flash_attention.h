@@ -11,6 +11,8 @@ struct FlashParams {
   const __nv_bfloat16* q;   // [heads, seqQ, headDim]
   const __nv_bfloat16* k;   // [kvHeads, seqK, headDim]
   const __nv_bfloat16* v;   // [kvHeads, seqK, headDim]
+  int64_t kvHeadStride = 0; // elements from one kv head's K (and V) to the next; 0: seqK * headDim (a KV cache
+                            // of capacity C rows per head passes C * headDim)
   __nv_bfloat16* out;       // [heads, seqQ, headDim]
   int heads = 0, kvHeads = 0, headDim = 0, seqQ = 0, seqK = 0;
   float scale = 0.f;        // softmax scale (already resolved, never 0)

@@ -146,7 +146,7 @@ void buildPlan(const PlanRequest& r, DevicePlan* plan, cudaStream_t stream) {
     kLo[gi] = scratch.get<__nv_bfloat16>(chunk * nKB * g * D, "allocating composite keys");
   }
   float* blockLse = scratch.get<float>(chunk * maxCompQ * nKB, "allocating the estimate scratch");
-  float* rowLse = scratch.get<float>(chunk * maxCompQ, "allocating the estimate scratch");
+  float* rowLse = scratch.get<float>(size_t(kEstimateMaxKeySlices) * chunk * maxCompQ, "allocating the estimate scratch");
 
   for (int h0 = 0; h0 < r.kvHeads; h0 += chunk) {
     const int hn = std::min(chunk, r.kvHeads - h0);
@@ -157,7 +157,7 @@ void buildPlan(const PlanRequest& r, DevicePlan* plan, cudaStream_t stream) {
     for (int gi = 0; gi < nG; ++gi) { pq.granularity[gi] = r.granularities[gi]; pq.hi[gi] = qHi[gi]; pq.lo[gi] = qLo[gi]; }
     launchCompositePool(pq, stream);
     PoolParams pk = pq;
-    pk.src = r.k; pk.groupHeads = 1; pk.posLo = 0; pk.firstBlock = 0; pk.nBlocks = nKB;
+    pk.src = r.k; pk.srcHeadStride = r.kHeadStride; pk.groupHeads = 1; pk.posLo = 0; pk.firstBlock = 0; pk.nBlocks = nKB;
     for (int gi = 0; gi < nG; ++gi) { pk.hi[gi] = kHi[gi]; pk.lo[gi] = kLo[gi]; }
     launchCompositePool(pk, stream);
     timer.mark("pool");
@@ -181,7 +181,7 @@ void buildPlan(const PlanRequest& r, DevicePlan* plan, cudaStream_t stream) {
   uint8_t* columns = nullptr;
   if (checked) {
     LastBlockCheckParams c;
-    c.q = r.q; c.k = r.k; c.heads = r.heads; c.kvHeads = r.kvHeads; c.headDim = D; c.seqQ = r.seqQ; c.seqK = r.seqK;
+    c.q = r.q; c.k = r.k; c.kHeadStride = r.kHeadStride; c.heads = r.heads; c.kvHeads = r.kvHeads; c.headDim = D; c.seqQ = r.seqQ; c.seqK = r.seqK;
     c.blockSize = S; c.scale = r.scale; c.nKeyBlocks = nKB; c.nQueryBlocks = nQB;
     c.tau = r.tau; c.widenedTau = 1.f - (1.f - r.tau) / 3.f; c.checkRecall = r.checkRecall;
     c.minBlocks = r.minBlocks; c.maxBlocks = r.maxBlocks; c.scores = scores;
@@ -209,21 +209,25 @@ void buildPlan(const PlanRequest& r, DevicePlan* plan, cudaStream_t stream) {
   out.kvHeads = r.kvHeads; out.nQueryBlocks = nQB; out.nKeyBlocks = nKB; out.blockSize = S; out.firstQueryBlock = firstQB;
   out.rowPtr = allocate<int32_t>(rows + 1, stream, "allocating the plan row pointers");
   launchRowPtrScan(s.rowCount, rows, out.rowPtr, stream);
-  int32_t total = 0;
-  check(cudaMemcpyAsync(&total, out.rowPtr + rows, sizeof(total), cudaMemcpyDeviceToHost, stream), "reading the plan size");
-  check(cudaStreamSynchronize(stream), "building the UniSparse plan");
+  out.causalBlocks = 0;
+  for (int bq = firstQB; bq < nKB; ++bq) out.causalBlocks += int64_t(bq + 1) * r.kvHeads;
+  int64_t capacity = out.causalBlocks;
+  if (!r.sizeForCausal) {
+    int32_t total = 0;
+    check(cudaMemcpyAsync(&total, out.rowPtr + rows, sizeof(total), cudaMemcpyDeviceToHost, stream), "reading the plan size");
+    check(cudaStreamSynchronize(stream), "building the UniSparse plan");
+    capacity = total;
+  }
   try {
-    out.keyBlocks = allocate<int32_t>(total, stream, "allocating the plan's key blocks");
-    out.keyScores = allocate<float>(total, stream, "allocating the plan's key scores");
+    out.keyBlocks = allocate<int32_t>(capacity, stream, "allocating the plan's key blocks");
+    out.keyScores = allocate<float>(capacity, stream, "allocating the plan's key scores");
   } catch (...) {
     freePlan(&out, stream);
     throw;
   }
   launchCompactPlan(s, out.rowPtr, out.keyBlocks, out.keyScores, stream);
   timer.mark("scan+compact");
-  out.keptBlocks = total;
-  out.causalBlocks = 0;
-  for (int bq = firstQB; bq < nKB; ++bq) out.causalBlocks += int64_t(bq + 1) * r.kvHeads;
+  out.keptBlocks = r.sizeForCausal ? -1 : capacity;
   *plan = out;
 }
 

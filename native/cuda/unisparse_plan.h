@@ -10,7 +10,8 @@ namespace unisparse::cuda {
 
 struct PlanRequest {
   const __nv_bfloat16* q = nullptr;  // [heads, seqQ, headDim] on the device
-  const __nv_bfloat16* k = nullptr;  // [kvHeads, seqK, headDim]
+  const __nv_bfloat16* k = nullptr;  // [kvHeads, seqK, headDim], kv heads kHeadStride elements apart
+  int64_t kHeadStride = 0;           // 0: seqK * headDim
   int heads = 0, kvHeads = 0, headDim = 0, seqQ = 0, seqK = 0;
   float scale = 0.f;                 // resolved (never 0)
   int blockSize = 64;
@@ -20,6 +21,9 @@ struct PlanRequest {
   bool lastBlockCheck = true;        // the exact check of the last query block (last_block_check.h)
   float checkRecall = 0.95f;
   bool splitPrecision = true;        // near-fp32 estimate (matches the CPU plan) or bf16 (faster)
+  // Size the BSR arrays for every causal block instead of reading the kept count home: no stream sync, so a
+  // prefill's layers queue without a host round trip per plan. keptBlocks is then -1 until readPlanSize.
+  bool sizeForCausal = false;
 };
 
 struct DevicePlan {
@@ -27,10 +31,12 @@ struct DevicePlan {
   int32_t* rowPtr = nullptr;     // device
   int32_t* keyBlocks = nullptr;  // device
   float* keyScores = nullptr;    // device
-  int64_t keptBlocks = 0, causalBlocks = 0;
+  int64_t keptBlocks = 0, causalBlocks = 0;  // keptBlocks -1: not read yet (PlanRequest::sizeForCausal)
+  int rows() const { return kvHeads * nQueryBlocks; }
 };
 
-// Throws std::runtime_error naming the bad argument; synchronises `stream` once to size the BSR arrays.
+// Throws std::runtime_error naming the bad argument; synchronises `stream` once to size the BSR arrays unless
+// req.sizeForCausal.
 void buildPlan(const PlanRequest& req, DevicePlan* plan, cudaStream_t stream);
 void freePlan(DevicePlan* plan, cudaStream_t stream);
 

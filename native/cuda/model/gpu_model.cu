@@ -15,6 +15,7 @@
 #include "gemm.h"
 #include "head_layout.h"
 #include "phase_clock.h"
+#include "pinned_buffer.h"
 #include "qkv_rope.h"
 #include "question_attention.h"
 #include "rms_norm.h"
@@ -78,6 +79,7 @@ struct GpuModel::State {
   void attentionPrefill(int layer, int n, int position, const AttentionOptions& attention, const PlanSink& onPlan);
   struct PendingPlan { int layer; DevicePlan plan; };
   std::vector<PendingPlan> pending;  // this chunk's plans, on the device until reportPlans
+  PinnedBuffer planStaging;          // where reportPlans copies them
   void reportPlans(const PlanSink& onPlan);
   void freePending();
   // Every layer for n tokens; with positionDev (decode only) the position is read on the device.
@@ -191,65 +193,100 @@ size_t GpuModel::deviceBytes() const {
 
 void GpuModel::State::attentionPrefill(int l, int n, int position, const AttentionOptions& a, const PlanSink& onPlan) {
   const ModelConfig& c = config;
-  const int D = c.headDim, G = c.nHeads / c.nKvHeads;
+  const int D = c.headDim;
   const bool sparse = a.mode == AttentionMode::UniSparse;
   const float scale = a.scale > 0 ? a.scale : 1.f / std::sqrt(float(D));
-  // One call per kv head: the cache keeps each kv head's rows contiguous over the whole capacity, and a
-  // single-kv-head call sees exactly [seqK, D] keys, the layout the plan and flash kernels read.
-  for (int g = 0; g < c.nKvHeads; ++g) {
-    FlashParams fp;
-    fp.q = qHeads.get() + size_t(g) * G * n * D;
-    fp.k = kCache[size_t(l)].get() + size_t(g) * capacity * D;
-    fp.v = vCache[size_t(l)].get() + size_t(g) * capacity * D;
-    fp.out = attnHeads.get() + size_t(g) * G * n * D;
-    fp.heads = G; fp.kvHeads = 1; fp.headDim = D; fp.seqQ = n; fp.seqK = position + n; fp.scale = scale;
-    if (sparse) {
-      PlanRequest req;
-      req.q = fp.q; req.k = fp.k; req.heads = G; req.kvHeads = 1; req.headDim = D; req.seqQ = n; req.seqK = fp.seqK;
-      req.scale = scale; req.blockSize = a.sparse.blockSize; req.tau = a.sparse.tau;
-      req.granularities = a.sparse.granularities; req.minBlocks = a.sparse.minBlocks; req.maxBlocks = a.sparse.maxBlocks;
-      req.lastBlockCheck = a.sparse.lastBlockCheck; req.checkRecall = a.sparse.checkRecall;
-      // The one-MMA bf16 estimate: 1.5-7x cheaper than the split-bf16 one and the same plan on 99.2-100% of rows
-      // (test/gpu/README.md); the plan is an estimate either way.
-      req.splitPrecision = false;
-      pending.push_back({l, DevicePlan{}});
-      phases.enter(stream, "plan");
-      buildPlan(req, &pending.back().plan, stream);
-      const DevicePlan& plan = pending.back().plan;
-      fp.rowPtr = plan.rowPtr; fp.keyBlocks = plan.keyBlocks; fp.blockSize = plan.blockSize;
-      fp.nQueryBlocks = plan.nQueryBlocks; fp.firstQueryBlock = plan.firstQueryBlock;
-    }
-    phases.enter(stream, sparse ? "attention (block-sparse)" : "attention (dense)");
-    launchSparseFlashAttention(fp, stream);
+  // One plan and one kernel launch for every head: the cache keeps each kv head's rows contiguous over the whole
+  // capacity, so kv heads are capacity * D elements apart. (One call per kv head halved the planning kernels' and
+  // the attention grid's parallelism and doubled the launches.)
+  FlashParams fp;
+  fp.q = qHeads.get();
+  fp.k = kCache[size_t(l)].get();
+  fp.v = vCache[size_t(l)].get();
+  fp.kvHeadStride = int64_t(capacity) * D;
+  fp.out = attnHeads.get();
+  fp.heads = c.nHeads; fp.kvHeads = c.nKvHeads; fp.headDim = D; fp.seqQ = n; fp.seqK = position + n; fp.scale = scale;
+  if (sparse) {
+    PlanRequest req;
+    req.q = fp.q; req.k = fp.k; req.kHeadStride = fp.kvHeadStride; req.heads = c.nHeads; req.kvHeads = c.nKvHeads;
+    req.headDim = D; req.seqQ = n; req.seqK = fp.seqK;
+    req.scale = scale; req.blockSize = a.sparse.blockSize; req.tau = a.sparse.tau;
+    req.granularities = a.sparse.granularities; req.minBlocks = a.sparse.minBlocks; req.maxBlocks = a.sparse.maxBlocks;
+    req.lastBlockCheck = a.sparse.lastBlockCheck; req.checkRecall = a.sparse.checkRecall;
+    // The one-MMA bf16 estimate: 1.5-7x cheaper than the split-bf16 one and the same plan on 99.2-100% of rows
+    // (test/gpu/README.md); the plan is an estimate either way.
+    req.splitPrecision = false;
+    req.sizeForCausal = true;  // no host round trip per plan; reportPlans reads the sizes once per chunk
+    pending.push_back({l, DevicePlan{}});
+    phases.enter(stream, "plan");
+    buildPlan(req, &pending.back().plan, stream);
+    const DevicePlan& plan = pending.back().plan;
+    fp.rowPtr = plan.rowPtr; fp.keyBlocks = plan.keyBlocks; fp.blockSize = plan.blockSize;
+    fp.nQueryBlocks = plan.nQueryBlocks; fp.firstQueryBlock = plan.firstQueryBlock;
   }
+  phases.enter(stream, sparse ? "attention (block-sparse)" : "attention (dense)");
+  launchSparseFlashAttention(fp, stream);
   phases.enter(stream, "other");
   launchHeadsToTokens(attnHeads.get(), attnTokens.get(), c.nHeads, n, D, stream);
   if (!sparse && onPlan) onPlan(l, BlockPlan{});  // an empty plan (dense) is reported as every causal block kept
 }
 
-// The plans of a prefill chunk, copied home once its layers are queued (one wait per chunk instead of one per
-// layer), merged over kv heads as the CPU attention returns them, then freed.
+// The plans of a prefill chunk, copied home once its layers are queued, merged over kv heads as the CPU attention
+// returns them (one plan per layer holds every kv head today; the merge also takes one per kv head), then freed. Two waits per chunk, not one per plan: every plan's row pointers come home together
+// (they give the kept counts), then every plan's blocks and scores, all into page-locked staging.
 void GpuModel::State::reportPlans(const PlanSink& onPlan) {
   if (pending.empty()) return;
-  if (onPlan) check(cudaStreamSynchronize(stream), "running the prefill on the GPU");
+  if (!onPlan) {
+    freePending();
+    return;
+  }
+  size_t rowInts = 0;
+  for (const PendingPlan& p : pending) rowInts += size_t(p.plan.rows()) + 1;
+  auto* rowPtrs = static_cast<int32_t*>(planStaging.reserve(rowInts * 4, "allocating page-locked plan staging"));
+  size_t at = 0;
+  for (const PendingPlan& p : pending) {
+    check(cudaMemcpyAsync(rowPtrs + at, p.plan.rowPtr, (size_t(p.plan.rows()) + 1) * 4, cudaMemcpyDeviceToHost, stream),
+          "copying the plan");
+    at += size_t(p.plan.rows()) + 1;
+  }
+  check(cudaStreamSynchronize(stream), "running the prefill on the GPU");
+  std::vector<std::vector<int32_t>> rowPtrOf;
+  size_t kept = 0;
+  at = 0;
+  for (PendingPlan& p : pending) {
+    rowPtrOf.emplace_back(rowPtrs + at, rowPtrs + at + p.plan.rows() + 1);
+    at += size_t(p.plan.rows()) + 1;
+    p.plan.keptBlocks = rowPtrOf.back().back();
+    kept += size_t(p.plan.keptBlocks);
+  }
+  auto* staged = static_cast<int32_t*>(planStaging.reserve(kept * 8, "allocating page-locked plan staging"));
+  int32_t* blocksAt = staged;
+  auto* scoresAt = reinterpret_cast<float*>(staged + kept);
+  for (const PendingPlan& p : pending) {
+    const size_t n = size_t(p.plan.keptBlocks);
+    check(cudaMemcpyAsync(blocksAt, p.plan.keyBlocks, n * 4, cudaMemcpyDeviceToHost, stream), "copying the plan");
+    check(cudaMemcpyAsync(scoresAt, p.plan.keyScores, n * 4, cudaMemcpyDeviceToHost, stream), "copying the plan");
+    blocksAt += n;
+    scoresAt += n;
+  }
+  check(cudaStreamSynchronize(stream), "copying the plans from the GPU");
+  blocksAt = staged;
+  scoresAt = reinterpret_cast<float*>(staged + kept);
   for (size_t i = 0; i < pending.size();) {
     const int layer = pending[i].layer;
     BlockPlan merged;
     merged.rowPtr.assign(1, 0);
     for (; i < pending.size() && pending[i].layer == layer; ++i) {
       const DevicePlan& p = pending[i].plan;
-      if (!onPlan) continue;
-      const int rows = p.nQueryBlocks;
-      std::vector<int32_t> rowPtr(static_cast<size_t>(rows) + 1), blocks(static_cast<size_t>(p.keptBlocks));
-      std::vector<float> scores(static_cast<size_t>(p.keptBlocks));
-      check(cudaMemcpy(rowPtr.data(), p.rowPtr, rowPtr.size() * 4, cudaMemcpyDeviceToHost), "copying the plan");
-      check(cudaMemcpy(blocks.data(), p.keyBlocks, blocks.size() * 4, cudaMemcpyDeviceToHost), "copying the plan");
-      check(cudaMemcpy(scores.data(), p.keyScores, scores.size() * 4, cudaMemcpyDeviceToHost), "copying the plan");
+      const std::vector<int32_t>& rowPtr = rowPtrOf[i];
+      const size_t n = size_t(p.keptBlocks);
       const int32_t base = merged.rowPtr.back();
-      for (int r = 0; r < rows; ++r) merged.rowPtr.push_back(base + rowPtr[size_t(r) + 1]);
-      merged.keyBlocks.insert(merged.keyBlocks.end(), blocks.begin(), blocks.end());
-      merged.keyScores.insert(merged.keyScores.end(), scores.begin(), scores.end());
-      merged.kvHeads += 1;
+      for (int r = 0; r < p.rows(); ++r) merged.rowPtr.push_back(base + rowPtr[size_t(r) + 1]);
+      merged.keyBlocks.insert(merged.keyBlocks.end(), blocksAt, blocksAt + n);
+      merged.keyScores.insert(merged.keyScores.end(), scoresAt, scoresAt + n);
+      blocksAt += n;
+      scoresAt += n;
+      merged.kvHeads += p.kvHeads;
       merged.nQueryBlocks = p.nQueryBlocks;
       merged.firstQueryBlock = p.firstQueryBlock;
       merged.nKeyBlocks = p.nKeyBlocks;
@@ -257,7 +294,7 @@ void GpuModel::State::reportPlans(const PlanSink& onPlan) {
       merged.keptBlocks += p.keptBlocks;
       merged.causalBlocks += p.causalBlocks;
     }
-    if (onPlan) onPlan(layer, merged);
+    onPlan(layer, merged);
   }
   freePending();
 }
