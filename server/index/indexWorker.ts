@@ -3,7 +3,8 @@
 // { flushed }, or { batch, error } when something unexpected breaks (the pool turns it into a rejected promise, not a
 // crash).
 import { parentPort } from 'worker_threads';
-import { FileIndexer, type FileJob, type IndexerSettings } from './fileIndexer';
+import { FileIndexer, type FileJob, type FileOutcome, type IndexerSettings } from './fileIndexer';
+import { termTableBuffers } from './fileTermTable';
 
 let indexer: FileIndexer | undefined;
 /** Batches run one after another: the pool sends the next batch before this one is done (pipelining). */
@@ -25,9 +26,11 @@ async function handle(msg: WorkerMessage): Promise<void> {
   }
   if (msg.batch === undefined || !msg.jobs || !indexer) return;
   try {
-    const outcomes = [];
+    const outcomes: FileOutcome[] = [];
     for (const job of msg.jobs) outcomes.push(await indexer.index(job));
-    parentPort!.postMessage({ batch: msg.batch, outcomes, timings: indexer.takeTimings() });
+    // Term tables are typed arrays: moved to the server thread, not copied (and never held by this one again).
+    const transfer = outcomes.flatMap((o) => (o.status === 'indexed' ? termTableBuffers(o.record.termTable) : []));
+    parentPort!.postMessage({ batch: msg.batch, outcomes, timings: indexer.takeTimings() }, transfer);
   } catch (e) {
     parentPort!.postMessage({ batch: msg.batch, error: (e as Error).message || String(e) });
   }

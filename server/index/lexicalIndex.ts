@@ -3,7 +3,7 @@
 // file's table. There are no global postings to maintain, so merging a parsed file costs the main thread almost
 // nothing (indexing a million lines must not stall the language server), and removal is just dropping the table.
 import type { ChunkRecord } from './fileRecord';
-import type { FileTermTable } from './fileTermTable';
+import { findTerm, termKey, type FileTermTable } from './fileTermTable';
 
 export interface LexicalChunk {
   id: number;
@@ -95,6 +95,7 @@ export class LexicalIndex {
     if (this.live === 0) return scores;
     const avgLength = this.totalLength / this.live || 1;
     const wanted = [...new Set(terms)];
+    const keys = wanted.map(termKey);
     // Pass 1: where each term occurs (slot, term index) and in how many chunks (df).
     const hits: number[][] = wanted.map(() => []);
     const df = new Float64Array(wanted.length);
@@ -102,7 +103,8 @@ export class LexicalIndex {
     for (let si = 0; si < this.liveSlots.length; si++) {
       const table = this.liveSlots[si].table;
       for (let w = 0; w < wanted.length; w++) {
-        const k = findTerm(table.terms, wanted[w]);
+        const key = keys[w];
+        const k = key ? findTerm(table, key) : -1;
         if (k < 0) continue;
         hits[w].push(si, k);
         df[w] += (table.offsets[k + 1] - table.offsets[k]) / 2;
@@ -138,16 +140,4 @@ export class LexicalIndex {
     this.deadSlots = 0;
     this.liveSlots = undefined;
   }
-}
-
-/** Index of `term` in a sorted array of terms, or -1. */
-function findTerm(sorted: string[], term: string): number {
-  let lo = 0; let hi = sorted.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const t = sorted[mid];
-    if (t === term) return mid;
-    if (t < term) lo = mid + 1; else hi = mid - 1;
-  }
-  return -1;
 }
