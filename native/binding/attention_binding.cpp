@@ -137,6 +137,15 @@ ParsedCall parse(const Napi::CallbackInfo& info, bool needV) {
     if (!(r >= 0 && r <= 1)) throwRange(env, "attention: opts.checkRecall is " + std::to_string(r) + "; use a number in [0, 1].");
     o.sparse.checkRecall = float(r);
   }
+  Napi::Value neighbourShare = opts.Get("neighbourShare");
+  if (!neighbourShare.IsUndefined()) {
+    if (!neighbourShare.IsNumber())
+      throwType(env, "attention: opts.neighbourShare must be a number in [0, 1] (0 turns neighbour expansion off).");
+    const double s = neighbourShare.As<Napi::Number>().DoubleValue();
+    if (!(s >= 0 && s <= 1))
+      throwRange(env, "attention: opts.neighbourShare is " + std::to_string(s) + "; use a number in [0, 1].");
+    o.sparse.neighbourShare = float(s);
+  }
   o.sparse.minBlocks = requireInt(env, opts, "minBlocks", false, 0);
   o.sparse.maxBlocks = requireInt(env, opts, "maxBlocks", false, 0);
   o.threads = requireInt(env, opts, "threads", false, 0);

@@ -92,6 +92,7 @@ void attention_host(const AttentionShape& s, const AttentionOptions& opts, const
     req.seqK = s.seqK; req.scale = scale; req.blockSize = opts.sparse.blockSize; req.tau = opts.sparse.tau;
     req.granularities = opts.sparse.granularities; req.minBlocks = opts.sparse.minBlocks; req.maxBlocks = opts.sparse.maxBlocks;
     req.lastBlockCheck = opts.sparse.lastBlockCheck; req.checkRecall = opts.sparse.checkRecall;
+    req.neighbourShare = opts.sparse.neighbourShare;
     req.splitPrecision = true;
     buildPlan(req, &dplan, stream);
     fp.rowPtr = dplan.rowPtr; fp.keyBlocks = dplan.keyBlocks; fp.blockSize = dplan.blockSize;

@@ -34,15 +34,24 @@ __global__ void selectKernel(SelectParams p) {
   const bool keepAll = tau >= 1.f && p.maxBlocks <= 0;
   __syncthreads();
 
+  int r = 0;
   if (!keepAll && nCand > 0) {
     sortByShare(a, 1, nCand, keys);
     const float base = cleanShare(a[0]) + (bq > 0 ? cleanShare(a[bq]) : 0.f);
-    int r = countBelowTau(keys, nCand, base, tau);
+    r = countBelowTau(keys, nCand, base, tau);
     if (tau >= 1.f) r = nCand;
     const int forced = bq > 0 ? 2 : 1;
     if (p.minBlocks > 0 && forced + r < p.minBlocks) r = min(nCand, p.minBlocks - forced);
     if (p.maxBlocks > 0 && forced + r > p.maxBlocks) r = max(0, p.maxBlocks - forced);
-    for (int i = tid; i < r; i += kThreads) keep[(unsigned int)keys[i]] = 1;
+    for (int i = tid; i < r; i += kThreads) {
+      const int b = (int)(unsigned int)keys[i];
+      keep[b] = 1;
+      // Neighbour expansion (the CPU's select_row): b - 1 >= 0 and b + 1 <= bq, both causal.
+      if (p.neighbourShare > 0.f && p.maxBlocks <= 0 && sortedShare(keys[i]) >= p.neighbourShare) {
+        keep[b - 1] = 1;
+        keep[b + 1] = 1;
+      }
+    }
   } else if (keepAll) {
     for (int i = tid; i < nCand; i += kThreads) keep[1 + i] = 1;
   }

@@ -12,6 +12,7 @@ struct SelectParams {
   int kvHeads = 0, nQueryBlocks = 0, firstQueryBlock = 0, nKeyBlocks = 0;
   float tau = 0.95f;
   int minBlocks = 0, maxBlocks = 0;
+  float neighbourShare = 0.f;  // taken blocks with at least this share also keep b-1 and b+1 (0: off)
   const float* headTau = nullptr;   // [kvHeads] tau per kv head (the last-block check may widen it), or null
   const uint8_t* columns = nullptr; // [kvHeads][nKeyBlocks] blocks every causal row keeps, or null
   // Padded output, one row of nKeyBlocks slots per (kv head, query block), then compacted into BSR.

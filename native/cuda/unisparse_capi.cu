@@ -4,6 +4,7 @@
 #include "sparse_flash_attention.h"
 #include "unisparse_plan.h"
 #include "cuda_check.h"
+#include "attention/attention.h"
 #include <cmath>
 #include <exception>
 #include <stdexcept>
@@ -44,6 +45,7 @@ extern "C" int unisparse_cuda_plan(const UnisparseShape* shape, const UnisparseS
     for (int g : cfg->granularities) if (g > 0) r.granularities.push_back(g);
     r.minBlocks = cfg->minBlocks; r.maxBlocks = cfg->maxBlocks; r.splitPrecision = cfg->fastEstimate == 0;
     r.lastBlockCheck = cfg->skipLastBlockCheck == 0; r.checkRecall = cfg->checkRecall > 0.f ? cfg->checkRecall : 0.95f;
+    r.neighbourShare = cfg->neighbourShare == 0.f ? unisparse::kDefaultNeighbourShare : cfg->neighbourShare < 0.f ? 0.f : cfg->neighbourShare;
     DevicePlan d;
     buildPlan(r, &d, static_cast<cudaStream_t>(stream));
     plan->kvHeads = d.kvHeads; plan->nQueryBlocks = d.nQueryBlocks; plan->nKeyBlocks = d.nKeyBlocks;

@@ -23,6 +23,7 @@ typedef struct UnisparseSparseConfig {
   int fastEstimate;       /* 1: bf16 estimate (one MMA); 0: split-bf16 estimate (three MMAs, ~fp32 exact) */
   int skipLastBlockCheck; /* 0 (default): exact check of the last query block (widened tau + columns where the estimate misses); 1: estimate only */
   float checkRecall;      /* the check's threshold; 0 = 0.95 */
+  float neighbourShare;   /* neighbour expansion threshold (attention.h); 0 = the default, < 0 = off */
 } UnisparseSparseConfig;
 
 /* A BSR block plan in device memory, owned by the library until unisparse_cuda_plan_free. */

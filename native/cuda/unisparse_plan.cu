@@ -198,7 +198,7 @@ void buildPlan(const PlanRequest& r, DevicePlan* plan, cudaStream_t stream) {
   s.headTau = headTau;
   s.columns = r.maxBlocks > 0 ? nullptr : columns;  // a hard row budget wins over the columns
   s.scores = scores; s.kvHeads = r.kvHeads; s.nQueryBlocks = nQB; s.firstQueryBlock = firstQB; s.nKeyBlocks = nKB;
-  s.tau = r.tau; s.minBlocks = r.minBlocks; s.maxBlocks = r.maxBlocks;
+  s.tau = r.tau; s.minBlocks = r.minBlocks; s.maxBlocks = r.maxBlocks; s.neighbourShare = r.neighbourShare;
   s.rowCount = scratch.get<int32_t>(rows, "allocating the plan");
   s.paddedBlocks = scratch.get<int32_t>(size_t(rows) * nKB, "allocating the plan");
   s.paddedScores = scratch.get<float>(size_t(rows) * nKB, "allocating the plan");

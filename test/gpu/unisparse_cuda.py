@@ -17,7 +17,8 @@ class Shape(ctypes.Structure):
 class SparseConfig(ctypes.Structure):
     _fields_ = [("blockSize", ctypes.c_int), ("tau", ctypes.c_float), ("granularities", ctypes.c_int * 4),
                 ("minBlocks", ctypes.c_int), ("maxBlocks", ctypes.c_int), ("fastEstimate", ctypes.c_int),
-                ("skipLastBlockCheck", ctypes.c_int), ("checkRecall", ctypes.c_float)]
+                ("skipLastBlockCheck", ctypes.c_int), ("checkRecall", ctypes.c_float),
+                ("neighbourShare", ctypes.c_float)]
 
 
 class Plan(ctypes.Structure):
@@ -95,10 +96,11 @@ class DevicePlan:
 
 
 def plan(q, k, block_size=64, tau=0.95, granularities=(4, 16), min_blocks=0, max_blocks=0, fast=False, scale=0.0,
-         check=True):
+         check=True, neighbour_share=0.0):
+    """neighbour_share: 0 = the library's default, < 0 = no neighbour expansion, > 0 = that threshold."""
     cfg = SparseConfig()
     cfg.blockSize, cfg.tau, cfg.minBlocks, cfg.maxBlocks, cfg.fastEstimate = block_size, tau, min_blocks, max_blocks, int(fast)
-    cfg.skipLastBlockCheck, cfg.checkRecall = int(not check), 0.0
+    cfg.skipLastBlockCheck, cfg.checkRecall, cfg.neighbourShare = int(not check), 0.0, neighbour_share
     for i, g in enumerate(granularities[:4]):
         cfg.granularities[i] = g
     out = Plan()

@@ -13,6 +13,8 @@ export interface PlanOptionsJs {
   lastBlockCheck?: boolean;
   /** a kv head whose estimated last-block selection holds less exact mass than this is widened; default 0.95 */
   checkRecall?: number;
+  /** neighbour expansion threshold (native UniSparseConfig::neighbourShare); 0 or absent: off */
+  neighbourShare?: number;
 }
 
 export interface ReferencePlan {
@@ -193,7 +195,12 @@ export function selectBlocksReference(share: ArrayLike<number>, bq: number, o: P
   if (o.minBlocks) taken = Math.max(taken, o.minBlocks - must.length);
   if (o.maxBlocks) taken = Math.min(taken, Math.max(o.maxBlocks - must.length, 0));
   taken = Math.min(taken, rest.length);
-  return [...must, ...rest.slice(0, taken)].sort((a, b) => a - b);
+  const kept = new Set([...must, ...rest.slice(0, taken)]);
+  // Neighbour expansion: a taken block with a share >= neighbourShare brings b - 1 and b + 1 (never with maxBlocks).
+  if (o.neighbourShare && !o.maxBlocks)
+    for (const b of rest.slice(0, taken))
+      if (share[b] >= o.neighbourShare) { kept.add(b - 1); kept.add(b + 1); }
+  return [...kept].sort((a, b) => a - b);
 }
 
 /** Share of the exact softmax mass of query (head h, row i) that falls in the given key blocks. */

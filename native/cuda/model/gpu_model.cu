@@ -213,6 +213,7 @@ void GpuModel::State::attentionPrefill(int l, int n, int position, const Attenti
     req.scale = scale; req.blockSize = a.sparse.blockSize; req.tau = a.sparse.tau;
     req.granularities = a.sparse.granularities; req.minBlocks = a.sparse.minBlocks; req.maxBlocks = a.sparse.maxBlocks;
     req.lastBlockCheck = a.sparse.lastBlockCheck; req.checkRecall = a.sparse.checkRecall;
+    req.neighbourShare = a.sparse.neighbourShare;
     // The one-MMA bf16 estimate: 1.5-7x cheaper than the split-bf16 one and the same plan on 99.2-100% of rows
     // (test/gpu/README.md); the plan is an estimate either way.
     req.splitPrecision = false;

@@ -23,6 +23,9 @@ struct AttentionShape {
   int64_t oHeadStride = 0, oSeqStride = 0;
 };
 
+// The share above which a selected block brings its neighbours (UniSparseConfig::neighbourShare).
+constexpr float kDefaultNeighbourShare = 0.f;
+
 struct UniSparseConfig {
   int blockSize = 64;            // S: tokens per query/key block
   // Tuned on SmolLM2-135M activations (test/attention-study): 0.985 is the lowest tau whose attention recall
@@ -37,6 +40,10 @@ struct UniSparseConfig {
   // On SmolLM2 at 8K this lifts the worst layer's recall at tau 0.985 from 0.77 to 0.97 (test/attention-study).
   bool lastBlockCheck = true;
   float checkRecall = 0.95f;
+  // Neighbour expansion: a block taken with at least this estimated share also brings the blocks on either side
+  // (0 turns it off; hard row budgets, maxBlocks, turn it off too). A needle that straddles a block edge puts most
+  // of its keys in one block, which the mean-pooled estimate sees, and a few in the next, which it does not.
+  float neighbourShare = kDefaultNeighbourShare;
 };
 
 // The budget of a kv head whose estimate failed the check: a third of the mass tau leaves out.

@@ -6,7 +6,6 @@ namespace unisparse::detail {
 void select_row(const float* shares, int block, const UniSparseConfig& cfg, const uint8_t* forced,
                 std::vector<int32_t>* keptBlocks,
                 std::vector<float>* keptScores, SelectionScratch* sc) {
-  const size_t rowStart = keptBlocks->size();
   if (cfg.tau >= 1.f || block <= 1) {
     for (int b = 0; b <= block; ++b) {
       keptBlocks->push_back(b);
@@ -28,14 +27,25 @@ void select_row(const float* shares, int block, const UniSparseConfig& cfg, cons
   if (cfg.minBlocks > 0) take = std::max<size_t>(take, size_t(std::max(cfg.minBlocks - 2, 0)));
   if (cfg.maxBlocks > 0) take = std::min<size_t>(take, size_t(std::max(cfg.maxBlocks - 2, 0)));
   take = std::min(take, order.size());
-  keptBlocks->push_back(0);
-  for (size_t i = 0; i < take; ++i) keptBlocks->push_back(order[i]);
+  auto& keep = sc->keep;
+  keep.assign(size_t(block) + 1, 0);
+  keep[0] = keep[size_t(block)] = 1;
+  for (size_t i = 0; i < take; ++i) keep[size_t(order[i])] = 1;
+  if (cfg.neighbourShare > 0.f && cfg.maxBlocks == 0)
+    for (size_t i = 0; i < take; ++i) {
+      const int b = order[i];
+      if (!(shares[b] >= cfg.neighbourShare)) break;  // sorted by share: the rest are weaker
+      keep[size_t(b - 1)] = 1;                        // b >= 1, and block 0 is kept anyway
+      keep[size_t(b + 1)] = 1;                        // b + 1 <= block
+    }
   if (forced)
-    for (size_t i = take; i < order.size(); ++i)
-      if (forced[order[i]]) keptBlocks->push_back(order[i]);
-  keptBlocks->push_back(block);
-  std::sort(keptBlocks->begin() + rowStart, keptBlocks->end());
-  for (size_t i = rowStart; i < keptBlocks->size(); ++i) keptScores->push_back(shares[(*keptBlocks)[i]]);
+    for (int b = 1; b < block; ++b)
+      if (forced[b]) keep[size_t(b)] = 1;
+  for (int b = 0; b <= block; ++b)
+    if (keep[size_t(b)]) {
+      keptBlocks->push_back(b);
+      keptScores->push_back(shares[b]);
+    }
 }
 
 }  // namespace unisparse::detail

@@ -136,6 +136,33 @@ describe('UniSparse CPU attention', () => {
     assert.ok(worst >= 0.9, `worst row recall ${worst}`);
   });
 
+  it('keeps the small fragment of a straddling needle that only mid-sequence rows read, with neighbour expansion', () => {
+    // Keys 186..193 again, read by rows 500-700 only: the last-block check never sees it (and is off here, to test
+    // expansion alone). Mean pooling credits block 3 (2 tokens) with almost nothing; a row that takes block 2
+    // (6 tokens) with a share >= neighbourShare keeps block 3 too.
+    const straddle = { keyPos: 186, width: 8, queryFrom: 500, queryTo: 700, strength: 5 };
+    const t = plantedAttention({ ...base, seed: 11, needles: [straddle] });
+    const plan = (neighbourShare: number, extra = {}) => native.attentionPlan(t.q, t.k,
+      { ...opts, mode: 'unisparse', tau: 0.9, lastBlockCheck: false, neighbourShare, ...extra });
+    const readingRows = (p: any) => {
+      const rows: number[][] = [];
+      for (let kh = 0; kh < 2; kh++)
+        for (let r = Math.ceil(straddle.queryFrom / 64); (r + 1) * 64 <= straddle.queryTo; r++) rows.push(planRow(p, kh * p.nQueryBlocks + r));
+      return rows.filter((row) => row.includes(2));
+    };
+    const off = plan(0), on = plan(0.05);
+    assert.ok(readingRows(off).some((row) => !row.includes(3)), 'without expansion a row drops the 2-token fragment');
+    assert.ok(readingRows(on).length >= 2);
+    for (const row of readingRows(on)) assert.ok(row.includes(3), `row keeps ${row}`);
+    const ref = uniSparsePlanReference(t.q, t.k, shape,
+      { blockSize: 64, tau: 0.9, granularities: [4, 16], lastBlockCheck: false, neighbourShare: 0.05 });
+    assertPlansAgree(on, ref, 0.9);
+    assert.ok(on.keyBlocks.length > off.keyBlocks.length && on.keyBlocks.length < 1.5 * off.keyBlocks.length,
+      `expansion adds a few blocks: ${off.keyBlocks.length} -> ${on.keyBlocks.length}`);
+    // A hard row budget wins: the same plan with and without expansion.
+    assert.deepStrictEqual(Array.from(plan(0.05, { maxBlocks: 4 }).keyBlocks), Array.from(plan(0, { maxBlocks: 4 }).keyBlocks));
+  });
+
   it('gives bit-identical output with 1 thread and with all threads', () => {
     const one = native.attention(planted.q, planted.k, planted.v, { ...opts, mode: 'unisparse', tau: 0.9, threads: 1 });
     const all = native.attention(planted.q, planted.k, planted.v, { ...opts, mode: 'unisparse', tau: 0.9, threads: 0 });
