@@ -140,6 +140,9 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
       opts.blockSize = int(numberOption(env, o, "blockSize", opts.blockSize, where));
       opts.maxContext = int(numberOption(env, o, "maxContext", 0, where));
       opts.maxBlocks = int(numberOption(env, o, "maxBlocks", 0, where));
+      opts.neighbourShare = float(numberOption(env, o, "neighbourShare", opts.neighbourShare, where));
+      if (!(opts.neighbourShare >= 0.f && opts.neighbourShare <= 1.f))
+        throw Napi::RangeError::New(env, "new Model: neighbourShare must be in [0, 1] (0 turns neighbour expansion off).");
       if (o.Has("attention") && !o.Get("attention").IsUndefined()) opts.attention = parseMode(env, o.Get("attention"), where);
       if (o.Has("device") && !o.Get("device").IsUndefined()) {
         if (!o.Get("device").IsString()) throw Napi::TypeError::New(env, "new Model: device must be 'cpu' or 'cuda'.");

@@ -2,6 +2,7 @@
 // UniSparse prefill, comparing next-token distributions at the last `positions` tokens (top-1 agreement and
 // mean KL(dense || sparse)). Every layer runs sparse, so this compounds the per-layer errors the study measures.
 // Usage: node -r ./test/register.js test/attention-study/logitAgreement.ts [seq] [tau ...] [--positions N]
+//        [--neighbour-shares 0,0.05] (neighbour expansion thresholds to compare; default: the runtime's default)
 import { defaultModelPath, realSourceTokens } from './realActivations';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -22,11 +23,12 @@ function argmax(row: ArrayLike<number>): number {
   return best;
 }
 
-export async function logitAgreement(seq: number, taus: number[], positions = 128, modelPath = defaultModelPath) {
+export async function logitAgreement(seq: number, taus: number[], positions = 128, modelPath = defaultModelPath,
+  neighbourShares: (number | undefined)[] = [undefined]) {
   const tokens = Int32Array.from(await realSourceTokens(modelPath, seq));
   const rows = Array.from({ length: positions }, (_, i) => seq - positions + i);
-  const run = (mode: 'dense' | 'unisparse', tau?: number) => {
-    const model = new native.Model(modelPath, { attention: mode, tau, maxContext: seq + 16 });
+  const run = (mode: 'dense' | 'unisparse', tau?: number, neighbourShare?: number) => {
+    const model = new native.Model(modelPath, { attention: mode, tau, maxContext: seq + 16, neighbourShare });
     try {
       const started = Date.now();
       const logits: Float32Array = model.eval(tokens, { logits: rows });
@@ -40,8 +42,8 @@ export async function logitAgreement(seq: number, taus: number[], positions = 12
   const dense = run('dense');
   const vocab = dense.logits.length / positions;
   const results = [];
-  for (const tau of taus) {
-    const sparse = run('unisparse', tau);
+  for (const tau of taus) for (const neighbourShare of neighbourShares) {
+    const sparse = run('unisparse', tau, neighbourShare);
     let agree = 0, kl = 0;
     for (let r = 0; r < positions; r++) {
       const p = logSoftmax(dense.logits.subarray(r * vocab, (r + 1) * vocab));
@@ -49,7 +51,7 @@ export async function logitAgreement(seq: number, taus: number[], positions = 12
       if (argmax(p) === argmax(q)) agree++;
       for (let i = 0; i < vocab; i++) kl += Math.exp(p[i]) * (p[i] - q[i]);
     }
-    results.push({ seq, tau, positions, top1Agreement: agree / positions, meanKl: kl / positions,
+    results.push({ seq, tau, neighbourShare, positions, top1Agreement: agree / positions, meanKl: kl / positions,
       density: sparse.density, denseSeconds: dense.seconds, sparseSeconds: sparse.seconds });
   }
   return results;
@@ -59,8 +61,10 @@ if (require.main === module) {
   const args = process.argv.slice(2);
   const at = args.indexOf('--positions');
   const positions = at >= 0 ? Number(args.splice(at, 2)[1]) : 128;
+  const ns = args.indexOf('--neighbour-shares');
+  const shares = ns >= 0 ? args.splice(ns, 2)[1].split(',').map(Number) : [undefined];
   const seq = Number(args[0] ?? 2048);
   const taus = args.slice(1).map(Number);
-  logitAgreement(seq, taus.length ? taus : [0.9, 0.95, 0.985], positions).then((r) => console.log(JSON.stringify(r, null, 1)),
+  logitAgreement(seq, taus.length ? taus : [0.9, 0.95, 0.985], positions, defaultModelPath, shares).then((r) => console.log(JSON.stringify(r, null, 1)),
     (e) => { console.error(e instanceof Error ? e.message : e); process.exit(1); });
 }

@@ -69,7 +69,7 @@ void planted(int heads, int kvHeads, int n, int d, unsigned seed, std::vector<fl
 int failures = 0;
 
 void compareCase(const char* name, int heads, int kvHeads, int d, int seqK, int seqQ, int blockSize, float tau,
-                 bool lastBlockCheck = true) {
+                 bool lastBlockCheck = true, float neighbourShare = UniSparseConfig{}.neighbourShare) {
   std::vector<float> q, k, v;
   planted(heads, kvHeads, seqK, d, 1234u + seqK, q, k, v);
   const size_t qOffset = size_t(seqK - seqQ) * d;  // queries are the last seqQ positions
@@ -81,6 +81,7 @@ void compareCase(const char* name, int heads, int kvHeads, int d, int seqK, int 
   AttentionOptions o;
   o.mode = AttentionMode::UniSparse; o.sparse.blockSize = blockSize; o.sparse.tau = tau;
   o.sparse.lastBlockCheck = lastBlockCheck;
+  o.sparse.neighbourShare = neighbourShare;
   std::vector<float> outCpu(size_t(heads) * seqQ * d), outGpu(outCpu.size());
   BlockPlan cpu, gpu;
   attention_cpu(s, o, q.data() + qOffset, k.data(), v.data(), outCpu.data(), &cpu);
@@ -144,6 +145,8 @@ int main() {
   compareCase("12q/2kv d128 N=4096 S64 tau0.95", 12, 2, 128, 4096, 4096, 64, 0.95f);
   compareCase("12q/2kv d128 N=4096 S64 tau0.95, estimate only", 12, 2, 128, 4096, 4096, 64, 0.95f, false);
   compareCase("32q/8kv d64 N=8192 S64 tau0.985", 32, 8, 64, 8192, 8192, 64, 0.985f);
+  compareCase("12q/2kv d128 N=4096 S64 tau0.95, neighbour expansion 0.02", 12, 2, 128, 4096, 4096, 64, 0.95f, true, 0.02f);
+  compareCase("32q/8kv d64 N=8192 S64 tau0.985, no neighbour expansion", 32, 8, 64, 8192, 8192, 64, 0.985f, true, 0.f);
   compareCase("8q/8kv d128 seqK=5000 seqQ=777 S128 tau0.95", 8, 8, 128, 5000, 777, 128, 0.95f);
   expectError("head dim 80", 4, 2, 80, 256, 256, 64);
   expectError("heads 5 / kvHeads 2", 5, 2, 64, 256, 256, 64);

@@ -84,6 +84,7 @@ struct Model::Impl {
     a.sparse.blockSize = opts.blockSize;
     a.sparse.tau = opts.tau;
     a.sparse.maxBlocks = opts.maxBlocks;
+    a.sparse.neighbourShare = opts.neighbourShare;
     return a;
   }
 
