@@ -12,7 +12,8 @@ import {
 } from '../../common/attentionOptions';
 import { RepoIndex } from '../index/repoIndex';
 import { buildContext } from '../context/buildContext';
-import { SourceMap } from '../context/sourceMap';
+import { SourceMap, SourceLineRange } from '../context/sourceMap';
+import type { AttentionReport } from '../engine/attentionReport';
 import { EngineHost } from '../engine/host/engineHost';
 import { loadTokenizer } from '../tokenizer/tokenizer';
 import { defaultModelPath, resolveModelArg } from '../models/modelPaths';
@@ -24,6 +25,7 @@ import { chatStops } from '../tokenizer/chatStops';
 import { runRemoteAsk } from './remoteAsk';
 import type { RemoteEndpoint } from '../engine/remote/openAiClient';
 import { selectionFromReport, firstTokenAtOrAfter } from './selectedBlocks';
+import { neutralBaselinePrompt } from './neutralBaseline';
 
 export interface AskOptions {
   repo: string;
@@ -53,6 +55,11 @@ export interface AskOptions {
   secretFiles?: readonly string[];
   /** Answer with an OpenAI-compatible endpoint instead of the local engine (see remoteAsk.ts). */
   remote?: RemoteEndpoint;
+  /**
+   * Receives the engine's attention report and the source lines of each key block before they become the overlay
+   * (the evaluation keeps them to score overlay rules again without the model).
+   */
+  onAttentionReport?: (report: AttentionReport | undefined, blockLines: (block: number) => SourceLineRange[]) => void;
 }
 
 export type AskResult = AnswerResult;
@@ -175,11 +182,14 @@ export async function runAsk(opts: AskOptions): Promise<AskResult> {
     if (coverage) opts.log?.(coverage.message);
     const { prompt, contextOffset, questionOffset, questionEnd } = buildAskPrompt(tokenizer, packed.text, opts.question, mode);
     // The repository text is tokenized literally: a file containing "<|im_end|>" must not end the turn.
-    const { ids, spans } = tokenizer.encodeWithOffsets(prompt, { literal: [contextOffset, contextOffset + packed.text.length] });
+    const literal: [number, number] = [contextOffset, contextOffset + packed.text.length];
+    const { ids, spans } = tokenizer.encodeWithOffsets(prompt, { literal });
     const sourceMap = SourceMap.fromPackedContext(packed, spans, contextOffset);
     // The question's own words are the rows whose attention the overlay shows (not the template or the hint).
     const questionFrom = firstTokenAtOrAfter(spans, questionOffset);
     const questionTo = Math.max(questionFrom + 1, firstTokenAtOrAfter(spans, questionEnd));
+    // The same prompt with a neutral question: the overlay shows what this question read beyond what any would.
+    const baseline = neutralBaselinePrompt(tokenizer, prompt, questionOffset, questionEnd, literal);
     check();
 
     emit({ phase: 'prefill', progress: 0 });
@@ -192,6 +202,7 @@ export async function runAsk(opts: AskOptions): Promise<AskResult> {
         sampler: ANSWER_SAMPLER,
         questionFrom,
         questionTo,
+        baseline,
         ...chatStops(tokenizer),
         stopAtParagraphEnd: mode === 'ask',
         attention,
@@ -210,7 +221,12 @@ export async function runAsk(opts: AskOptions): Promise<AskResult> {
 
     const answer = result.text.trim();
     const citations = citationsFor(answer, citableChunks(packed));
-    const selection = selectionFromReport(result.attention, attention.blockSize, ids.length, sourceMap.blockRanges(), opts.question);
+    const blockRanges = sourceMap.blockRanges();
+    if (opts.onAttentionReport) {
+      const size = result.attention?.blockSize || attention.blockSize;
+      opts.onAttentionReport(result.attention, (b) => blockRanges.rangesForTokens(b * size, Math.min(ids.length, (b + 1) * size)));
+    }
+    const selection = selectionFromReport(result.attention, attention.blockSize, ids.length, blockRanges, opts.question);
     const decodeSeconds = result.decodeMs / 1000;
     emit({ phase: 'done' });
     return {

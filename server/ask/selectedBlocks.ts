@@ -46,12 +46,43 @@ export function selectedBlocksFromScores(
 }
 
 /**
- * What the overlay colours by: the exact attention the question's own tokens gave each key block (summed over heads
- * and layers, sink and own block left out) where the engine measured it (CPU and GPU); otherwise (some remote
- * servers) the plan's per-block mean estimated share in the prompt's final prefill step.
+ * Smoothing of the baseline ratio, as a share of one block's even share of the attention: a block that both the
+ * question and the neutral question barely read cannot top the overlay on a ratio of two tiny numbers.
+ */
+export const BASELINE_SMOOTHING = 0.1;
+
+/**
+ * How much more the question read each block than the neutral question at the same place did: the ratio of the
+ * two shares (each block's mass over the total), the baseline's share smoothed by `smoothing` times an even share.
+ * Blocks the question did not read at all score 0.
+ */
+export function baselineRelativeScores(mass: ArrayLike<number>, baseline: ArrayLike<number>, smoothing = BASELINE_SMOOTHING): Float32Array {
+  const out = new Float32Array(mass.length);
+  let massTotal = 0, baselineTotal = 0, read = 0;
+  for (let b = 0; b < mass.length; b++) {
+    if (mass[b] > 0) { massTotal += mass[b]; read++; }
+    if (b < baseline.length && baseline[b] > 0) baselineTotal += baseline[b];
+  }
+  if (!(massTotal > 0)) return out;
+  const even = 1 / Math.max(1, read);
+  for (let b = 0; b < mass.length; b++) {
+    if (!(mass[b] > 0)) continue;
+    const base = baselineTotal > 0 && b < baseline.length && baseline[b] > 0 ? baseline[b] / baselineTotal : 0;
+    out[b] = mass[b] / massTotal / (base + smoothing * even);
+  }
+  return out;
+}
+
+/**
+ * What the overlay colours by. Where the engine measured the question's exact attention per block (CPU and GPU)
+ * and the neutral question's at the same place, how much more the question read a block than the neutral one
+ * (baselineRelativeScores); with the question's attention alone, that attention; otherwise (some remote servers)
+ * the plan's per-block mean estimated share in the prompt's final prefill step.
  */
 export function keyBlockScores(report: AttentionReport): ArrayLike<number> {
-  return report.questionBlockMass && report.questionBlockMass.length > 0 ? report.questionBlockMass : report.keyBlockScore;
+  const mass = report.questionBlockMass;
+  if (!mass || mass.length === 0) return report.keyBlockScore;
+  return report.baselineBlockMass && report.baselineBlockMass.length > 0 ? baselineRelativeScores(mass, report.baselineBlockMass) : mass;
 }
 
 /** The selection the client paints for one answer: source blocks by score, the heatmap mask and the density. */

@@ -22,24 +22,39 @@ export interface AttentionReport {
    * the engine did not measure it (a remote server that does not send it).
    */
   questionBlockMass?: Float32Array;
+  /**
+   * Per key block: the same measure for a neutral question asked at the same place in the same prompt (the
+   * attention any question gives a block there: nearby blocks, file headers), the baseline the overlay divides by.
+   * Absent where it was not measured.
+   */
+  baselineBlockMass?: Float32Array;
   /** Kept-block mask of one layer/head, nBlocks x nBlocks, rows are query blocks. */
   heatmap?: { layer: number; head: number; nBlocks: number; mask: Uint8Array };
 }
 
 /** The report where it leaves as JSON (the OpenAI-compatible server's extension field): plain number arrays. */
-export interface AttentionReportJson extends Omit<AttentionReport, 'keyBlockScore' | 'questionBlockMass' | 'heatmap'> {
+export interface AttentionReportJson extends Omit<AttentionReport, 'keyBlockScore' | 'questionBlockMass' | 'baselineBlockMass' | 'heatmap'> {
   keyBlockScore: number[];
   questionBlockMass?: number[];
+  baselineBlockMass?: number[];
   heatmap?: { layer: number; head: number; nBlocks: number; mask: number[] };
 }
 
 export function attentionReportJson(r: AttentionReport): AttentionReportJson {
-  const { heatmap, keyBlockScore, questionBlockMass, ...rest } = r;
-  return { ...rest, keyBlockScore: Array.from(keyBlockScore), questionBlockMass: questionBlockMass?.length ? Array.from(questionBlockMass) : undefined, heatmap: heatmap && { ...heatmap, mask: Array.from(heatmap.mask) } };
+  const { heatmap, keyBlockScore, questionBlockMass, baselineBlockMass, ...rest } = r;
+  return {
+    ...rest, keyBlockScore: Array.from(keyBlockScore), questionBlockMass: questionBlockMass?.length ? Array.from(questionBlockMass) : undefined,
+    baselineBlockMass: baselineBlockMass?.length ? Array.from(baselineBlockMass) : undefined,
+    heatmap: heatmap && { ...heatmap, mask: Array.from(heatmap.mask) },
+  };
 }
 
 /** The report as it arrives from a remote `unisparse serve`, back in the shape the ask pipeline reads. */
 export function attentionReportFromJson(r: AttentionReportJson): AttentionReport {
-  const { heatmap, keyBlockScore, questionBlockMass, ...rest } = r;
-  return { ...rest, keyBlockScore: Float32Array.from(keyBlockScore), questionBlockMass: questionBlockMass && Float32Array.from(questionBlockMass), heatmap: heatmap && { ...heatmap, mask: Uint8Array.from(heatmap.mask) } };
+  const { heatmap, keyBlockScore, questionBlockMass, baselineBlockMass, ...rest } = r;
+  return {
+    ...rest, keyBlockScore: Float32Array.from(keyBlockScore), questionBlockMass: questionBlockMass && Float32Array.from(questionBlockMass),
+    baselineBlockMass: baselineBlockMass && Float32Array.from(baselineBlockMass),
+    heatmap: heatmap && { ...heatmap, mask: Uint8Array.from(heatmap.mask) },
+  };
 }

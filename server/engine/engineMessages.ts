@@ -48,6 +48,12 @@ export interface GenerateRequest {
   questionFrom?: number;
   /** End (exclusive) of the question's tokens; default the end of the prompt. */
   questionTo?: number;
+  /**
+   * The same prompt with a neutral question in place of this one (see server/ask/neutralBaseline.ts): after the
+   * prefill, the engine measures the neutral question's attention per key block the same way, so the overlay can
+   * show what this question read more than any question at that place would. Ignored without questionFrom.
+   */
+  baseline?: { prompt: number[]; questionFrom: number; questionTo: number };
   /** Keep and reuse the KV cache of the previous prompt's common prefix (default true). */
   reusePrefix?: boolean;
 }

@@ -3,14 +3,17 @@
  * overlay) on questions with known answer locations in pinned public code, and on long-context retrieval probes,
  * for dense and UniSparse attention on the same questions. Prints a table and writes test-results/eval.json.
  *
- * Environment: EVAL_BUDGET (context tokens per question, default 1024), EVAL_MAX_TOKENS (default 96),
+ * Environment: EVAL_BUDGET (context tokens per question, default the CPU's 4096), EVAL_MAX_TOKENS (default the
+ * product's 256),
  * EVAL_ATTENTION (default "dense,unisparse"), EVAL_ONLY (a regular expression on question ids),
  * EVAL_PROBES=0 (skip the 2K/4K/8K probes), EVAL_RETRIEVAL_BUDGETS (default 1024,2048,4096,6000: the model-free
  * context hit table), EVAL_RETRIEVAL_ONLY=1 (only that table), EVAL_MODEL (a model path; default the fetched SmolLM2),
  * EVAL_SUMMARY=FILE (print the table of an earlier run's eval.json, also one that was stopped part way; several
  * files separated by commas are read as one run), EVAL_OUT=FILE (where to write, default test-results/eval.json).
  * Each question runs under every attention mode before the next, and eval.json is rewritten after every answer,
- * so a run cut short still compares the modes on the same questions.
+ * so a run cut short still compares the modes on the same questions. Each record keeps the attention report behind its
+ * overlay (the question's and the neutral question's mass per block, each block's source lines), and EVAL_SUMMARY
+ * scores those overlays again with the current rule, so a change of the rule is measured without the model.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -24,6 +27,9 @@ import { QUESTIONS, EvalQuestion } from './questions';
 import { retrievalAtBudgets, RetrievalRow } from './retrieval';
 import { loadTokenizer } from '../../server/tokenizer/tokenizer';
 import { PROBE_BUDGETS, probeQuestion, probeRepo } from './probes';
+import { DEFAULT_CONTEXT_BUDGET_TOKENS, DEFAULT_MAX_NEW_TOKENS } from '../../common/attentionOptions';
+import { keyBlockScores, selectedBlocksFromScores } from '../../server/ask/selectedBlocks';
+import type { AttentionReport } from '../../server/engine/attentionReport';
 import { answerMatch, citationCounts, contextHit, definitionEnd, lineOfMatch, overlayHitAt, summarise, ScoredAnswer, EvalSummary, LineRange } from './scoring';
 
 type Mode = 'dense' | 'unisparse';
@@ -39,12 +45,24 @@ interface Record_ extends ScoredAnswer {
   overlayLines?: LineRange;
   answer: string;
   topOverlay: LineRange[];
+  /** What the overlay was made from: per key block the question's mass, the neutral baseline and the source lines. */
+  attention?: { blockSize: number; promptTokens: number; questionBlockMass?: number[]; baselineBlockMass?: number[]; blockLines: LineRange[][] };
   seconds: number;
 }
 
+/** The overlay's top three ranges from a recorded report, by the current scoring rule (selectedBlocks.ts). */
+function overlayFromRecord(a: NonNullable<Record_['attention']>): LineRange[] {
+  const report = {
+    mode: 'dense', density: 1, blockSize: a.blockSize, nBlocks: a.blockLines.length, keyBlockScore: new Float32Array(a.blockLines.length),
+    questionBlockMass: a.questionBlockMass && Float32Array.from(a.questionBlockMass), baselineBlockMass: a.baselineBlockMass && Float32Array.from(a.baselineBlockMass),
+  } as AttentionReport;
+  const map = { rangesForTokens: (start: number) => a.blockLines[Math.floor(start / a.blockSize)] ?? [] };
+  return selectedBlocksFromScores(keyBlockScores(report), a.blockSize, a.promptTokens, map).slice(0, 3);
+}
+
 const env = process.env;
-const BUDGET = Number(env.EVAL_BUDGET || 1024);
-const MAX_TOKENS = Number(env.EVAL_MAX_TOKENS || 96);
+const BUDGET = Number(env.EVAL_BUDGET || DEFAULT_CONTEXT_BUDGET_TOKENS);
+const MAX_TOKENS = Number(env.EVAL_MAX_TOKENS || DEFAULT_MAX_NEW_TOKENS);
 const MODES = (env.EVAL_ATTENTION || 'dense,unisparse').split(',').map((m) => m.trim()) as Mode[];
 const ONLY = env.EVAL_ONLY ? new RegExp(env.EVAL_ONLY) : undefined;
 const PROBES = env.EVAL_PROBES !== '0';
@@ -127,9 +145,14 @@ async function main(): Promise<void> {
   if (env.EVAL_SUMMARY) {
     const runs = env.EVAL_SUMMARY.split(',').map((f) => JSON.parse(fs.readFileSync(f, 'utf8')) as { records: Record_[]; budget: number; maxNewTokens: number; seconds: number });
     const saved = { ...runs[0], records: runs.flatMap((r) => r.records), seconds: runs.reduce((n, r) => n + r.seconds, 0) };
-    // Runs saved before overlayLines existed are scored again from their top overlay ranges.
+    // Runs saved before overlayLines existed are scored again from their top overlay ranges; records that keep their
+    // attention report, with the current overlay rule.
     const flask = ensureCorpus(CORPORA.find((c) => c.name === 'flask')!);
     for (const rec of saved.records) {
+      if (rec.attention && rec.overlayLines) {
+        rec.topOverlay = overlayFromRecord(rec.attention);
+        rec.overlayHit3 = overlayHitAt(rec.topOverlay, rec.overlayLines, 3);
+      }
       if (rec.overlayLines) continue;
       const q = rec.id.startsWith('probe-') ? probeQuestion(rec.id.slice('probe-'.length)) : QUESTIONS.find((x) => x.id === rec.id);
       if (!q) continue;
@@ -149,10 +172,18 @@ async function main(): Promise<void> {
   const ask = async (repo: string, index: RepoIndex, q: EvalQuestion, spot: LineRange, mode: Mode, budget: number) => {
     const t0 = Date.now();
     let r: AskResult;
+    let recorded: Record_['attention'];
+    const keep = (report: AttentionReport | undefined, blockLines: (b: number) => LineRange[]) => {
+      if (!report) return;
+      recorded = {
+        blockSize: report.blockSize, promptTokens: 0, blockLines: Array.from({ length: Math.max(report.nBlocks, report.questionBlockMass?.length ?? 0) }, (_, b) => blockLines(b)),
+        questionBlockMass: report.questionBlockMass && Array.from(report.questionBlockMass), baselineBlockMass: report.baselineBlockMass && Array.from(report.baselineBlockMass),
+      };
+    };
     try {
       r = await runAsk({
         repo, question: q.question, index, engine: engines.get(mode), model, attention: { mode }, budgetTokens: budget, maxNewTokens: MAX_TOKENS,
-        focus: q.focusFolder ? { folder: q.focusFolder } : undefined,
+        focus: q.focusFolder ? { folder: q.focusFolder } : undefined, onAttentionReport: keep,
       });
     } catch (e) {
       // One failed answer (e.g. the engine process killed for memory on a crowded machine) is logged and the run goes
@@ -166,6 +197,7 @@ async function main(): Promise<void> {
     const rec: Record_ = {
       id: q.id, kind: q.kind, mode, budget, contextTokens: r.stats.contextTokens, answerLines: spot, overlayLines, answer: r.answer,
       topOverlay: r.selection.blocks.slice(0, 3).map((b) => ({ file: b.file, startLine: b.startLine, endLine: b.endLine })),
+      attention: recorded && { ...recorded, promptTokens: r.stats.contextTokens },
       seconds: (Date.now() - t0) / 1000, ...s,
     };
     records.push(rec);

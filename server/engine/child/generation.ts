@@ -107,6 +107,11 @@ export async function runGeneration(session: EngineSession, req: GenerateRequest
     hooks.onPrefillProgress(done, rest.length);
   }
   model.setQuestionRows(-1);
+  if (attention && questionFrom >= 0 && req.baseline) {
+    const baselineMass = await measureBaseline(model, prompt, questionFrom, req.baseline, limit, hooks);
+    if (baselineMass === 'cancelled') return cancelled(session, prompt.length, reuse, started);
+    if (baselineMass) attention = { ...attention, baselineBlockMass: baselineMass };
+  }
   const prefillMs = Date.now() - started;
   const density = rest.length > 0 ? densityWeighted / rest.length : 1;
 
@@ -147,6 +152,38 @@ export async function runGeneration(session: EngineSession, req: GenerateRequest
     stopReason,
     attention: attention && { ...attention, density },
   };
+}
+
+/** Longest stretch after the shared prefix that a baseline measurement evaluates (twice): a question, not a context. */
+export const MAX_BASELINE_SUFFIX = 512;
+
+/**
+ * The neutral question's attention per key block: with the prompt's keys and values cached, the cache is cut back
+ * to where the two prompts part (at the latest, where the question starts), the neutral prompt's rest is evaluated
+ * with its question rows measured, then the cache is cut back again and the prompt's own rest evaluated again, so
+ * decoding continues from exactly the prompt's tokens (the first answer token's logits are the prefill's own).
+ * Skipped (undefined) where the prompts share too little for that to be cheap.
+ */
+async function measureBaseline(
+  model: NativeModel, prompt: number[], questionFrom: number, baseline: NonNullable<GenerateRequest['baseline']>, limit: number,
+  hooks: GenerationHooks,
+): Promise<Float32Array | undefined | 'cancelled'> {
+  const shared = Math.min(commonPrefixLength(prompt, baseline.prompt), questionFrom, baseline.questionFrom);
+  const valid = baseline.questionFrom >= 0 && baseline.questionTo > baseline.questionFrom && baseline.questionTo <= baseline.prompt.length;
+  if (!valid || baseline.prompt.length >= limit || baseline.prompt.length - shared > MAX_BASELINE_SUFFIX || prompt.length - shared > MAX_BASELINE_SUFFIX) return undefined;
+  if (hooks.isCancelled()) return 'cancelled';
+  model.truncate(shared);
+  model.setQuestionRows(baseline.questionFrom, baseline.questionTo);
+  let mass: Float32Array | undefined;
+  try {
+    await model.evalAsync(baseline.prompt.slice(shared), { logits: 'none' });
+    mass = model.lastAttention()?.questionBlockMass;
+  } finally {
+    model.setQuestionRows(-1);
+    model.truncate(shared);
+    await model.evalAsync(prompt.slice(shared), { logits: 'none' });
+  }
+  return mass && mass.length > 0 ? Float32Array.from(mass) : undefined;
 }
 
 function cancelled(session: EngineSession, promptTokens: number, reuse: number, started: number): GenerateResult {
