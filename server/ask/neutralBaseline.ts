@@ -17,20 +17,30 @@ export interface BaselinePrompt {
   questionTo: number;
 }
 
+/** `promptText` with the characters [questionOffset, questionEnd) replaced by the neutral question. */
+export function neutralPromptText(promptText: string, questionOffset: number, questionEnd: number): string {
+  if (!(questionOffset >= 0 && questionEnd >= questionOffset && questionEnd <= promptText.length)) {
+    throw new Error(`The question's place in the prompt [${questionOffset}, ${questionEnd}) lies outside its ${promptText.length} characters.`);
+  }
+  return promptText.slice(0, questionOffset) + NEUTRAL_QUESTION + promptText.slice(questionEnd);
+}
+
+/** The neutral prompt's tokens (of neutralPromptText, with character spans) and its question rows. */
+export function baselineFromTokens(ids: number[], spans: Int32Array, questionOffset: number): BaselinePrompt {
+  const questionFrom = firstTokenAtOrAfter(spans, questionOffset);
+  const questionTo = Math.max(questionFrom + 1, firstTokenAtOrAfter(spans, questionOffset + NEUTRAL_QUESTION.length));
+  return { prompt: ids, questionFrom, questionTo };
+}
+
 /**
- * `promptText` with the characters [questionOffset, questionEnd) replaced by the neutral question, tokenized the
- * same way (the `literal` range, e.g. the repository context, lies before the question and is unchanged).
+ * The neutral prompt of `promptText`, tokenized the same way (the `literal` range, e.g. the repository context,
+ * lies before the question and is unchanged).
  */
 export function neutralBaselinePrompt(
   tokenizer: Pick<TextTokenizer, 'encodeWithOffsets'>, promptText: string, questionOffset: number, questionEnd: number, literal?: [number, number],
 ): BaselinePrompt {
-  if (!(questionOffset >= 0 && questionEnd >= questionOffset && questionEnd <= promptText.length)) {
-    throw new Error(`The question's place in the prompt [${questionOffset}, ${questionEnd}) lies outside its ${promptText.length} characters.`);
-  }
+  const text = neutralPromptText(promptText, questionOffset, questionEnd);
   if (literal && literal[1] > questionOffset) throw new Error('The literal range must end before the question.');
-  const text = promptText.slice(0, questionOffset) + NEUTRAL_QUESTION + promptText.slice(questionEnd);
   const { ids, spans } = tokenizer.encodeWithOffsets(text, literal ? { literal } : undefined);
-  const questionFrom = firstTokenAtOrAfter(spans, questionOffset);
-  const questionTo = Math.max(questionFrom + 1, firstTokenAtOrAfter(spans, questionOffset + NEUTRAL_QUESTION.length));
-  return { prompt: ids, questionFrom, questionTo };
+  return baselineFromTokens(ids, spans, questionOffset);
 }

@@ -17,6 +17,8 @@ import * as http from 'http';
 import * as path from 'path';
 import type { EngineHost } from '../engine/host/engineHost';
 import { renderChat, ChatMessage } from '../tokenizer/chatTemplate';
+import { firstTokenAtOrAfter } from '../ask/selectedBlocks';
+import { BaselinePrompt, baselineFromTokens, neutralPromptText } from '../ask/neutralBaseline';
 import type { AttentionOptions } from '../../common/attentionOptions';
 import { attentionReportJson, AttentionReportJson } from '../engine/attentionReport';
 import type { GenerateResult } from '../engine/engineMessages';
@@ -90,14 +92,13 @@ function chatMessages(body: Record<string, unknown>): ChatMessage[] {
  * The prompt rows of `unisparse.question` (its last occurrence), whose exact attention per key block the engine then
  * measures for the overlay, as for a local answer; nothing when absent or not found.
  */
-function questionRows(body: Record<string, unknown>, promptText: string, spans: Int32Array | undefined): { questionFrom?: number; questionTo?: number } {
+function questionRows(body: Record<string, unknown>, promptText: string, spans: Int32Array | undefined): { questionFrom?: number; questionTo?: number; at?: number; end?: number } {
   const q = (body.unisparse as { question?: unknown } | undefined)?.question;
   if (typeof q !== 'string' || !q || !spans) return {};
   const at = promptText.lastIndexOf(q);
   if (at < 0) return {};
-  const first = (offset: number) => { const n = spans.length / 2; for (let i = 0; i < n; i++) if (spans[2 * i] >= offset) return i; return n; };
-  const from = first(at);
-  return { questionFrom: from, questionTo: Math.max(from + 1, first(at + q.length)) };
+  const from = firstTokenAtOrAfter(spans, at);
+  return { questionFrom: from, questionTo: Math.max(from + 1, firstTokenAtOrAfter(spans, at + q.length)), at, end: at + q.length };
 }
 
 const finishReason = (r: GenerateResult): string => (r.stopReason === 'length' || r.stopReason === 'context' ? 'length' : 'stop');
@@ -146,7 +147,13 @@ export function createOpenAiServer(opts: ServeOptions): http.Server {
       prompt = await opts.tokenizer.encode(promptText, true);
     }
     if (prompt.length >= opts.contextLength) throw tooLong(String(prompt.length));
-    const question = questionRows(body, promptText, spans);
+    const { at: questionAt, end: questionEnd, ...question } = questionRows(body, promptText, spans);
+    // The same prompt with a neutral question in its place: the overlay's baseline, as for a local answer.
+    let baseline: BaselinePrompt | undefined;
+    if (questionAt !== undefined && questionEnd !== undefined) {
+      const neutral = await opts.tokenizer.encodeWithOffsets(neutralPromptText(promptText, questionAt, questionEnd));
+      baseline = baselineFromTokens(neutral.ids, neutral.spans, questionAt);
+    }
     const release = await queue.acquire(controller.signal);
 
     const id = `${chat ? 'chatcmpl' : 'cmpl'}-${Date.now().toString(36)}${(counter++).toString(36)}`;
@@ -170,6 +177,7 @@ export function createOpenAiServer(opts: ServeOptions): http.Server {
           stopStrings,
           attention: opts.attention,
           ...question,
+          baseline,
         }, {
           signal: controller.signal,
           onToken: (text) => {

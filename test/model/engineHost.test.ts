@@ -8,6 +8,8 @@ import { loadTokenizer, TextTokenizer } from '../../server/tokenizer/tokenizer';
 import { renderChat } from '../../server/tokenizer/chatTemplate';
 import { EngineHost } from '../../server/engine/host/engineHost';
 import { smolLm2Path } from './modelFile';
+import { firstTokenAtOrAfter } from '../../server/ask/selectedBlocks';
+import { neutralBaselinePrompt } from '../../server/ask/neutralBaseline';
 
 describe('EngineHost with SmolLM2', function () {
   this.timeout(600000);
@@ -65,6 +67,31 @@ describe('EngineHost with SmolLM2', function () {
     assert.deepStrictEqual(again.tokens, fresh.tokens);
     assert.ok(again.prefillMs < fresh.prefillMs, `reused prefill ${again.prefillMs} ms vs fresh ${fresh.prefillMs} ms`);
     console.log(`      prefix reuse: prefill ${fresh.prefillMs} ms fresh -> ${again.prefillMs} ms reused (${prompt.length} tokens)`);
+  });
+
+  it('measures a neutral question at the same place and still answers from the prompt itself', async () => {
+    const code = fs.readFileSync(path.join(__dirname, '..', '..', 'server', 'engine', 'child', 'sampler.ts'), 'utf8').split('\n').slice(0, 40).join('\n');
+    const question = 'Which function applies the repetition penalty?';
+    const text = renderChat(tok.chatTemplate, [{ role: 'user', content: `${code}\n\nQuestion: ${question}` }], { addGenerationPrompt: true });
+    const at = text.lastIndexOf(question);
+    const { ids, spans } = tok.encodeWithOffsets(text);
+    const questionFrom = firstTokenAtOrAfter(spans, at);
+    const questionTo = firstTokenAtOrAfter(spans, at + question.length);
+    const baseline = neutralBaselinePrompt(tok, text, at, at + question.length);
+    assert.ok(ids.length > 3 * 64, `prompt has ${ids.length} tokens`);
+    const plain = await host.generate({ prompt: ids, maxNewTokens: 6, reusePrefix: false, questionFrom, questionTo });
+    const measured = await host.generate({ prompt: ids, maxNewTokens: 6, reusePrefix: false, questionFrom, questionTo, baseline });
+    // The answer and the question's own attention are those of the prompt alone.
+    assert.deepStrictEqual(measured.tokens, plain.tokens);
+    assert.deepStrictEqual(Array.from(measured.attention!.questionBlockMass!), Array.from(plain.attention!.questionBlockMass!));
+    assert.strictEqual(plain.attention!.baselineBlockMass, undefined);
+    // The baseline is what the neutral prompt's question rows give when it is asked on its own.
+    const neutral = await host.generate({ prompt: baseline.prompt, maxNewTokens: 0, reusePrefix: false, questionFrom: baseline.questionFrom, questionTo: baseline.questionTo });
+    const got = Array.from(measured.attention!.baselineBlockMass!);
+    const want = Array.from(neutral.attention!.questionBlockMass!);
+    assert.strictEqual(got.length, want.length);
+    got.forEach((g, b) => assert.ok(Math.abs(g - want[b]) <= 1e-3 * Math.max(1, want[b]), `block ${b}: ${g} vs ${want[b]}`));
+    assert.ok(got.some((g, b) => Math.abs(g - plain.attention!.questionBlockMass![b]) > 1e-3), 'the two questions read the blocks differently');
   });
 
   it('restarts the engine after the child process is killed', async () => {

@@ -77,7 +77,7 @@ describe('unisparse serve (OpenAI-compatible API)', function () {
   it('returns the selection as the unisparse extension field: block scores, the question\'s own attention, token spans', async () => {
     const question = 'Which function adds two numbers?';
     const content = `Repository context:\n\n// math.py:1-2\ndef add(a, b):\n    return a + b\n\nQuestion: ${question}`;
-    type Ext = { unisparse?: { attention: { keyBlockScore: number[]; questionBlockMass?: number[]; blockSize: number }; promptText: string; spans: number[] } };
+    type Ext = { unisparse?: { attention: { keyBlockScore: number[]; questionBlockMass?: number[]; baselineBlockMass?: number[]; blockSize: number }; promptText: string; spans: number[] } };
     const ask = async (ext: unknown) => (await (await post('/chat/completions', { messages: [{ role: 'user', content }], temperature: 0, max_tokens: 4, unisparse: ext })).json()) as Ext;
     const plain = await ask(undefined);
     assert.strictEqual(plain.unisparse, undefined);
@@ -88,6 +88,7 @@ describe('unisparse serve (OpenAI-compatible API)', function () {
     assert.strictEqual(ext.spans.length % 2, 0);
     assert.ok(ext.attention.keyBlockScore.length >= 1);
     assert.ok(ext.attention.questionBlockMass && ext.attention.questionBlockMass.length >= 1, 'the question rows were measured');
+    assert.strictEqual(ext.attention.baselineBlockMass?.length, ext.attention.questionBlockMass.length, 'and a neutral question at the same place');
   });
 
   it('rejects bad requests with an OpenAI-style error, messages:[null] included', async () => {

@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { selectedBlocksFromScores, TokenRangeMapper } from '../../../server/ask/selectedBlocks';
+import { baselineRelativeScores, keyBlockScores, selectedBlocksFromScores, TokenRangeMapper } from '../../../server/ask/selectedBlocks';
 
 // Tokens 0..9 are the system prompt (no source); then each 10 tokens are 5 lines of a.ts, then b.py.
 const mapper: TokenRangeMapper = {
@@ -37,5 +37,35 @@ describe('selected blocks', () => {
   it('caps the number of blocks', () => {
     const scores = Array.from({ length: 8 }, (_, i) => 1 - i / 10);
     assert.strictEqual(selectedBlocksFromScores(scores, 10, 90, mapper, 3).length, 3);
+  });
+});
+
+describe('overlay scores against a neutral question', () => {
+  it('divides each block share of the question by the neutral share, smoothed by a tenth of an even share', () => {
+    // Shares of the question: [0, .5, .25, .25]; of the neutral question: [0, .8, .1, .1]; three blocks were read.
+    const got = Array.from(baselineRelativeScores([0, 4, 2, 2], [0, 8, 1, 1]));
+    const even = 1 / 3;
+    const want = [0, 0.5 / (0.8 + 0.1 * even), 0.25 / (0.1 + 0.1 * even), 0.25 / (0.1 + 0.1 * even)];
+    got.forEach((g, i) => assert.ok(Math.abs(g - want[i]) < 1e-6, `block ${i}: ${g} vs ${want[i]}`));
+    // The block nearest the question drew most of both; what this question read beyond the neutral one wins.
+    assert.ok(got[2] > got[1]);
+  });
+
+  it('keeps unread blocks at 0 and leaves a block the neutral question never read finite', () => {
+    const got = Array.from(baselineRelativeScores([0, 3, 0, 1], [5, 5, 5, 0]));
+    assert.strictEqual(got[0], 0);
+    assert.strictEqual(got[2], 0);
+    assert.ok(Number.isFinite(got[3]) && Math.abs(got[3] - 0.25 / (0.1 / 2)) < 1e-6);
+    assert.deepStrictEqual(Array.from(baselineRelativeScores([0, 0], [1, 1])), [0, 0]);
+  });
+
+  it('the overlay uses the baseline where the engine measured it, else the question mass, else the estimate', () => {
+    const base = { mode: 'dense' as const, density: 1, blockSize: 64, nBlocks: 3, keyBlockScore: Float32Array.from([0.2, 0.3, 0.5]) };
+    const mass = Float32Array.from([0, 6, 4]);
+    assert.deepStrictEqual(Array.from(keyBlockScores(base)), [0.2, 0.3, 0.5].map(Math.fround));
+    assert.deepStrictEqual(Array.from(keyBlockScores({ ...base, questionBlockMass: mass })), [0, 6, 4]);
+    const relative = Array.from(keyBlockScores({ ...base, questionBlockMass: mass, baselineBlockMass: Float32Array.from([0, 9, 1]) }));
+    // Raw mass prefers block 1; against the neutral question (which read block 1 nine times more) block 2 wins.
+    assert.ok(relative[2] > relative[1] && relative[0] === 0);
   });
 });
