@@ -1,6 +1,12 @@
-// Tiles of 64 keys go through shared memory (K rows padded by 16 bytes so the score loop's 16-byte reads of
-// different rows fall in different banks); scores for every head of the group, an online softmax in the log2
-// domain, then P V with each thread owning a few (head, dim-pair) accumulators.
+// Decode attention is a stream over the KV cache (32K keys of a 1.5B model are 33 MB per layer), so the kernel is
+// shaped to keep HBM busy: every warp streams its own keys through a private two-batch cp.async ring in shared
+// memory (no CTA barriers in the loop), all query heads of the kv group ride along so each K/V row is read once,
+// and the grid is one full wave of CTAs over (kv head, head group, key slice).
+//
+// Inside a warp, D/8 lanes own one key (16-byte chunks, 8 dims each), so a warp reads 2 (D = 128) or 4 (D = 64)
+// adjacent rows per step; a lane copies and later reads back exactly its own chunks, so the ring needs no syncs.
+// Scores are reduced over the key's lanes with shuffles; the online softmax runs per batch of kBatch steps so
+// the accumulators are rescaled once per batch rather than once per key.
 #include "decode_attention.h"
 #include "../cuda_check.h"
 #include <algorithm>
@@ -10,169 +16,282 @@
 namespace unisparse::cuda {
 namespace {
 
-constexpr int kThreads = 128;
-constexpr int kTileKeys = 64;
-constexpr int kMaxGroup = 16;  // query heads per kv head
+constexpr int kWarps = 4;
+constexpr int kThreads = kWarps * 32;
+constexpr int kBatch = 4;           // steps per warp between softmax updates (and per cp.async group)
+constexpr int kMaxGroup = 16;       // query heads per kv head
+constexpr int kMaxHeadsPerCta = 8;  // larger groups split over CTAs: q and accumulators live in registers
+constexpr int kMinSliceKeys = 64;   // below this a slice's fixed costs outweigh its keys
 
-// Keys per slice when `splits` slices cover seqK: whole tiles, so only the last slice has a partial tile.
-__device__ __forceinline__ int sliceKeysFor(int seqK, int splits) {
-  const int slice = (seqK + splits - 1) / splits;
-  return (slice + kTileKeys - 1) / kTileKeys * kTileKeys;
+__device__ __forceinline__ void copyAsync16(void* smem, const void* gmem, bool valid) {
+  const unsigned dst = static_cast<unsigned>(__cvta_generic_to_shared(smem));
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(gmem), "r"(valid ? 16 : 0) : "memory");
+}
+// "memory": the compiler must not move shared-memory reads of the ring across the copies and waits.
+__device__ __forceinline__ void commitAsync() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
+template <int N>
+__device__ __forceinline__ void waitAsync() { asm volatile("cp.async.wait_group %0;\n" ::"n"(N) : "memory"); }
+
+__device__ __forceinline__ void toFloat8(const uint4& raw, float f[8]) {
+  const __nv_bfloat162* h = reinterpret_cast<const __nv_bfloat162*>(&raw);
+  #pragma unroll
+  for (int e = 0; e < 4; ++e) {
+    const float2 v = __bfloat1622float2(h[e]);
+    f[2 * e] = v.x;
+    f[2 * e + 1] = v.y;
+  }
+}
+
+// Keys per slice when `splits` slices cover seqK, in whole CTA steps. Read on the device too (positionDev).
+__host__ __device__ __forceinline__ int sliceKeysFor(int seqK, int splits, int granule) {
+  int slice = (seqK + splits - 1) / splits;
+  slice = slice < kMinSliceKeys ? kMinSliceKeys : slice;
+  return (slice + granule - 1) / granule * granule;
+}
+
+// GT query heads per CTA (the group's heads [grp * GT, grp * GT + GT), clamped to the group).
+template <int D, int GT>
+__global__ void __launch_bounds__(kThreads) decodeSliceKernel(DecodeAttentionParams p, int groups) {
+  constexpr int kLanesPerKey = D / 8, kKeysPerWarp = 32 / kLanesPerKey, kStepKeys = kKeysPerWarp * kWarps;
+  // [warp][buffer][step][K or V][lane] 16-byte chunks; reused for the cross-warp merge at the end.
+  __shared__ __align__(16) uint4 ring[kWarps][2][kBatch][2][32];
+  __shared__ float warpMax[kWarps][GT], warpSum[kWarps][GT];
+  static_assert(sizeof(ring) >= sizeof(float) * kWarps * GT * D, "merge scratch must fit in the ring");
+
+  const int split = blockIdx.x, kvHead = blockIdx.y / groups, grp = blockIdx.y % groups;
+  const int G = p.heads / p.kvHeads;
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+  const int sub = lane / kLanesPerKey, part = lane % kLanesPerKey;
+  const int seqK = p.positionDev ? *p.positionDev + 1 : p.seqK;
+  const int sliceKeys = sliceKeysFor(seqK, gridDim.x, kStepKeys);
+  const int keyBegin = split * sliceKeys, keyEnd = min(keyBegin + sliceKeys, seqK);
+  auto headOf = [&](int g) { return kvHead * G + grp * GT + g; };
+  auto valid = [&](int g) { return grp * GT + g < G; };
+
+  if (keyBegin >= keyEnd) {  // past the end of the cache: an empty slice the merge skips
+    if (threadIdx.x < GT && valid(threadIdx.x)) {
+      p.partialMax[headOf(threadIdx.x) * p.maxSplits + split] = -INFINITY;
+      p.partialSum[headOf(threadIdx.x) * p.maxSplits + split] = 0.f;
+    }
+    return;
+  }
+
+  const float scaleLog2 = p.scale * 1.4426950408889634f;
+  float q[GT][8], acc[GT][8], m[GT], l[GT];
+  #pragma unroll
+  for (int g = 0; g < GT; ++g) {
+    const int head = kvHead * G + min(grp * GT + g, G - 1);
+    toFloat8(*reinterpret_cast<const uint4*>(p.q + int64_t(head) * D + part * 8), q[g]);
+    #pragma unroll
+    for (int e = 0; e < 8; ++e) { q[g][e] *= scaleLog2; acc[g][e] = 0.f; }
+    m[g] = -INFINITY;
+    l[g] = 0.f;
+  }
+
+  const __nv_bfloat16* kHead = p.kCache + int64_t(kvHead) * p.capacity * D + part * 8;
+  const __nv_bfloat16* vHead = p.vCache + int64_t(kvHead) * p.capacity * D + part * 8;
+  const int steps = (keyEnd - keyBegin + kStepKeys - 1) / kStepKeys;
+  const int batches = (steps + kBatch - 1) / kBatch;
+  // Warps interleave by step, so the CTA reads one contiguous run of rows at a time.
+  auto keyAt = [&](int batch, int j) { return keyBegin + ((batch * kBatch + j) * kWarps + warp) * kKeysPerWarp + sub; };
+  auto issue = [&](int batch) {
+    #pragma unroll
+    for (int j = 0; j < kBatch; ++j) {
+      const int key = keyAt(batch, j);
+      const bool in = key < keyEnd;
+      const int64_t row = in ? key : keyBegin;  // a valid address; zero-filled when not `in`
+      copyAsync16(&ring[warp][batch & 1][j][0][lane], kHead + row * D, in);
+      copyAsync16(&ring[warp][batch & 1][j][1][lane], vHead + row * D, in);
+    }
+    commitAsync();
+  };
+
+  issue(0);
+  for (int b = 0; b < batches; ++b) {
+    if (b + 1 < batches) issue(b + 1);
+    else commitAsync();  // an empty group keeps the wait count uniform
+    waitAsync<1>();
+    float s[kBatch][GT];
+    #pragma unroll
+    for (int j = 0; j < kBatch; ++j) {
+      float k[8];
+      toFloat8(ring[warp][b & 1][j][0][lane], k);
+      #pragma unroll
+      for (int g = 0; g < GT; ++g) {
+        float dot = 0.f;
+        #pragma unroll
+        for (int e = 0; e < 8; ++e) dot = fmaf(q[g][e], k[e], dot);
+        s[j][g] = dot;
+      }
+    }
+    #pragma unroll
+    for (int j = 0; j < kBatch; ++j) {
+      const bool in = keyAt(b, j) < keyEnd;
+      #pragma unroll
+      for (int g = 0; g < GT; ++g) {
+        #pragma unroll
+        for (int o = kLanesPerKey / 2; o > 0; o >>= 1) s[j][g] += __shfl_xor_sync(0xffffffffu, s[j][g], o);
+        if (!in) s[j][g] = -INFINITY;
+      }
+    }
+    #pragma unroll
+    for (int g = 0; g < GT; ++g) {
+      float top = m[g];
+      #pragma unroll
+      for (int j = 0; j < kBatch; ++j) top = fmaxf(top, s[j][g]);
+      const float base = top == -INFINITY ? 0.f : top;  // no key yet: every weight stays 0
+      const float corr = exp2f(m[g] - base);
+      l[g] *= corr;
+      #pragma unroll
+      for (int e = 0; e < 8; ++e) acc[g][e] *= corr;
+      #pragma unroll
+      for (int j = 0; j < kBatch; ++j) {
+        s[j][g] = exp2f(s[j][g] - base);
+        l[g] += s[j][g];
+      }
+      m[g] = top;
+    }
+    #pragma unroll
+    for (int j = 0; j < kBatch; ++j) {
+      float v[8];
+      toFloat8(ring[warp][b & 1][j][1][lane], v);
+      #pragma unroll
+      for (int g = 0; g < GT; ++g)
+        #pragma unroll
+        for (int e = 0; e < 8; ++e) acc[g][e] = fmaf(s[j][g], v[e], acc[g][e]);
+    }
+  }
+  waitAsync<0>();
+
+  // The warp's key subsets (lanes `sub`) merge with shuffles; lanes of sub 0 then hold the warp's result.
+  #pragma unroll
+  for (int o = kLanesPerKey; o < 32; o <<= 1) {
+    #pragma unroll
+    for (int g = 0; g < GT; ++g) {
+      const float mo = __shfl_xor_sync(0xffffffffu, m[g], o), lo = __shfl_xor_sync(0xffffffffu, l[g], o);
+      const float top = fmaxf(m[g], mo);
+      const float wa = m[g] == -INFINITY ? 0.f : exp2f(m[g] - top), wb = mo == -INFINITY ? 0.f : exp2f(mo - top);
+      l[g] = l[g] * wa + lo * wb;
+      #pragma unroll
+      for (int e = 0; e < 8; ++e) acc[g][e] = acc[g][e] * wa + __shfl_xor_sync(0xffffffffu, acc[g][e], o) * wb;
+      m[g] = top;
+    }
+  }
+  __syncthreads();  // every warp is done with its ring
+  float* warpAcc = reinterpret_cast<float*>(ring);  // [kWarps][GT][D]
+  if (sub == 0) {
+    #pragma unroll
+    for (int g = 0; g < GT; ++g) {
+      float4* dst = reinterpret_cast<float4*>(warpAcc + (warp * GT + g) * D + part * 8);
+      dst[0] = make_float4(acc[g][0], acc[g][1], acc[g][2], acc[g][3]);
+      dst[1] = make_float4(acc[g][4], acc[g][5], acc[g][6], acc[g][7]);
+    }
+  }
+  if (lane == 0) {
+    #pragma unroll
+    for (int g = 0; g < GT; ++g) { warpMax[warp][g] = m[g]; warpSum[warp][g] = l[g]; }
+  }
+  __syncthreads();
+  for (int item = threadIdx.x; item < GT * D; item += kThreads) {
+    const int g = item / D, d = item % D;
+    if (!valid(g)) break;  // items are in head order
+    float top = -INFINITY;
+    #pragma unroll
+    for (int w = 0; w < kWarps; ++w) top = fmaxf(top, warpMax[w][g]);
+    float o = 0.f, sum = 0.f;
+    #pragma unroll
+    for (int w = 0; w < kWarps; ++w) {
+      const float wt = warpMax[w][g] == -INFINITY ? 0.f : exp2f(warpMax[w][g] - top);
+      o += warpAcc[(w * GT + g) * D + d] * wt;
+      sum += warpSum[w][g] * wt;
+    }
+    const int64_t slot = int64_t(headOf(g)) * p.maxSplits + split;
+    p.partialOut[slot * D + d] = o;
+    if (d == 0) { p.partialMax[slot] = top; p.partialSum[slot] = sum; }
+  }
+}
+
+// Grid (D / 32, heads): each warp folds a strided subset of the slices for 32 dims (coalesced 128-byte rows),
+// then the CTA's warps add up through shared memory. Splitting over slices keeps a 200-slice merge short.
+constexpr int kMergeWarps = 8;
+__global__ void __launch_bounds__(kMergeWarps * 32) decodeMergeKernel(DecodeAttentionParams p, int splits) {
+  __shared__ float partO[kMergeWarps][32], partL[kMergeWarps];
+  const int head = blockIdx.y, warp = threadIdx.x >> 5, lane = threadIdx.x & 31, D = p.headDim;
+  const int d = blockIdx.x * 32 + lane;
+  const float* m = p.partialMax + int64_t(head) * p.maxSplits;
+  const float* l = p.partialSum + int64_t(head) * p.maxSplits;
+  float top = -INFINITY;
+  for (int s = lane; s < splits; s += 32) top = fmaxf(top, m[s]);
+  for (int o = 16; o > 0; o >>= 1) top = fmaxf(top, __shfl_xor_sync(0xffffffffu, top, o));
+  float out = 0.f, sum = 0.f;
+  // Loads are unconditional (every slot is a valid address) so the unrolled loop issues them together; empty
+  // slices are selected away, never multiplied (their partial outputs are stale).
+  #pragma unroll 4
+  for (int s = warp; s < splits; s += kMergeWarps) {
+    const float ms = m[s], ls = l[s], v = p.partialOut[(int64_t(head) * p.maxSplits + s) * D + d];
+    const bool live = ms != -INFINITY;
+    const float w = live ? exp2f(ms - top) : 0.f;
+    sum += live ? ls * w : 0.f;
+    out += live ? v * w : 0.f;
+  }
+  partO[warp][lane] = out;
+  if (lane == 0) partL[warp] = sum;
+  __syncthreads();
+  if (warp != 0) return;
+  out = 0.f;
+  sum = 0.f;
+  #pragma unroll
+  for (int w = 0; w < kMergeWarps; ++w) { out += partO[w][lane]; sum += partL[w]; }
+  p.out[int64_t(head) * D + d] = __float2bfloat16_rn(sum > 0.f ? out / sum : 0.f);
+}
+
+template <int D, int GT>
+void launchSlices(const DecodeAttentionParams& p, int groups, int seqKForGrid, cudaStream_t stream) {
+  // One full wave: as many CTAs as fit on the GPU at once (queried once per instantiation).
+  static const int perSm = [] {
+    int n = 0;
+    cudaOccupancyMaxActiveBlocksPerMultiprocessor(&n, decodeSliceKernel<D, GT>, kThreads, 0);
+    return std::max(1, n);
+  }();
+  const int wave = std::max(1, perSm * p.smCount / (p.kvHeads * groups));
+  const int needed = (seqKForGrid + kMinSliceKeys - 1) / kMinSliceKeys;
+  const int splits = std::max(1, std::min({wave, needed, p.maxSplits}));
+  decodeSliceKernel<D, GT><<<dim3(splits, p.kvHeads * groups), kThreads, 0, stream>>>(p, groups);
+  checkLaunch("the decode attention kernel");
+  decodeMergeKernel<<<dim3(D / 32, p.heads), kMergeWarps * 32, 0, stream>>>(p, splits);
+  checkLaunch("the decode merge kernel");
 }
 
 template <int D>
-__global__ void __launch_bounds__(kThreads) decodeSliceKernel(DecodeAttentionParams p) {
-  constexpr int kRowK = D + 8;  // padded K row (bf16 elements)
-  constexpr int kItems = (kMaxGroup * D / 2 + kThreads - 1) / kThreads;
-  __shared__ __align__(16) __nv_bfloat16 kTile[kTileKeys * kRowK];
-  __shared__ __align__(16) __nv_bfloat16 vTile[kTileKeys * D];
-  __shared__ float qs[kMaxGroup * D];
-  __shared__ float scores[kMaxGroup * kTileKeys];
-  __shared__ float rowMax[kMaxGroup], rowSum[kMaxGroup], corr[kMaxGroup];
-
-  const int split = blockIdx.x, kvHead = blockIdx.y, tid = threadIdx.x;
-  const int G = p.heads / p.kvHeads;
-  const int seqK = p.positionDev ? *p.positionDev + 1 : p.seqK;
-  const int sliceKeys = sliceKeysFor(seqK, gridDim.x);
-  const int keyBegin = split * sliceKeys, keyEnd = min(keyBegin + sliceKeys, seqK);
-  const float scaleLog2 = p.scale * 1.4426950408889634f;
-  for (int i = tid; i < G * D; i += kThreads) qs[i] = __bfloat162float(p.q[int64_t(kvHead) * G * D + i]) * scaleLog2;
-  if (tid < G) { rowMax[tid] = -INFINITY; rowSum[tid] = 0.f; }
-  float2 acc[kItems];
-  #pragma unroll
-  for (int i = 0; i < kItems; ++i) acc[i] = make_float2(0.f, 0.f);
-
-  const __nv_bfloat16* kHead = p.kCache + int64_t(kvHead) * p.capacity * D;
-  const __nv_bfloat16* vHead = p.vCache + int64_t(kvHead) * p.capacity * D;
-  for (int tile = keyBegin; tile < keyEnd; tile += kTileKeys) {
-    const int nKeys = min(kTileKeys, keyEnd - tile);
-    __syncthreads();  // the previous tile's readers are done
-    for (int c = tid; c < kTileKeys * (D / 8); c += kThreads) {
-      const int row = c / (D / 8), chunk = c % (D / 8);
-      uint4 kv = make_uint4(0, 0, 0, 0), vv = make_uint4(0, 0, 0, 0);
-      if (row < nKeys) {
-        kv = reinterpret_cast<const uint4*>(kHead + int64_t(tile + row) * D)[chunk];
-        vv = reinterpret_cast<const uint4*>(vHead + int64_t(tile + row) * D)[chunk];
-      }
-      *reinterpret_cast<uint4*>(&kTile[row * kRowK + chunk * 8]) = kv;
-      *reinterpret_cast<uint4*>(&vTile[row * D + chunk * 8]) = vv;
-    }
-    __syncthreads();
-    for (int i = tid; i < G * kTileKeys; i += kThreads) {
-      const int h = i / kTileKeys, key = i % kTileKeys;
-      float s = -INFINITY;
-      if (key < nKeys) {
-        s = 0.f;
-        const float* qh = qs + h * D;
-        #pragma unroll
-        for (int c = 0; c < D / 8; ++c) {
-          const uint4 raw = *reinterpret_cast<const uint4*>(&kTile[key * kRowK + c * 8]);
-          const __nv_bfloat162* k2 = reinterpret_cast<const __nv_bfloat162*>(&raw);
-          #pragma unroll
-          for (int e = 0; e < 4; ++e) {
-            const float2 kf = __bfloat1622float2(k2[e]);
-            s = fmaf(qh[c * 8 + 2 * e], kf.x, s);
-            s = fmaf(qh[c * 8 + 2 * e + 1], kf.y, s);
-          }
-        }
-      }
-      scores[i] = s;
-    }
-    __syncthreads();
-    // Online softmax: one warp per head (heads strided over the 4 warps), two keys per lane.
-    const int warp = tid >> 5, lane = tid & 31;
-    for (int h = warp; h < G; h += kThreads / 32) {
-      float* sh = scores + h * kTileKeys;
-      float mx = fmaxf(sh[lane], sh[lane + 32]);
-      for (int o = 16; o > 0; o >>= 1) mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, o));
-      const float newMax = fmaxf(rowMax[h], mx);  // finite: every tile holds at least one key
-      const float p0 = exp2f(sh[lane] - newMax), p1 = exp2f(sh[lane + 32] - newMax);
-      sh[lane] = p0;
-      sh[lane + 32] = p1;
-      float sum = p0 + p1;
-      for (int o = 16; o > 0; o >>= 1) sum += __shfl_xor_sync(0xffffffffu, sum, o);
-      if (lane == 0) {
-        const float c = exp2f(rowMax[h] - newMax);
-        corr[h] = c;
-        rowSum[h] = rowSum[h] * c + sum;
-        rowMax[h] = newMax;
-      }
-    }
-    __syncthreads();
-    #pragma unroll
-    for (int it = 0; it < kItems; ++it) {
-      const int item = tid + it * kThreads;
-      if (item >= G * D / 2) break;
-      const int h = item / (D / 2), d2 = item % (D / 2);
-      const float* ph = scores + h * kTileKeys;
-      float2 a = acc[it];
-      const float c = corr[h];
-      a.x *= c;
-      a.y *= c;
-      for (int key = 0; key < nKeys; ++key) {
-        const float2 v = __bfloat1622float2(reinterpret_cast<const __nv_bfloat162*>(&vTile[key * D])[d2]);
-        a.x = fmaf(ph[key], v.x, a.x);
-        a.y = fmaf(ph[key], v.y, a.y);
-      }
-      acc[it] = a;
-    }
+void launchForDim(const DecodeAttentionParams& p, int groups, int perCta, int seqKForGrid, cudaStream_t stream) {
+  switch (perCta) {
+    case 1: return launchSlices<D, 1>(p, groups, seqKForGrid, stream);
+    case 2: return launchSlices<D, 2>(p, groups, seqKForGrid, stream);
+    case 3: return launchSlices<D, 3>(p, groups, seqKForGrid, stream);
+    case 4: return launchSlices<D, 4>(p, groups, seqKForGrid, stream);
+    case 5: return launchSlices<D, 5>(p, groups, seqKForGrid, stream);
+    case 6: return launchSlices<D, 6>(p, groups, seqKForGrid, stream);
+    case 7: return launchSlices<D, 7>(p, groups, seqKForGrid, stream);
+    default: return launchSlices<D, 8>(p, groups, seqKForGrid, stream);
   }
-  __syncthreads();
-  #pragma unroll
-  for (int it = 0; it < kItems; ++it) {
-    const int item = tid + it * kThreads;
-    if (item >= G * D / 2) break;
-    const int h = item / (D / 2), d2 = item % (D / 2);
-    const int head = kvHead * G + h;
-    reinterpret_cast<float2*>(p.partialOut + (int64_t(head) * p.maxSplits + split) * D)[d2] = acc[it];  // 0 when empty
-  }
-  if (tid < G) {
-    const int head = kvHead * G + tid;
-    p.partialMax[head * p.maxSplits + split] = keyBegin < keyEnd ? rowMax[tid] : -INFINITY;  // empty slice
-    p.partialSum[head * p.maxSplits + split] = rowSum[tid];
-  }
-}
-
-// One CTA per head, one thread per output dimension.
-__global__ void decodeMergeKernel(DecodeAttentionParams p, int splits) {
-  const int head = blockIdx.x, d = threadIdx.x, D = p.headDim;
-  const float* m = p.partialMax + head * p.maxSplits;
-  const float* l = p.partialSum + head * p.maxSplits;
-  float M = -INFINITY;
-  for (int s = 0; s < splits; ++s) M = fmaxf(M, m[s]);
-  float L = 0.f, o = 0.f;
-  for (int s = 0; s < splits; ++s) {
-    if (m[s] == -INFINITY) continue;
-    const float w = exp2f(m[s] - M);
-    L += l[s] * w;
-    o += p.partialOut[(int64_t(head) * p.maxSplits + s) * D + d] * w;
-  }
-  p.out[int64_t(head) * D + d] = __float2bfloat16_rn(L > 0.f ? o / L : 0.f);
 }
 
 }  // namespace
 
-int decodeSplits(int seqK, int kvHeads, int smCount, int maxSplits) {
-  // About two CTAs per SM in total, never slices shorter than one tile.
-  const int wanted = std::max(1, (2 * smCount + kvHeads - 1) / kvHeads);
-  const int byKeys = (seqK + kTileKeys - 1) / kTileKeys;
-  return std::max(1, std::min({wanted, byKeys, maxSplits}));
-}
-
 void launchDecodeAttention(const DecodeAttentionParams& p, cudaStream_t stream) {
-  if (p.heads % p.kvHeads || p.heads / p.kvHeads > kMaxGroup)
+  if (p.kvHeads <= 0 || p.heads % p.kvHeads || p.heads / p.kvHeads > kMaxGroup)
     throw std::runtime_error("CUDA decode attention: " + std::to_string(p.heads) + " query heads over " +
                              std::to_string(p.kvHeads) + " kv heads is not supported (at most " +
                              std::to_string(kMaxGroup) + " per kv head); use device 'cpu'.");
+  if (p.headDim != 64 && p.headDim != 128)
+    throw std::runtime_error("CUDA decode attention supports head dims 64 and 128; got " + std::to_string(p.headDim) + ".");
   if (!p.positionDev && p.seqK <= 0) return;
-  const int splits = decodeSplits(p.positionDev ? p.capacity : p.seqK, p.kvHeads, p.smCount, p.maxSplits);
-  dim3 grid(splits, p.kvHeads);
-  if (p.headDim == 128) decodeSliceKernel<128><<<grid, kThreads, 0, stream>>>(p);
-  else if (p.headDim == 64) decodeSliceKernel<64><<<grid, kThreads, 0, stream>>>(p);
-  else throw std::runtime_error("CUDA decode attention supports head dims 64 and 128; got " + std::to_string(p.headDim) + ".");
-  checkLaunch("the decode attention kernel");
-  decodeMergeKernel<<<p.heads, p.headDim, 0, stream>>>(p, splits);
-  checkLaunch("the decode merge kernel");
+  const int G = p.heads / p.kvHeads;
+  const int groups = (G + kMaxHeadsPerCta - 1) / kMaxHeadsPerCta, perCta = (G + groups - 1) / groups;
+  // With positionDev the grid is sized for the whole cache; the device spreads the actual keys over it.
+  const int seqKForGrid = p.positionDev ? p.capacity : p.seqK;
+  if (p.headDim == 128) launchForDim<128>(p, groups, perCta, seqKForGrid, stream);
+  else launchForDim<64>(p, groups, perCta, seqKForGrid, stream);
 }
 
 }  // namespace unisparse::cuda

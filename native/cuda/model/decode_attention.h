@@ -24,8 +24,7 @@ struct DecodeAttentionParams {
   int smCount = 132;
 };
 
-// The number of key slices a call with these sizes uses (at most p.maxSplits).
-int decodeSplits(int seqK, int kvHeads, int smCount, int maxSplits);
+// Throws for head dims other than 64 and 128 or more than 16 query heads per kv head.
 void launchDecodeAttention(const DecodeAttentionParams& p, cudaStream_t stream);
 
 }  // namespace unisparse::cuda

@@ -11,6 +11,7 @@
 #include "../unisparse_plan.h"
 #include "common/error.h"
 #include "decode_attention.h"
+#include "decode_gemv.h"
 #include "embedding.h"
 #include "gemm.h"
 #include "head_layout.h"
@@ -62,6 +63,9 @@ struct GpuModel::State {
   DeviceArray<int32_t> positionDev;
   cudaGraphExec_t decodeGraph = nullptr;
   bool useDecodeGraph = true;
+  // One-token steps run their projections as fused matrix-vector kernels (decode_gemv.h); the cuBLAS path stays
+  // for prefill, and for decode with UNISPARSE_DECODE_KERNELS=cublas (the side-by-side anchor).
+  bool useDecodeGemv = true;
   // Question-conditioned attention (setQuestionRows): per key block, summed on the device over a call's layers.
   int questionFrom = -1, questionTo = -1, questionBlockSize = 64;
   std::vector<double>* questionHost = nullptr;
@@ -159,6 +163,9 @@ GpuModel::GpuModel(const TensorSource& src, ModelConfig& config, int requestedCo
   S.logits.allocate(size_t(kLogitRows) * c.vocabSize, "allocating logits scratch on the GPU");
   S.positionDev.allocate(1, "allocating the decode position on the GPU");
   if (const char* graphs = std::getenv("UNISPARSE_DECODE_GRAPH")) S.useDecodeGraph = std::atoi(graphs) != 0;
+  const char* kernels = std::getenv("UNISPARSE_DECODE_KERNELS");
+  S.useDecodeGemv = !(kernels && std::string(kernels) == "cublas") && decodeGemvSupports(int(H)) &&
+                    decodeGemvSupports(int(Q)) && decodeGemvSupports(int(F));
 }
 
 GpuModel::~GpuModel() = default;
@@ -313,11 +320,17 @@ void GpuModel::State::enqueueLayers(int n, int position, const int* posDev, cons
   phases.enter(stream, "other");
   launchRopeTable(invFreq.get(), ropeDim / 2, position, n, cos.get(), sin.get(), stream, posDev);
   launchEmbedding(tokens.get(), weights.embedding.get(), x.get(), n, H, stream);
+  const bool gemv = n == 1 && useDecodeGemv;
   for (int l = 0; l < c.nLayers; ++l) {
     const DeviceLayer& L = weights.layers[size_t(l)];
-    launchRmsNorm(x.get(), H, L.attnNorm.get(), h.get(), n, H, c.rmsEps, stream);
-    phases.enter(stream, "gemm");
-    gemm->bf16Out(L.qkv.get(), h.get(), qkv.get(), Q + 2 * KV, H, n);
+    if (gemv) {
+      phases.enter(stream, "gemv");
+      launchNormGemvBf16(x.get(), L.attnNorm.get(), c.rmsEps, L.qkv.get(), qkv.get(), Q + 2 * KV, H, stream);
+    } else {
+      launchRmsNorm(x.get(), H, L.attnNorm.get(), h.get(), n, H, c.rmsEps, stream);
+      phases.enter(stream, "gemm");
+      gemm->bf16Out(L.qkv.get(), h.get(), qkv.get(), Q + 2 * KV, H, n);
+    }
     phases.enter(stream, "other");
     QkvRopeParams r;
     r.qkv = qkv.get(); r.bias = L.qkvBias.empty() ? nullptr : L.qkvBias.get();
@@ -347,6 +360,13 @@ void GpuModel::State::enqueueLayers(int n, int position, const int* posDev, cons
       qa.heads = c.nHeads; qa.kvHeads = c.nKvHeads; qa.headDim = D; qa.T = n; qa.capacity = capacity;
       qa.blockSize = questionBlockSize; qa.position = position; qa.rowFrom = qFrom; qa.rowTo = qTo;
       launchQuestionAttention(qa, stream);
+    }
+    if (gemv) {
+      phases.enter(stream, "gemv");
+      launchGemvAddResidual(attnTokens.get(), L.o.get(), x.get(), H, Q, stream);
+      launchNormGemvSwiGlu(x.get(), L.ffnNorm.get(), c.rmsEps, L.gateUp.get(), act.get(), F, H, stream);
+      launchGemvAddResidual(act.get(), L.down.get(), x.get(), H, F, stream);
+      continue;
     }
     phases.enter(stream, "gemm");
     gemm->fp32Out(L.o.get(), attnTokens.get(), x.get(), H, Q, n, 1.f);
@@ -451,9 +471,14 @@ void GpuModel::logits(const std::vector<int>& rows, const std::vector<size_t>& o
     const int count = int(j - i);
     if (rows[i] < 0 || rows[i] + count > S.lastN) fail("internal: logits row outside the last GPU chunk.");
     S.phases.enter(S.stream, "lm head");
-    launchRmsNorm(S.x.get() + size_t(rows[i]) * H, H, S.weights.outputNorm.get(), S.normed.get(), count, H,
-                  S.config.rmsEps, S.stream);
-    S.gemm->fp32Out(S.weights.lmHead(), S.normed.get(), S.logits.get(), V, H, count, 0.f);
+    if (count == 1 && S.useDecodeGemv) {  // a decode step's one row: a matrix-vector pass
+      launchNormGemvF32(S.x.get() + size_t(rows[i]) * H, S.weights.outputNorm.get(), S.config.rmsEps,
+                        S.weights.lmHead(), S.logits.get(), V, H, S.stream);
+    } else {
+      launchRmsNorm(S.x.get() + size_t(rows[i]) * H, H, S.weights.outputNorm.get(), S.normed.get(), count, H,
+                    S.config.rmsEps, S.stream);
+      S.gemm->fp32Out(S.weights.lmHead(), S.normed.get(), S.logits.get(), V, H, count, 0.f);
+    }
     for (int k = 0; k < count; ++k)
       check(cudaMemcpyAsync(out + outRows[i + size_t(k)] * size_t(V), S.logits.get() + size_t(k) * V, size_t(V) * 4,
                             cudaMemcpyDeviceToHost, S.stream),
