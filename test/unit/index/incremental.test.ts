@@ -117,17 +117,22 @@ describe('index: on-disk cache', () => {
   });
   afterEach(() => { removeRepo(root); removeRepo(cacheDir); });
 
-  const cacheEntries = () => {
-    const dir = path.join(cacheDir, `v${CACHE_FORMAT_VERSION}`);
-    return fs.readdirSync(dir).flatMap((d) => fs.readdirSync(path.join(dir, d)).map((f) => path.join(dir, d, f)));
-  };
+  const vdir = () => path.join(cacheDir, `v${CACHE_FORMAT_VERSION}`);
+  /** Every key line of every pack: { key: '<sha1>.<language>', pack, offset, length }. */
+  const cacheEntries = () => fs.readdirSync(vdir()).filter((f) => f.endsWith('.keys')).sort().flatMap((k) =>
+    fs.readFileSync(path.join(vdir(), k), 'utf8').split('\n').filter(Boolean).map((line) => {
+      const [key, offset, length] = line.split(' ');
+      return { key, pack: path.join(vdir(), k.replace(/\.keys$/, '.pack')), offset: Number(offset), length: Number(length) };
+    }));
+  const entryText = (e: { pack: string; offset: number; length: number }) => fs.readFileSync(e.pack).subarray(e.offset, e.offset + e.length).toString('utf8');
 
   it('a restart reuses the parses (same results), keyed by content so identical files share one entry', async () => {
-    const first = await RepoIndex.build(root, { cacheDir });
+    const first = await RepoIndex.build(root, { cacheDir, workers: 1 });
     const firstDefs = first.fileList().map((f) => describeDefs(first.definitionsIn(f)));
     first.dispose();
-    assert.strictEqual(cacheEntries().length, 3);   // a.ts and same.ts have the same bytes
-    assert.ok(cacheEntries().every((f) => f.endsWith('.json')), 'no temp files left behind');
+    assert.deepStrictEqual(cacheEntries().map((e) => e.key.split('.')[1]).sort(), ['python', 'typescript', 'typescript']);   // a.ts = same.ts
+    assert.deepStrictEqual(fs.readdirSync(vdir()).map((f) => path.extname(f)).sort(), ['.keys', '.pack'], 'one pack for one worker');
+    for (const e of cacheEntries()) assert.strictEqual(JSON.parse(entryText(e)).hash, e.key.split('.')[0]);
 
     const second = await RepoIndex.build(root, { cacheDir });
     try {
@@ -137,15 +142,18 @@ describe('index: on-disk cache', () => {
     } finally { second.dispose(); }
   });
 
-  it('a changed file misses the cache; a corrupt or foreign entry is ignored and rewritten', async () => {
-    (await RepoIndex.build(root, { cacheDir })).dispose();
+  it('a changed file misses the cache; a corrupt or foreign entry is ignored and superseded', async () => {
+    (await RepoIndex.build(root, { cacheDir, workers: 1 })).dispose();
     const entries = cacheEntries();
-    const pyEntry = entries.find((f) => f.endsWith('.python.json'))!;
-    fs.writeFileSync(pyEntry, '{"version": 1, "hash": "tor');   // torn write
-    const tsEntry = entries.find((f) => f.endsWith('.typescript.json') && JSON.parse(fs.readFileSync(f, 'utf8')).content.defs[0].name === 'lookup')!;
-    const entry = JSON.parse(fs.readFileSync(tsEntry, 'utf8'));
-    entry.hash = '0'.repeat(40);                                  // an entry that claims other bytes
-    fs.writeFileSync(tsEntry, JSON.stringify(entry));
+    const overwrite = (e: typeof entries[number], text: string) => {
+      assert.strictEqual(Buffer.byteLength(text), e.length);
+      const fd = fs.openSync(e.pack, 'r+'); fs.writeSync(fd, text, e.offset); fs.closeSync(fd);
+    };
+    const pyEntry = entries.find((e) => e.key.endsWith('.python'))!;
+    overwrite(pyEntry, '{"version": 5, "hash": "tor'.padEnd(pyEntry.length - 1, ' ') + '\n');   // torn write
+    const tsEntry = entries.find((e) => e.key.endsWith('.typescript') && JSON.parse(entryText(e)).content.defs[0].name === 'lookup')!;
+    const hash = tsEntry.key.split('.')[0];
+    overwrite(tsEntry, entryText(tsEntry).replace(hash, '0'.repeat(40)));   // an entry that claims other bytes
     writeFile(root, 'a.ts', STORE + '// edited\n');
 
     const index = await RepoIndex.build(root, { cacheDir });
@@ -154,29 +162,34 @@ describe('index: on-disk cache', () => {
       assert.deepStrictEqual(describeDefs(index.definitionsIn('c.py')), ['class C 1-3', 'method run 2-3 in C']);
       assert.deepStrictEqual(describeDefs(index.definitionsIn('b.ts')), ['function lookup 1-3']);
     } finally { index.dispose(); }
-    const rewritten = JSON.parse(fs.readFileSync(pyEntry, 'utf8'));
-    assert.strictEqual(rewritten.content.defs[0].name, 'C');
+    const third = await RepoIndex.build(root, { cacheDir });
+    try {
+      assert.deepStrictEqual(third.cacheStats(), { hits: 4, misses: 0 }, 'the new entries win over the broken ones');
+    } finally { third.dispose(); }
   });
 
-  it('after a build, entries no current file uses and old format versions are pruned', async () => {
+  it('after a build, the packs of earlier runs are compacted to the entries current files use; old versions go', async () => {
     const first = await RepoIndex.build(root, { cacheDir });
     first.dispose();
-    assert.strictEqual(await first.cachePruned(), 0);   // nothing stale yet
-    const before = new Set(cacheEntries());
+    assert.strictEqual(await first.cachePruned(), 0);   // nothing stale yet (and this run's packs are too new to touch)
     fs.mkdirSync(path.join(cacheDir, 'v0', 'ab'), { recursive: true });
     fs.writeFileSync(path.join(cacheDir, 'v0', 'ab', 'old.json'), '{}');
     const anHourAgo = new Date(Date.now() - 3_600_000);
-    for (const f of before) fs.utimesSync(f, anHourAgo, anHourAgo);
+    for (const f of fs.readdirSync(vdir())) fs.utimesSync(path.join(vdir(), f), anHourAgo, anHourAgo);
+    const before = cacheEntries();
+    const aKey = before.find((e) => e.key.endsWith('.typescript') && JSON.parse(entryText(e)).content.defs[0].name === 'Store')!.key;
     writeFile(root, 'b.ts', LOOKUP + 'export const more = 1;\n');
     fs.unlinkSync(path.join(root, 'c.py'));
 
     const index = await RepoIndex.build(root, { cacheDir });
     try {
-      assert.strictEqual(await index.cachePruned(), 3);   // old b.ts, c.py, the v0 folder
+      // old b.ts, c.py, any second copy of a.ts (= same.ts, when both workers parsed it), the v0 folder
+      assert.strictEqual(await index.cachePruned(), before.length - 1 + 1);
       const after = cacheEntries();
-      assert.strictEqual(after.length, 2);                  // a.ts (= same.ts) and the new b.ts
-      const kept = after.filter((f) => before.has(f));
-      assert.strictEqual(kept.length, 1);
+      assert.strictEqual(after.filter((e) => e.key === aKey).length, 1, 'a.ts kept once');
+      assert.strictEqual(after.filter((e) => !before.some((b) => b.key === e.key)).length, 1, 'the new b.ts');
+      assert.strictEqual(after.length, 2);
+      for (const e of after) assert.strictEqual(JSON.parse(entryText(e)).hash, e.key.split('.')[0]);
       assert.ok(!fs.existsSync(path.join(cacheDir, 'v0')));
     } finally { index.dispose(); }
   });
