@@ -18,6 +18,7 @@ struct LastBlockCheckParams {
   int nKeyBlocks = 0, nQueryBlocks = 0;
   float tau = 0.95f, widenedTau = 0.95f, checkRecall = 0.95f;
   int minBlocks = 0, maxBlocks = 0;
+  float neighbourShare = 0.f;        // the selection's neighbour expansion (block_selection.h), checked as made
   const float* scores = nullptr;     // the estimate A [kvHeads][nQueryBlocks][nKeyBlocks]
   // Scratch and outputs.
   float* blockLse = nullptr;         // [kvHeads][group * positions][nKeyBlocks]

@@ -184,7 +184,7 @@ void buildPlan(const PlanRequest& r, DevicePlan* plan, cudaStream_t stream) {
     c.q = r.q; c.k = r.k; c.kHeadStride = r.kHeadStride; c.heads = r.heads; c.kvHeads = r.kvHeads; c.headDim = D; c.seqQ = r.seqQ; c.seqK = r.seqK;
     c.blockSize = S; c.scale = r.scale; c.nKeyBlocks = nKB; c.nQueryBlocks = nQB;
     c.tau = r.tau; c.widenedTau = 1.f - (1.f - r.tau) / 3.f; c.checkRecall = r.checkRecall;
-    c.minBlocks = r.minBlocks; c.maxBlocks = r.maxBlocks; c.scores = scores;
+    c.minBlocks = r.minBlocks; c.maxBlocks = r.maxBlocks; c.neighbourShare = r.neighbourShare; c.scores = scores;
     const int lastRows = lastBlockRows(r.heads, r.kvHeads, r.seqQ, r.seqK, S);
     c.blockLse = scratch.get<float>(size_t(r.kvHeads) * lastRows * nKB, "allocating the last-block check");
     c.exactShares = scratch.get<float>(size_t(r.heads) * nKB, "allocating the last-block check");
