@@ -50,11 +50,15 @@ interface Record_ extends ScoredAnswer {
   seconds: number;
 }
 
-/** The overlay's top three ranges from a recorded report, by the current scoring rule (selectedBlocks.ts). */
-function overlayFromRecord(a: NonNullable<Record_['attention']>): LineRange[] {
+/**
+ * The overlay's top three ranges from a recorded report, by the current scoring rule (selectedBlocks.ts); with
+ * `baseline` false, as if the neutral question had not been measured (the question's mass alone).
+ */
+function overlayFromRecord(a: NonNullable<Record_['attention']>, baseline = true): LineRange[] {
   const report = {
     mode: 'dense', density: 1, blockSize: a.blockSize, nBlocks: a.blockLines.length, keyBlockScore: new Float32Array(a.blockLines.length),
-    questionBlockMass: a.questionBlockMass && Float32Array.from(a.questionBlockMass), baselineBlockMass: a.baselineBlockMass && Float32Array.from(a.baselineBlockMass),
+    questionBlockMass: a.questionBlockMass && Float32Array.from(a.questionBlockMass),
+    baselineBlockMass: baseline && a.baselineBlockMass ? Float32Array.from(a.baselineBlockMass) : undefined,
   } as AttentionReport;
   const map = { rangesForTokens: (start: number) => a.blockLines[Math.floor(start / a.blockSize)] ?? [] };
   return selectedBlocksFromScores(keyBlockScores(report), a.blockSize, a.promptTokens, map).slice(0, 3);
@@ -138,6 +142,13 @@ function table(records: Record_[], header: string): string {
     const probes = records.filter((r) => r.mode === mode && r.id.startsWith('probe-'));
     for (const p of probes) lines.push(tableRow(`${mode}, ${p.id} (${p.contextTokens} tokens)`, summarise([p])));
   }
+  // The overlay rule's effect on the same prefills: each packed answer's recorded report scored both ways.
+  const rows = modes.map((mode) => {
+    const packed = records.filter((r) => r.mode === mode && shared.has(r.id) && r.contextHit && r.attention?.baselineBlockMass && r.overlayLines);
+    const hits = (baseline: boolean) => packed.filter((r) => overlayHitAt(overlayFromRecord(r.attention!, baseline), r.overlayLines!, 3)).length;
+    return `| ${mode} | ${packed.length} | ${hits(false)} (${pct(hits(false) / Math.max(1, packed.length))}) | ${hits(true)} (${pct(hits(true) / Math.max(1, packed.length))}) |`;
+  });
+  lines.push('', '| Attention | Packed answers with a baseline | Overlay hit@3, question mass alone | Overlay hit@3, against the neutral question |', '| --- | --- | --- | --- |', ...rows);
   return lines.join('\n');
 }
 
