@@ -3,7 +3,8 @@
 // Exact attention at 128K on two cores is out of reach for every row, so recall and output error are measured
 // in float64 on sampled query rows (evenly spaced, plus rows inside each needle's query range), all heads.
 // Usage: node -r ./test/register.js test/attention-study/plantedStudy.ts [--lengths 32768,65536,131072]
-//        [--taus 0.9,0.95] [--blockSize 64] [--granularities 4,16] [--rows 48] [--out test-results/x.json]
+//        [--taus 0.9,0.95] [--blockSize 64] [--granularities 4,16] [--rows 48] [--neighbourShare 0.05]
+//        [--out test-results/x.json]
 import * as fs from 'fs';
 import * as path from 'path';
 import { plantedAttention, PlantedSpec } from '../support/plantedAttention';
@@ -46,7 +47,9 @@ export function plantedWorkload(seq: number) {
 
 export interface StudyConfig { lengths: number[]; taus: number[]; blockSize: number; granularities: number[]; rows: number;
   /** the last-block check of the plan (default true, as in the native options) */
-  lastBlockCheck?: boolean }
+  lastBlockCheck?: boolean;
+  /** neighbour expansion threshold (native default when absent) */
+  neighbourShare?: number }
 
 export function plantedStudy(cfg: StudyConfig, log: (line: string) => void = console.log): any[] {
   const { taus, blockSize, granularities } = cfg;
@@ -58,7 +61,7 @@ export function plantedStudy(cfg: StudyConfig, log: (line: string) => void = con
     for (const tau of taus) {
       const started = process.hrtime.bigint();
       const plan = native.attentionPlan(t.q, t.k, { heads: t.heads, kvHeads: t.kvHeads, headDim, mode: 'unisparse',
-        tau, blockSize, granularities, lastBlockCheck: cfg.lastBlockCheck ?? true });
+        tau, blockSize, granularities, lastBlockCheck: cfg.lastBlockCheck ?? true, neighbourShare: cfg.neighbourShare });
       const planMs = Number(process.hrtime.bigint() - started) / 1e6;
       const all = planMetrics(t, plan, Array.from({ length: t.heads }, (_, h) => h), rows);
       const perHead = specs.map((s, kh) => {
@@ -70,7 +73,7 @@ export function plantedStudy(cfg: StudyConfig, log: (line: string) => void = con
         }
         return { kvHead: s.name, recall: m.recall, recallMin: m.recallMin, relError: m.relError, density: kept / causal };
       });
-      const row = { input: 'planted', seq, tau, lastBlockCheck: cfg.lastBlockCheck ?? true, blockSize, granularities, heads: t.heads, kvHeads: t.kvHeads, headDim,
+      const row = { input: 'planted', seq, tau, lastBlockCheck: cfg.lastBlockCheck ?? true, neighbourShare: cfg.neighbourShare, blockSize, granularities, heads: t.heads, kvHeads: t.kvHeads, headDim,
         density: plan.density, recall: all.recall, recallMin: all.recallMin, relError: all.relError,
         rowsMeasured: all.rowsMeasured, planMs, perHead };
       results.push(row);
@@ -95,6 +98,7 @@ if (require.main === module) {
     blockSize: Number(arg('blockSize', '64')),
     granularities: arg('granularities', '4,16').split(',').map(Number),
     rows: Number(arg('rows', '48')),
+    neighbourShare: arg('neighbourShare', '') === '' ? undefined : Number(arg('neighbourShare', '')),
   });
   fs.mkdirSync(path.dirname(outFile), { recursive: true });
   fs.writeFileSync(outFile, JSON.stringify({ date: new Date().toISOString(), results }, null, 1));
