@@ -41,11 +41,16 @@ export function termTableFor(lines: string[], chunks: ChunkRecord[]): FileTermTa
 
 /**
  * Adds the terms of one line at a time to a table: the same identifiers as terms.ts's forEachTerm (an identifier
- * never spans lines), found with a character loop rather than a regular expression, and each identifier split into
- * its terms once per file.
+ * never spans lines), found with a character loop rather than a regular expression. Each distinct identifier is split
+ * into its terms once per file and found again by a hash of its characters, so the many repeats of a name cost
+ * neither a new string nor a map lookup by string.
  */
 class LineTermScanner {
-  private readonly memo = new Map<string, number[]>();
+  /** Open addressing: slot -> 1 + index into words (0: empty). */
+  private slots = new Int32Array(1024);
+  private readonly words: string[] = [];
+  private readonly hashes: number[] = [];
+  private readonly termIds: number[][] = [];
 
   constructor(readonly table: TermTableBuilder) {}
 
@@ -58,20 +63,56 @@ class LineTermScanner {
     while (i < n) {
       const c = line.charCodeAt(i);
       if (c >= 128 || CHAR_CLASS[c] !== 1) { i++; continue; }
+      let h = Math.imul(2166136261 ^ c, 16777619);
       let j = i + 1;
-      for (; j < n; j++) { const d = line.charCodeAt(j); if (d >= 128 || CHAR_CLASS[d] === 0) break; }
+      for (; j < n; j++) {
+        const d = line.charCodeAt(j);
+        if (d >= 128 || CHAR_CLASS[d] === 0) break;
+        h = Math.imul(h ^ d, 16777619);
+      }
       if (j - i >= 2) {
-        const word = line.slice(i, j);
-        let ids = this.memo.get(word);
-        if (!ids) {
-          ids = identifierTerms(word).map((t) => this.table.idOf(t));
-          this.memo.set(word, ids);
-        }
+        const ids = this.termIds[this.wordIndex(line, i, j, h)];
         for (let k = 0; k < ids.length; k++) this.table.addId(chunk, ids[k]);
         count += ids.length;
       }
       i = j;
     }
     return count;
+  }
+
+  /** The index of the identifier line[i..j) (hash h), added on first sight. */
+  private wordIndex(line: string, i: number, j: number, h: number): number {
+    const len = j - i;
+    let mask = this.slots.length - 1;
+    for (let s = h & mask; ; s = (s + 1) & mask) {
+      const slot = this.slots[s];
+      if (slot === 0) break;
+      const w = slot - 1;
+      if (this.hashes[w] !== h) continue;
+      const word = this.words[w];
+      if (word.length !== len) continue;
+      let k = 0;
+      while (k < len && word.charCodeAt(k) === line.charCodeAt(i + k)) k++;
+      if (k === len) return w;
+    }
+    const word = line.slice(i, j);
+    const w = this.words.length;
+    this.words.push(word);
+    this.hashes.push(h);
+    this.termIds.push(identifierTerms(word).map((t) => this.table.idOf(t)));
+    if (this.words.length * 2 > this.slots.length) {   // keep the table at most half full
+      this.slots = new Int32Array(this.slots.length * 2);
+      mask = this.slots.length - 1;
+      for (let x = 0; x < this.words.length; x++) {
+        let s = this.hashes[x] & mask;
+        while (this.slots[s] !== 0) s = (s + 1) & mask;
+        this.slots[s] = x + 1;
+      }
+    } else {
+      let s = h & mask;
+      while (this.slots[s] !== 0) s = (s + 1) & mask;
+      this.slots[s] = w + 1;
+    }
+    return w;
   }
 }

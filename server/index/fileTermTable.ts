@@ -9,13 +9,22 @@
 // bytes they cross from the worker by transfer (no copy) and live outside the JavaScript heap.
 
 export interface FileTermTable {
-  /** The distinct terms, sorted in byte order, as ASCII bytes back to back. */
+  /** The distinct terms, in first-seen order, as ASCII bytes back to back. */
   termBytes: Uint8Array;
   /** Term k is termBytes[termStarts[k] .. termStarts[k+1]) (length: number of terms + 1). */
   termStarts: Int32Array;
   /** Pairs (chunk index in the file, term frequency) of term k live in pairs[offsets[k] .. offsets[k+1]). */
   offsets: Int32Array;
   pairs: Int32Array;
+  /** Open-addressing hash table over the terms (termHash): slot -> 1 + term index, 0 when empty; at most half full. */
+  slots: Int32Array;
+}
+
+/** FNV-1a over a term's characters (ASCII), as an int32; the same in the worker and in searches. */
+export function termHash(term: string): number {
+  let h = 2166136261 | 0;
+  for (let i = 0; i < term.length; i++) h = Math.imul(h ^ term.charCodeAt(i), 16777619);
+  return h;
 }
 
 /** Number of distinct terms in a table. */
@@ -28,37 +37,39 @@ export function termAt(table: FileTermTable, k: number): string {
   return s;
 }
 
-/** A search term as bytes; undefined when it holds a character no indexed term can hold (beyond ASCII). */
-export function termKey(term: string): Uint8Array | undefined {
-  const out = new Uint8Array(term.length);
+/** A search term prepared for findTerm: its bytes and hash; undefined when no indexed term can hold it (beyond ASCII). */
+export interface TermKey { bytes: Uint8Array; hash: number }
+
+export function termKey(term: string): TermKey | undefined {
+  const bytes = new Uint8Array(term.length);
   for (let i = 0; i < term.length; i++) {
     const c = term.charCodeAt(i);
     if (c > 127) return undefined;
-    out[i] = c;
+    bytes[i] = c;
   }
-  return out;
+  return { bytes, hash: termHash(term) };
 }
 
-/** Index of the term `key` (see termKey) in the table, or -1. */
-export function findTerm(table: FileTermTable, key: Uint8Array): number {
-  const bytes = table.termBytes; const starts = table.termStarts;
-  let lo = 0; let hi = starts.length - 2;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const s = starts[mid]; const len = starts[mid + 1] - s;
-    const n = len < key.length ? len : key.length;
-    let cmp = 0;
-    for (let i = 0; i < n && cmp === 0; i++) cmp = bytes[s + i] - key[i];
-    if (cmp === 0) cmp = len - key.length;
-    if (cmp === 0) return mid;
-    if (cmp < 0) lo = mid + 1; else hi = mid - 1;
+/** Index of the term `key` (see termKey) in the table, or -1: one probe of the hash table, usually. */
+export function findTerm(table: FileTermTable, key: TermKey): number {
+  const { termBytes, termStarts, slots } = table;
+  const mask = slots.length - 1;
+  const want = key.bytes;
+  for (let s = key.hash & mask; ; s = (s + 1) & mask) {
+    const slot = slots[s];
+    if (slot === 0) return -1;
+    const k = slot - 1;
+    const start = termStarts[k];
+    if (termStarts[k + 1] - start !== want.length) continue;
+    let i = 0;
+    while (i < want.length && termBytes[start + i] === want[i]) i++;
+    if (i === want.length) return k;
   }
-  return -1;
 }
 
 /** The buffers of a table, for postMessage's transfer list (they become unusable in the sending thread). */
 export function termTableBuffers(table: FileTermTable): ArrayBuffer[] {
-  return [table.termBytes.buffer, table.termStarts.buffer, table.offsets.buffer, table.pairs.buffer] as ArrayBuffer[];
+  return [table.termBytes.buffer, table.termStarts.buffer, table.offsets.buffer, table.pairs.buffer, table.slots.buffer] as ArrayBuffer[];
 }
 
 /**
@@ -93,27 +104,34 @@ export class TermTableBuilder {
   /** Adds one occurrence of `term` in chunk `chunk`. */
   add(chunk: number, term: string): void { this.addId(chunk, this.idOf(term)); }
 
-  /** The table, terms sorted in byte order so that a search can binary-search them. */
+  /** The table, with a hash table over the terms so that a search finds one without sorting them first. */
   build(): FileTermTable {
-    const order = this.names.map((_, i) => i).sort((a, b) => (this.names[a] < this.names[b] ? -1 : 1));
+    const n = this.names.length;
     let chars = 0; let total = 0;
-    for (const id of order) { chars += this.names[id].length; total += this.lists[id].length; }
+    for (let k = 0; k < n; k++) { chars += this.names[k].length; total += this.lists[k].length; }
     const termBytes = new Uint8Array(chars);
-    const termStarts = new Int32Array(order.length + 1);
-    const offsets = new Int32Array(order.length + 1);
+    const termStarts = new Int32Array(n + 1);
+    const offsets = new Int32Array(n + 1);
     const pairs = new Int32Array(total);
+    let size = 4;
+    while (size < n * 2) size *= 2;
+    const slots = new Int32Array(size);
+    const mask = size - 1;
     let c = 0; let p = 0;
-    for (let k = 0; k < order.length; k++) {
-      const name = this.names[order[k]];
+    for (let k = 0; k < n; k++) {
+      const name = this.names[k];
       termStarts[k] = c;
-      for (let i = 0; i < name.length; i++) termBytes[c++] = name.charCodeAt(i);
+      let h = 2166136261 | 0;   // termHash, inline
+      for (let i = 0; i < name.length; i++) { const ch = name.charCodeAt(i); termBytes[c++] = ch; h = Math.imul(h ^ ch, 16777619); }
+      let s = h & mask;
+      while (slots[s] !== 0) s = (s + 1) & mask;
+      slots[s] = k + 1;
       offsets[k] = p;
-      const list = this.lists[order[k]];
-      pairs.set(list, p);
-      p += list.length;
+      const list = this.lists[k];
+      for (let i = 0; i < list.length; i++) pairs[p++] = list[i];
     }
-    termStarts[order.length] = c;
-    offsets[order.length] = p;
-    return { termBytes, termStarts, offsets, pairs };
+    termStarts[n] = c;
+    offsets[n] = p;
+    return { termBytes, termStarts, offsets, pairs, slots };
   }
 }

@@ -1,5 +1,5 @@
-// BM25 over chunks (whole definitions and line windows). Each file keeps its terms sorted with the (chunk, tf) pairs
-// of each term (FileTermTable, built in the worker); a search binary-searches the question's few terms in every
+// BM25 over chunks (whole definitions and line windows). Each file keeps its terms hashed with the (chunk, tf) pairs
+// of each term (FileTermTable, built in the worker); a search looks the question's few terms up in every
 // file's table. There are no global postings to maintain, so merging a parsed file costs the main thread almost
 // nothing (indexing a million lines must not stall the language server), and removal is just dropping the table.
 import type { ChunkRecord } from './fileRecord';
