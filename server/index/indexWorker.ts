@@ -28,8 +28,8 @@ async function handle(msg: WorkerMessage): Promise<void> {
   try {
     const outcomes: FileOutcome[] = [];
     for (const job of msg.jobs) outcomes.push(await indexer.index(job));
-    // Term tables are typed arrays: moved to the server thread, not copied (and never held by this one again).
-    const transfer = outcomes.flatMap((o) => (o.status === 'indexed' ? termTableBuffers(o.record.termTable) : []));
+    // Term tables and reference counts are typed arrays: moved to the server thread, not copied (and never held by this one again).
+    const transfer = outcomes.flatMap((o) => (o.status === 'indexed' ? [...termTableBuffers(o.record.termTable), o.record.refs.counts.buffer as ArrayBuffer] : []));
     parentPort!.postMessage({ batch: msg.batch, outcomes, timings: indexer.takeTimings() }, transfer);
   } catch (e) {
     parentPort!.postMessage({ batch: msg.batch, error: (e as Error).message || String(e) });

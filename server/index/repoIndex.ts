@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { defaultCacheDir, pruneCache } from './contentCache';
 import type { FileJob, FileOutcome } from './fileIndexer';
-import type { IndexedFile, SkippedFile, SymbolDef } from './fileRecord';
+import { packRefs, type IndexedFile, type SkippedFile, type SymbolDef } from './fileRecord';
 import { DEFAULT_MAX_FILE_BYTES, readIndexable } from './fileReader';
 import { splitLines, textContent } from './lineWindows';
 import { addPhases, emptyPhases, roundPhases, type LanguageSeconds, type PhaseSeconds } from './indexPhases';
@@ -180,7 +180,7 @@ export class RepoIndex {
       const content = textContent(splitLines(read.text));
       if (done(f)) continue;   // the parse landed meanwhile
       this.provisional.add(f);
-      this.apply({ file: f, status: 'indexed', fromCache: false, record: { ...content, file: f, hash: read.hash, bytes: read.bytes, text: read.text } }, true);
+      this.apply({ file: f, status: 'indexed', fromCache: false, record: { ...content, refs: packRefs(content.refs), file: f, hash: read.hash, bytes: read.bytes, text: read.text } }, true);
       await new Promise((r) => setImmediate(r));
     }
     return wanted;

@@ -3,7 +3,7 @@
 // a reference to a name defined in k other files adds 1/k to each (names defined in very many files, like `get`
 // or `init`, say little about where code lives and are skipped), and a resolved import adds a strong edge.
 import * as path from 'path';
-import type { IndexedFile } from './fileRecord';
+import { forEachRef, unpackRefs, type IndexedFile, type PackedRefs } from './fileRecord';
 
 /** A name defined in more files than this is too generic to link files. */
 const MAX_DEFINING_FILES = 12;
@@ -20,7 +20,7 @@ export interface FileGraph {
 export class SymbolGraph {
   private readonly definers = new Map<string, Set<string>>();
   private readonly definersLower = new Map<string, Set<string>>();
-  private readonly fileRefs = new Map<string, Record<string, number>>();
+  private readonly fileRefs = new Map<string, PackedRefs>();
   private readonly fileImports = new Map<string, string[]>();
   private readonly fileDefs = new Map<string, string[]>();
   /** 'a/b/c' and 'b/c' and 'c' (no extension, lower-case) -> files, to resolve import specifiers. */
@@ -69,7 +69,8 @@ export class SymbolGraph {
   /** Files defining `name`, ignoring case. */
   definingFilesIgnoreCase(name: string): string[] { return [...(this.definersLower.get(name.toLowerCase()) ?? [])].sort(); }
 
-  referencesOf(file: string): Record<string, number> { return this.fileRefs.get(file) ?? {}; }
+  /** Referenced name -> uses, for one file. */
+  referencesOf(file: string): Record<string, number> { const r = this.fileRefs.get(file); return r ? unpackRefs(r) : {}; }
 
   importsOf(file: string): string[] { return this.fileImports.get(file) ?? []; }
 
@@ -110,12 +111,14 @@ export class SymbolGraph {
 
   private edgesOf(file: string, index: Map<string, number>): { targets: Int32Array; weights: Float64Array } {
     const edges = new Map<number, number>();
-    const refs = this.fileRefs.get(file) ?? {};
-    for (const name in refs) {
-      const defs = this.definers.get(name);
-      if (!defs || defs.size > MAX_DEFINING_FILES) continue;
-      const w = Math.log2(1 + refs[name]) / defs.size;
-      for (const d of defs) if (d !== file) { const j = index.get(d)!; edges.set(j, (edges.get(j) ?? 0) + w); }
+    const refs = this.fileRefs.get(file);
+    if (refs) {
+      forEachRef(refs, (name, count) => {
+        const defs = this.definers.get(name);
+        if (!defs || defs.size > MAX_DEFINING_FILES) return;
+        const w = Math.log2(1 + count) / defs.size;
+        for (const d of defs) if (d !== file) { const j = index.get(d)!; edges.set(j, (edges.get(j) ?? 0) + w); }
+      });
     }
     for (const spec of this.fileImports.get(file) ?? []) {
       for (const d of this.resolveImport(file, spec)) { const j = index.get(d)!; edges.set(j, (edges.get(j) ?? 0) + IMPORT_WEIGHT); }

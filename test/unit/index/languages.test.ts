@@ -10,7 +10,7 @@ describe('index: definitions, references and imports per language', () => {
   before(async () => { index = await RepoIndex.build(path.join(FIXTURES, 'polyglot'), { cacheDir: null }); });
   after(() => index?.dispose());
 
-  const refsOf = (file: string) => Object.keys(index.fileRecord(file)!.refs);
+  const refsOf = (file: string) => Object.keys(index.graph.referencesOf(file));
   const expectRefs = (file: string, names: string[]) => {
     const refs = refsOf(file);
     for (const n of names) assert.ok(refs.includes(n), `${file} should reference ${n}; got ${refs.sort().join(' ')}`);
