@@ -11,8 +11,9 @@
 //   3. A question asked one second after indexing starts on about 50 MB (C + JS/TS + 150,000 lines of node_modules),
 //      answered by the real default model: context, the message saying how much was indexed, citations checked
 //      against the files. BENCH_ONLY=c,js,nm,ask picks sections.
-// The previous code is BENCH_PREVIOUS (a commit, default d5591a0; `none` skips it), unpacked with `git archive` into
-// the bench cache and run from source. Timings on a shared 2-core machine are noisy: CPU seconds (all threads) are
+// The previous code is BENCH_PREVIOUS (commits, comma-separated, default d5591a0, the previous release; `none` skips
+// it), each unpacked with `git archive` into the bench cache and run from source; definitions are compared with the
+// first. Event-loop delays are split into the server thread's own CPU time and its wait for a CPU (loopMonitor.js). Timings on a shared 2-core machine are noisy: CPU seconds (all threads) are
 // printed next to wall time, and the machine's load average is recorded.
 'use strict';
 const { execFileSync } = require('child_process');
@@ -21,29 +22,32 @@ const os = require('os');
 const path = require('path');
 const root = path.resolve(__dirname, '..', '..');
 require(path.join(root, 'test', 'register.js'));
-const { monitorEventLoopDelay } = require('perf_hooks');
+const { startLoopMonitor, describeDelay } = require('./loopMonitor');
 const { CACHE, packedCorpus, nodeModulesCorpus, mixedCorpus, corpusSize } = require('./indexCorpora');
 
 const WORKERS = Number(process.env.BENCH_WORKERS || 2);
 const REPEAT = Number(process.env.BENCH_REPEAT || 2);
 const TARGET_LINES = Number(process.env.BENCH_LINES || 1_000_000);
-const PREVIOUS = process.env.BENCH_PREVIOUS || 'd5591a0';
+const PREVIOUS = (process.env.BENCH_PREVIOUS || 'd5591a0').split(',').filter((c) => c && c !== 'none');
 const ONLY = (process.env.BENCH_ONLY || 'c,js,nm,ask').split(',');
 
-/** The previous release's server/ and test/register.js, unpacked from git into the bench cache. */
-function previousCode() {
-  if (PREVIOUS === 'none') return undefined;
-  const commit = execFileSync('git', ['-C', root, 'rev-parse', '--short', PREVIOUS], { encoding: 'utf8' }).trim();
-  const dir = path.join(CACHE, `code-${commit}`);
-  if (!fs.existsSync(path.join(dir, '.complete'))) {
-    fs.rmSync(dir, { recursive: true, force: true });
-    fs.mkdirSync(dir, { recursive: true });
-    const tar = execFileSync('git', ['-C', root, 'archive', commit, 'server', 'test/register.js', 'package.json']);
-    execFileSync('tar', ['xf', '-', '-C', dir], { input: tar });
-    fs.symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'));
-    fs.writeFileSync(path.join(dir, '.complete'), commit + '\n');
-  }
-  return { dir, commit };
+/** The previous codes' server/ and test/register.js, each unpacked from git into the bench cache. */
+function previousCodes() {
+  return PREVIOUS.map((ref) => {
+    const commit = execFileSync('git', ['-C', root, 'rev-parse', '--short', ref], { encoding: 'utf8' }).trim();
+    const dir = path.join(CACHE, `code-${commit}`);
+    if (!fs.existsSync(path.join(dir, '.complete'))) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.mkdirSync(dir, { recursive: true });
+      const has = (p) => { try { execFileSync('git', ['-C', root, 'cat-file', '-e', `${commit}:${p}`], { stdio: 'ignore' }); return true; } catch { return false; } };
+      const paths = ['server', 'scripts', 'test/register.js', 'package.json'].filter(has);   // older commits have no scripts/
+      const tar = execFileSync('git', ['-C', root, 'archive', commit, ...paths]);
+      execFileSync('tar', ['xf', '-', '-C', dir], { input: tar });
+      fs.symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'));
+      fs.writeFileSync(path.join(dir, '.complete'), commit + '\n');
+    }
+    return { dir, commit, key: commit, label: `previous (${commit})` };
+  });
 }
 
 function child(codeDir, corpus, defsOut) {
@@ -76,14 +80,11 @@ function compareDefs(prevFile, nowFile) {
 }
 
 async function withLoopMonitor(fn) {
-  const h = monitorEventLoopDelay({ resolution: 10 });
-  h.enable();
-  let worstTimer = 0; let last = performance.now();
-  const timer = setInterval(() => { const now = performance.now(); worstTimer = Math.max(worstTimer, now - last - 10); last = now; }, 10);
+  const monitor = startLoopMonitor();
   try {
     const result = await fn();
-    return { result, loopMaxMs: h.max / 1e6, timerWorstLateMs: worstTimer };
-  } finally { clearInterval(timer); h.disable(); }
+    return { result, ...monitor.stop() };
+  } catch (e) { monitor.stop(); throw e; }
 }
 
 async function loadCounter() {
@@ -96,61 +97,63 @@ async function loadCounter() {
   return { count: (t) => Math.ceil(t.length / 4), name: '~4 characters per token' };
 }
 
-async function throughput(name, corpus, prev, results, rows) {
+async function throughput(name, corpus, previous, results, rows) {
   const size = corpusSize(corpus.dir);
   console.error(`${name}: ${corpus.about}; ${size.files} files, ${(size.bytes / 1e6).toFixed(1)} MB, ${size.lines} lines`);
-  const runs = { now: [], prev: [] };
+  const codes = [...previous, { dir: root, key: 'now', label: 'now' }];
+  const runs = Object.fromEntries(codes.map((c) => [c.key, []]));
   const defsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'unisparse-bench-defs-'));
+  const first = previous[0];
   try {
     for (let r = 0; r < REPEAT; r++) {
-      for (const which of prev ? ['prev', 'now'] : ['now']) {
-        const code = which === 'prev' ? prev.dir : root;
-        const defs = r === 0 ? path.join(defsDir, `${which}.json`) : undefined;
-        const run = child(code, corpus.dir, defs);
+      for (const code of codes) {
+        const defs = r === 0 && (code === first || code.key === 'now') ? path.join(defsDir, `${code.key}.json`) : undefined;
+        const run = child(code.dir, corpus.dir, defs);
         run.load = os.loadavg()[0];
-        runs[which].push(run);
-        console.error(`  ${which} #${r + 1}: ${run.seconds.toFixed(2)} s, ${run.mbPerS.toFixed(2)} MB/s, ${run.cpuSeconds.toFixed(1)} CPU-s, load ${run.load.toFixed(1)}`);
+        runs[code.key].push(run);
+        console.error(`  ${code.label} #${r + 1}: ${run.seconds.toFixed(2)} s, ${run.mbPerS.toFixed(2)} MB/s, ${run.cpuSeconds.toFixed(1)} CPU-s, loop ${describeDelay(run)}, load ${run.load.toFixed(1)}`);
       }
     }
-    const agreement = prev ? compareDefs(path.join(defsDir, 'prev.json'), path.join(defsDir, 'now.json')) : undefined;
-    results[name] = { corpus: { about: corpus.about, ...size }, workers: WORKERS, runs, definitions: agreement };
+    const agreement = first ? compareDefs(path.join(defsDir, `${first.key}.json`), path.join(defsDir, 'now.json')) : undefined;
+    results[name] = { corpus: { about: corpus.about, ...size }, workers: WORKERS, runs, definitions: agreement && { against: first.commit, ...agreement } };
   } finally { fs.rmSync(defsDir, { recursive: true, force: true }); }
-  const mb = runs.now[0].bytes / 1e6;
-  for (const which of prev ? ['prev', 'now'] : ['now']) {
-    const rs = runs[which];
-    const label = which === 'prev' ? `previous (${prev.commit})` : 'now';
-    rows.push([`${name}: full index, ${label}`, `${rs[0].files} files, ${(rs[0].bytes / 1e6).toFixed(1)} MB, ${rs[0].symbols} symbols`,
-      `${range(rs.map((x) => x.seconds))} s`, `${range(rs.map((x) => x.mbPerS))} MB/s; ${range(rs.map((x) => x.bytes / 1e6 / x.cpuSeconds))} MB per CPU-s`]);
-    rows.push([`${name}: ${label}, memory and loop`, `peak RSS / worst event-loop delay`, `${range(rs.map((x) => x.peakRssMB), 0)} MB`,
-      `${range(rs.map((x) => x.loopMaxMs), 0)} ms (timer ${range(rs.map((x) => x.timerWorstLateMs), 0)} ms)`]);
+  for (const code of codes) {
+    const rs = runs[code.key];
+    rows.push([`${name}: full index, ${code.label}`, `${rs[0].files} files, ${(rs[0].bytes / 1e6).toFixed(1)} MB, ${rs[0].symbols} symbols`,
+      `${range(rs.map((x) => x.seconds))} s`, `${range(rs.map((x) => x.mbPerS))} MB/s; ${range(rs.map((x) => x.cpuSeconds), 1)} CPU-s (${range(rs.map((x) => x.bytes / 1e6 / x.cpuSeconds))} MB per CPU-s); load ${range(rs.map((x) => x.load), 1)}`]);
+    rows.push([`${name}: ${code.label}, memory and loop`, `peak RSS / worst event-loop delay`, `${range(rs.map((x) => x.peakRssMB), 0)} MB`,
+      rs.map((x) => describeDelay(x)).join('; ')]);
   }
-  if (prev) {
-    const speedup = median(runs.now.map((x) => x.mbPerS)) / median(runs.prev.map((x) => x.mbPerS));
-    const cpuRatio = median(runs.prev.map((x) => x.cpuSeconds)) / median(runs.now.map((x) => x.cpuSeconds));
-    rows.push([`${name}: now / previous`, `median of ${REPEAT} runs each`, `${speedup.toFixed(2)}x MB/s`, `${cpuRatio.toFixed(2)}x less CPU`]);
+  for (const p of previous) {
+    const speedup = median(runs.now.map((x) => x.mbPerS)) / median(runs[p.key].map((x) => x.mbPerS));
+    const cpuRatio = median(runs[p.key].map((x) => x.cpuSeconds)) / median(runs.now.map((x) => x.cpuSeconds));
+    rows.push([`${name}: now / ${p.label}`, `median of ${REPEAT} runs each`, `${speedup.toFixed(2)}x MB/s`, `${cpuRatio.toFixed(2)}x less CPU`]);
+  }
+  if (first) {
     const d = results[name].definitions;
-    rows.push([`${name}: definitions`, `now vs previous (kind, name, lines)`, `${d.both} in both`,
+    rows.push([`${name}: definitions`, `now vs ${first.label} (kind, name, lines)`, `${d.both} in both`,
       `${d.onlyPrev} only previous, ${d.onlyNow} only now; ${d.sameFiles}/${d.files} files identical`]);
   }
-  const t = runs.now[runs.now.length - 1].timings;
+  const last = runs.now[runs.now.length - 1];
+  const t = last.timings;
   if (t) {
     const phases = Object.entries(t.phases).filter(([, s]) => s >= 0.005).map(([p, s]) => `${p} ${s.toFixed(2)}`).join(', ');
-    rows.push([`${name}: phases, now`, 'seconds summed over threads', phases, `file graph ${runs.now[runs.now.length - 1].fileGraphSeconds.toFixed(2)} s`]);
+    rows.push([`${name}: phases, now`, 'seconds summed over threads', phases, `file graph ${last.fileGraphSeconds.toFixed(2)} s`]);
     const langs = Object.entries(t.languages).map(([l, s]) => `${l} ${s.files} files ${(s.bytes / 1e6).toFixed(1)} MB ${s.seconds.toFixed(2)} s (${(s.bytes / 1e6 / s.seconds).toFixed(1)} MB/s)`).join('; ');
     rows.push([`${name}: languages, now`, 'worker seconds per language', langs, '']);
   }
-  void mb;
 }
 
-async function largeCorpus(corpus, prev, results, rows) {
+async function largeCorpus(corpus, previous, results, rows) {
   const size = corpusSize(corpus.dir);
   console.error(`nm: ${corpus.about}; ${size.files} files, ${(size.bytes / 1e6).toFixed(1)} MB`);
   const memory = {};
-  for (const which of prev ? ['prev', 'now'] : ['now']) {
-    const run = child(which === 'prev' ? prev.dir : root, corpus.dir);
-    memory[which] = run;
-    rows.push([`1M lines: full index, ${which === 'prev' ? `previous (${prev.commit})` : 'now'}`, `${run.files} files, ${(run.bytes / 1e6).toFixed(1)} MB, ${size.lines} lines`,
-      `${run.seconds.toFixed(1)} s, ${run.mbPerS.toFixed(2)} MB/s`, `peak RSS ${run.peakRssMB.toFixed(0)} MB; loop max ${run.loopMaxMs.toFixed(0)} ms`]);
+  for (const code of [...previous, { dir: root, key: 'now', label: 'now' }]) {
+    const run = child(code.dir, corpus.dir);
+    run.load = os.loadavg()[0];
+    memory[code.key] = run;
+    rows.push([`1M lines: full index, ${code.label}`, `${run.files} files, ${(run.bytes / 1e6).toFixed(1)} MB, ${size.lines} lines`,
+      `${run.seconds.toFixed(1)} s, ${run.mbPerS.toFixed(2)} MB/s`, `peak RSS ${run.peakRssMB.toFixed(0)} MB; loop ${describeDelay(run)}; load ${run.load.toFixed(1)}`]);
   }
   results.nm = { corpus: { about: corpus.about, ...size }, memory };
 
@@ -165,10 +168,11 @@ async function largeCorpus(corpus, prev, results, rows) {
     // What the machine alone does to a 10 ms timer (other processes on a shared box), to read the delays against.
     const idle = await withLoopMonitor(() => new Promise((r) => setTimeout(r, 3000)));
     results.idleLoop = { loopMaxMs: idle.loopMaxMs, timerWorstLateMs: idle.timerWorstLateMs };
-    rows.push(['event loop, idle baseline', '3 s doing nothing (machine noise)', `${idle.loopMaxMs.toFixed(1)} / ${idle.timerWorstLateMs.toFixed(1)} ms`, '']);
+    rows.push(['event loop, idle baseline', '3 s doing nothing (machine noise)', describeDelay(idle), `load ${os.loadavg()[0].toFixed(1)}`]);
     const cold = await withLoopMonitor(() => RepoIndex.build(corpus.dir, { cacheDir, defaultExcludes: false, workers: WORKERS }));
     const index = cold.result;
-    rows.push(['1M lines: event loop while indexing', 'worst delay (histogram / 10 ms timer)', `${cold.loopMaxMs.toFixed(1)} / ${cold.timerWorstLateMs.toFixed(1)} ms`, 'in-process build']);
+    results.loop = { loopMaxMs: cold.loopMaxMs, timerWorstLateMs: cold.timerWorstLateMs, worst: cold.worst, ownCpuMaxMs: cold.ownCpuMaxMs, load: os.loadavg()[0] };
+    rows.push(['1M lines: event loop while indexing', 'worst delay of a 10 ms timer (in-process build)', describeDelay(cold), `load ${os.loadavg()[0].toFixed(1)}`]);
     const edits = [];
     for (let i = 0; i < 20; i++) {
       fs.writeFileSync(edited, editedSource + `\nexport const edit${i} = ${i};\n`);
@@ -198,9 +202,9 @@ async function largeCorpus(corpus, prev, results, rows) {
     index.dispose();
     const warm = await withLoopMonitor(() => RepoIndex.build(corpus.dir, { cacheDir, defaultExcludes: false, workers: WORKERS }));
     const ws = warm.result.stats();
-    results.restart = { seconds: ws.seconds, mbPerS: ws.bytes / 1e6 / ws.seconds, cache: warm.result.cacheStats(), loopMaxMs: warm.loopMaxMs };
+    results.restart = { seconds: ws.seconds, mbPerS: ws.bytes / 1e6 / ws.seconds, cache: warm.result.cacheStats(), loopMaxMs: warm.loopMaxMs, timerWorstLateMs: warm.timerWorstLateMs };
     rows.push(['restart from cache', `${warm.result.cacheStats().hits} hits, ${warm.result.cacheStats().misses} misses`, `${ws.seconds.toFixed(1)} s`,
-      `${results.restart.mbPerS.toFixed(2)} MB/s; loop max ${warm.loopMaxMs.toFixed(1)} ms`]);
+      `${results.restart.mbPerS.toFixed(2)} MB/s; loop ${describeDelay(warm)}`]);
     warm.result.dispose();
   } finally {
     fs.rmSync(edited, { force: true });
@@ -250,23 +254,23 @@ async function askWhileIndexing(corpus, results, rows) {
 }
 
 async function main() {
-  const prev = previousCode();
+  const previous = previousCodes();
   const results = {
     date: new Date().toISOString(),
     machine: `${process.env.BENCH_MACHINE ? process.env.BENCH_MACHINE + ': ' : ''}${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, load ${os.loadavg().map((x) => x.toFixed(1)).join('/')} at the start`,
-    workers: WORKERS, previous: prev?.commit,
+    workers: WORKERS, previous: previous.map((p) => p.commit),
   };
   const rows = [];
-  if (ONLY.includes('c')) await throughput('C', packedCorpus('c'), prev, results, rows);
-  if (ONLY.includes('js')) await throughput('JS/TS', packedCorpus('js'), prev, results, rows);
-  if (ONLY.includes('nm')) await largeCorpus(nodeModulesCorpus(root, TARGET_LINES), prev, results, rows);
+  if (ONLY.includes('c')) await throughput('C', packedCorpus('c'), previous, results, rows);
+  if (ONLY.includes('js')) await throughput('JS/TS', packedCorpus('js'), previous, results, rows);
+  if (ONLY.includes('nm')) await largeCorpus(nodeModulesCorpus(root, TARGET_LINES), previous, results, rows);
   if (ONLY.includes('ask')) {
     const mix = mixedCorpus({ c: packedCorpus('c'), js: packedCorpus('js'), nm: nodeModulesCorpus(root, 150_000) });
     await askWhileIndexing(mix, results, rows);
   }
   results.loadAtEnd = os.loadavg();
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length), 10));
-  console.log(`\nbench:index on ${results.machine}; ${WORKERS} workers; previous code ${prev?.commit ?? '(skipped)'}\n`);
+  console.log(`\nbench:index on ${results.machine}; ${WORKERS} workers; previous code ${previous.map((p) => p.commit).join(', ') || '(skipped)'}\n`);
   for (const r of rows) console.log(r.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c)).join(' | '));
   fs.mkdirSync(path.join(root, 'test-results'), { recursive: true });
   fs.writeFileSync(path.join(root, 'test-results', 'bench-index.json'), JSON.stringify(results, null, 2) + '\n');

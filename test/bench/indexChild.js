@@ -6,7 +6,7 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { monitorEventLoopDelay } = require('perf_hooks');
+const { startLoopMonitor } = require('./loopMonitor');
 
 const [codeDir, corpus, workersArg, defsOut] = process.argv.slice(2);
 require(path.join(codeDir, 'test', 'register.js'));
@@ -14,16 +14,13 @@ const { RepoIndex } = require(path.join(codeDir, 'server', 'index', 'repoIndex.t
 
 async function main() {
   const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'unisparse-bench-cache-'));
-  const h = monitorEventLoopDelay({ resolution: 10 });
-  let worstTimer = 0; let last = performance.now();
-  const timer = setInterval(() => { const now = performance.now(); worstTimer = Math.max(worstTimer, now - last - 10); last = now; }, 10);
   try {
     const cpu0 = process.cpuUsage();
-    h.enable();
+    const monitor = startLoopMonitor();
     const started = performance.now();
     const index = await RepoIndex.build(corpus, { cacheDir, defaultExcludes: false, workers: Number(workersArg) });
     const wall = (performance.now() - started) / 1000;
-    h.disable(); clearInterval(timer);
+    const loop = monitor.stop();
     const cpu = process.cpuUsage(cpu0);
     // The symbol graph's file edges are built on the first question; time it here so the table shows it.
     const g0 = performance.now();
@@ -33,7 +30,7 @@ async function main() {
     const out = {
       files: s.files, bytes: s.bytes, symbols: s.symbols, seconds: wall, mbPerS: s.bytes / 1e6 / wall,
       cpuSeconds: (cpu.user + cpu.system) / 1e6, peakRssMB: process.resourceUsage().maxRSS / 1024,
-      loopMaxMs: h.max / 1e6, timerWorstLateMs: worstTimer, fileGraphSeconds, languages: s.languages,
+      ...loop, fileGraphSeconds, languages: s.languages,
       timings: typeof index.timings === 'function' ? index.timings() : undefined,
     };
     if (defsOut) {
