@@ -266,7 +266,11 @@ async function main() {
   if (ONLY.includes('nm')) await largeCorpus(nodeModulesCorpus(root, TARGET_LINES), previous, results, rows);
   if (ONLY.includes('ask')) {
     const mix = mixedCorpus({ c: packedCorpus('c'), js: packedCorpus('js'), nm: nodeModulesCorpus(root, 150_000) });
-    await askWhileIndexing(mix, results, rows);
+    // A failure here (no model, no native addon) must not lose the sections measured before it.
+    try { await askWhileIndexing(mix, results, rows); } catch (e) {
+      results.ask = { error: e.message };
+      rows.push(['ask while indexing', `failed: ${e.message.split('\n')[0]}`, '', '']);
+    }
   }
   results.loadAtEnd = os.loadavg();
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length), 10));
