@@ -244,7 +244,7 @@ export class RepoIndex {
         jobs.push(this.job(rel));
       }
     }
-    if (jobs.length) await this.runJobs(jobs);
+    if (jobs.length) await this.runJobs(jobs, undefined, undefined, false);   // the cache entries follow in the background
   }
 
   /**
@@ -315,13 +315,13 @@ export class RepoIndex {
     return { file: rel, abs: path.join(this.root, rel), knownHash: this.files.get(rel)?.hash };
   }
 
-  private async runJobs(jobs: FileJob[], onProgress?: IndexOptions['onProgress'], signal?: AbortSignal): Promise<void> {
+  private async runJobs(jobs: FileJob[], onProgress?: IndexOptions['onProgress'], signal?: AbortSignal, awaitCache = true): Promise<void> {
     let done = 0;
     onProgress?.(0, jobs.length);
     await this.pool.run(jobs, (o) => {
       this.apply(o);
       onProgress?.(++done, jobs.length, o.file);
-    }, signal);
+    }, signal, awaitCache);
   }
 
   private apply(o: FileOutcome, provisional = false): void {

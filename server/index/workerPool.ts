@@ -57,8 +57,11 @@ export class WorkerPool {
     addLanguages(this.languages, t.languages);
   }
 
-  /** Indexes `jobs`, calling `onOutcome` on the calling thread as each file completes. */
-  async run(jobs: FileJob[], onOutcome: (o: FileOutcome) => void, signal?: AbortSignal): Promise<void> {
+  /**
+   * Indexes `jobs`, calling `onOutcome` on the calling thread as each file completes. The run resolves once the
+   * workers' cache entries have landed too, unless `awaitCache` is false (an edit: its entries are written behind it).
+   */
+  async run(jobs: FileJob[], onOutcome: (o: FileOutcome) => void, signal?: AbortSignal, awaitCache = true): Promise<void> {
     if (this.disposed) throw new Error('The repository index was disposed; build a new one.');
     if (signal?.aborted) throw abortError();
     if (this.count <= 0) return this.runLocally(jobs, onOutcome, signal);
@@ -69,14 +72,16 @@ export class WorkerPool {
     return new Promise<void>((resolve, reject) => {
       const onAbort = () => { if (this.active === state) this.active = undefined; this.terminateAll(); reject(abortError()); };
       signal?.addEventListener('abort', onAbort, { once: true });
+      const used = new Set<Slot>();
       const finish = () => {
         if (this.active === state) this.active = undefined;
-        // Cache entries are written in the background: the run is done when they have landed too.
-        void this.flushAll().then(() => {
+        // Cache entries are written in the background: a build is done when they have landed too (a CLI run may exit
+        // right after); an edit answers at once and its entry follows.
+        const flushed = this.flushAll([...used]).then(() => {
           signal?.removeEventListener('abort', onAbort);
-          for (const s of this.slots) s.worker.unref();
-          resolve();
+          for (const s of this.slots) if (!s.inFlight.size) s.worker.unref();
         });
+        if (awaitCache) void flushed.then(resolve); else resolve();
       };
       // Small runs get small batches so that every worker has a share (a 13-file repository should not wait on one).
       const batchFiles = Math.max(1, Math.min(BATCH_FILES, Math.ceil(jobs.length / (this.slots.length * BATCHES_IN_FLIGHT_PER_WORKER))));
@@ -89,6 +94,7 @@ export class WorkerPool {
             state.next += batch.length;
             const id = this.nextBatch++;
             slot.inFlight.set(id, batch);
+            used.add(slot);
             slot.worker.ref();
             slot.worker.postMessage({ batch: id, jobs: batch });
             pending++;
@@ -118,9 +124,9 @@ export class WorkerPool {
     });
   }
 
-  /** Asks every worker to confirm that its cache writes have landed (a worker that dies counts as done). */
-  private flushAll(): Promise<void> {
-    return Promise.all(this.slots.map((slot) => new Promise<void>((done) => {
+  /** Asks the workers of a run to write their pending cache entries and confirm (a worker that dies counts as done). */
+  private flushAll(slots: Slot[]): Promise<void> {
+    return Promise.all(slots.filter((s) => this.slots.includes(s)).map((slot) => new Promise<void>((done) => {
       const id = this.nextBatch++;
       const onMessage = (msg: { flushed?: number }) => { if (msg.flushed === id) finish(); };
       const finish = () => { slot.worker.off('message', onMessage); slot.worker.off('exit', finish); done(); };
