@@ -19,7 +19,7 @@ struct PlanRequest {
   std::vector<int> granularities = {4, 16};
   int minBlocks = 0, maxBlocks = 0;
   bool lastBlockCheck = true;        // the exact check of the last query block (last_block_check.h)
-  float neighbourShare = 0.f;        // UniSparseConfig::neighbourShare (attention.h); 0: off
+  float neighbourShare = 0.05f;      // kDefaultNeighbourShare (attention.h); 0: off
   float checkRecall = 0.95f;
   bool splitPrecision = true;        // near-fp32 estimate (matches the CPU plan) or bf16 (faster)
   // Size the BSR arrays for every causal block instead of reading the kept count home: no stream sync, so a

@@ -10,7 +10,7 @@ pattern (vertical and slash index sets that cover gamma of the last queries' mas
 
 Metrics, in float64 on sampled query rows (two per 64-token block, blocks >= 4, every query head):
 recall = exact softmax mass inside the kept blocks; error = ||o_sparse - o_dense|| / ||o_dense|| over those rows.
-Usage: python3 test/attention-study/layer_study.py <dump dir> [--layers 0,1,...] [--json out.json]"""
+Usage: python3 test/attention-study/layer_study.py <dump dir> [--layers 0,1,...] [--methods 2,4] [--json out.json]"""
 import json
 import sys
 
@@ -71,27 +71,33 @@ class Layer:
         return self.cache[key]
 
     @staticmethod
-    def select_row(a, b, tau):
+    def select_row(a, b, tau, neighbour_share=0.0):
         keep = {0, b}
         if b <= 1:
             return set(range(b + 1))
         order = sorted(range(1, b), key=lambda x: (-a[x], x))
         kept = a[0] + a[b]
+        taken = []
         for x in order:
             if kept >= tau:
                 break
-            keep.add(x)
+            taken.append(x)
             kept += a[x]
+        keep.update(taken)
+        if neighbour_share > 0:  # a taken block with a large share brings its neighbours (block_selection.cpp)
+            for x in taken:
+                if a[x] >= neighbour_share:
+                    keep.update((x - 1, x + 1))
         return keep
 
-    def unisparse(self, tau, check="gated", check_recall=0.95):
+    def unisparse(self, tau, check="gated", check_recall=0.95, neighbour_share=0.0):
         A = self.estimate()
         M = np.zeros((self.KV, self.nB, self.nB), bool)
         for kv in range(self.KV):
             head_tau, columns = tau, set()
             if check != "off":
                 shares = [self.last_block_shares(h) for h in range(kv * self.G, (kv + 1) * self.G)]
-                own = self.select_row(A[kv, -1], self.nB - 1, tau)
+                own = self.select_row(A[kv, -1], self.nB - 1, tau, neighbour_share)
                 worst = min(sum(s[b] for b in own) for s in shares)
                 failed = worst < check_recall
                 if check == "always" or failed:
@@ -106,7 +112,7 @@ class Layer:
                 if check == "gated" and failed:
                     head_tau = 1 - (1 - tau) / 3
             for b in range(self.nB):
-                for x in self.select_row(A[kv, b], b, head_tau) | {c for c in columns if c <= b}:
+                for x in self.select_row(A[kv, b], b, head_tau, neighbour_share) | {c for c in columns if c <= b}:
                     M[kv, b, x] = True
         return np.repeat(M, self.G, axis=0), 64  # per query head, 64-token blocks
 
@@ -180,6 +186,7 @@ METHODS = {
     "+ columns only": lambda L: L.unisparse(0.985, check="always"),
     "+ check (default) tau 0.985": lambda L: L.unisparse(0.985, check="gated"),
     "+ check tau 0.95": lambda L: L.unisparse(0.95, check="gated"),
+    "+ check + neighbours 0.05, tau 0.985": lambda L: L.unisparse(0.985, check="gated", neighbour_share=0.05),
     "FlexPrefill gamma 0.9": lambda L: L.flexprefill(0.9),
     "FlexPrefill gamma 0.95": lambda L: L.flexprefill(0.95),
 }
@@ -191,17 +198,21 @@ def main():
     layers = list(range(shape["layers"]))
     if "--layers" in sys.argv:
         layers = [int(x) for x in sys.argv[sys.argv.index("--layers") + 1].split(",")]
+    methods = METHODS
+    if "--methods" in sys.argv:  # a subset, by position in METHODS, e.g. --methods 2,4
+        names = list(METHODS)
+        methods = {names[int(i)]: METHODS[names[int(i)]] for i in sys.argv[sys.argv.index("--methods") + 1].split(",")}
     results = []
     for layer in layers:
         L = Layer(folder, layer, shape)
         row = {"layer": layer}
-        for name, make in METHODS.items():
+        for name, make in methods.items():
             row[name] = L.metrics(*make(L))
         results.append(row)
         print(json.dumps(row), flush=True)
     if "--json" in sys.argv:
         json.dump(results, open(sys.argv[sys.argv.index("--json") + 1], "w"), indent=1)
-    names = list(METHODS)
+    names = list(methods)
     print("| layer | " + " | ".join(names) + " |")
     print("|---|" + "---|" * len(names))
     for row in results:

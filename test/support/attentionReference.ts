@@ -7,13 +7,16 @@ export interface AttentionShapeJs {
   seqQ: number; seqK: number;           // queries are the last seqQ of seqK positions
 }
 
+/** native/src/attention/attention.h kDefaultNeighbourShare (a unit test pins the two together) */
+export const DEFAULT_NEIGHBOUR_SHARE = 0.05;
+
 export interface PlanOptionsJs {
   blockSize: number; tau: number; granularities: number[]; minBlocks?: number; maxBlocks?: number; scale?: number;
   /** the exact check of the last query block (columns + widened tau on failure); default true */
   lastBlockCheck?: boolean;
   /** a kv head whose estimated last-block selection holds less exact mass than this is widened; default 0.95 */
   checkRecall?: number;
-  /** neighbour expansion threshold (native UniSparseConfig::neighbourShare); 0 or absent: off */
+  /** neighbour expansion threshold (native UniSparseConfig::neighbourShare); absent: the native default, 0: off */
   neighbourShare?: number;
 }
 
@@ -197,9 +200,10 @@ export function selectBlocksReference(share: ArrayLike<number>, bq: number, o: P
   taken = Math.min(taken, rest.length);
   const kept = new Set([...must, ...rest.slice(0, taken)]);
   // Neighbour expansion: a taken block with a share >= neighbourShare brings b - 1 and b + 1 (never with maxBlocks).
-  if (o.neighbourShare && !o.maxBlocks)
+  const neighbourShare = o.neighbourShare ?? DEFAULT_NEIGHBOUR_SHARE;
+  if (neighbourShare > 0 && !o.maxBlocks)
     for (const b of rest.slice(0, taken))
-      if (share[b] >= o.neighbourShare) { kept.add(b - 1); kept.add(b + 1); }
+      if (share[b] >= neighbourShare) { kept.add(b - 1); kept.add(b + 1); }
   return [...kept].sort((a, b) => a - b);
 }
 

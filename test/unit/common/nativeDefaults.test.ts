@@ -4,6 +4,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { DEFAULT_ATTENTION } from '../../../common/attentionOptions';
+import { DEFAULT_NEIGHBOUR_SHARE } from '../../support/attentionReference';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const read = (file: string) => fs.readFileSync(path.join(root, file), 'utf8');
@@ -29,6 +30,18 @@ describe('C++ attention defaults', function () {
     const h = read('native/cuda/unisparse_plan.h');
     assert.strictEqual(floatLiteral(fieldDefault(h, 'PlanRequest', 'float', 'tau')), DEFAULT_ATTENTION.tau);
     assert.strictEqual(Number(fieldDefault(h, 'PlanRequest', 'int', 'blockSize')), DEFAULT_ATTENTION.blockSize);
+  });
+
+  it('neighbour expansion has one default: attention.h, the CUDA plan request and the float64 reference', function () {
+    const h = read('native/src/attention/attention.h');
+    const declared = /constexpr float kDefaultNeighbourShare = ([^;]+);/.exec(h);
+    assert.ok(declared, 'kDefaultNeighbourShare not found');
+    assert.strictEqual(floatLiteral(declared[1]), DEFAULT_NEIGHBOUR_SHARE);
+    assert.strictEqual(fieldDefault(h, 'UniSparseConfig', 'float', 'neighbourShare'), 'kDefaultNeighbourShare');
+    assert.strictEqual(floatLiteral(fieldDefault(read('native/cuda/unisparse_plan.h'), 'PlanRequest', 'float', 'neighbourShare')),
+      DEFAULT_NEIGHBOUR_SHARE);
+    assert.strictEqual(fieldDefault(read('native/include/unisparse_model.h'), 'ModelOptions', 'float', 'neighbourShare'),
+      'UniSparseConfig{}.neighbourShare');
   });
 
   it('the model options take theirs from UniSparseConfig', function () {
