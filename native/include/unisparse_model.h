@@ -85,6 +85,9 @@ class Model {
   const AttentionReport& lastAttention() const;
   const CapturedQkv* captured(int layer) const;  // null unless the layer was listed in captureLayers
   size_t nativeBytes() const;                     // memory owned outside the mapped file (KV cache, packed weights)
+  // GPU sparse decode (environment UNISPARSE_SPARSE_DECODE=1 at load): the share of key blocks its decode steps
+  // read so far, over every layer and kv head; -1 when it is off, on the CPU, or before the first step.
+  double sparseDecodeKeptShare() const;
 
  private:
   struct Impl;

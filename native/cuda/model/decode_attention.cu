@@ -22,6 +22,7 @@ constexpr int kBatch = 4;           // steps per warp between softmax updates (a
 constexpr int kMaxGroup = 16;       // query heads per kv head
 constexpr int kMaxHeadsPerCta = 8;  // larger groups split over CTAs: q and accumulators live in registers
 constexpr int kMinSliceKeys = 64;   // below this a slice's fixed costs outweigh its keys
+constexpr int kListBlock = 128;     // keys per listed block (sparse decode's key blocks)
 
 __device__ __forceinline__ void copyAsync16(void* smem, const void* gmem, bool valid) {
   const unsigned dst = static_cast<unsigned>(__cvta_generic_to_shared(smem));
@@ -49,8 +50,10 @@ __host__ __device__ __forceinline__ int sliceKeysFor(int seqK, int splits, int g
   return (slice + granule - 1) / granule * granule;
 }
 
-// GT query heads per CTA (the group's heads [grp * GT, grp * GT + GT), clamped to the group).
-template <int D, int GT>
+// GT query heads per CTA (the group's heads [grp * GT, grp * GT + GT), clamped to the group). kListed: the keys are
+// the kv head's listed blocks laid end to end (sparse decode); key index k of that run is cache row
+// list[k / 128] * 128 + k % 128. The dense instantiation compiles to the same code as before the lists existed.
+template <int D, int GT, bool kListed>
 __global__ void __launch_bounds__(kThreads) decodeSliceKernel(DecodeAttentionParams p, int groups) {
   constexpr int kLanesPerKey = D / 8, kKeysPerWarp = 32 / kLanesPerKey, kStepKeys = kKeysPerWarp * kWarps;
   // [warp][buffer][step][K or V][lane] 16-byte chunks; reused for the cross-warp merge at the end.
@@ -63,8 +66,20 @@ __global__ void __launch_bounds__(kThreads) decodeSliceKernel(DecodeAttentionPar
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
   const int sub = lane / kLanesPerKey, part = lane % kLanesPerKey;
   const int seqK = p.positionDev ? *p.positionDev + 1 : p.seqK;
-  const int sliceKeys = sliceKeysFor(seqK, gridDim.x, kStepKeys);
-  const int keyBegin = split * sliceKeys, keyEnd = min(keyBegin + sliceKeys, seqK);
+  int keyCount = seqK;
+  const int32_t* list = nullptr;
+  if constexpr (kListed) {
+    // Every listed block is full except the last (the newest key's), so the run ends exactly at the newest key.
+    const int blocks = (seqK + kListBlock - 1) / kListBlock;
+    list = p.blockList + int64_t(blockIdx.y / groups) * p.listStride;
+    keyCount = p.blockCount[blockIdx.y / groups] * kListBlock - (blocks * kListBlock - seqK);
+  }
+  auto rowOf = [&](int key) -> int64_t {
+    if constexpr (kListed) return int64_t(list[key / kListBlock]) * kListBlock + key % kListBlock;
+    else return key;
+  };
+  const int sliceKeys = sliceKeysFor(keyCount, gridDim.x, kStepKeys);
+  const int keyBegin = split * sliceKeys, keyEnd = min(keyBegin + sliceKeys, keyCount);
   auto headOf = [&](int g) { return kvHead * G + grp * GT + g; };
   auto valid = [&](int g) { return grp * GT + g < G; };
 
@@ -99,7 +114,7 @@ __global__ void __launch_bounds__(kThreads) decodeSliceKernel(DecodeAttentionPar
     for (int j = 0; j < kBatch; ++j) {
       const int key = keyAt(batch, j);
       const bool in = key < keyEnd;
-      const int64_t row = in ? key : keyBegin;  // a valid address; zero-filled when not `in`
+      const int64_t row = rowOf(in ? key : keyBegin);  // a valid address; zero-filled when not `in`
       copyAsync16(&ring[warp][batch & 1][j][0][lane], kHead + row * D, in);
       copyAsync16(&ring[warp][batch & 1][j][1][lane], vHead + row * D, in);
     }
@@ -245,21 +260,27 @@ __global__ void __launch_bounds__(kMergeWarps * 32) decodeMergeKernel(DecodeAtte
   p.out[int64_t(head) * D + d] = __float2bfloat16_rn(sum > 0.f ? out / sum : 0.f);
 }
 
-template <int D, int GT>
-void launchSlices(const DecodeAttentionParams& p, int groups, int seqKForGrid, cudaStream_t stream) {
+template <int D, int GT, bool kListed>
+void launchSlicesOf(const DecodeAttentionParams& p, int groups, int seqKForGrid, cudaStream_t stream) {
   // One full wave: as many CTAs as fit on the GPU at once (queried once per instantiation).
   static const int perSm = [] {
     int n = 0;
-    cudaOccupancyMaxActiveBlocksPerMultiprocessor(&n, decodeSliceKernel<D, GT>, kThreads, 0);
+    cudaOccupancyMaxActiveBlocksPerMultiprocessor(&n, decodeSliceKernel<D, GT, kListed>, kThreads, 0);
     return std::max(1, n);
   }();
   const int wave = std::max(1, perSm * p.smCount / (p.kvHeads * groups));
   const int needed = (seqKForGrid + kMinSliceKeys - 1) / kMinSliceKeys;
   const int splits = std::max(1, std::min({wave, needed, p.maxSplits}));
-  decodeSliceKernel<D, GT><<<dim3(splits, p.kvHeads * groups), kThreads, 0, stream>>>(p, groups);
+  decodeSliceKernel<D, GT, kListed><<<dim3(splits, p.kvHeads * groups), kThreads, 0, stream>>>(p, groups);
   checkLaunch("the decode attention kernel");
   decodeMergeKernel<<<dim3(D / 32, p.heads), kMergeWarps * 32, 0, stream>>>(p, splits);
   checkLaunch("the decode merge kernel");
+}
+
+template <int D, int GT>
+void launchSlices(const DecodeAttentionParams& p, int groups, int seqKForGrid, cudaStream_t stream) {
+  if (p.blockList) launchSlicesOf<D, GT, true>(p, groups, seqKForGrid, stream);
+  else launchSlicesOf<D, GT, false>(p, groups, seqKForGrid, stream);
 }
 
 template <int D>

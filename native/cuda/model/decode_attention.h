@@ -5,6 +5,7 @@
 #pragma once
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
+#include <cstdint>
 
 namespace unisparse::cuda {
 
@@ -22,6 +23,12 @@ struct DecodeAttentionParams {
   const int* positionDev = nullptr;
   float scale = 0.f;
   int smCount = 132;
+  // Sparse decode (decode_block_select.h): when set, each kv head reads only its listed blocks of 128 keys
+  // (ascending, the last one the block holding the newest key) and the slices are cut over the listed keys
+  // instead of over [0, seqK). Null: every key, the dense path.
+  const int32_t* blockList = nullptr;   // [kvHeads, listStride]
+  const int32_t* blockCount = nullptr;  // [kvHeads]
+  int listStride = 0;
 };
 
 // Throws for head dims other than 64 and 128 or more than 16 query heads per kv head.

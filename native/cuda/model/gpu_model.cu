@@ -11,10 +11,12 @@
 #include "../unisparse_plan.h"
 #include "common/error.h"
 #include "decode_attention.h"
+#include "decode_block_select.h"
 #include "decode_gemv.h"
 #include "embedding.h"
 #include "gemm.h"
 #include "head_layout.h"
+#include "key_block_means.h"
 #include "phase_clock.h"
 #include "pinned_buffer.h"
 #include "qkv_rope.h"
@@ -74,6 +76,17 @@ struct GpuModel::State {
   int questionFrom = -1, questionTo = -1, questionBlockSize = 64;
   std::vector<double>* questionHost = nullptr;
   DeviceArray<double> questionMass;
+  // Sparse decode (UNISPARSE_SPARSE_DECODE=1; off by default): each decode step reads only the key blocks whose
+  // estimated attention mass is within ln(1/eps) of the best block's (decode_block_select.h). Its state exists only
+  // when it is on: per layer the means of every 128-key block, refreshed by each prefill chunk and decode step,
+  // and one block list per kv head, rewritten per layer.
+  bool sparseDecode = false;
+  float sparseDelta = 0.f;
+  std::vector<DeviceArray<float>> keyMeans;  // per layer [kvHeads, keyBlocksFor(capacity), D]
+  DeviceArray<float> selectScores, selectPartMax;
+  DeviceArray<unsigned> selectArrivals;
+  DeviceArray<int32_t> blockList, blockCount;
+  DeviceArray<unsigned long long> keptTotals;  // kept and candidate blocks over every step, layer and kv head
 
   ~State() {
     freePending();
@@ -128,7 +141,20 @@ GpuModel::GpuModel(const TensorSource& src, ModelConfig& config, int requestedCo
   S.maxSplits = 2 * S.smCount;
   const size_t fixedScratch = size_t(S.chunk) * perChunkToken + size_t(c.nHeads) * S.maxSplits * (c.headDim + 2) * 4 +
                               size_t(kLogitRows) * (size_t(c.vocabSize) * 4 + size_t(H) * 2);
-  const size_t kvPerToken = size_t(c.nLayers) * 2 * size_t(KV) * 2;
+  if (const char* on = std::getenv("UNISPARSE_SPARSE_DECODE")) S.sparseDecode = std::atoi(on) != 0;
+  if (S.sparseDecode) {
+    float eps = 1e-3f;
+    if (const char* e = std::getenv("UNISPARSE_SPARSE_DECODE_EPS")) {
+      char* end = nullptr;
+      eps = std::strtof(e, &end);
+      if (end == e || *end || !(eps > 0.f && eps < 1.f))
+        fail("UNISPARSE_SPARSE_DECODE_EPS=", e, " is not a number between 0 and 1 (exclusive); try 1e-3.");
+    }
+    S.sparseDelta = std::log(1.f / eps);
+  }
+  // The block means add 4 bytes per 128 tokens per key element when sparse decode is on.
+  const size_t meansPerToken = S.sparseDecode ? size_t(c.nLayers) * size_t(KV) * 4 / 128 : 0;
+  const size_t kvPerToken = size_t(c.nLayers) * 2 * size_t(KV) * 2 + meansPerToken;
 
   const size_t reserve = fixedScratch + kHeadroomBytes;
   const int64_t fits = freeBytes > reserve ? int64_t((freeBytes - reserve) / kvPerToken) / 256 * 256 : 0;
@@ -167,6 +193,20 @@ GpuModel::GpuModel(const TensorSource& src, ModelConfig& config, int requestedCo
   S.normed.allocate(size_t(kLogitRows) * H, "allocating logits scratch on the GPU");
   S.logits.allocate(size_t(kLogitRows) * c.vocabSize, "allocating logits scratch on the GPU");
   S.positionDev.allocate(1, "allocating the decode position on the GPU");
+  if (S.sparseDecode) {
+    const size_t blocks = size_t(keyBlocksFor(S.capacity));
+    for (int l = 0; l < c.nLayers; ++l)
+      S.keyMeans.emplace_back(size_t(c.nKvHeads) * blocks * c.headDim, "allocating sparse decode key means on the GPU");
+    S.selectScores.allocate(size_t(c.nHeads) * blocks, "allocating sparse decode scratch on the GPU");
+    S.selectPartMax.allocate(size_t(c.nHeads) * decodeSelectParts(S.capacity),
+                             "allocating sparse decode scratch on the GPU");
+    S.selectArrivals.allocate(size_t(c.nKvHeads), "allocating sparse decode scratch on the GPU");
+    S.blockList.allocate(size_t(c.nKvHeads) * blocks, "allocating sparse decode block lists on the GPU");
+    S.blockCount.allocate(size_t(c.nKvHeads), "allocating sparse decode block lists on the GPU");
+    S.keptTotals.allocate(2, "allocating sparse decode counters on the GPU");
+    check(cudaMemset(S.selectArrivals.get(), 0, S.selectArrivals.bytes()), "clearing sparse decode scratch");
+    check(cudaMemset(S.keptTotals.get(), 0, S.keptTotals.bytes()), "clearing sparse decode counters");
+  }
   if (const char* graphs = std::getenv("UNISPARSE_DECODE_GRAPH")) S.useDecodeGraph = std::atoi(graphs) != 0;
   const char* kernels = std::getenv("UNISPARSE_DECODE_KERNELS");
   S.useDecodeGemv = !(kernels && std::string(kernels) == "cublas") && decodeGemvSupports(int(H)) &&
@@ -198,8 +238,9 @@ size_t GpuModel::deviceBytes() const {
   for (const auto& v : S.vCache) n += v.bytes();
   for (size_t b : {S.x.bytes(), S.h.bytes(), S.qkv.bytes(), S.qHeads.bytes(), S.attnHeads.bytes(), S.attnTokens.bytes(),
                    S.gateUp.bytes(), S.act.bytes(), S.cos.bytes(), S.sin.bytes(), S.partialOut.bytes(), S.normed.bytes(),
-                   S.logits.bytes()})
+                   S.logits.bytes(), S.selectScores.bytes(), S.selectPartMax.bytes(), S.blockList.bytes()})
     n += b;
+  for (const auto& m : S.keyMeans) n += m.bytes();
   return n;
 }
 
@@ -344,6 +385,12 @@ void GpuModel::State::enqueueLayers(int n, int position, const int* posDev, cons
     r.T = n; r.heads = c.nHeads; r.kvHeads = c.nKvHeads; r.headDim = D; r.ropeDim = ropeDim;
     r.capacity = capacity; r.position = position; r.positionDev = posDev; r.adjacentPairs = adjacentPairs;
     launchQkvRope(r, stream);
+    if (sparseDecode && n > 1) {  // the chunk's blocks, for the decode steps that follow
+      KeyBlockMeansParams mp;
+      mp.kCache = kCache[size_t(l)].get(); mp.means = keyMeans[size_t(l)].get();
+      mp.kvHeads = c.nKvHeads; mp.headDim = D; mp.capacity = capacity; mp.position = position; mp.n = n;
+      launchKeyBlockMeans(mp, stream);
+    }
     if (n == 1) {
       DecodeAttentionParams d;
       d.q = qHeads.get(); d.kCache = kCache[size_t(l)].get(); d.vCache = vCache[size_t(l)].get();
@@ -351,6 +398,17 @@ void GpuModel::State::enqueueLayers(int n, int position, const int* posDev, cons
       d.partialSum = partialSum.get(); d.heads = c.nHeads; d.kvHeads = c.nKvHeads; d.headDim = D;
       d.capacity = capacity; d.seqK = position + 1; d.positionDev = posDev; d.maxSplits = maxSplits;
       d.scale = a.scale > 0 ? a.scale : 1.f / std::sqrt(float(D)); d.smCount = smCount;
+      if (sparseDecode) {
+        DecodeBlockSelectParams sp;
+        sp.q = qHeads.get(); sp.kCache = kCache[size_t(l)].get(); sp.means = keyMeans[size_t(l)].get();
+        sp.scores = selectScores.get(); sp.partMax = selectPartMax.get(); sp.arrivals = selectArrivals.get();
+        sp.blockList = blockList.get(); sp.blockCount = blockCount.get(); sp.keptTotals = keptTotals.get();
+        sp.heads = c.nHeads; sp.kvHeads = c.nKvHeads; sp.headDim = D; sp.capacity = capacity;
+        sp.seqK = position + 1; sp.positionDev = posDev; sp.scale = d.scale; sp.delta = sparseDelta;
+        phases.enter(stream, "block select (decode)");
+        launchDecodeBlockSelect(sp, stream);
+        d.blockList = blockList.get(); d.blockCount = blockCount.get(); d.listStride = keyBlocksFor(capacity);
+      }
       phases.enter(stream, "attention (decode)");
       launchDecodeAttention(d, stream);
     } else {
@@ -445,6 +503,16 @@ void GpuModel::forward(const int32_t* tokens, int n, int position, const Attenti
     S.freePending();
     throw;
   }
+}
+
+double GpuModel::sparseDecodeKeptShare() const {
+  State& S = *s_;
+  if (!S.sparseDecode) return -1;
+  unsigned long long totals[2] = {0, 0};
+  check(cudaMemcpyAsync(totals, S.keptTotals.get(), sizeof totals, cudaMemcpyDeviceToHost, S.stream),
+        "copying sparse decode counters");
+  check(cudaStreamSynchronize(S.stream), "running the model on the GPU");
+  return totals[1] ? double(totals[0]) / double(totals[1]) : -1;
 }
 
 void GpuModel::State::copyQuestionMass(int rowTo) {

@@ -47,6 +47,10 @@ class GpuModel {
   // Final norm + lm_head for rows of the last forward's chunk; row i goes to out + outRows[i] * vocab (host).
   void logits(const std::vector<int>& rows, const std::vector<size_t>& outRows, float* out);
 
+  // Sparse decode (UNISPARSE_SPARSE_DECODE=1): the share of key blocks the decode steps so far read, over every
+  // layer and kv head; -1 when it is off or no step ran. Waits for the GPU.
+  double sparseDecodeKeptShare() const;
+
  private:
   struct State;  // CUDA types stay in gpu_model.cu, so the CPU runtime includes this header without the toolkit
   std::unique_ptr<State> s_;

@@ -435,6 +435,13 @@ std::vector<float> Model::eval(const int32_t* tokens, size_t n, const LogitsRequ
 int Model::position() const { return impl_->position; }
 int Model::capacity() const { return impl_->capacity; }
 
+double Model::sparseDecodeKeptShare() const {
+#ifdef UNISPARSE_WITH_CUDA
+  if (impl_->gpu) return impl_->gpu->sparseDecodeKeptShare();
+#endif
+  return -1;
+}
+
 void Model::truncate(int n) {
   if (n < 0 || n > impl_->position)
     fail("truncate(", n, "): the cache holds ", impl_->position, " tokens; pass a count between 0 and that.");

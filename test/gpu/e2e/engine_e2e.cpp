@@ -2,6 +2,7 @@
 //   engine_e2e logits MODEL TOKENS.i32 OUT.f32 K [cpu|cuda] [dense|unisparse] [prefill|decode]   last K rows
 //   engine_e2e bench MODEL OUT.json LENGTHS DECODE_LENGTHS [blockSize]   TTFT, decode tok/s, follow-up TTFT
 //   engine_e2e question MODEL TOKENS.i32 ROWS [blockSize]   the overlay's per-block question mass, GPU vs CPU
+//   engine_e2e decodecmp MODEL TOKENS.i32|random N STEPS   sparse decode against dense decode after an N-token prefill
 // TOKENS.i32 is raw little-endian int32 ids; OUT.f32 raw float32 [K, vocab]. The bench prints one JSON object.
 #include "unisparse_model.h"
 
@@ -154,6 +155,91 @@ static int questionMode(int argc, char** argv) {
   return ok ? 0 : 1;
 }
 
+static std::vector<int32_t> readTokens(const std::string& path) {
+  std::ifstream f(path, std::ios::binary | std::ios::ate);
+  if (!f) throw std::runtime_error("cannot read " + path);
+  const size_t bytes = size_t(f.tellg());
+  std::vector<int32_t> ids(bytes / 4);
+  f.seekg(0);
+  f.read(reinterpret_cast<char*>(ids.data()), std::streamsize(bytes));
+  return ids;
+}
+
+static int argmax(const std::vector<float>& v) { return int(std::max_element(v.begin(), v.end()) - v.begin()); }
+
+// Sparse decode (UNISPARSE_SPARSE_DECODE=1) against dense decode: two instances of the model, loaded one after the
+// other, prefill the same N tokens (dense attention, so both caches are the same) and then run the same STEPS
+// one-token steps. The step tokens are the file's tokens after the first N when it has them (teacher forcing on
+// real text), else the dense run's greedy choices, fed unchanged to the sparse run. Reports the logits' mean and
+// max relative L2 difference, top-1 agreement, the share of key blocks sparse decode read, and decode tok/s of
+// both (steps after the first, which captures the CUDA graph; each step includes its logits coming home).
+// UNISPARSE_SPARSE_DECODE_EPS is passed through to the sparse instance. Prints one JSON line.
+static int decodeCompareMode(char** argv) {
+  const std::string model = argv[2], source = argv[3];
+  const int N = std::atoi(argv[4]), steps = std::atoi(argv[5]);
+  if (N < 1 || steps < 2) throw std::runtime_error("N must be at least 1 and STEPS at least 2");
+  std::vector<int32_t> ids;
+  if (source != "random") {
+    ids = readTokens(source);
+    if (int(ids.size()) < N) throw std::runtime_error(source + " holds fewer than N tokens");
+  }
+  const bool teacher = int(ids.size()) >= N + steps;
+  std::vector<int32_t> stepTokens;
+  std::vector<std::vector<float>> logits[2];
+  double tokPerS[2] = {0, 0};
+  double keptShare = -1;
+  std::string device;
+  for (int run = 0; run < 2; ++run) {
+    if (run == 0) unsetenv("UNISPARSE_SPARSE_DECODE");
+    else setenv("UNISPARSE_SPARSE_DECODE", "1", 1);
+    ModelOptions o;
+    o.device = "cuda";
+    o.maxContext = N + steps + 16;
+    auto m = Model::load(model, o);
+    if (m->capacity() < N + steps)
+      throw std::runtime_error("the GPU cache holds only " + std::to_string(m->capacity()) + " tokens");
+    device = m->info().device;
+    if (source == "random" && ids.empty()) ids = randomTokens(N, m->info().vocabSize, 1234);
+    m->setAttention(AttentionMode::Dense, 1.f, 128);
+    std::vector<float> last = m->eval(ids.data(), size_t(N), LogitsRequest{});
+    int32_t next = teacher ? ids[size_t(N)] : argmax(last);
+    Clock::time_point t0;
+    for (int i = 0; i < steps; ++i) {
+      if (i == 1) t0 = Clock::now();
+      if (run == 0) stepTokens.push_back(next);
+      logits[run].push_back(m->eval(&stepTokens[size_t(i)], 1, LogitsRequest{}));
+      next = teacher && N + i + 1 < int(ids.size()) ? ids[size_t(N + i + 1)] : argmax(logits[run].back());
+    }
+    tokPerS[run] = (steps - 1) / (msSince(t0) / 1000.0);
+    if (run == 1) keptShare = m->sparseDecodeKeptShare();
+  }
+  unsetenv("UNISPARSE_SPARSE_DECODE");
+  double sumRel = 0, maxRel = 0;
+  int agree = 0;
+  for (int i = 0; i < steps; ++i) {
+    const std::vector<float>& d = logits[0][size_t(i)];
+    const std::vector<float>& s = logits[1][size_t(i)];
+    double diff = 0, norm = 0;
+    for (size_t j = 0; j < d.size(); ++j) {
+      diff += double(s[j] - d[j]) * double(s[j] - d[j]);
+      norm += double(d[j]) * double(d[j]);
+    }
+    const double rel = std::sqrt(diff / std::max(norm, 1e-30));
+    sumRel += rel;
+    maxRel = std::max(maxRel, rel);
+    agree += argmax(d) == argmax(s);
+  }
+  const char* eps = std::getenv("UNISPARSE_SPARSE_DECODE_EPS");
+  std::printf("{\"check\": \"sparse decode vs dense decode\", \"model\": \"%s\", \"device\": \"%s\", \"N\": %d, "
+              "\"steps\": %d, \"stepTokens\": \"%s\", \"eps\": \"%s\", \"meanRelL2\": %.5f, \"maxRelL2\": %.5f, "
+              "\"top1Agree\": %.4f, \"keptShare\": %.4f, \"denseTokPerS\": %.1f, \"sparseTokPerS\": %.1f, "
+              "\"speedup\": %.3f}\n",
+              model.c_str(), device.c_str(), N, steps, teacher ? "teacher (file)" : "greedy (dense run)",
+              eps ? eps : "1e-3 (default)", sumRel / steps, maxRel, double(agree) / steps, keptShare, tokPerS[0],
+              tokPerS[1], tokPerS[0] > 0 ? tokPerS[1] / tokPerS[0] : 0.0);
+  return 0;
+}
+
 struct Row {
   std::string label;
   AttentionMode mode;
@@ -250,12 +336,14 @@ int main(int argc, char** argv) {
     if (argc >= 6 && std::string(argv[1]) == "logits") return logitsMode(argc, argv);
     if (argc >= 5 && std::string(argv[1]) == "bench") return benchMode(argc, argv);
     if (argc >= 5 && std::string(argv[1]) == "question") return questionMode(argc, argv);
+    if (argc >= 6 && std::string(argv[1]) == "decodecmp") return decodeCompareMode(argv);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 1;
   }
   std::fprintf(stderr, "usage: engine_e2e logits MODEL TOKENS.i32 OUT.f32 K [cpu|cuda] [dense|unisparse] [prefill|decode]\n"
                        "       engine_e2e bench MODEL OUT.json 8192,32768 32768 [blockSize]\n"
-                       "       engine_e2e question MODEL TOKENS.i32 ROWS [blockSize]\n");
+                       "       engine_e2e question MODEL TOKENS.i32 ROWS [blockSize]\n"
+                       "       engine_e2e decodecmp MODEL TOKENS.i32|random N STEPS\n");
   return 2;
 }

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Sparse decode (UNISPARSE_SPARSE_DECODE=1) against dense decode, on the GPU machine: logits agreement, share of key
+# blocks read and decode tok/s, from `engine_e2e decodecmp` (two model instances on the same prefill, same steps).
+#   SMOL=PATH.gguf [SMOL_TOKENS=FILE.i32] bash test/gpu/e2e/sparse_decode_check.sh
+# Runs: (0) a self-check: eps 1e-37 keeps every block on the 1.5B-shaped model, where the listed path must give
+# dense decode's logits exactly (meanRelL2 0, keptShare 1); (a) random Qwen2.5-Coder-1.5B-shaped weights at 32K and
+# 128K tokens, 64 steps, and at 128K with eps 0.5 (random weights attend near-uniformly: speed only); (b) SmolLM2
+# real weights when SMOL is set: 8,000 tokens (SMOL_TOKENS, else random ids), 128 steps, eps 1e-3, 1e-2 and 1e-4;
+# its accuracy decides whether sparse decode can ever be on by default. Writes $OUT/sparse-decode.jsonl and the build log; prints one table last.
+set -uo pipefail
+cd "$(dirname "$0")/../../.."
+OUT="${OUT:-$PWD/gpu-out}"; mkdir -p "$OUT"
+# Its own build folder: the cache of another checkout's build would refuse this source folder, and a stale
+# engine_e2e would run without the code under test. Rebuilt incrementally on every run.
+BUILD="${BUILD:-/tmp/unisparse-sparse-decode-build}"; MODELS="${MODELS:-/tmp/unisparse-e2e-models}"; mkdir -p "$BUILD" "$MODELS"
+export PATH="/usr/local/cuda/bin:$PATH" PYTHONUNBUFFERED=1
+E2E=test/gpu/e2e
+JSONL="$OUT/sparse-decode.jsonl"; : > "$JSONL"
+started=$(date +%s)
+echo "== $(date -u +%FT%TZ) $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>&1)"
+if ! { cmake -S native -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_COMPILER="$(command -v nvcc)" \
+         > "$OUT/configure.log" 2>&1 && cmake --build "$BUILD" --target unisparse_core unisparse_cuda -j 16 > "$OUT/build.log" 2>&1; }; then
+  tail -40 "$OUT/configure.log" "$OUT/build.log"; echo "== BUILD FAILED"; exit 1
+fi
+rm -f "$BUILD/engine_e2e"
+g++ -O2 -std=c++17 -DUNISPARSE_WITH_CUDA=1 -Inative/include -Inative/src $E2E/engine_e2e.cpp \
+  -Wl,--start-group "$BUILD/libunisparse_core.a" "$BUILD/libunisparse_cuda.a" -Wl,--end-group \
+  -L"$(dirname "$(command -v nvcc)")/../lib64" -lcudart_static -lcublas -lcublasLt -ldl -lrt -lpthread -o "$BUILD/engine_e2e" || exit 1
+echo "== built in $(( $(date +%s) - started )) s"
+
+status=0
+compare() {  # label model tokens N STEPS [eps]
+  local label=$1 model=$2 tokens=$3 n=$4 steps=$5 eps=${6:-}
+  local line
+  line=$(env ${eps:+UNISPARSE_SPARSE_DECODE_EPS=$eps} timeout 150 "$BUILD/engine_e2e" decodecmp "$model" "$tokens" "$n" "$steps" \
+           2> "$OUT/stderr-$label.txt")
+  local rc=$?
+  if [ $rc -ne 0 ] || [ -z "$line" ]; then
+    echo "== $label FAILED (exit $rc)"; tail -5 "$OUT/stderr-$label.txt"; status=1; return
+  fi
+  echo "${line%\}}, \"label\": \"$label\"}" | tee -a "$JSONL"
+}
+
+if [ -n "${SMOL:-}" ]; then
+  compare smollm2-8k "$SMOL" "${SMOL_TOKENS:-random}" 8000 128
+  # The trade-off around the default: a looser and a tighter threshold on the same tokens.
+  compare smollm2-8k-eps1e-2 "$SMOL" "${SMOL_TOKENS:-random}" 8000 128 1e-2
+  compare smollm2-8k-eps1e-4 "$SMOL" "${SMOL_TOKENS:-random}" 8000 128 1e-4
+fi
+dir="$MODELS/qwen2-1.5b"
+[ -f "$dir/config.json" ] || python3 $E2E/make_random_model.py "$dir" 1.5b 2>&1 | tail -1
+compare selfcheck-keep-all-32k "$dir" random 32768 16 1e-37
+compare random-1.5b-32k "$dir" random 32768 64
+compare random-1.5b-128k "$dir" random 131072 64
+# Random weights keep nearly every block at the default eps, which times only the selection's cost; eps 0.5 keeps
+# few blocks and times what reading fewer blocks saves (its logits mean nothing).
+compare random-1.5b-128k-eps0.5 "$dir" random 131072 64 0.5
+
+echo "== done in $(( $(date +%s) - started )) s; label | N | steps | step tokens | eps | meanRelL2 | maxRelL2 | top1 | kept | dense tok/s | sparse tok/s | speedup"
+python3 - "$JSONL" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    print(f"{r['label']} | {r['N']} | {r['steps']} | {r['stepTokens']} | {r['eps']} | {r['meanRelL2']:.5f} | "
+          f"{r['maxRelL2']:.5f} | {r['top1Agree']:.3f} | {r['keptShare']:.3f} | {r['denseTokPerS']:.1f} | "
+          f"{r['sparseTokPerS']:.1f} | {r['speedup']:.2f}x")
+PY
+exit $status
