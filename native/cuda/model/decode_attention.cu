@@ -52,7 +52,7 @@ __host__ __device__ __forceinline__ int sliceKeysFor(int seqK, int splits, int g
 
 // GT query heads per CTA (the group's heads [grp * GT, grp * GT + GT), clamped to the group). kListed: the keys are
 // the kv head's listed blocks laid end to end (sparse decode); key index k of that run is cache row
-// list[k / 128] * 128 + k % 128. The dense instantiation compiles to the same code as before the lists existed.
+// list[k / 128] * 128 + k % 128. The dense instantiation does the same arithmetic in the same order as before.
 template <int D, int GT, bool kListed>
 __global__ void __launch_bounds__(kThreads) decodeSliceKernel(DecodeAttentionParams p, int groups) {
   constexpr int kLanesPerKey = D / 8, kKeysPerWarp = 32 / kLanesPerKey, kStepKeys = kKeysPerWarp * kWarps;

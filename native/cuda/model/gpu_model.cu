@@ -204,8 +204,9 @@ GpuModel::GpuModel(const TensorSource& src, ModelConfig& config, int requestedCo
     S.blockList.allocate(size_t(c.nKvHeads) * blocks, "allocating sparse decode block lists on the GPU");
     S.blockCount.allocate(size_t(c.nKvHeads), "allocating sparse decode block lists on the GPU");
     S.keptTotals.allocate(2, "allocating sparse decode counters on the GPU");
-    check(cudaMemset(S.selectArrivals.get(), 0, S.selectArrivals.bytes()), "clearing sparse decode scratch");
-    check(cudaMemset(S.keptTotals.get(), 0, S.keptTotals.bytes()), "clearing sparse decode counters");
+    // On the model's stream (non-blocking, so a legacy-stream memset would not be ordered before its kernels).
+    check(cudaMemsetAsync(S.selectArrivals.get(), 0, S.selectArrivals.bytes(), S.stream), "clearing sparse decode scratch");
+    check(cudaMemsetAsync(S.keptTotals.get(), 0, S.keptTotals.bytes(), S.stream), "clearing sparse decode counters");
   }
   if (const char* graphs = std::getenv("UNISPARSE_DECODE_GRAPH")) S.useDecodeGraph = std::atoi(graphs) != 0;
   const char* kernels = std::getenv("UNISPARSE_DECODE_KERNELS");

@@ -171,7 +171,7 @@ static int argmax(const std::vector<float>& v) { return int(std::max_element(v.b
 // other, prefill the same N tokens (dense attention, so both caches are the same) and then run the same STEPS
 // one-token steps. The step tokens are the file's tokens after the first N when it has them (teacher forcing on
 // real text), else the dense run's greedy choices, fed unchanged to the sparse run. Reports the logits' mean and
-// max relative L2 difference, top-1 agreement, the share of key blocks sparse decode read, and decode tok/s of
+// max relative L2 difference, KL(dense || sparse), top-1 agreement, the share of key blocks sparse decode read, and decode tok/s of
 // both (steps after the first, which captures the CUDA graph; each step includes its logits coming home).
 // UNISPARSE_SPARSE_DECODE_EPS is passed through to the sparse instance. Prints one JSON line.
 static int decodeCompareMode(char** argv) {
@@ -214,7 +214,18 @@ static int decodeCompareMode(char** argv) {
     if (run == 1) keptShare = m->sparseDecodeKeptShare();
   }
   unsetenv("UNISPARSE_SPARSE_DECODE");
-  double sumRel = 0, maxRel = 0;
+  // KL(dense || sparse) of the next-token distributions: what a sampler would notice, where the relative L2 of
+  // raw logits (large, mostly irrelevant tail) understates a change at the top.
+  auto klOf = [](const std::vector<float>& p, const std::vector<float>& q) {
+    const double pm = *std::max_element(p.begin(), p.end()), qm = *std::max_element(q.begin(), q.end());
+    double ps = 0, qs = 0;
+    for (size_t j = 0; j < p.size(); ++j) { ps += std::exp(p[j] - pm); qs += std::exp(q[j] - qm); }
+    const double pl = pm + std::log(ps), ql = qm + std::log(qs);
+    double kl = 0;
+    for (size_t j = 0; j < p.size(); ++j) kl += std::exp(p[j] - pl) * ((p[j] - pl) - (q[j] - ql));
+    return std::max(kl, 0.0);
+  };
+  double sumRel = 0, maxRel = 0, sumKl = 0, maxKl = 0;
   int agree = 0;
   for (int i = 0; i < steps; ++i) {
     const std::vector<float>& d = logits[0][size_t(i)];
@@ -228,14 +239,17 @@ static int decodeCompareMode(char** argv) {
     sumRel += rel;
     maxRel = std::max(maxRel, rel);
     agree += argmax(d) == argmax(s);
+    const double kl = klOf(d, s);
+    sumKl += kl;
+    maxKl = std::max(maxKl, kl);
   }
   const char* eps = std::getenv("UNISPARSE_SPARSE_DECODE_EPS");
   std::printf("{\"check\": \"sparse decode vs dense decode\", \"model\": \"%s\", \"device\": \"%s\", \"N\": %d, "
-              "\"steps\": %d, \"stepTokens\": \"%s\", \"eps\": \"%s\", \"meanRelL2\": %.5f, \"maxRelL2\": %.5f, "
-              "\"top1Agree\": %.4f, \"keptShare\": %.4f, \"denseTokPerS\": %.1f, \"sparseTokPerS\": %.1f, "
+              "\"steps\": %d, \"stepTokens\": \"%s\", \"eps\": \"%s\", \"meanRelL2\": %.4g, \"maxRelL2\": %.4g, "
+              "\"meanKl\": %.4g, \"maxKl\": %.4g, \"top1Agree\": %.4f, \"keptShare\": %.4f, \"denseTokPerS\": %.1f, \"sparseTokPerS\": %.1f, "
               "\"speedup\": %.3f}\n",
               model.c_str(), device.c_str(), N, steps, teacher ? "teacher (file)" : "greedy (dense run)",
-              eps ? eps : "1e-3 (default)", sumRel / steps, maxRel, double(agree) / steps, keptShare, tokPerS[0],
+              eps ? eps : "1e-3 (default)", sumRel / steps, maxRel, sumKl / steps, maxKl, double(agree) / steps, keptShare, tokPerS[0],
               tokPerS[1], tokPerS[0] > 0 ? tokPerS[1] / tokPerS[0] : 0.0);
   return 0;
 }

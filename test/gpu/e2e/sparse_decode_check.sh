@@ -2,11 +2,14 @@
 # Sparse decode (UNISPARSE_SPARSE_DECODE=1) against dense decode, on the GPU machine: logits agreement, share of key
 # blocks read and decode tok/s, from `engine_e2e decodecmp` (two model instances on the same prefill, same steps).
 #   SMOL=PATH.gguf [SMOL_TOKENS=FILE.i32] bash test/gpu/e2e/sparse_decode_check.sh
+# SmolLM2-135M Q4_1 (94 MiB) does not fit one call's 64 MiB transfer; its first 12 of 30 blocks do (56 MiB):
+#   python3 test/gpu/e2e/truncate_gguf.py SmolLM2-135M-Instruct.Q4_1.gguf smollm2-first12.gguf 12
 # Runs: (0) a self-check: eps 1e-37 keeps every block on the 1.5B-shaped model, where the listed path must give
 # dense decode's logits exactly (meanRelL2 0, keptShare 1); (a) random Qwen2.5-Coder-1.5B-shaped weights at 32K and
-# 128K tokens, 64 steps, and at 128K with eps 0.5 (random weights attend near-uniformly: speed only); (b) SmolLM2
+# 128K tokens, 64 steps, and at 128K with eps 0.99 (random weights attend near-uniformly: speed only); (b) SmolLM2
 # real weights when SMOL is set: 8,000 tokens (SMOL_TOKENS, else random ids), 128 steps, eps 1e-3, 1e-2 and 1e-4;
-# its accuracy decides whether sparse decode can ever be on by default. Writes $OUT/sparse-decode.jsonl and the build log; prints one table last.
+# its accuracy decides whether sparse decode can ever be on by default. Writes $OUT/sparse-decode.jsonl and the
+# build log; prints one table last.
 set -uo pipefail
 cd "$(dirname "$0")/../../.."
 OUT="${OUT:-$PWD/gpu-out}"; mkdir -p "$OUT"
@@ -42,27 +45,28 @@ compare() {  # label model tokens N STEPS [eps]
 }
 
 if [ -n "${SMOL:-}" ]; then
-  compare smollm2-8k "$SMOL" "${SMOL_TOKENS:-random}" 8000 128
+  compare smol-8k "$SMOL" "${SMOL_TOKENS:-random}" 8000 128
   # The trade-off around the default: a looser and a tighter threshold on the same tokens.
-  compare smollm2-8k-eps1e-2 "$SMOL" "${SMOL_TOKENS:-random}" 8000 128 1e-2
-  compare smollm2-8k-eps1e-4 "$SMOL" "${SMOL_TOKENS:-random}" 8000 128 1e-4
+  compare smol-8k-eps1e-2 "$SMOL" "${SMOL_TOKENS:-random}" 8000 128 1e-2
+  compare smol-8k-eps1e-4 "$SMOL" "${SMOL_TOKENS:-random}" 8000 128 1e-4
 fi
 dir="$MODELS/qwen2-1.5b"
 [ -f "$dir/config.json" ] || python3 $E2E/make_random_model.py "$dir" 1.5b 2>&1 | tail -1
 compare selfcheck-keep-all-32k "$dir" random 32768 16 1e-37
 compare random-1.5b-32k "$dir" random 32768 64
 compare random-1.5b-128k "$dir" random 131072 64
-# Random weights keep nearly every block at the default eps, which times only the selection's cost; eps 0.5 keeps
-# few blocks and times what reading fewer blocks saves (its logits mean nothing).
-compare random-1.5b-128k-eps0.5 "$dir" random 131072 64 0.5
+# Random weights keep nearly every block at the default eps (their block scores differ by tenths), which times
+# only the selection's cost; eps 0.99 (within 0.01 of each head's best) keeps a few blocks per head and times what
+# reading fewer blocks saves at best (its logits mean nothing).
+compare random-1.5b-128k-eps0.99 "$dir" random 131072 64 0.99
 
-echo "== done in $(( $(date +%s) - started )) s; label | N | steps | step tokens | eps | meanRelL2 | maxRelL2 | top1 | kept | dense tok/s | sparse tok/s | speedup"
+echo "== done in $(( $(date +%s) - started )) s; label | N | steps | step tokens | eps | meanRelL2 | maxRelL2 | meanKL | maxKL | top1 | kept | dense tok/s | sparse tok/s | speedup"
 python3 - "$JSONL" <<'PY'
 import json, sys
 for line in open(sys.argv[1]):
     r = json.loads(line)
-    print(f"{r['label']} | {r['N']} | {r['steps']} | {r['stepTokens']} | {r['eps']} | {r['meanRelL2']:.5f} | "
-          f"{r['maxRelL2']:.5f} | {r['top1Agree']:.3f} | {r['keptShare']:.3f} | {r['denseTokPerS']:.1f} | "
+    print(f"{r['label']} | {r['N']} | {r['steps']} | {r['stepTokens']} | {r['eps']} | {r['meanRelL2']:.3g} | "
+          f"{r['maxRelL2']:.3g} | {r['meanKl']:.3g} | {r['maxKl']:.3g} | {r['top1Agree']:.3f} | {r['keptShare']:.3f} | {r['denseTokPerS']:.1f} | "
           f"{r['sparseTokPerS']:.1f} | {r['speedup']:.2f}x")
 PY
 exit $status
