@@ -35,7 +35,7 @@ status=0
 compare() {  # label model tokens N STEPS [eps]
   local label=$1 model=$2 tokens=$3 n=$4 steps=$5 eps=${6:-}
   local line
-  line=$(env ${eps:+UNISPARSE_SPARSE_DECODE_EPS=$eps} timeout 150 "$BUILD/engine_e2e" decodecmp "$model" "$tokens" "$n" "$steps" \
+  line=$(env ${eps:+UNISPARSE_SPARSE_DECODE_EPS=$eps} timeout 90 "$BUILD/engine_e2e" decodecmp "$model" "$tokens" "$n" "$steps" \
            2> "$OUT/stderr-$label.txt")
   local rc=$?
   if [ $rc -ne 0 ] || [ -z "$line" ]; then
