@@ -8,8 +8,8 @@
 # dense decode's logits exactly (meanRelL2 0, keptShare 1); (a) random Qwen2.5-Coder-1.5B-shaped weights at 32K and
 # 128K tokens, 64 steps, and at 128K with eps 0.99 (random weights attend near-uniformly: speed only); (b) SmolLM2
 # real weights when SMOL is set: 8,000 tokens (SMOL_TOKENS, else random ids), 128 steps, eps 1e-3, 1e-2 and 1e-4;
-# its accuracy decides whether sparse decode can ever be on by default. Writes $OUT/sparse-decode.jsonl and the
-# build log; prints one table last.
+# its accuracy decides whether sparse decode can ever be on by default. Writes $OUT/sparse-decode.jsonl, build.log
+# and stderr.txt; prints one table last.
 set -uo pipefail
 cd "$(dirname "$0")/../../.."
 OUT="${OUT:-$PWD/gpu-out}"; mkdir -p "$OUT"
@@ -18,12 +18,12 @@ OUT="${OUT:-$PWD/gpu-out}"; mkdir -p "$OUT"
 BUILD="${BUILD:-/tmp/unisparse-sparse-decode-build}"; MODELS="${MODELS:-/tmp/unisparse-e2e-models}"; mkdir -p "$BUILD" "$MODELS"
 export PATH="/usr/local/cuda/bin:$PATH" PYTHONUNBUFFERED=1
 E2E=test/gpu/e2e
-JSONL="$OUT/sparse-decode.jsonl"; : > "$JSONL"
+JSONL="$OUT/sparse-decode.jsonl"; : > "$JSONL"; : > "$OUT/stderr.txt"
 started=$(date +%s)
 echo "== $(date -u +%FT%TZ) $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>&1)"
 if ! { cmake -S native -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_COMPILER="$(command -v nvcc)" \
-         > "$OUT/configure.log" 2>&1 && cmake --build "$BUILD" --target unisparse_core unisparse_cuda -j 16 > "$OUT/build.log" 2>&1; }; then
-  tail -40 "$OUT/configure.log" "$OUT/build.log"; echo "== BUILD FAILED"; exit 1
+         > "$OUT/build.log" 2>&1 && cmake --build "$BUILD" --target unisparse_core unisparse_cuda -j 16 >> "$OUT/build.log" 2>&1; }; then
+  tail -40 "$OUT/build.log"; echo "== BUILD FAILED"; exit 1
 fi
 rm -f "$BUILD/engine_e2e"
 g++ -O2 -std=c++17 -DUNISPARSE_WITH_CUDA=1 -Inative/include -Inative/src $E2E/engine_e2e.cpp \
@@ -36,10 +36,11 @@ compare() {  # label model tokens N STEPS [eps]
   local label=$1 model=$2 tokens=$3 n=$4 steps=$5 eps=${6:-}
   local line
   line=$(env ${eps:+UNISPARSE_SPARSE_DECODE_EPS=$eps} timeout 90 "$BUILD/engine_e2e" decodecmp "$model" "$tokens" "$n" "$steps" \
-           2> "$OUT/stderr-$label.txt")
+           2> "$BUILD/stderr.txt")
   local rc=$?
+  { echo "== $label"; cat "$BUILD/stderr.txt"; } >> "$OUT/stderr.txt"  # one file: few files come back from the GPU machine
   if [ $rc -ne 0 ] || [ -z "$line" ]; then
-    echo "== $label FAILED (exit $rc)"; tail -5 "$OUT/stderr-$label.txt"; status=1; return
+    echo "== $label FAILED (exit $rc)"; tail -5 "$BUILD/stderr.txt"; status=1; return
   fi
   echo "${line%\}}, \"label\": \"$label\"}" | tee -a "$JSONL"
 }
