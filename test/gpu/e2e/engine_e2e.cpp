@@ -48,6 +48,9 @@ static int logitsMode(int argc, char** argv) {
   o.device = argc > 6 ? argv[6] : "cuda";
   o.attention = argc > 7 && std::string(argv[7]) == "unisparse" ? AttentionMode::UniSparse : AttentionMode::Dense;
   const bool decode = argc > 8 && std::string(argv[8]) == "decode";
+  // E2E_TAU / E2E_NEIGHBOUR_SHARE: UniSparse settings other than the runtime's defaults (tau sweeps).
+  if (const char* tau = std::getenv("E2E_TAU")) o.tau = float(std::atof(tau));
+  if (const char* share = std::getenv("E2E_NEIGHBOUR_SHARE")) o.neighbourShare = float(std::atof(share));
   std::vector<int32_t> ids;
   {
     std::ifstream f(tokensPath, std::ios::binary | std::ios::ate);

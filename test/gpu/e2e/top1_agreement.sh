@@ -4,7 +4,7 @@
 # positions from a dense and a UniSparse prefill (the runtime's default tau, block size and last-block check):
 # top-1 agreement and mean KL(dense || sparse). The same numbers for two dense prefills that differ only in chunking
 # (one chunk vs 256-token chunks) give the floor that numerics alone set.
-#   SMOL=model.gguf TOKENS=tokens.i32 [K=1024] bash test/gpu/e2e/top1_agreement.sh      (on the GPU machine)
+#   SMOL=model.gguf TOKENS=tokens.i32 [K=1024] [TAUS="0.99 0.995"] bash test/gpu/e2e/top1_agreement.sh  (GPU machine)
 set -uo pipefail
 cd "$(dirname "$0")/../../.."
 OUT="${OUT:-$PWD/gpu-out}"; mkdir -p "$OUT"
@@ -25,13 +25,15 @@ run() {  # tag mode env...
 run dense dense
 run dense256 dense UNISPARSE_GPU_CHUNK=256
 run unisparse unisparse
-python3 - "$BUILD" "$K" <<'PY' | tee -a "$OUT/top1.jsonl"
+TAGS="dense256 unisparse"
+for tau in ${TAUS:-}; do run "tau$tau" unisparse E2E_TAU=$tau; TAGS="$TAGS tau$tau"; done
+python3 - "$BUILD" "$K" $TAGS <<'PY' | tee -a "$OUT/top1.jsonl"
 import json, sys, numpy as np
 b, k = sys.argv[1], int(sys.argv[2])
 def load(tag): return np.fromfile(f"{b}/top1-{tag}.f32", dtype=np.float32).reshape(k, -1).astype(np.float64)
 def logsm(x): x = x - x.max(1, keepdims=True); return x - np.log(np.exp(x).sum(1, keepdims=True))
 dense = logsm(load("dense"))
-for tag in ("dense256", "unisparse"):
+for tag in sys.argv[3:]:
     other = logsm(load(tag))
     agree = float(np.mean(dense.argmax(1) == other.argmax(1)))
     kl = float(np.mean((np.exp(dense) * (dense - other)).sum(1)))
