@@ -194,6 +194,23 @@ describe('index: on-disk cache', () => {
     } finally { index.dispose(); }
   });
 
+  it('an edit resolves without waiting for its cache entry, which lands behind it and serves the next start', async () => {
+    const index = await RepoIndex.build(root, { cacheDir });
+    try {
+      writeFile(root, 'b.ts', LOOKUP + 'export function edited() { return 1; }\n');
+      await index.update([path.join(root, 'b.ts')], []);
+      assert.ok(index.definitionsIn('b.ts').some((d) => d.name === 'edited'));
+      const hash = index.fileRecord('b.ts')!.hash;
+      const until = Date.now() + 10_000;
+      while (!cacheEntries().some((e) => e.key === `${hash}.typescript`) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      const entry = cacheEntries().find((e) => e.key === `${hash}.typescript`);
+      assert.ok(entry, 'the edited file\'s entry was written');
+      assert.ok(JSON.parse(entryText(entry!)).content.defs.some((d: { name: string }) => d.name === 'edited'));
+    } finally { index.dispose(); }
+    const restarted = await RepoIndex.build(root, { cacheDir });
+    try { assert.deepStrictEqual(restarted.cacheStats(), { hits: 4, misses: 0 }); } finally { restarted.dispose(); }
+  });
+
   it('cacheDir: null writes nothing', async () => {
     (await RepoIndex.build(root, { cacheDir: null })).dispose();
     assert.deepStrictEqual(fs.readdirSync(cacheDir), []);
