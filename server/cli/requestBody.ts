@@ -1,7 +1,8 @@
 /**
- * Reads a request's JSON body with a size limit. A body over the limit is answered with 413 while the rest of
- * it is drained and dropped: closing the socket under a client that is still sending makes the kernel reset
- * the connection, and the client never reads the 413 (it sees ECONNRESET instead).
+ * Reads a request's JSON body with a size limit. A body over the limit is answered with 413 once the rest of it
+ * has been drained and dropped: closing the socket under a client that is still sending makes the kernel reset
+ * the connection, and the client never reads the 413 (it sees ECONNRESET or EPIPE instead). Answering before the
+ * drain ends is not enough either: the response's `Connection: close` shuts the socket as soon as it is written.
  */
 import type * as http from 'http';
 import { HttpError } from './serveErrors';
@@ -15,15 +16,20 @@ export function tooLarge(limit: number): HttpError {
   return new HttpError(413, `The request body is larger than ${limit} bytes. Send a shorter prompt.`, undefined, { connection: 'close' });
 }
 
-/** Drops the rest of a request body, bounded, then lets the response close the connection. */
-export function drain(req: http.IncomingMessage): void {
-  let dropped = 0;
+/**
+ * Drops the rest of a request body, bounded, and calls `done` once: when the body has ended (the response can be
+ * sent and the connection closed without resetting a client that is still sending) or when the request was cut off.
+ */
+export function drain(req: http.IncomingMessage, done: () => void = () => {}): void {
+  let dropped = 0, called = false;
+  const finish = () => { clearTimeout(timer); if (!called) { called = true; done(); } };
   const timer = setTimeout(() => req.destroy(), MAX_DRAIN_MS);
   timer.unref();
   req.removeAllListeners('data');
   req.on('data', (d: Buffer) => { dropped += d.length; if (dropped > MAX_DRAIN_BYTES) req.destroy(); });
-  req.on('end', () => clearTimeout(timer));
-  req.on('close', () => clearTimeout(timer));
+  req.on('end', finish);
+  req.on('close', finish);
+  if (req.readableEnded) finish();
   req.resume();
 }
 
@@ -37,13 +43,13 @@ export function requireJson(req: http.IncomingMessage): void {
 
 export function readJsonBody(req: http.IncomingMessage, limit = DEFAULT_MAX_BODY_BYTES): Promise<Record<string, unknown>> {
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) { drain(req); return Promise.reject(tooLarge(limit)); }
+  if (Number.isFinite(declared) && declared > limit) return new Promise((_, reject) => drain(req, () => reject(tooLarge(limit))));
   return new Promise((resolve, reject) => {
     let size = 0;
     const parts: Buffer[] = [];
     const onData = (d: Buffer) => {
       size += d.length;
-      if (size > limit) { parts.length = 0; drain(req); reject(tooLarge(limit)); return; }
+      if (size > limit) { parts.length = 0; req.off('data', onData); drain(req, () => reject(tooLarge(limit))); return; }
       parts.push(d);
     };
     req.on('data', onData);

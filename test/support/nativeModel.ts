@@ -9,7 +9,7 @@ export interface ModelInfo {
 }
 export interface ModelOptions {
   threads?: number; attention?: 'dense' | 'unisparse'; tau?: number; blockSize?: number; maxContext?: number;
-  captureLayers?: number[];
+  captureLayers?: number[]; neighbourShare?: number;
 }
 export interface NativeModel {
   readonly info: ModelInfo;

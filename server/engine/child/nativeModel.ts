@@ -60,6 +60,8 @@ export interface ModelOptions {
   maxContext?: number;
   /** UniSparse per-row budget of key blocks (0 = none). */
   maxBlocks?: number;
+  /** A block taken with at least this estimated share keeps its neighbours too (default 0.05; 0 = off). */
+  neighbourShare?: number;
 }
 
 export interface NativeAddon {
