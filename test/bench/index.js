@@ -43,9 +43,13 @@ function previousCodes() {
       const paths = ['server', 'scripts', 'test/register.js', 'package.json'].filter(has);   // older commits have no scripts/
       const tar = execFileSync('git', ['-C', root, 'archive', commit, ...paths]);
       execFileSync('tar', ['xf', '-', '-C', dir], { input: tar });
-      fs.symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'));
       fs.writeFileSync(path.join(dir, '.complete'), commit + '\n');
     }
+    // The cached code runs on this checkout's node_modules: point the link here each run (the cache outlives the
+    // checkout that made it, and a link into a deleted one fails to load esbuild).
+    const link = path.join(dir, 'node_modules');
+    fs.rmSync(link, { force: true });
+    fs.symlinkSync(path.join(root, 'node_modules'), link);
     return { dir, commit, key: commit, label: `previous (${commit})` };
   });
 }
