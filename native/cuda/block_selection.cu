@@ -44,13 +44,8 @@ __global__ void selectKernel(SelectParams p) {
     if (p.minBlocks > 0 && forced + r < p.minBlocks) r = min(nCand, p.minBlocks - forced);
     if (p.maxBlocks > 0 && forced + r > p.maxBlocks) r = max(0, p.maxBlocks - forced);
     for (int i = tid; i < r; i += kThreads) {
-      const int b = (int)(unsigned int)keys[i];
-      keep[b] = 1;
-      // Neighbour expansion (the CPU's select_row): b - 1 >= 0 and b + 1 <= bq, both causal.
-      if (p.neighbourShare > 0.f && p.maxBlocks <= 0 && sortedShare(keys[i]) >= p.neighbourShare) {
-        keep[b - 1] = 1;
-        keep[b + 1] = 1;
-      }
+      keep[(unsigned int)keys[i]] = 1;
+      keepNeighbours(keys[i], p.neighbourShare, p.maxBlocks, keep);  // as the CPU's select_row
     }
   } else if (keepAll) {
     for (int i = tid; i < nCand; i += kThreads) keep[1 + i] = 1;

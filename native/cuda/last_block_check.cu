@@ -134,12 +134,8 @@ __global__ void __launch_bounds__(kSelectThreads) checkAndColumnsKernel(LastBloc
     if (p.minBlocks > 0 && forced + r < p.minBlocks) r = min(nCand, p.minBlocks - forced);
     if (p.maxBlocks > 0 && forced + r > p.maxBlocks) r = max(0, p.maxBlocks - forced);
     for (int i = tid; i < r; i += kSelectThreads) {
-      const int b = (int)(unsigned int)keys[i];
-      kept[b] = 1;
-      if (p.neighbourShare > 0.f && p.maxBlocks <= 0 && sortedShare(keys[i]) >= p.neighbourShare) {
-        kept[b - 1] = 1;
-        kept[b + 1] = 1;
-      }
+      kept[(unsigned int)keys[i]] = 1;
+      keepNeighbours(keys[i], p.neighbourShare, p.maxBlocks, kept);  // the selection as selectKernel makes it
     }
   } else {
     for (int i = tid; i < nCand; i += kSelectThreads) kept[1 + i] = 1;

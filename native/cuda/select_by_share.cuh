@@ -15,6 +15,17 @@ __device__ __forceinline__ float sortedShare(unsigned long long key) {
   return __uint_as_float(~(unsigned int)(key >> 32));
 }
 
+// Neighbour expansion (block_selection.h): a block taken with at least `neighbourShare` of the estimate keeps the
+// blocks on either side. `key` is a sorted candidate (1 <= block <= last - 1), so both neighbours are causal.
+__device__ __forceinline__ void keepNeighbours(unsigned long long key, float neighbourShare, int maxBlocks,
+                                               unsigned char* keep) {
+  if (neighbourShare > 0.f && maxBlocks <= 0 && sortedShare(key) >= neighbourShare) {
+    const int b = (int)(unsigned int)key;
+    keep[b - 1] = 1;
+    keep[b + 1] = 1;
+  }
+}
+
 // Sorts candidates a[first .. first + n) into keys[0 .. n) (the index is the low 32 bits). keys holds
 // nextpow2(n) entries. Called by all kSelectThreads threads; ends with a barrier.
 __device__ inline void sortByShare(const float* a, int first, int n, unsigned long long* keys) {

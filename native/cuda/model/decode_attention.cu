@@ -8,6 +8,7 @@
 // Scores are reduced over the key's lanes with shuffles; the online softmax runs per batch of kBatch steps so
 // the accumulators are rescaled once per batch rather than once per key.
 #include "decode_attention.h"
+#include "bf16_vector.cuh"
 #include "../cuda_check.h"
 #include <algorithm>
 #include <stdexcept>
@@ -32,16 +33,6 @@ __device__ __forceinline__ void copyAsync16(void* smem, const void* gmem, bool v
 __device__ __forceinline__ void commitAsync() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
 template <int N>
 __device__ __forceinline__ void waitAsync() { asm volatile("cp.async.wait_group %0;\n" ::"n"(N) : "memory"); }
-
-__device__ __forceinline__ void toFloat8(const uint4& raw, float f[8]) {
-  const __nv_bfloat162* h = reinterpret_cast<const __nv_bfloat162*>(&raw);
-  #pragma unroll
-  for (int e = 0; e < 4; ++e) {
-    const float2 v = __bfloat1622float2(h[e]);
-    f[2 * e] = v.x;
-    f[2 * e + 1] = v.y;
-  }
-}
 
 // Keys per slice when `splits` slices cover seqK, in whole CTA steps. Read on the device too (positionDev).
 __host__ __device__ __forceinline__ int sliceKeysFor(int seqK, int splits, int granule) {

@@ -4,6 +4,7 @@
 // loop. A lane reads 16-byte chunks of each row, U chunks ahead per row, so a warp keeps 8 KB of weights in
 // flight; lanes' partial dot products meet in a warp shuffle, and lane 0 applies the epilogue.
 #include "decode_gemv.h"
+#include "bf16_vector.cuh"
 #include "../cuda_check.h"
 #include <algorithm>
 #include <cstdint>
@@ -46,16 +47,6 @@ __device__ __forceinline__ float dot8(const uint4& w, const float x[8], float ac
     acc = fmaf(f.y, x[2 * e + 1], acc);
   }
   return acc;
-}
-
-__device__ __forceinline__ void toFloat8(const uint4& raw, float f[8]) {
-  const __nv_bfloat162* h = reinterpret_cast<const __nv_bfloat162*>(&raw);
-  #pragma unroll
-  for (int e = 0; e < 4; ++e) {
-    const float2 v = __bfloat1622float2(h[e]);
-    f[2 * e] = v.x;
-    f[2 * e + 1] = v.y;
-  }
 }
 
 __device__ __forceinline__ uint32_t packBf16(float a, float b) {

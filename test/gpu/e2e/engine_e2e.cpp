@@ -39,6 +39,17 @@ static std::vector<int32_t> randomTokens(int n, int vocab, uint32_t seed) {
   return t;
 }
 
+// Token ids as raw little-endian int32, the format the scripts write with numpy.
+static std::vector<int32_t> readTokens(const std::string& path) {
+  std::ifstream f(path, std::ios::binary | std::ios::ate);
+  if (!f) throw std::runtime_error("cannot read " + path);
+  const size_t bytes = size_t(f.tellg());
+  std::vector<int32_t> ids(bytes / 4);
+  f.seekg(0);
+  f.read(reinterpret_cast<char*>(ids.data()), std::streamsize(bytes));
+  return ids;
+}
+
 // Logits of the last K tokens, from one prefill (chunked as the runtime chunks it) or from K one-token decode
 // steps after a prefill of the rest, so both attention paths meet the same reference.
 static int logitsMode(int argc, char** argv) {
@@ -51,15 +62,7 @@ static int logitsMode(int argc, char** argv) {
   // E2E_TAU / E2E_NEIGHBOUR_SHARE: UniSparse settings other than the runtime's defaults (tau sweeps).
   if (const char* tau = std::getenv("E2E_TAU")) o.tau = float(std::atof(tau));
   if (const char* share = std::getenv("E2E_NEIGHBOUR_SHARE")) o.neighbourShare = float(std::atof(share));
-  std::vector<int32_t> ids;
-  {
-    std::ifstream f(tokensPath, std::ios::binary | std::ios::ate);
-    if (!f) throw std::runtime_error("cannot read " + tokensPath);
-    const size_t bytes = size_t(f.tellg());
-    ids.resize(bytes / 4);
-    f.seekg(0);
-    f.read(reinterpret_cast<char*>(ids.data()), std::streamsize(bytes));
-  }
+  std::vector<int32_t> ids = readTokens(tokensPath);
   const int n = int(ids.size());
   if (K < 1 || K >= n) throw std::runtime_error("K must be between 1 and the token count - 1");
   o.maxContext = n + 16;
@@ -98,15 +101,7 @@ static int questionMode(int argc, char** argv) {
   const std::string model = argv[2], tokensPath = argv[3];
   const int rows = std::atoi(argv[4]);
   const int S = argc > 5 ? std::atoi(argv[5]) : 64;
-  std::vector<int32_t> ids;
-  {
-    std::ifstream f(tokensPath, std::ios::binary | std::ios::ate);
-    if (!f) throw std::runtime_error("cannot read " + tokensPath);
-    const size_t bytes = size_t(f.tellg());
-    ids.resize(bytes / 4);
-    f.seekg(0);
-    f.read(reinterpret_cast<char*>(ids.data()), std::streamsize(bytes));
-  }
+  std::vector<int32_t> ids = readTokens(tokensPath);
   const int n = int(ids.size());
   if (rows < 1 || rows >= n) throw std::runtime_error("ROWS must be between 1 and the token count - 1");
   std::vector<float> mass[2];
@@ -156,16 +151,6 @@ static int questionMode(int argc, char** argv) {
               cTop.size() > 2 ? cTop[2] : -1, gTop.size() > 2 ? gTop[0] : -1, gTop.size() > 2 ? gTop[1] : -1,
               gTop.size() > 2 ? gTop[2] : -1, ms[0], ms[1], ok ? "true" : "false");
   return ok ? 0 : 1;
-}
-
-static std::vector<int32_t> readTokens(const std::string& path) {
-  std::ifstream f(path, std::ios::binary | std::ios::ate);
-  if (!f) throw std::runtime_error("cannot read " + path);
-  const size_t bytes = size_t(f.tellg());
-  std::vector<int32_t> ids(bytes / 4);
-  f.seekg(0);
-  f.read(reinterpret_cast<char*>(ids.data()), std::streamsize(bytes));
-  return ids;
 }
 
 static int argmax(const std::vector<float>& v) { return int(std::max_element(v.begin(), v.end()) - v.begin()); }
