@@ -17,6 +17,13 @@ export function firstTokenAtOrAfter(spans: Int32Array, offset: number): number {
   return n;
 }
 
+/**
+ * The overlay's ranges, best first. Each block gives one range per packed chunk it touches, scored relative to the
+ * strongest block (the overlay's scale is [0, 1]); the `maxBlocks` best ranges are kept, and those of one place
+ * (same file, adjacent lines, from neighbouring blocks) are shown as one entry scored by its best block, so the
+ * first entries name different places instead of three neighbouring blocks of one definition. Grouping adds no
+ * block that the best `maxBlocks` did not hold.
+ */
 export function selectedBlocksFromScores(
   keyBlockScore: ArrayLike<number>,
   blockSize: number,
@@ -27,7 +34,7 @@ export function selectedBlocksFromScores(
   let max = 0;
   for (let b = 0; b < keyBlockScore.length; b++) max = Math.max(max, keyBlockScore[b]);
   if (!(max > 0) || blockSize <= 0) return [];
-  const byRange = new Map<string, SelectedBlock>();
+  const byRange = new Map<string, BlockRange>();
   for (let b = 0; b < keyBlockScore.length; b++) {
     const s = keyBlockScore[b];
     if (!(s > 0)) continue;
@@ -35,14 +42,43 @@ export function selectedBlocksFromScores(
     if (start >= promptTokens) break;
     for (const r of map.rangesForTokens(start, Math.min(promptTokens, start + blockSize))) {
       const key = `${r.file}:${r.startLine}:${r.endLine}`;
-      const score = s / max; // relative to the strongest block, so the overlay's scale is [0, 1]
+      const score = s / max;
       const prev = byRange.get(key);
-      if (!prev || prev.score < score) byRange.set(key, { file: r.file, startLine: r.startLine, endLine: r.endLine, score });
+      if (!prev || prev.score < score) byRange.set(key, { file: r.file, startLine: r.startLine, endLine: r.endLine, score, firstBlock: b, lastBlock: b });
     }
   }
-  return [...byRange.values()]
+  const best = [...byRange.values()]
     .sort((a, b) => b.score - a.score || a.file.localeCompare(b.file) || a.startLine - b.startLine)
     .slice(0, maxBlocks);
+  return groupPlaces(best).map(({ file, startLine, endLine, score }) => ({ file, startLine, endLine, score }));
+}
+
+interface BlockRange extends SelectedBlock {
+  firstBlock: number;
+  lastBlock: number;
+}
+
+/**
+ * Ranges (best first) grouped by place: a range joins an earlier one of the same file whose blocks are its
+ * neighbours and whose lines touch its own; one that touches two earlier places joins them. Order stays best first.
+ */
+function groupPlaces(ranges: BlockRange[]): BlockRange[] {
+  const places: BlockRange[] = [];
+  for (const r of ranges) {
+    const touching = places.filter((p) => p.file === r.file && r.lastBlock >= p.firstBlock - 1 && r.firstBlock <= p.lastBlock + 1 &&
+      r.startLine <= p.endLine + 1 && p.startLine <= r.endLine + 1);
+    if (touching.length === 0) { places.push({ ...r }); continue; }
+    const [into, ...rest] = touching;
+    for (const p of [r, ...rest]) {
+      into.startLine = Math.min(into.startLine, p.startLine);
+      into.endLine = Math.max(into.endLine, p.endLine);
+      into.firstBlock = Math.min(into.firstBlock, p.firstBlock);
+      into.lastBlock = Math.max(into.lastBlock, p.lastBlock);
+      into.score = Math.max(into.score, p.score);
+    }
+    for (const p of rest) places.splice(places.indexOf(p), 1);
+  }
+  return places;
 }
 
 /**

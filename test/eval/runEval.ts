@@ -146,9 +146,13 @@ function table(records: Record_[], header: string): string {
   const rows = modes.map((mode) => {
     const packed = records.filter((r) => r.mode === mode && shared.has(r.id) && r.contextHit && r.attention?.baselineBlockMass && r.overlayLines);
     const hits = (baseline: boolean) => packed.filter((r) => overlayHitAt(overlayFromRecord(r.attention!, baseline), r.overlayLines!, 3)).length;
-    return `| ${mode} | ${packed.length} | ${hits(false)} (${pct(hits(false) / Math.max(1, packed.length))}) | ${hits(true)} (${pct(hits(true) / Math.max(1, packed.length))}) |`;
+    // How wide the top three ranges are: a rule that lists wider ranges hits more easily, so it is shown beside.
+    const top = packed.flatMap((r) => overlayFromRecord(r.attention!));
+    const meanLines = top.reduce((n, t) => n + t.endLine - t.startLine + 1, 0) / Math.max(1, top.length);
+    return `| ${mode} | ${packed.length} | ${hits(false)} (${pct(hits(false) / Math.max(1, packed.length))}) | ${hits(true)} (${pct(hits(true) / Math.max(1, packed.length))}) | ${meanLines.toFixed(1)} |`;
   });
-  lines.push('', '| Attention | Packed answers with a baseline | Overlay hit@3, question mass alone | Overlay hit@3, against the neutral question |', '| --- | --- | --- | --- |', ...rows);
+  lines.push('', '| Attention | Packed answers with a baseline | Overlay hit@3, question mass alone | Overlay hit@3, against the neutral question | Lines per top-3 range (mean) |',
+    '| --- | --- | --- | --- | --- |', ...rows);
   return lines.join('\n');
 }
 

@@ -18,15 +18,33 @@ const mapper: TokenRangeMapper = {
 
 describe('selected blocks', () => {
   it('maps key blocks to source ranges, strongest first, scores relative to the best', () => {
-    const scores = [0.5, 0.1, 0.4, 0, 0.2, 0.05];
+    // Block 1 and 3 scored 0; blocks 0, 2, 4 and 5 are read, block 5 right after block 4 in b.py.
+    const scores = [0.5, 0, 0.4, 0, 0.2, 0.05];
     const blocks = selectedBlocksFromScores(scores, 16, 90, mapper);
-    assert.deepStrictEqual(blocks[0], { file: 'a.ts', startLine: 1, endLine: 3, score: 1 }); // block 0 covers tokens 10..15
-    assert.ok(blocks.every((b) => b.score > 0 && b.score <= 1));
-    for (let i = 1; i < blocks.length; i++) assert.ok(blocks[i - 1].score >= blocks[i].score);
-    // Block 3 scored 0: its lines (tokens 48..63) appear only through other blocks.
-    assert.ok(!blocks.some((b) => b.file === 'b.py' && b.startLine === 1 && b.endLine === 7 && b.score === 0));
-    // Block 5 starts at token 80 < 90 and maps into b.py.
-    assert.ok(blocks.some((b) => b.file === 'b.py' && b.startLine === 16));
+    assert.deepStrictEqual(blocks, [
+      { file: 'a.ts', startLine: 1, endLine: 3, score: 1 }, // block 0 covers tokens 10..15
+      { file: 'a.ts', startLine: 12, endLine: 19, score: 0.8 }, // block 2: tokens 32..47
+      // Blocks 4 (tokens 64..79) and 5 (80..89) are neighbours in one file: one place, scored by the better one.
+      { file: 'b.py', startLine: 8, endLine: 20, score: 0.4 },
+    ]);
+  });
+
+  it('shows neighbouring blocks of one place as one entry, so the first entries name different places', () => {
+    // The three best ranges: blocks 0 and 1 (a.ts, neighbours) and block 4 (b.py); block 2 is not among them.
+    const blocks = selectedBlocksFromScores([0.5, 0.45, 0.1, 0, 0.3], 16, 90, mapper, 3);
+    assert.deepStrictEqual(blocks.map((b) => [b.file, b.startLine, b.endLine, b.score]), [['a.ts', 1, 11, 1], ['b.py', 8, 15, 0.6]]);
+  });
+
+  it('a block between two listed places joins them into one', () => {
+    // Blocks 0 and 2 are listed first; block 1 lies between them in the same file and joins them.
+    const blocks = selectedBlocksFromScores([0.5, 0.2, 0.4, 0, 0.3], 16, 90, mapper);
+    assert.deepStrictEqual(blocks.map((b) => [b.file, b.startLine, b.endLine, b.score]), [['a.ts', 1, 19, 1], ['b.py', 8, 15, 0.6]]);
+  });
+
+  it('blocks of different files are different places even where their blocks are neighbours', () => {
+    // Block 2 ends a.ts (lines 12..19) and block 3 starts b.py (tokens 50..63) after a.ts's last line.
+    const blocks = selectedBlocksFromScores([0, 0, 0.5, 0.4], 16, 90, mapper);
+    assert.ok(blocks.some((b) => b.file === 'a.ts') && blocks.some((b) => b.file === 'b.py'));
   });
 
   it('returns nothing when no block has a score (dense runs without an estimate)', () => {
@@ -34,8 +52,10 @@ describe('selected blocks', () => {
     assert.deepStrictEqual(selectedBlocksFromScores([], 64, 150, mapper), []);
   });
 
-  it('caps the number of blocks', () => {
-    const scores = Array.from({ length: 8 }, (_, i) => 1 - i / 10);
+  it('caps the number of ranges it groups', () => {
+    // Four places (blocks 1, 3, 5, 7 are not neighbours), three entries.
+    const scores = [0, 1, 0, 0.9, 0, 0.8, 0, 0.7];
+    assert.strictEqual(selectedBlocksFromScores(scores, 10, 90, mapper).length, 4);
     assert.strictEqual(selectedBlocksFromScores(scores, 10, 90, mapper, 3).length, 3);
   });
 });
