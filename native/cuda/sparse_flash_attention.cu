@@ -4,7 +4,9 @@
 // softmax is online in the log2 domain. Sparsity enters only through the list of key tiles a CTA walks,
 // so dense and UniSparse share every instruction of the inner loop.
 #include "sparse_flash_attention.h"
+#include "hopper_flash_attention.h"
 #include "mma_primitives.cuh"
+#include "tile_walker.cuh"
 #include "cuda_check.h"
 #include <cmath>
 #include <stdexcept>
@@ -15,51 +17,10 @@ namespace {
 
 // Tuned on the H200 (2026-11-28): 64-row CTAs with 16 rows per warp ran at ~245 TFLOP/s, bound by shared-memory
 // reads (one K/V ldmatrix fed two MMAs). 32 rows per warp let every K/V fragment feed four MMAs.
-constexpr int kCtaRows = 128;  // query rows per CTA
+constexpr int kCtaRows = kWalkCtaRows;  // query rows per CTA
 constexpr int kWarpRows = 32;  // two m16 tiles per warp
-constexpr int kKeys = 64;      // keys per tile
+constexpr int kKeys = kWalkKeys;  // keys per tile
 constexpr int kThreads = 128;  // 4 warps
-
-// How a CTA finds its key tiles: every causal tile, or a plan of 64-token blocks (the CTA's two halves are two
-// plan rows), or a plan of 128-token blocks (the CTA is one plan row, each block two tiles). A compile-time
-// mode keeps the walker's state to the registers it needs (the 128-dim kernel is at the 255-register limit).
-enum WalkMode { kDenseWalk = 0, kPlan64 = 1, kPlan128 = 2 };
-
-// Walks the key tiles in ascending order, each tagged with which half of the CTA (rows 0-63: bit 0, rows 64-127:
-// bit 1) wants it; tiles starting at or past `limit` (the CTA's end) are masked for every row and skipped.
-template <int kMode>
-struct TileWalker {
-  const int32_t* a = nullptr;
-  const int32_t* b = nullptr;
-  int na = 0, nb = 0, ia = 0, ib = 0, sub = 0;
-  int limit = 0;
-
-  __device__ bool next(int& keyStart, int& want) {
-    if constexpr (kMode == kDenseWalk) {
-      if (ia * kKeys >= limit) return false;
-      keyStart = kKeys * ia++;
-      want = 3;
-      return true;
-    } else if constexpr (kMode == kPlan64) {
-      const int blkA = ia < na ? a[ia] : 0x7fffffff, blkB = ib < nb ? b[ib] : 0x7fffffff;
-      const int blk = min(blkA, blkB);
-      if (blk == 0x7fffffff) return false;
-      keyStart = blk * 64;
-      want = (blkA == blk ? 1 : 0) | (blkB == blk ? 2 : 0);
-      ia += blkA == blk;
-      ib += blkB == blk;
-      return keyStart < limit;  // only the diagonal, the last block, can start past the CTA
-    } else {
-      while (ia < na) {
-        keyStart = a[ia] * 128 + sub * kKeys;
-        want = 3;
-        if (++sub == 2) { sub = 0; ++ia; }
-        if (keyStart < limit) return true;
-      }
-      return false;
-    }
-  }
-};
 
 template <int D, int kRows>
 __device__ __forceinline__ void loadTile(uint32_t smemBase, const __nv_bfloat16* src, int firstRow, int rowLimit,
@@ -94,22 +55,7 @@ __global__ void __launch_bounds__(kThreads, 2) sparseFlashForward(FlashParams p)
   const int qStart = tile * kCtaRows;            // absolute position of this CTA's row 0
   const int qEnd = min(qStart + kCtaRows, p.seqK);
 
-  TileWalker<kMode> walk;
-  walk.limit = qEnd;
-  if constexpr (kMode != kDenseWalk) {
-    const int64_t rowBase = (int64_t)kvHead * p.nQueryBlocks - p.firstQueryBlock;
-    const int bqA = qStart / p.blockSize;
-    if (bqA >= p.firstQueryBlock) {
-      walk.a = p.keyBlocks + p.rowPtr[rowBase + bqA];
-      walk.na = p.rowPtr[rowBase + bqA + 1] - p.rowPtr[rowBase + bqA];
-    }
-    const int bqB = (qStart + kKeys) / 64;
-    if (kMode == kPlan64 && qStart + kKeys < p.seqK && bqB >= p.firstQueryBlock) {
-      walk.b = p.keyBlocks + p.rowPtr[rowBase + bqB];
-      walk.nb = p.rowPtr[rowBase + bqB + 1] - p.rowPtr[rowBase + bqB];
-    }
-  }
-
+  TileWalker<kMode> walk = startWalk<kMode>(p, qStart, qEnd, kvHead);
   const __nv_bfloat16* qHead = p.q + (int64_t)head * p.seqQ * D;
   const int64_t kvStride = p.kvHeadStride ? p.kvHeadStride : (int64_t)p.seqK * D;
   const __nv_bfloat16* kHead = p.k + (int64_t)kvHead * kvStride;
@@ -314,6 +260,7 @@ void launchSparseFlashAttention(const FlashParams& p, cudaStream_t stream) {
                              std::to_string(p.seqQ) + ", seqK=" + std::to_string(p.seqK) + ".");
   if (p.rowPtr && p.blockSize != 64 && p.blockSize != 128)
     throw std::runtime_error("CUDA attention: blockSize must be 64 or 128; got " + std::to_string(p.blockSize) + ".");
+  if (hopperAttentionUsable(p)) return launchHopperFlashAttention(p, stream);
   if (p.headDim == 64) return launchForHeadDim<64>(p, stream);
   if (p.headDim == 128) return launchForHeadDim<128>(p, stream);
   throw std::runtime_error("CUDA attention supports head dims 64 and 128; got " + std::to_string(p.headDim) +

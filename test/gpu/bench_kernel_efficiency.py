@@ -1,5 +1,7 @@
 """Kernel efficiency of the UniSparse CUDA path against cuDNN, side by side in one process (bf16, causal, batch 1).
 
+- every 'ours' time is the kernel the library picks (the wgmma kernel on Hopper); 'mma' columns time the mma.sync
+  kernel (UNISPARSE_ATTENTION_KERNEL=mma, the sm_80 path) on the same inputs in the same process;
 - dense: our dense kernel vs torch SDPA's cuDNN backend at N = 8K, 32K, 128K (BENCH_EFF_LENGTHS), head dims 64 and
   128, MHA 32/32 and GQA 32/8 (cuDNN gets K/V repeated to 32 heads: same FLOPs);
 - sparse efficiency = (density x cuDNN dense time) / our block-sparse attention time, on fresh random inputs with
@@ -29,6 +31,15 @@ DENSITIES = [0.05, 0.1, 0.2, 0.4, 0.6]
 BLOCK = 128
 
 
+def timed_mma(fn):
+    """fn timed with the mma.sync kernel forced (the portable path), for a side-by-side column."""
+    os.environ["UNISPARSE_ATTENTION_KERNEL"] = "mma"
+    try:
+        return timed(fn)
+    finally:
+        os.environ.pop("UNISPARSE_ATTENTION_KERNEL")
+
+
 def budget_for_density(n_blocks, density):
     """Per-row budget m whose causal plan (row b keeps min(b + 1, m) blocks) has about this density."""
     causal = n_blocks * (n_blocks + 1) / 2
@@ -50,7 +61,9 @@ def dense_rows():
                 cudnn = timed(sdpa(SDPBackend.CUDNN_ATTENTION, q, k, v))
                 out = torch.empty_like(q)
                 ours = timed(lambda: us.attention(q, k, v, out))
+                mma_ms = timed_mma(lambda: us.attention(q, k, v, out))
                 row = {"N": n, "headDim": d, "heads": heads, "kvHeads": kvh, "cudnnMs": cudnn, "oursMs": ours,
+                       "mmaMs": mma_ms, "mmaVsCudnn": cudnn / mma_ms,
                        "cudnnTflops": flops / cudnn / 1e9, "oursTflops": flops / ours / 1e9, "oursVsCudnn": cudnn / ours}
                 rows.append(row)
                 print(json.dumps({"dense": row}), flush=True)
@@ -72,8 +85,10 @@ def efficiency_rows():
                 plan = us.plan(q, k, block_size=BLOCK, tau=0.01, min_blocks=m, max_blocks=m, fast=True, check=False)
                 out = torch.empty_like(q)
                 attn = timed(lambda: us.attention(q, k, v, out, device_plan=plan))
+                mma_ms = timed_mma(lambda: us.attention(q, k, v, out, device_plan=plan))
                 row = {"N": n, "headDim": d, "heads": heads, "kvHeads": kvh, "density": plan.density, "cudnnMs": cudnn,
-                       "sparseMs": attn, "efficiency": plan.density * cudnn / attn}
+                       "sparseMs": attn, "efficiency": plan.density * cudnn / attn,
+                       "mmaSparseMs": mma_ms, "mmaEfficiency": plan.density * cudnn / mma_ms}
                 plan.free()
                 rows.append(row)
                 print(json.dumps({"efficiency": row}), flush=True)
@@ -126,14 +141,16 @@ def main():
     with open(os.path.join(OUT, "bench-efficiency.json"), "w") as f:
         json.dump(result, f, indent=1)
     lines = [f"Kernel efficiency, {gpu}, {result['date']} (bf16, causal, batch 1)", "",
-             "| N | d | heads q/kv | cuDNN ms | ours ms | ours TFLOP/s | ours / cuDNN throughput |", "|---|---|---|---|---|---|---|"]
+             "| N | d | heads q/kv | cuDNN ms | ours ms | ours TFLOP/s | ours / cuDNN throughput | mma.sync ms | mma.sync / cuDNN |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for r in result["dense"]:
         lines.append(f"| {r['N']} | {r['headDim']} | {r['heads']}/{r['kvHeads']} | {r['cudnnMs']:.2f} | {r['oursMs']:.2f} | "
-                     f"{r['oursTflops']:.0f} | {r['oursVsCudnn']:.2f} |")
-    lines += ["", "| N | heads q/kv | density | cuDNN dense ms | our sparse ms | efficiency |", "|---|---|---|---|---|---|"]
+                     f"{r['oursTflops']:.0f} | {r['oursVsCudnn']:.2f} | {r['mmaMs']:.2f} | {r['mmaVsCudnn']:.2f} |")
+    lines += ["", "| N | heads q/kv | density | cuDNN dense ms | our sparse ms | efficiency | mma.sync ms | mma.sync efficiency |",
+              "|---|---|---|---|---|---|---|---|"]
     for r in result["efficiency"]:
         lines.append(f"| {r['N']} | {r['heads']}/{r['kvHeads']} | {r['density']:.3f} | {r['cudnnMs']:.2f} | "
-                     f"{r['sparseMs']:.2f} | {r['efficiency']:.2f} |")
+                     f"{r['sparseMs']:.2f} | {r['efficiency']:.2f} | {r['mmaSparseMs']:.2f} | {r['mmaEfficiency']:.2f} |")
     lines += ["", "| N | heads q/kv | last-block check | plan ms | attention ms | plan share | density | recall |",
               "|---|---|---|---|---|---|---|---|"]
     for r in result["planShare"]:

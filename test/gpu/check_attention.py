@@ -44,6 +44,11 @@ def run_case(name, heads, kvh, d, nk, nq=None, block=64, tau=0.9, grans=(4, 16),
     us.attention(q, k, v, out)
     expect = ref.masked_attention(q, k, v)
     row["dense"] = compare(f"{name} dense", out, expect)
+    # The kernel picked on this GPU (wgmma on Hopper) against the portable mma.sync kernel, same inputs.
+    os.environ["UNISPARSE_ATTENTION_KERNEL"] = "mma"
+    out_mma = us.attention(q, k, v)
+    os.environ.pop("UNISPARSE_ATTENTION_KERNEL")
+    row["denseMaxDiffVsMmaKernel"] = (out.float() - out_mma.float()).abs().max().item()
     # Sparse with the split-precision estimate, against the same plan applied in float32.
     plan = us.plan(q, k, block_size=block, tau=tau, granularities=grans)
     mask = plan.mask()

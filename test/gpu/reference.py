@@ -60,8 +60,10 @@ def random_qkv(heads, kv_heads, n, d, seed=0, device="cuda"):
     return tuple(torch.randn(h, n, d, generator=g, device=device).bfloat16() for h in (heads, kv_heads, kv_heads))
 
 
-def reference_plan(q, k, block_size, granularities, tau, scale=None):
-    """Returns (A [kvH, nQB, nKB] float64, kept mask bool) for q [H, Nq, D], k [kvH, Nk, D] (any float dtype)."""
+def reference_plan(q, k, block_size, granularities, tau, scale=None, neighbour_share=0.05):
+    """Returns (A [kvH, nQB, nKB] float64, kept mask bool) for q [H, Nq, D], k [kvH, Nk, D] (any float dtype).
+    neighbour_share: a block taken by the tau rule whose share reaches it also keeps its two neighbours (the
+    library's default 0.05; <= 0 turns it off), so a needle straddling a block boundary keeps both halves."""
     heads, nq, d = q.shape
     kvh, nk, _ = k.shape
     scale = scale or d ** -0.5
@@ -114,6 +116,11 @@ def reference_plan(q, k, block_size, granularities, tau, scale=None):
     excl = torch.cumsum(vals, -1) - vals
     take = ((base[..., None] + excl) < tau) & (torch.gather(cand[None].expand(kvh, nqb, nkb), 2, order))
     keep.scatter_(2, order, take | torch.gather(keep, 2, order))
+    if neighbour_share > 0:
+        taken = torch.zeros_like(keep).scatter_(2, order, take)
+        strong = taken & (A >= neighbour_share)
+        keep[..., :-1] |= strong[..., 1:]
+        keep[..., 1:] |= strong[..., :-1]
     return A, keep
 
 

@@ -1,0 +1,313 @@
+// Block-sparse FlashAttention forward for Hopper (sm_90a): TMA tile loads, wgmma tensor-core MMAs and a
+// producer/consumer split of the CTA. It runs the same FlashParams and visits the same key tiles
+// (tile_walker.cuh) as the mma.sync kernel in sparse_flash_attention.cu, which stays the path of other GPUs and
+// the reference this one is checked against.
+//
+// One CTA = 128 query rows of one head, three warpgroups:
+//   - warpgroup 0, the producer: one thread walks the key tiles and issues TMA loads of K and V into a ring of
+//     kStages shared-memory stages, each guarded by a 'full' mbarrier (TMA bytes landed) and an 'empty' one
+//     (both consumers done with it);
+//   - warpgroups 1 and 2, the consumers: 64 query rows each (one 64-token plan row), S = Q K^T with Q and K from
+//     shared memory, the online softmax in registers, then O += P V with P straight from registers. While one
+//     consumer runs its softmax, the other's MMAs keep the tensor cores busy.
+#include "hopper_flash_attention.h"
+#include "cuda_check.h"
+#include "hopper_primitives.cuh"
+#include "mma_primitives.cuh"
+#include "tile_walker.cuh"
+#include <cudaTypedefs.h>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+
+namespace unisparse::cuda {
+namespace {
+
+constexpr int kConsumers = 2;                  // consumer warpgroups, 64 query rows each
+constexpr int kThreads = 128 * (1 + kConsumers);
+constexpr int kStages = 4;                     // K/V tiles in flight
+constexpr int kRegionBytes = 64 * hopper::kSwizzleRowBytes;  // 64 rows x 64 dims, one swizzled region
+static_assert(kConsumers * 64 == kWalkCtaRows, "consumers cover the walker's CTA rows");
+
+template <int D>
+struct SmemLayout {
+  static constexpr int kHalves = D / 64;                      // 64-dim column regions per row
+  static constexpr int kQBytes = kConsumers * kHalves * kRegionBytes;
+  static constexpr int kTileBytes = kHalves * kRegionBytes;   // K or V of one 64-key tile
+  static constexpr int kBarrierOffset = kQBytes + kStages * 2 * kTileBytes;
+  static constexpr int kBytes = kBarrierOffset + (2 * kStages + 1) * 8 + 1024;  // + alignment slack
+};
+
+// S = Q K^T for one consumer: 64 rows x 64 keys, D / 16 MMAs stepping 32 bytes along the swizzled rows.
+template <int D>
+__device__ __forceinline__ void scoreTile(float (&s)[32], uint32_t qTile, uint32_t kTile) {
+  hopper::wgmmaFence();
+  #pragma unroll
+  for (int kk = 0; kk < D / 16; ++kk) {
+    const uint32_t offset = (kk / 4) * kRegionBytes + (kk % 4) * 32;
+    hopper::wgmmaSharedShared_n64(s, hopper::descriptor(qTile + offset, 16, hopper::kRowGroupBytes),
+                                  hopper::descriptor(kTile + offset, 16, hopper::kRowGroupBytes), kk > 0);
+  }
+  hopper::wgmmaCommit();
+  hopper::wgmmaWait<0>();
+  hopper::fenceRegisters(s);
+}
+
+// O += P V for one consumer: four k-steps of 16 keys (two 8-row groups of V each); V is read N-major, its
+// 64-dim column regions kRegionBytes apart.
+template <int D>
+__device__ __forceinline__ void accumulateTile(float (&o)[D / 2], const uint32_t (&pa)[4][4], uint32_t vTile) {
+  hopper::wgmmaFence();
+  #pragma unroll
+  for (int kk = 0; kk < 4; ++kk) {
+    const uint64_t desc = hopper::descriptor(vTile + kk * 2 * hopper::kRowGroupBytes, kRegionBytes, hopper::kRowGroupBytes);
+    if constexpr (D == 128) hopper::wgmmaRegisterShared_n128(o, pa[kk], desc);
+    else hopper::wgmmaRegisterShared_n64(o, pa[kk], desc);
+  }
+  hopper::wgmmaCommit();
+  hopper::wgmmaWait<0>();
+  hopper::fenceRegisters(o);
+}
+
+template <int D, int kMode>
+__global__ void __launch_bounds__(kThreads, 1)
+    hopperFlashForward(const __grid_constant__ CUtensorMap qMap, const __grid_constant__ CUtensorMap kMap,
+                       const __grid_constant__ CUtensorMap vMap, FlashParams p) {
+#if defined(__CUDA_ARCH_FEAT_SM90_ALL)
+  using L = SmemLayout<D>;
+  extern __shared__ unsigned char smemRaw[];
+  const uint32_t base = (mma::smemAddress(smemRaw) + 1023u) & ~1023u;  // swizzled regions need 1024 alignment
+  const uint32_t qSmem = base;
+  auto kSmem = [&](int s) { return base + L::kQBytes + s * 2 * L::kTileBytes; };
+  auto vSmem = [&](int s) { return kSmem(s) + L::kTileBytes; };
+  auto fullBar = [&](int s) { return base + L::kBarrierOffset + 8 * s; };
+  auto emptyBar = [&](int s) { return base + L::kBarrierOffset + 8 * (kStages + s); };
+  const uint32_t qBar = base + L::kBarrierOffset + 16 * kStages;
+
+  const int head = blockIdx.y, kvHead = head / (p.heads / p.kvHeads);
+  const int queryOffset = p.seqK - p.seqQ;
+  const int firstTile = queryOffset / kWalkCtaRows, lastTile = (p.seqK - 1) / kWalkCtaRows;
+  const int tile = lastTile - blockIdx.x;  // the longest causal rows first, for load balance
+  if (tile < firstTile) return;
+  const int qStart = tile * kWalkCtaRows;
+  const int qEnd = min(qStart + kWalkCtaRows, p.seqK);
+
+  if (threadIdx.x == 0) {
+    for (int s = 0; s < kStages; ++s) {
+      hopper::mbarrierInit(fullBar(s), 1);
+      hopper::mbarrierInit(emptyBar(s), kConsumers * 4);  // one arrival per consumer warp
+    }
+    hopper::mbarrierInit(qBar, 1);
+    hopper::fenceBarrierInit();
+  }
+  __syncthreads();
+
+  TileWalker<kMode> walk = startWalk<kMode>(p, qStart, qEnd, kvHead);
+  const int warpgroup = threadIdx.x / 128;
+  if (warpgroup == 0) {
+    if (threadIdx.x != 0) return;
+    // Q rows before the chunk (negative coordinates) arrive as zeros; so do K/V rows past seqK.
+    hopper::mbarrierArriveExpectBytes(qBar, L::kQBytes);
+    #pragma unroll
+    for (int c = 0; c < kConsumers; ++c)
+      #pragma unroll
+      for (int h = 0; h < L::kHalves; ++h)
+        hopper::tmaLoad3d(qSmem + (c * L::kHalves + h) * kRegionBytes, &qMap, qBar, h * 64,
+                          qStart - queryOffset + 64 * c, head);
+    int keyStart = 0, want = 0;
+    for (int j = 0; walk.next(keyStart, want); ++j) {
+      const int s = j % kStages;
+      if (j >= kStages) hopper::mbarrierWait(emptyBar(s), ((j / kStages) - 1) & 1);
+      hopper::mbarrierArriveExpectBytes(fullBar(s), 2 * L::kTileBytes);
+      #pragma unroll
+      for (int h = 0; h < L::kHalves; ++h) {
+        hopper::tmaLoad3d(kSmem(s) + h * kRegionBytes, &kMap, fullBar(s), h * 64, keyStart, kvHead);
+        hopper::tmaLoad3d(vSmem(s) + h * kRegionBytes, &vMap, fullBar(s), h * 64, keyStart, kvHead);
+      }
+    }
+    return;
+  }
+
+  const int consumer = warpgroup - 1, warp = (threadIdx.x / 32) % 4, lane = threadIdx.x & 31;
+  const int groupFirstPos = qStart + 64 * consumer, groupLastPos = groupFirstPos + 63;
+  const int wantBit = 1 << consumer;  // the walker's half bits: rows 0-63 bit 0, rows 64-127 bit 1
+  const int pos0 = groupFirstPos + 16 * warp + (lane >> 2);  // this thread's two rows: pos0 and pos0 + 8
+  const float scaleLog2 = p.scale * 1.4426950408889634f;
+  float o[D / 2];
+  #pragma unroll
+  for (int i = 0; i < D / 2; ++i) o[i] = 0.f;
+  float rowMax[2] = {-INFINITY, -INFINITY}, rowSum[2] = {0.f, 0.f};
+  const uint32_t qTile = qSmem + consumer * L::kHalves * kRegionBytes;
+  hopper::mbarrierWait(qBar, 0);
+
+  int keyStart = 0, want = 0;
+  for (int j = 0; walk.next(keyStart, want); ++j) {
+    const int stage = j % kStages;
+    hopper::mbarrierWait(fullBar(stage), (j / kStages) & 1);
+    if ((want & wantBit) && keyStart <= groupLastPos) {  // uniform over the warpgroup, as wgmma needs
+      float s[32];
+      scoreTile<D>(s, qTile, kSmem(stage));
+      const bool needMask = keyStart + 63 > groupFirstPos || keyStart + 64 > p.seqK;
+      if (needMask) {
+        #pragma unroll
+        for (int i = 0; i < 8; ++i)
+          #pragma unroll
+          for (int e = 0; e < 4; ++e) {
+            const int key = keyStart + 8 * i + 2 * (lane & 3) + (e & 1);
+            const int pos = pos0 + (e >> 1) * 8;
+            if (key > pos || key >= p.seqK) s[4 * i + e] = -INFINITY;
+          }
+      }
+      // Online softmax, two rows per thread (a row's 64 scores sit in the four lanes of a quad).
+      float corr[2];
+      #pragma unroll
+      for (int h = 0; h < 2; ++h) {
+        float mx = -INFINITY;
+        #pragma unroll
+        for (int i = 0; i < 8; ++i) mx = fmaxf(mx, fmaxf(s[4 * i + 2 * h], s[4 * i + 2 * h + 1]));
+        mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
+        mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
+        const float newMax = fmaxf(rowMax[h], mx * scaleLog2);
+        const float shift = newMax == -INFINITY ? 0.f : newMax;  // nothing visible yet: stay at 0
+        corr[h] = exp2f(rowMax[h] - shift);
+        rowMax[h] = newMax;
+        float sum = 0.f;
+        #pragma unroll
+        for (int i = 0; i < 8; ++i) {
+          s[4 * i + 2 * h] = exp2f(fmaf(s[4 * i + 2 * h], scaleLog2, -shift));
+          s[4 * i + 2 * h + 1] = exp2f(fmaf(s[4 * i + 2 * h + 1], scaleLog2, -shift));
+          sum += s[4 * i + 2 * h] + s[4 * i + 2 * h + 1];
+        }
+        rowSum[h] = rowSum[h] * corr[h] + sum;
+      }
+      if (corr[0] != 1.f || corr[1] != 1.f) {
+        #pragma unroll
+        for (int i = 0; i < D / 8; ++i) {
+          o[4 * i] *= corr[0];
+          o[4 * i + 1] *= corr[0];
+          o[4 * i + 2] *= corr[1];
+          o[4 * i + 3] *= corr[1];
+        }
+      }
+      // P as the register A operand: k-step kk covers keys 16kk..16kk+15, accumulator groups 2kk and 2kk+1.
+      uint32_t pa[4][4];
+      #pragma unroll
+      for (int kk = 0; kk < 4; ++kk) {
+        pa[kk][0] = mma::packBf16(s[8 * kk], s[8 * kk + 1]);
+        pa[kk][1] = mma::packBf16(s[8 * kk + 2], s[8 * kk + 3]);
+        pa[kk][2] = mma::packBf16(s[8 * kk + 4], s[8 * kk + 5]);
+        pa[kk][3] = mma::packBf16(s[8 * kk + 6], s[8 * kk + 7]);
+      }
+      accumulateTile<D>(o, pa, vSmem(stage));
+    }
+    if (lane == 0) hopper::mbarrierArrive(emptyBar(stage));
+  }
+
+  // Normalise and store the rows this thread owns (positions in [queryOffset, seqK)).
+  #pragma unroll
+  for (int h = 0; h < 2; ++h) {
+    float sum = rowSum[h];
+    sum += __shfl_xor_sync(0xffffffffu, sum, 1);
+    sum += __shfl_xor_sync(0xffffffffu, sum, 2);
+    const float inv = sum > 0.f ? 1.f / sum : 0.f;
+    const int pos = pos0 + 8 * h;
+    if (pos < queryOffset || pos >= p.seqK) continue;
+    __nv_bfloat16* dst = p.out + ((int64_t)head * p.seqQ + (pos - queryOffset)) * D + 2 * (lane & 3);
+    #pragma unroll
+    for (int i = 0; i < D / 8; ++i)
+      *reinterpret_cast<__nv_bfloat162*>(dst + 8 * i) =
+          __floats2bfloat162_rn(o[4 * i + 2 * h] * inv, o[4 * i + 2 * h + 1] * inv);
+  }
+#endif
+}
+
+// cuTensorMapEncodeTiled through the runtime's driver entry point, so the library needs no -lcuda.
+PFN_cuTensorMapEncodeTiled_v12000 tensorMapEncoder() {
+  static PFN_cuTensorMapEncodeTiled_v12000 encode = nullptr;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    void* fn = nullptr;
+    cudaDriverEntryPointQueryResult found{};
+    if (cudaGetDriverEntryPointByVersion("cuTensorMapEncodeTiled", &fn, 12000, cudaEnableDefault, &found) ==
+            cudaSuccess && found == cudaDriverEntryPointSuccess)
+      encode = reinterpret_cast<PFN_cuTensorMapEncodeTiled_v12000>(fn);
+    cudaGetLastError();
+  });
+  return encode;
+}
+
+// A [depth][rows][D] bf16 tensor (row stride D, depth stride depthStride elements) read in 64 x 64 swizzled boxes.
+CUtensorMap tileMap(const void* data, int d, int rows, int depth, int64_t depthStride, const char* what) {
+  CUtensorMap map;
+  const cuuint64_t dims[3] = {cuuint64_t(d), cuuint64_t(rows), cuuint64_t(depth)};
+  const cuuint64_t strides[2] = {cuuint64_t(d) * 2, cuuint64_t(depthStride) * 2};
+  const cuuint32_t box[3] = {64, 64, 1};
+  const cuuint32_t elementStrides[3] = {1, 1, 1};
+  const CUresult status = tensorMapEncoder()(&map, CU_TENSOR_MAP_DATA_TYPE_BFLOAT16, 3, const_cast<void*>(data), dims,
+                                             strides, box, elementStrides, CU_TENSOR_MAP_INTERLEAVE_NONE,
+                                             CU_TENSOR_MAP_SWIZZLE_128B, CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
+                                             CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+  if (status != CUDA_SUCCESS)
+    throw std::runtime_error(std::string("CUDA attention: describing ") + what + " for TMA failed (CUresult " +
+                             std::to_string(int(status)) + ").");
+  return map;
+}
+
+template <int D, int kMode>
+void launchMode(const FlashParams& p, cudaStream_t stream) {
+  const int smemBytes = SmemLayout<D>::kBytes;
+  check(cudaFuncSetAttribute(hopperFlashForward<D, kMode>, cudaFuncAttributeMaxDynamicSharedMemorySize, smemBytes),
+        "raising the Hopper attention kernel's shared-memory limit");
+  const int64_t kvStride = p.kvHeadStride ? p.kvHeadStride : (int64_t)p.seqK * D;
+  const CUtensorMap qMap = tileMap(p.q, D, p.seqQ, p.heads, (int64_t)p.seqQ * D, "the queries");
+  const CUtensorMap kMap = tileMap(p.k, D, p.seqK, p.kvHeads, kvStride, "the keys");
+  const CUtensorMap vMap = tileMap(p.v, D, p.seqK, p.kvHeads, kvStride, "the values");
+  const int queryTiles = (p.seqK - 1) / kWalkCtaRows - (p.seqK - p.seqQ) / kWalkCtaRows + 1;
+  dim3 grid(queryTiles, p.heads);
+  hopperFlashForward<D, kMode><<<grid, kThreads, smemBytes, stream>>>(qMap, kMap, vMap, p);
+  checkLaunch("the Hopper block-sparse flash attention kernel");
+}
+
+template <int D>
+void launchForHeadDim(const FlashParams& p, cudaStream_t stream) {
+  if (!p.rowPtr) return launchMode<D, kDenseWalk>(p, stream);
+  if (p.blockSize == 64) return launchMode<D, kPlan64>(p, stream);
+  return launchMode<D, kPlan128>(p, stream);
+}
+
+// Whether this build holds sm_90a machine code of the kernel (a compute_80 PTX-only build compiles it empty).
+bool builtForHopper() {
+  cudaFuncAttributes attr{};
+  const bool ok = cudaFuncGetAttributes(&attr, hopperFlashForward<128, kDenseWalk>) == cudaSuccess;
+  cudaGetLastError();
+  return ok && attr.ptxVersion >= 90 && attr.binaryVersion == 90;
+}
+
+}  // namespace
+
+bool hopperAttentionUsable(const FlashParams& p) {
+  if (p.headDim != 64 && p.headDim != 128) return false;
+  const char* choice = std::getenv("UNISPARSE_ATTENTION_KERNEL");
+  if (choice && std::strcmp(choice, "mma") == 0) return false;
+  int device = 0;
+  if (cudaGetDevice(&device) != cudaSuccess) { cudaGetLastError(); return false; }
+  static int known[64];  // per device: 0 unknown, 1 usable, 2 not
+  if (device < 0 || device >= 64) return false;
+  if (known[device] == 0) {
+    cudaDeviceProp prop{};
+    const bool hopper = cudaGetDeviceProperties(&prop, device) == cudaSuccess && prop.major == 9 && prop.minor == 0;
+    cudaGetLastError();
+    known[device] = hopper && builtForHopper() && tensorMapEncoder() ? 1 : 2;
+  }
+  return known[device] == 1;
+}
+
+void launchHopperFlashAttention(const FlashParams& p, cudaStream_t stream) {
+  if (p.headDim == 64) return launchForHeadDim<64>(p, stream);
+  return launchForHeadDim<128>(p, stream);
+}
+
+}  // namespace unisparse::cuda
