@@ -8,7 +8,8 @@
  * EVAL_ATTENTION (default "dense,unisparse"), EVAL_ONLY (a regular expression on question ids),
  * EVAL_PROBES=0 (skip the 2K/4K/8K probes), EVAL_RETRIEVAL_BUDGETS (default 1024,2048,4096,6000: the model-free
  * context hit table), EVAL_RETRIEVAL_ONLY=1 (only that table), EVAL_MODEL (a model path; default the fetched SmolLM2),
- * EVAL_SUMMARY=FILE (print the table of an earlier run's eval.json, also one that was stopped part way; several
+ * EVAL_DEVICE (cpu, the default, or cuda: the engine's device; a GPU build of the addon for cuda),
+ * EVAL_MACHINE (a line naming the machine, kept in eval.json; e.g. the GPU's name), EVAL_SUMMARY=FILE (print the table of an earlier run's eval.json, also one that was stopped part way; several
  * files separated by commas are read as one run), EVAL_OUT=FILE (where to write, default test-results/eval.json).
  * Each question runs under every attention mode before the next, and eval.json is rewritten after every answer,
  * so a run cut short still compares the modes on the same questions. Each record keeps the attention report behind its
@@ -33,12 +34,15 @@ import type { AttentionReport } from '../../server/engine/attentionReport';
 import { answerMatch, citationCounts, contextHit, definitionEnd, lineOfMatch, overlayHitAt, summarise, ScoredAnswer, EvalSummary, LineRange } from './scoring';
 
 type Mode = 'dense' | 'unisparse';
+type EvalDevice = 'cpu' | 'cuda';
 
 interface Record_ extends ScoredAnswer {
   id: string;
   kind: string;
   mode: Mode;
   budget: number;
+  /** The device the engine ran on (cuda falls back to the CPU where no GPU is usable). */
+  device?: string;
   contextTokens: number;
   answerLines: LineRange;
   /** What an overlay range must touch (the definition's extent for definition questions). */
@@ -70,6 +74,10 @@ const MAX_TOKENS = Number(env.EVAL_MAX_TOKENS || DEFAULT_MAX_NEW_TOKENS);
 const MODES = (env.EVAL_ATTENTION || 'dense,unisparse').split(',').map((m) => m.trim()) as Mode[];
 const ONLY = env.EVAL_ONLY ? new RegExp(env.EVAL_ONLY) : undefined;
 const PROBES = env.EVAL_PROBES !== '0';
+const DEVICE = (env.EVAL_DEVICE || 'cpu') as EvalDevice;
+if (DEVICE !== 'cpu' && DEVICE !== 'cuda') throw new Error(`EVAL_DEVICE must be cpu or cuda, not ${env.EVAL_DEVICE}.`);
+/** Where the run happened, kept with the results: the device asked for, the CPUs and a line from EVAL_MACHINE. */
+const MACHINE = { device: DEVICE, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', node: process.version, note: env.EVAL_MACHINE };
 const RETRIEVAL_BUDGETS = (env.EVAL_RETRIEVAL_BUDGETS || '1024,2048,4096,6000').split(',').map(Number);
 const retrievalRows: RetrievalRow[] = [];
 
@@ -123,7 +131,7 @@ const OUT_FILE = env.EVAL_OUT ? path.resolve(env.EVAL_OUT) : path.resolve(__dirn
 
 function writeResults(records: Record_[], seconds: number): void {
   fs.mkdirSync(path.dirname(OUT_FILE), { recursive: true });
-  fs.writeFileSync(OUT_FILE, JSON.stringify({ date: new Date().toISOString(), budget: BUDGET, maxNewTokens: MAX_TOKENS, seconds, retrieval: retrievalRows, records }, null, 1));
+  fs.writeFileSync(OUT_FILE, JSON.stringify({ date: new Date().toISOString(), machine: MACHINE, budget: BUDGET, maxNewTokens: MAX_TOKENS, seconds, retrieval: retrievalRows, records }, null, 1));
 }
 
 function table(records: Record_[], header: string): string {
@@ -197,7 +205,7 @@ async function main(): Promise<void> {
     };
     try {
       r = await runAsk({
-        repo, question: q.question, index, engine: engines.get(mode), model, attention: { mode }, budgetTokens: budget, maxNewTokens: MAX_TOKENS,
+        repo, question: q.question, index, engine: engines.get(mode), model, device: DEVICE, attention: { mode }, budgetTokens: budget, maxNewTokens: MAX_TOKENS,
         focus: q.focusFolder ? { folder: q.focusFolder } : undefined, onAttentionReport: keep,
       });
     } catch (e) {
@@ -207,10 +215,12 @@ async function main(): Promise<void> {
       failures.push({ id: q.id, mode, error: (e as Error).message });
       return;
     }
+    // A GPU run that fell back to the CPU would be reported under the wrong device: stop instead.
+    if (r.stats.device !== DEVICE) throw new Error(`eval: asked for ${DEVICE}, the engine ran on ${r.stats.device} (is the addon built with CUDA?).`);
     const overlayLines = overlayRange(repo, q, spot);
     const s = score(q, spot, overlayLines, r);
     const rec: Record_ = {
-      id: q.id, kind: q.kind, mode, budget, contextTokens: r.stats.contextTokens, answerLines: spot, overlayLines, answer: r.answer,
+      id: q.id, kind: q.kind, mode, budget, device: r.stats.device, contextTokens: r.stats.contextTokens, answerLines: spot, overlayLines, answer: r.answer,
       topOverlay: r.selection.blocks.slice(0, 3).map((b) => ({ file: b.file, startLine: b.startLine, endLine: b.endLine })),
       attention: recorded && { ...recorded, promptTokens: r.stats.contextTokens },
       seconds: (Date.now() - t0) / 1000, ...s,
@@ -218,7 +228,7 @@ async function main(): Promise<void> {
     records.push(rec);
     writeResults(records, (Date.now() - started) / 1000);
     log(`eval: ${mode.padEnd(9)} ${q.id.padEnd(36)} ctx ${s.contextHit ? 'hit ' : 'MISS'} overlay@3 ${s.overlayHit3 ? 'hit ' : 'miss'} ` +
-      `answer ${s.answerMatch ? 'match' : 'no   '} ${s.stopReason.padEnd(6)} ${r.stats.contextTokens} tok ${rec.seconds.toFixed(1)} s`);
+      `answer ${s.answerMatch ? 'match' : 'no   '} ${s.stopReason.padEnd(6)} ${r.stats.contextTokens} tok ${r.stats.device} ${rec.seconds.toFixed(1)} s`);
   };
   try {
     // Both corpora are indexed first and their questions interleaved, so a run stopped part way still covers both.
@@ -269,7 +279,7 @@ async function main(): Promise<void> {
   if (failures.length) process.stderr.write(`eval: ${failures.length} answers failed and are not scored: ${failures.map((f) => `${f.mode} ${f.id}`).join(', ')}\n`);
   process.stdout.write(table(records,
     `UniSparse Code eval: ${new Set(records.map((r) => r.id)).size} questions, SmolLM2 (${path.basename(model)}), budget ${BUDGET} tokens ` +
-    `(probes ${PROBE_BUDGETS.map((p) => p.label).join('/')}), max ${MAX_TOKENS} new tokens, ${os.cpus().length} CPUs, ${seconds.toFixed(0)} s`) + '\n');
+    `(probes ${PROBE_BUDGETS.map((p) => p.label).join('/')}), max ${MAX_TOKENS} new tokens, device ${DEVICE}${MACHINE.note ? ` (${MACHINE.note})` : ''}, ${os.cpus().length} CPUs, ${seconds.toFixed(0)} s`) + '\n');
   if (retrievalRows.length) process.stdout.write('\n' + retrievalTable(retrievalRows) + '\n');
   process.stderr.write(`eval: wrote ${OUT_FILE}\n`);
 }
