@@ -2,12 +2,16 @@
 // Bundles the TypeScript entry points into dist/ with esbuild. One bundle per process:
 // the extension host (client), the language server, the engine child process and the CLI.
 // Grammar wasm files and the tree-sitter runtime wasm are copied next to the server bundle,
-// because a .vsix ships dist/ and not node_modules/.
+// because a .vsix ships dist/ and not node_modules/; so are the native tree-sitter packages, which stay outside
+// the bundles (they load their N-API prebuilds by path).
 'use strict';
 const path = require('path');
 const fs = require('fs');
 
 const root = path.resolve(__dirname, '..');
+/** The native parser's packages (server/index/nativeGrammars.ts); node-gyp-build finds their prebuilds. */
+const NATIVE_PARSER_PACKAGES = ['tree-sitter', 'tree-sitter-c', 'tree-sitter-cpp', 'tree-sitter-javascript', 'tree-sitter-typescript'];
+
 const entryPoints = {
   'extension/main': 'extension/main.ts',
   'server/main': 'server/lsp/main.ts',
@@ -33,10 +37,11 @@ async function main() {
     format: 'cjs',
     outdir: 'dist',
     sourcemap: true,
-    external: ['vscode'],
+    external: ['vscode', ...NATIVE_PARSER_PACKAGES],
     logLevel: 'warning',
   });
   copyWasmAssets();
+  copyNativeParsers();
   await bundleWebviews(esbuild);
   copyNativeAddon();
 }
@@ -74,6 +79,46 @@ function copyWasmAssets() {
   try { grammars = path.join(path.dirname(require.resolve('tree-sitter-wasms/package.json', { paths: [root] })), 'out'); } catch { return; }
   const wanted = ['typescript', 'tsx', 'javascript', 'python', 'go', 'rust', 'java', 'c', 'cpp', 'c_sharp', 'ruby', 'bash'];
   for (const g of wanted) copy(path.join(grammars, `tree-sitter-${g}.wasm`));
+  // The natively parsed grammars' packages ship a wasm build of the same grammar version: it replaces
+  // tree-sitter-wasms' older one, so that the wasm fallback parses like the native parser (grammarLoader.ts).
+  for (const pkg of NATIVE_PARSER_PACKAGES.slice(1)) {
+    const dir = packageDir(pkg);
+    if (dir) for (const f of fs.readdirSync(dir)) if (/^tree-sitter-.*\.wasm$/.test(f)) copy(path.join(dir, f));
+  }
+}
+
+function packageDir(name) {
+  try { return path.dirname(require.resolve(`${name}/package.json`, { paths: [root] })); } catch { return undefined; }
+}
+
+/**
+ * The native parser's packages, trimmed to what they load at runtime on this platform (their JavaScript, the binary
+ * that `npm ci` built or the prebuild for this platform and architecture, the grammars' node types), into
+ * dist/node_modules, where the server bundles' `require('tree-sitter')` finds them. Other platforms get no binary and
+ * parse with the wasm grammars.
+ */
+function copyNativeParsers() {
+  const out = path.join(root, 'dist', 'node_modules');
+  fs.rmSync(out, { recursive: true, force: true });
+  const platform = `${process.platform}-${process.arch}`;
+  for (const pkg of ['node-gyp-build', ...NATIVE_PARSER_PACKAGES]) {
+    const dir = packageDir(pkg);
+    if (!dir) return;   // not installed: the wasm grammars serve every language
+    // A runtime that `npm ci` built (the prebuild may need a newer C++ library than this machine has) replaces the prebuild.
+    const built = fs.existsSync(path.join(dir, 'build', 'Release'));
+    const keep = (rel) => ['package.json', 'index.js', 'node-gyp-build.js'].includes(rel) || /^bindings\/node\/\w+\.js$/.test(rel) ||
+      (!built && rel.startsWith(`prebuilds/${platform}/`)) || /^build\/Release\/[^/]+\.node$/.test(rel) || /(^|\/)src\/node-types\.json$/.test(rel);
+    const copyTree = (rel) => {
+      for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+        const r = rel ? `${rel}/${e.name}` : e.name;
+        if (e.isDirectory()) { if (!['node_modules', 'vendor', 'test', 'queries', 'obj.target'].includes(e.name)) copyTree(r); continue; }
+        if (!keep(r) || r.endsWith('_test.js')) continue;
+        fs.mkdirSync(path.join(out, pkg, path.dirname(r)), { recursive: true });
+        fs.copyFileSync(path.join(dir, r), path.join(out, pkg, r));
+      }
+    };
+    copyTree('');
+  }
 }
 
 main().catch((e) => { console.error(e.message || e); process.exit(1); });

@@ -1,52 +1,84 @@
 // Turns one file's text into definitions, references, imports and rankable chunks. Runs inside an index worker
 // (or the main thread when workers are disabled); holds one tree-sitter parser and compiled queries per language.
-import type { Language, Node, Parser, Query, QueryMatch } from 'web-tree-sitter';
-import TreeSitter = require('web-tree-sitter');   // CommonJS build in bundles (see grammarLoader.ts)
-import { loadGrammar } from './grammarLoader';
+// The parser is native where a prebuild loads (nativeGrammars.ts) and wasm otherwise (grammarLoader.ts): the same
+// queries run on both, and they find the same definitions (test/unit/index/parserBackends.test.ts).
+import { wasmLanguage } from './grammarLoader';
+import { NATIVE_GRAMMARS, nativeLanguage, nativeUnavailable } from './nativeGrammars';
 import { languageSpec, type LanguageSpec } from './languages';
 import type { ChunkRecord, ParsedContent, SymbolDef, SymbolKind } from './fileRecord';
 import { termTableFor } from './chunkTerms';
 import { splitLines, textContent, windowChunks } from './lineWindows';
 import { codeSkeleton, type SkeletonFamily } from './codeSkeleton';
 import { PhaseClock } from './indexPhases';
+import type { ParserBackend, SyntaxLanguage, SyntaxMatch, SyntaxNode, SyntaxQuery } from './syntaxTree';
 
 
 /** Languages whose source goes through codeSkeleton.ts first (TSX is left out: JSX text defeats the scanner). */
 const SKELETON_FAMILY: Record<string, SkeletonFamily> = { c: 'c', cpp: 'c', javascript: 'js', typescript: 'ts' };
 
 /**
- * One parser and two compiled queries per language and thread: `query` holds the definition, reference and import
- * patterns (the tree is walked once per file); `skeletonQuery` only what a skeleton's tree still answers
+ * Which parser runs: 'auto' (the default) takes the native one where it loads and its queries compile, else wasm.
+ * UNISPARSE_PARSER=wasm or =native forces one for the natively parsed languages (native then fails loudly where it
+ * cannot load); the other languages always parse with wasm.
+ */
+export type ParserChoice = ParserBackend | 'auto';
+
+function defaultChoice(): ParserChoice {
+  const v = process.env.UNISPARSE_PARSER;
+  if (v === 'native' || v === 'wasm' || v === 'auto' || !v) return (v || 'auto') as ParserChoice;
+  throw new Error(`UNISPARSE_PARSER=${v} is not a parser: use native, wasm or auto (the default).`);
+}
+
+/**
+ * One parser and two compiled queries per language, backend and thread: `query` holds the definition, reference and
+ * import patterns (the tree is walked once per file); `skeletonQuery` only what a skeleton's tree still answers
  * (definitions, and #include for C) since the skeleton pass counts references and JavaScript imports itself.
  */
-interface CompiledLanguage { parser: Parser; query: Query; skeletonQuery: Query | undefined }
+interface CompiledLanguage { parser: SyntaxLanguage; query: SyntaxQuery; skeletonQuery: SyntaxQuery | undefined }
 const compiled = new Map<string, Promise<CompiledLanguage>>();
 
-async function compile(spec: LanguageSpec): Promise<CompiledLanguage> {
-  const language: Language = await loadGrammar(spec.grammar);
-  const parser = new TreeSitter.Parser();
-  parser.setLanguage(language);
+function compileQueries(spec: LanguageSpec, parser: SyntaxLanguage): CompiledLanguage {
   const family = SKELETON_FAMILY[spec.id];
   try {
     return {
       parser,
-      query: new TreeSitter.Query(language, `${spec.definitions}\n${spec.references}\n${spec.imports}`),
-      skeletonQuery: family ? new TreeSitter.Query(language, family === 'c' ? `${spec.definitions}\n${spec.imports}` : spec.definitions) : undefined,
+      query: parser.query(`${spec.definitions}\n${spec.references}\n${spec.imports}`),
+      skeletonQuery: family ? parser.query(family === 'c' ? `${spec.definitions}\n${spec.imports}` : spec.definitions) : undefined,
     };
   } catch (e) {
-    throw new Error(`The queries for ${spec.id} in server/index/languages.ts do not compile against tree-sitter-${spec.grammar}.wasm: ${(e as Error).message}`);
+    const what = parser.backend === 'wasm' ? `tree-sitter-${spec.grammar}.wasm` : `the native tree-sitter-${spec.grammar}`;
+    throw new Error(`The queries for ${spec.id} in server/index/languages.ts do not compile against ${what}: ${(e as Error).message}`);
   }
 }
 
-function compiledFor(spec: LanguageSpec): Promise<CompiledLanguage> {
-  let c = compiled.get(spec.id);
-  if (!c) { c = compile(spec); compiled.set(spec.id, c); }
+async function compile(spec: LanguageSpec, choice: ParserChoice): Promise<CompiledLanguage> {
+  if (choice !== 'wasm' && NATIVE_GRAMMARS.includes(spec.grammar)) {
+    const native = nativeLanguage(spec.grammar);
+    if (native) {
+      try { return compileQueries(spec, native); } catch (e) { if (choice === 'native') throw e; }   // auto: wasm below
+    } else if (choice === 'native') {
+      throw new Error(`No native parser for ${spec.id}: ${nativeUnavailable(spec.grammar)}`);
+    }
+  }
+  return compileQueries(spec, await wasmLanguage(spec.grammar));
+}
+
+function compiledFor(spec: LanguageSpec, choice: ParserChoice): Promise<CompiledLanguage> {
+  const key = `${choice}:${spec.id}`;
+  let c = compiled.get(key);
+  if (!c) { c = compile(spec, choice); compiled.set(key, c); }
   return c;
+}
+
+/** The backend that parses `languageId` in this thread under `choice` (loads it if needed). */
+export async function parserBackendFor(languageId: string, choice: ParserChoice = defaultChoice()): Promise<ParserBackend | undefined> {
+  const spec = languageSpec(languageId);
+  return spec && (await compiledFor(spec, choice)).parser.backend;
 }
 
 const CONTAINER_KINDS = new Set<SymbolKind>(['class', 'interface', 'type', 'enum']);
 
-function endLineOf(node: Node): number {
+function endLineOf(node: SyntaxNode): number {
   // A node that ends at column 0 ends on the previous line (its trailing newline is not a line of its own).
   const end = node.endPosition;
   return end.column === 0 && end.row > node.startPosition.row ? end.row : end.row + 1;
@@ -56,7 +88,8 @@ function endLineOf(node: Node): number {
  * Parses `text` as `languageId` ('text' or unknown: line windows only). Never throws on bad source text. `clock`
  * (optional) is charged with the time of each step (see indexPhases.ts).
  */
-export async function parseContent(file: string, text: string, languageId: string, clock?: PhaseClock): Promise<ParsedContent> {
+export async function parseContent(file: string, text: string, languageId: string, clock?: PhaseClock,
+  choice: ParserChoice = defaultChoice()): Promise<ParsedContent> {
   const lines = splitLines(text);
   const spec = languageSpec(languageId);
   if (!spec) {
@@ -70,7 +103,7 @@ export async function parseContent(file: string, text: string, languageId: strin
   // A header with no C++ in it is parsed with the C grammar: it finds the same definitions, and a C code base then
   // never loads the C++ grammar (4.6 MB of wasm that costs each worker seconds to compile).
   const grammarSpec = skeleton && spec.id === 'cpp' && !skeleton.cpp && /\.h$/i.test(file) ? languageSpec('c')! : spec;
-  const lang = await compiledFor(grammarSpec);
+  const lang = await compiledFor(grammarSpec, choice);
   clock?.lap('grammars');
   const tree = lang.parser.parse(skeleton ? skeleton.text : text);
   if (!tree) throw new Error(`tree-sitter returned no tree for ${file}`);
@@ -106,16 +139,16 @@ export async function parseContent(file: string, text: string, languageId: strin
     clock?.lap('terms');
     return { language: spec.id, lineCount: lines.length, defs, refs, imports: [...new Set(imports)], chunks, termTable };
   } finally {
-    tree.delete();
+    tree.delete?.();
   }
 }
 
 /** Definitions with containers; fills `nameStarts` with the byte offsets of definition names (not references). */
-function extractDefinitions(file: string, matches: QueryMatch[], nameStarts: Set<number>): SymbolDef[] {
+function extractDefinitions(file: string, matches: SyntaxMatch[], nameStarts: Set<number>): SymbolDef[] {
   const found: { def: SymbolDef; start: number; end: number }[] = [];
   const seen = new Set<string>();
   for (const m of matches) {
-    let node: Node | undefined; let nameNode: Node | undefined; let kind: SymbolKind | undefined;
+    let node: SyntaxNode | undefined; let nameNode: SyntaxNode | undefined; let kind: SymbolKind | undefined;
     let explicitContainer: string | undefined;
     for (const c of m.captures) {
       if (c.name === 'name') { nameNode = c.node; nameStarts.add(c.node.startIndex); }

@@ -14,11 +14,19 @@ parentPort?.on('message', (msg: WorkerMessage) => {
   chain = chain.then(() => handle(msg));
 });
 
-/** settings once; then batches to index; `flush` asks for a reply once the cache writes so far have landed. */
-interface WorkerMessage { settings?: IndexerSettings; batch?: number; jobs?: FileJob[]; flush?: number }
+/**
+ * settings (and the pool's stop flag) once; then batches to index; `flush` asks for a reply once the cache writes so
+ * far have landed; `stop` (or the flag, read between files) ends the thread: the pool never terminates a worker from
+ * outside, since that aborts the process when it lands inside the native parser.
+ */
+interface WorkerMessage { settings?: IndexerSettings; stop?: Int32Array | true; batch?: number; jobs?: FileJob[]; flush?: number }
+
+let stopFlag: Int32Array | undefined;
+const stopRequested = () => !!stopFlag && Atomics.load(stopFlag, 0) !== 0;
 
 async function handle(msg: WorkerMessage): Promise<void> {
-  if (msg.settings) { indexer = new FileIndexer(msg.settings); return; }
+  if (msg.stop === true || stopRequested()) process.exit(0);
+  if (msg.settings) { indexer = new FileIndexer(msg.settings); stopFlag = msg.stop as Int32Array | undefined; return; }
   if (msg.flush !== undefined) {
     await indexer?.flushCache();
     parentPort!.postMessage({ flushed: msg.flush });
@@ -27,7 +35,10 @@ async function handle(msg: WorkerMessage): Promise<void> {
   if (msg.batch === undefined || !msg.jobs || !indexer) return;
   try {
     const outcomes: FileOutcome[] = [];
-    for (const job of msg.jobs) outcomes.push(await indexer.index(job));
+    for (const job of msg.jobs) {
+      if (stopRequested()) process.exit(0);
+      outcomes.push(await indexer.index(job));
+    }
     // Term tables and reference counts are typed arrays: moved to the server thread, not copied (and never held by this one again).
     const transfer = outcomes.flatMap((o) => (o.status === 'indexed' ? [...termTableBuffers(o.record.termTable), o.record.refs.counts.buffer as ArrayBuffer] : []));
     parentPort!.postMessage({ batch: msg.batch, outcomes, timings: indexer.takeTimings() }, transfer);

@@ -1,7 +1,9 @@
 // A small pool of index workers. Runs bundled (dist/server/indexWorker.js next to the bundle) and from source
 // (the worker is started with the TypeScript hook, scripts/registerTypeScript.js). workers: 0 indexes on
 // the calling thread, for debugging. A worker that dies fails only its batch (files reported as skipped) and is
-// replaced; cancelling terminates the workers mid-parse.
+// replaced. Cancelling stops the workers after the file each is on: a worker is never terminated from outside,
+// because terminating a thread inside the native parser (which calls back into JavaScript for the text) aborts the
+// whole process. Each worker shares a stop flag with the pool and reads it between files.
 import * as fs from 'fs';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
@@ -14,7 +16,7 @@ const BATCHES_IN_FLIGHT_PER_WORKER = 2;
 /** Longest stretch of merging results before yielding the event loop. */
 const SLICE_MS = 8;
 
-interface Slot { worker: Worker; inFlight: Map<number, FileJob[]> }
+interface Slot { worker: Worker; inFlight: Map<number, FileJob[]>; stop: Int32Array }
 
 export class WorkerPool {
   private slots: Slot[] = [];
@@ -154,8 +156,8 @@ export class WorkerPool {
 
   private spawn(): Slot {
     const worker = startWorker();
-    const slot: Slot = { worker, inFlight: new Map() };
-    worker.postMessage({ settings: this.settings });
+    const slot: Slot = { worker, inFlight: new Map(), stop: new Int32Array(new SharedArrayBuffer(4)) };
+    worker.postMessage({ settings: this.settings, stop: slot.stop });
     worker.on('message', (msg: { batch: number; outcomes?: FileOutcome[]; error?: string; timings?: IndexerTimings }) => {
       this.addTimings(msg.timings);
       const jobs = slot.inFlight.get(msg.batch);
@@ -180,10 +182,15 @@ export class WorkerPool {
     return slot;
   }
 
+  /** Stops every worker once its current file is done (see the top of the file); none keeps the process alive. */
   private terminateAll(): void {
     const slots = this.slots;
     this.slots = [];
-    for (const s of slots) void s.worker.terminate();
+    for (const s of slots) {
+      Atomics.store(s.stop, 0, 1);      // read between the files of a batch
+      s.worker.postMessage({ stop: true });   // an idle worker
+      s.worker.unref();
+    }
   }
 
   dispose(): void {

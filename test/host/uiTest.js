@@ -5,7 +5,7 @@
 // "UniSparse: Show Status" command from the palette reports the server and native backend. Then it asks a
 // question through the palette when the model is present, and saves test-results/workbench.png.
 'use strict';
-const { spawnSync } = require('child_process');
+const { execFileSync, spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -84,6 +84,24 @@ async function checkAnswerSanitising(frame) {
   step('answer webview: hostile markdown sanitised (no handlers, scripts, iframes or javascript: links); nonce CSP, no inline script');
 }
 
+/**
+ * The installed extension's native tree-sitter parser (dist/node_modules, server/index/nativeGrammars.ts) loads and
+ * parses on this platform, from the extension folder alone. Where no binary was packaged (not linux-x64), the index
+ * parses with the wasm grammars and this says so.
+ */
+function checkNativeParser(extensionDir) {
+  const modules = path.join(extensionDir, 'dist', 'node_modules');
+  if (`${process.platform}-${process.arch}` !== 'linux-x64') { step(`native parser not checked on ${process.platform}-${process.arch} (wasm fallback)`); return; }
+  const script = `const P = require(${JSON.stringify(path.join(modules, 'tree-sitter'))});
+    const langs = { c: require(${JSON.stringify(path.join(modules, 'tree-sitter-c'))}), ts: require(${JSON.stringify(path.join(modules, 'tree-sitter-typescript'))}).typescript };
+    const p = new P(); p.setLanguage(langs.c); const c = p.parse('int main(void) { return 0; }').rootNode.toString();
+    p.setLanguage(langs.ts); const t = p.parse('export function f(x: number): number { return x; }').rootNode.toString();
+    console.log(c.includes('function_definition') && t.includes('function_declaration') ? 'ok' : c + ' ' + t);`;
+  const out = execFileSync(process.execPath, ['-e', script], { cwd: os.tmpdir(), encoding: 'utf8' }).trim();
+  if (out !== 'ok') throw new Error(`the packaged native parser parsed wrongly: ${out}`);
+  step('the packaged native tree-sitter parser loads and parses C and TypeScript from the extension folder');
+}
+
 async function main() {
   packageVsix();
   const tmp = makeTmp('unisparse-ui-');
@@ -100,6 +118,7 @@ async function main() {
     if (fs.existsSync(path.join(extensionsDir, installed, f))) throw new Error(`the .vsix ships ${f}; .vscodeignore should leave it out`);
   }
   step(`installed ${installed} into code-server (bundles, grammars and addon in; sources, tests, node_modules out)`);
+  checkNativeParser(path.join(extensionsDir, installed));
 
   const ws = path.join(tmp, 'repo');
   fs.cpSync(path.join(__dirname, 'fixture-repo'), ws, { recursive: true });

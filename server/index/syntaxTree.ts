@@ -1,0 +1,35 @@
+// The slice of tree-sitter that the parser uses, written once for its two backends: the native runtime
+// (nativeGrammars.ts, N-API prebuilds) and the wasm one (grammarLoader.ts). Both expose these same shapes, so
+// fileParser.ts runs the same queries over either and reads the same fields from the captures.
+
+export interface SyntaxPoint { row: number; column: number }
+
+export interface SyntaxNode {
+  /** Offsets in the parsed string (UTF-16 code units in both backends). */
+  readonly startIndex: number;
+  readonly endIndex: number;
+  readonly startPosition: SyntaxPoint;
+  readonly endPosition: SyntaxPoint;
+  readonly text: string;
+}
+
+export interface SyntaxCapture { name: string; node: SyntaxNode }
+export interface SyntaxMatch { captures: SyntaxCapture[] }
+
+export interface SyntaxTree {
+  readonly rootNode: SyntaxNode;
+  /** Frees the tree now (wasm memory is not collected); the native tree is freed by the garbage collector. */
+  delete?(): void;
+}
+
+export interface SyntaxQuery { matches(node: SyntaxNode): SyntaxMatch[] }
+
+/** One language of one backend: a parser bound to it, and queries compiled against it. */
+export interface SyntaxLanguage {
+  readonly backend: ParserBackend;
+  parse(text: string): SyntaxTree | null;
+  /** Throws with tree-sitter's message when `source` does not compile against this grammar. */
+  query(source: string): SyntaxQuery;
+}
+
+export type ParserBackend = 'native' | 'wasm';
