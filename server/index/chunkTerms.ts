@@ -5,6 +5,7 @@
 // keeps its entries small and cheap to write).
 import type { ChunkRecord } from './fileRecord';
 import { TermTableBuilder, type FileTermTable } from './fileTermTable';
+import type { TextLines } from './lineWindows';
 import { identifierTerms } from './terms';
 
 /** Per ASCII code: 1 can start an identifier ([A-Za-z_$]), 2 can only continue one ([0-9]); see terms.ts. */
@@ -14,8 +15,8 @@ for (let c = 0; c < 128; c++) {
   CHAR_CLASS[c] = /[A-Za-z_$]/.test(ch) ? 1 : /[0-9]/.test(ch) ? 2 : 0;
 }
 
-/** The term table of `chunks`; also sets each chunk's `length` (its number of terms). */
-export function termTableFor(lines: string[], chunks: ChunkRecord[]): FileTermTable {
+/** The term table of `chunks` over the lines of a file; also sets each chunk's `length` (its number of terms). */
+export function termTableFor(lines: TextLines, chunks: ChunkRecord[]): FileTermTable {
   const nodes = chunks.map((c, i) => ({ i, start: c.startLine, end: c.endLine, children: [] as { start: number; end: number }[] }));
   const order = [...nodes].sort((a, b) => a.start - b.start || b.end - a.end || a.i - b.i);
   const stack: typeof nodes = [];
@@ -25,94 +26,174 @@ export function termTableFor(lines: string[], chunks: ChunkRecord[]): FileTermTa
     if (parent && parent.start <= n.start && n.end <= parent.end) parent.children.push(n);
     stack.push(n);
   }
-  const scanner = new LineTermScanner(new TermTableBuilder());
+  const scanner = new LineTermScanner(lines);
+  const last = lines.count;
   for (const n of nodes) {
     let length = 0;
     let line = n.start;
     for (const c of n.children) {   // direct children, in source order, not overlapping each other
-      for (; line < c.start; line++) length += scanner.scan(lines[line - 1], n.i);
+      if (line < c.start) length += scanner.scan(line, Math.min(c.start - 1, last), n.i);
       line = Math.max(line, c.end + 1);
     }
-    for (; line <= n.end; line++) length += scanner.scan(lines[line - 1], n.i);
+    if (line <= n.end) length += scanner.scan(line, Math.min(n.end, last), n.i);
     chunks[n.i].length = length;
   }
   return scanner.table.build();
 }
 
 /**
- * Adds the terms of one line at a time to a table: the same identifiers as terms.ts's forEachTerm (an identifier
- * never spans lines), found with a character loop rather than a regular expression. Each distinct identifier is split
- * into its terms once per file and found again by a hash of its characters, so the many repeats of a name cost
- * neither a new string nor a map lookup by string.
+ * Open addressing over identifiers by a hash of their characters: (hash, 1 + word index) pairs side by side, so a
+ * probe reads one small array and compares characters only when the hash matches; at most half full.
+ */
+class WordSlots {
+  slots = new Int32Array(1 << 11);
+  size = 0;
+
+  /** The word index stored for text[i..j) (hash h), or -1; `words` holds the stored words' characters. */
+  find(text: string, i: number, j: number, h: number, words: string[], index: Int32Array | undefined): number {
+    const slots = this.slots;
+    const mask = (slots.length >> 1) - 1;
+    const len = j - i;
+    for (let s = h & mask; ; s = (s + 1) & mask) {
+      const v = slots[2 * s + 1];
+      if (v === 0) return -1;
+      if (slots[2 * s] !== h) continue;
+      const w = v - 1;
+      const word = words[index ? index[w] : w];
+      if (word.length !== len) continue;
+      let k = 0;
+      while (k < len && word.charCodeAt(k) === text.charCodeAt(i + k)) k++;
+      if (k === len) return w;
+    }
+  }
+
+  insert(h: number, w: number): void {
+    if (++this.size * 4 > this.slots.length) {
+      const old = this.slots;
+      this.slots = new Int32Array(old.length * 2);
+      for (let s = 0; s < old.length; s += 2) if (old[s + 1] !== 0) this.place(old[s], old[s + 1]);
+    }
+    this.place(h, w + 1);
+  }
+
+  private place(h: number, v: number): void {
+    const mask = (this.slots.length >> 1) - 1;
+    let s = h & mask;
+    while (this.slots[2 * s + 1] !== 0) s = (s + 1) & mask;
+    this.slots[2 * s] = h; this.slots[2 * s + 1] = v;
+  }
+}
+
+/**
+ * The identifiers a thread has seen, over all the files it indexed, each with its terms (terms.ts's identifierTerms):
+ * a file repeats the names of the files before it, so most identifiers are split into terms once per thread rather
+ * than once per file. Started afresh past MAX_WORDS (a folder of generated names must not grow it without bound).
+ */
+class WordTable {
+  static readonly MAX_WORDS = 1 << 19;
+  private readonly slots = new WordSlots();
+  readonly words: string[] = [];
+  /** Word w's terms are termIds[termStarts[w] .. termStarts[w + 1]) (indexes into terms). */
+  readonly termStarts: number[] = [0];
+  readonly termIds: number[] = [];
+  readonly terms: string[] = [];
+  private readonly termIndex = new Map<string, number>();
+
+  get full(): boolean { return this.words.length >= WordTable.MAX_WORDS; }
+
+  /** The index of the identifier text[i..j) (hash h), added on first sight. */
+  wordIndex(text: string, i: number, j: number, h: number): number {
+    const found = this.slots.find(text, i, j, h, this.words, undefined);
+    if (found >= 0) return found;
+    const word = text.slice(i, j);
+    const w = this.words.length;
+    this.words.push(word);
+    for (const t of identifierTerms(word)) {
+      let id = this.termIndex.get(t);
+      if (id === undefined) { id = this.terms.length; this.terms.push(t); this.termIndex.set(t, id); }
+      this.termIds.push(id);
+    }
+    this.termStarts.push(this.termIds.length);
+    this.slots.insert(h, w);
+    return w;
+  }
+}
+
+let wordTable = new WordTable();
+/** Per thread-wide term: the file (generation) it was last given a table id in, and that id. */
+let termFile = new Int32Array(1 << 12);
+let termLocal = new Int32Array(1 << 12);
+let generation = 0;
+
+/**
+ * Adds the terms of a range of lines at a time to a file's table: the same identifiers as terms.ts's forEachTerm (an
+ * identifier never spans lines), found with a character loop over the file's text rather than a regular expression.
  */
 class LineTermScanner {
-  /** Open addressing: slot -> 1 + index into words (0: empty). */
-  private slots = new Int32Array(1024);
-  private readonly words: string[] = [];
-  private readonly hashes: number[] = [];
-  private readonly termIds: number[][] = [];
+  readonly table = new TermTableBuilder();
+  private readonly words: WordTable;
+  private readonly file: number;
+  /** This file's identifiers (a small table, quick to probe), each pointing at its thread-wide word. */
+  private readonly fileSlots = new WordSlots();
+  private fileWords = new Int32Array(1024);
+  private fileWordCount = 0;
 
-  constructor(readonly table: TermTableBuilder) {}
+  constructor(private readonly lines: TextLines) {
+    if (wordTable.full) { wordTable = new WordTable(); termFile.fill(0); }
+    this.words = wordTable;
+    this.file = ++generation;
+  }
 
-  /** Adds the terms of `line` to chunk `chunk`; returns how many. */
-  scan(line: string | undefined, chunk: number): number {
-    if (!line) return 0;
+  /** The thread-wide word of text[i..j) (hash h). */
+  private wordOf(text: string, i: number, j: number, h: number): number {
+    const local = this.fileSlots.find(text, i, j, h, this.words.words, this.fileWords);
+    if (local >= 0) return this.fileWords[local];
+    const w = this.words.wordIndex(text, i, j, h);
+    if (this.fileWordCount === this.fileWords.length) { const f = new Int32Array(this.fileWords.length * 2); f.set(this.fileWords); this.fileWords = f; }
+    this.fileWords[this.fileWordCount] = w;
+    this.fileSlots.insert(h, this.fileWordCount++);
+    return w;
+  }
+
+  /** Adds the terms of lines `from`..`to` (1-based, inclusive) to chunk `chunk`; returns how many. */
+  scan(from: number, to: number, chunk: number): number {
+    if (from > to) return 0;
+    const text = this.lines.text;
+    const words = this.words;
+    const table = this.table;
     let count = 0;
-    const n = line.length;
-    let i = 0;
+    // Line ends are not word characters, so the lines between can be scanned as one stretch of text.
+    const n = this.lines.end(to);
+    let i = this.lines.start(from);
     while (i < n) {
-      const c = line.charCodeAt(i);
+      const c = text.charCodeAt(i);
       if (c >= 128 || CHAR_CLASS[c] !== 1) { i++; continue; }
       let h = Math.imul(2166136261 ^ c, 16777619);
       let j = i + 1;
       for (; j < n; j++) {
-        const d = line.charCodeAt(j);
+        const d = text.charCodeAt(j);
         if (d >= 128 || CHAR_CLASS[d] === 0) break;
         h = Math.imul(h ^ d, 16777619);
       }
       if (j - i >= 2) {
-        const ids = this.termIds[this.wordIndex(line, i, j, h)];
-        for (let k = 0; k < ids.length; k++) this.table.addId(chunk, ids[k]);
-        count += ids.length;
+        const w = this.wordOf(text, i, j, h);
+        const end = words.termStarts[w + 1];
+        for (let k = words.termStarts[w]; k < end; k++) table.addId(chunk, this.localTerm(words.termIds[k]));
+        count += end - words.termStarts[w];
       }
       i = j;
     }
     return count;
   }
 
-  /** The index of the identifier line[i..j) (hash h), added on first sight. */
-  private wordIndex(line: string, i: number, j: number, h: number): number {
-    const len = j - i;
-    let mask = this.slots.length - 1;
-    for (let s = h & mask; ; s = (s + 1) & mask) {
-      const slot = this.slots[s];
-      if (slot === 0) break;
-      const w = slot - 1;
-      if (this.hashes[w] !== h) continue;
-      const word = this.words[w];
-      if (word.length !== len) continue;
-      let k = 0;
-      while (k < len && word.charCodeAt(k) === line.charCodeAt(i + k)) k++;
-      if (k === len) return w;
+  /** The file table's id of thread-wide term `g`, made on its first use in this file (first-seen order). */
+  private localTerm(g: number): number {
+    if (g >= termFile.length) {
+      const f = new Int32Array(termFile.length * 2); f.set(termFile); termFile = f;
+      const l = new Int32Array(termLocal.length * 2); l.set(termLocal); termLocal = l;
     }
-    const word = line.slice(i, j);
-    const w = this.words.length;
-    this.words.push(word);
-    this.hashes.push(h);
-    this.termIds.push(identifierTerms(word).map((t) => this.table.idOf(t)));
-    if (this.words.length * 2 > this.slots.length) {   // keep the table at most half full
-      this.slots = new Int32Array(this.slots.length * 2);
-      mask = this.slots.length - 1;
-      for (let x = 0; x < this.words.length; x++) {
-        let s = this.hashes[x] & mask;
-        while (this.slots[s] !== 0) s = (s + 1) & mask;
-        this.slots[s] = x + 1;
-      }
-    } else {
-      let s = h & mask;
-      while (this.slots[s] !== 0) s = (s + 1) & mask;
-      this.slots[s] = w + 1;
-    }
-    return w;
+    if (termFile[g] === this.file) return termLocal[g];
+    termFile[g] = this.file;
+    return (termLocal[g] = this.table.newTerm(this.words.terms[g]));
   }
 }

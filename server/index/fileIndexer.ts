@@ -2,7 +2,8 @@
 // Shared by the index workers and the in-process mode (workers: 0).
 import { ContentCache } from './contentCache';
 import { termTableFor } from './chunkTerms';
-import { parseContent, splitLines } from './fileParser';
+import { parseContent } from './fileParser';
+import { TextLines } from './lineWindows';
 import { packRefs, type IndexedFile, type ParsedContent } from './fileRecord';
 import { readIndexable } from './fileReader';
 import { languageForFile } from './languages';
@@ -62,7 +63,7 @@ export class FileIndexer {
     const language = languageForFile(job.file)?.id ?? 'text';
     const cached = this.cache?.get(read.hash, language);
     this.clock.lap('cacheReads');
-    let content: ParsedContent | undefined = cached && { ...cached, termTable: termTableFor(splitLines(read.text), cached.chunks) };
+    let content: ParsedContent | undefined = cached && { ...cached, termTable: termTableFor(new TextLines(read.text), cached.chunks) };
     if (content) this.clock.lap('terms');
     const fromCache = !!content;
     if (!content) {

@@ -7,7 +7,7 @@ import { NATIVE_GRAMMARS, nativeLanguage, nativeUnavailable } from './nativeGram
 import { languageSpec, type LanguageSpec } from './languages';
 import type { ChunkRecord, ParsedContent, SymbolDef, SymbolKind } from './fileRecord';
 import { termTableFor } from './chunkTerms';
-import { splitLines, textContent, windowChunks } from './lineWindows';
+import { TextLines, textContent, windowChunks } from './lineWindows';
 import { codeSkeleton, type SkeletonFamily } from './codeSkeleton';
 import { PhaseClock } from './indexPhases';
 import type { ParserBackend, SyntaxLanguage, SyntaxMatch, SyntaxNode, SyntaxQuery } from './syntaxTree';
@@ -90,7 +90,7 @@ function endLineOf(node: SyntaxNode): number {
  */
 export async function parseContent(file: string, text: string, languageId: string, clock?: PhaseClock,
   choice: ParserChoice = defaultChoice()): Promise<ParsedContent> {
-  const lines = splitLines(text);
+  const lines = new TextLines(text);
   const spec = languageSpec(languageId);
   if (!spec) {
     const content = textContent(lines);
@@ -133,11 +133,11 @@ export async function parseContent(file: string, text: string, languageId: strin
       }
     }
     const chunks = definitionChunks(defs, lines);
-    chunks.push(...windowChunks(lines, chunks, 1, lines.length));
+    chunks.push(...windowChunks(lines, chunks, 1, lines.count));
     clock?.lap('chunking');
     const termTable = termTableFor(lines, chunks);
     clock?.lap('terms');
-    return { language: spec.id, lineCount: lines.length, defs, refs, imports: [...new Set(imports)], chunks, termTable };
+    return { language: spec.id, lineCount: lines.count, defs, refs, imports: [...new Set(imports)], chunks, termTable };
   } finally {
     tree.delete?.();
   }
@@ -185,15 +185,14 @@ function extractDefinitions(file: string, matches: SyntaxMatch[], nameStarts: Se
 const LEADING_COMMENT = /^\s*(\/\/|\/\*|\*|#(?!\s*(include|import|if|ifdef|ifndef|else|elif|endif|define|undef|pragma)\b)|@[A-Za-z]|\[[A-Z])/;
 
 /** A definition's chunk starts at the doc comments, decorators and attributes right above it. */
-function chunkStart(def: SymbolDef, lines: string[]): number {
+function chunkStart(def: SymbolDef, lines: TextLines): number {
   let start = def.startLine;
-  while (start > 1 && LEADING_COMMENT.test(lines[start - 2])) start--;
+  while (start > 1 && LEADING_COMMENT.test(lines.line(start - 1))) start--;
   return start;
 }
 
 /** One chunk per definition, from its leading comments to its end (terms: see chunkTerms.ts). */
-function definitionChunks(defs: SymbolDef[], lines: string[]): ChunkRecord[] {
+function definitionChunks(defs: SymbolDef[], lines: TextLines): ChunkRecord[] {
   return defs.map((d) => ({ kind: 'definition' as const, startLine: chunkStart(d, lines), endLine: d.endLine, name: d.name, length: 0 }));
 }
 
-export { splitLines };

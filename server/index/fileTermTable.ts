@@ -74,45 +74,59 @@ export function termTableBuffers(table: FileTermTable): ArrayBuffer[] {
 
 /**
  * Collects (chunk, term) occurrences chunk by chunk, in one pass. Terms get small integer ids in first-seen order,
- * so counting an occurrence is an array access, not a map lookup by string.
+ * so counting an occurrence is an array access, not a map lookup by string (the caller keeps terms unique); the (term, chunk, count) entries go into
+ * flat typed arrays in the order they are first seen, and build() groups them by term (no array per term to
+ * allocate and collect).
  */
 export class TermTableBuilder {
-  private readonly ids = new Map<string, number>();
   private readonly names: string[] = [];
-  private readonly lists: number[][] = [];
+  /** Per term: its entry for the chunk being counted (-1: none yet), and how many chunks it is in. */
+  private lastEntry = new Int32Array(256).fill(-1);
+  private chunkCounts = new Int32Array(256);
+  /** Entries: term, chunk, count. */
+  private entryTerm = new Int32Array(1024);
+  private entryChunk = new Int32Array(1024);
+  private entryCount = new Int32Array(1024);
+  private entries = 0;
 
-  /** The id of `term` (ASCII), made on first use. */
-  idOf(term: string): number {
-    let id = this.ids.get(term);
-    if (id === undefined) {
-      id = this.names.length;
-      this.ids.set(term, id);
-      this.names.push(term);
-      this.lists.push([]);
+  /** The id of a term not in the table yet (the caller knows it is new: see chunkTerms.ts), in first-seen order. */
+  newTerm(term: string): number {
+    const id = this.names.length;
+    this.names.push(term);
+    if (id === this.lastEntry.length) {
+      const last = new Int32Array(id * 2).fill(-1); last.set(this.lastEntry); this.lastEntry = last;
+      const counts = new Int32Array(id * 2); counts.set(this.chunkCounts); this.chunkCounts = counts;
     }
     return id;
   }
 
   /** Adds one occurrence of term `id` in chunk `chunk`; chunks must be added in increasing order. */
   addId(chunk: number, id: number): void {
-    const list = this.lists[id];
-    const n = list.length;
-    if (n && list[n - 2] === chunk) list[n - 1]++;
-    else list.push(chunk, 1);
+    const e = this.lastEntry[id];
+    if (e >= 0 && this.entryChunk[e] === chunk) { this.entryCount[e]++; return; }
+    const n = this.entries++;
+    if (n === this.entryTerm.length) this.grow();
+    this.entryTerm[n] = id; this.entryChunk[n] = chunk; this.entryCount[n] = 1;
+    this.lastEntry[id] = n;
+    this.chunkCounts[id]++;
   }
 
-  /** Adds one occurrence of `term` in chunk `chunk`. */
-  add(chunk: number, term: string): void { this.addId(chunk, this.idOf(term)); }
+  private grow(): void {
+    const size = this.entryTerm.length * 2;
+    const t = new Int32Array(size); t.set(this.entryTerm); this.entryTerm = t;
+    const c = new Int32Array(size); c.set(this.entryChunk); this.entryChunk = c;
+    const k = new Int32Array(size); k.set(this.entryCount); this.entryCount = k;
+  }
 
   /** The table, with a hash table over the terms so that a search finds one without sorting them first. */
   build(): FileTermTable {
     const n = this.names.length;
-    let chars = 0; let total = 0;
-    for (let k = 0; k < n; k++) { chars += this.names[k].length; total += this.lists[k].length; }
+    let chars = 0;
+    for (let k = 0; k < n; k++) chars += this.names[k].length;
     const termBytes = new Uint8Array(chars);
     const termStarts = new Int32Array(n + 1);
     const offsets = new Int32Array(n + 1);
-    const pairs = new Int32Array(total);
+    const pairs = new Int32Array(this.entries * 2);
     let size = 4;
     while (size < n * 2) size *= 2;
     const slots = new Int32Array(size);
@@ -127,11 +141,18 @@ export class TermTableBuilder {
       while (slots[s] !== 0) s = (s + 1) & mask;
       slots[s] = k + 1;
       offsets[k] = p;
-      const list = this.lists[k];
-      for (let i = 0; i < list.length; i++) pairs[p++] = list[i];
+      p += this.chunkCounts[k] * 2;
     }
     termStarts[n] = c;
     offsets[n] = p;
+    // Entries in first-seen order: a term's chunks come in increasing order, as addId requires.
+    const fill = offsets.slice(0, n);
+    for (let e = 0; e < this.entries; e++) {
+      const at = fill[this.entryTerm[e]];
+      pairs[at] = this.entryChunk[e];
+      pairs[at + 1] = this.entryCount[e];
+      fill[this.entryTerm[e]] = at + 2;
+    }
     return { termBytes, termStarts, offsets, pairs, slots };
   }
 }

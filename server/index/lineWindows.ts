@@ -8,13 +8,13 @@ import type { ChunkRecord, ParsedContent } from './fileRecord';
 export const WINDOW_LINES = 40;
 
 /** A file as text: WINDOW_LINES windows over its non-blank lines, with their terms. */
-export function textContent(lines: string[]): ParsedContent {
-  const chunks = windowChunks(lines, [], 1, lines.length);
-  return { language: 'text', lineCount: lines.length, defs: [], refs: {}, imports: [], chunks, termTable: termTableFor(lines, chunks) };
+export function textContent(lines: TextLines): ParsedContent {
+  const chunks = windowChunks(lines, [], 1, lines.count);
+  return { language: 'text', lineCount: lines.count, defs: [], refs: {}, imports: [], chunks, termTable: termTableFor(lines, chunks) };
 }
 
 /** Windows of WINDOW_LINES over the lines of [from, to] that no definition covers and that are not blank. */
-export function windowChunks(lines: string[], covered: { startLine: number; endLine: number }[], from: number, to: number): ChunkRecord[] {
+export function windowChunks(lines: TextLines, covered: { startLine: number; endLine: number }[], from: number, to: number): ChunkRecord[] {
   const isCovered = new Uint8Array(to + 2);
   for (const d of covered) for (let l = d.startLine; l <= Math.min(d.endLine, to); l++) isCovered[l] = 1;
   const chunks: ChunkRecord[] = [];
@@ -23,8 +23,8 @@ export function windowChunks(lines: string[], covered: { startLine: number; endL
     if (!start) return;
     // Trim blank lines at both ends so windows start and end on content.
     let s = start; let e = end;
-    while (s <= e && !lines[s - 1].trim()) s++;
-    while (e >= s && !lines[e - 1].trim()) e--;
+    while (s <= e && lines.isBlank(s)) s++;
+    while (e >= s && lines.isBlank(e)) e--;
     if (s <= e) chunks.push({ kind: 'window', startLine: s, endLine: e, length: 0 });
     start = 0;
   };
@@ -35,6 +35,50 @@ export function windowChunks(lines: string[], covered: { startLine: number; endL
   }
   flush(to);
   return chunks;
+}
+
+/**
+ * A text's lines as offsets into it, without a string per line (a million lines were a million strings to allocate
+ * and collect): line k (1-based) is text[start(k), end(k)). The same lines as splitLines.
+ */
+export class TextLines {
+  /** starts[k - 1] is where line k starts; starts[count] is text.length + 1 (one past the last line's newline). */
+  readonly starts: Int32Array;
+  readonly count: number;
+
+  constructor(readonly text: string) {
+    let count = 1;
+    for (let i = text.indexOf('\n'); i >= 0 && i < text.length - 1; i = text.indexOf('\n', i + 1)) count++;
+    const starts = new Int32Array(count + 1);
+    let k = 1;
+    for (let i = text.indexOf('\n'); i >= 0 && i < text.length - 1; i = text.indexOf('\n', i + 1)) starts[k++] = i + 1;
+    starts[count] = text.length + 1;
+    this.starts = starts;
+    this.count = count;
+  }
+
+  start(line: number): number { return this.starts[line - 1]; }
+
+  /** Where line `line` ends: before its newline, and before a carriage return in front of that newline. */
+  end(line: number): number {
+    const text = this.text;
+    let e = line < this.count ? this.starts[line] - 1 : text.charCodeAt(text.length - 1) === 10 ? text.length - 1 : text.length;
+    if (e > this.starts[line - 1] && text.charCodeAt(e) === 10 && text.charCodeAt(e - 1) === 13) e--;
+    return e;
+  }
+
+  line(line: number): string { return this.text.slice(this.start(line), this.end(line)); }
+
+  /** Whether line `line` is empty or white space only (what `!line.trim()` says). */
+  isBlank(line: number): boolean {
+    const text = this.text;
+    for (let i = this.start(line), e = this.end(line); i < e; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 32 || (c >= 9 && c <= 13)) continue;
+      if (c < 128 || !/\s/.test(text[i])) return false;
+    }
+    return true;
+  }
 }
 
 /** Lines of a text; '\r\n' and '\n' both end a line; a final newline does not start an extra line. */

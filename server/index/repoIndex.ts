@@ -8,7 +8,7 @@ import { defaultCacheDir, pruneCache } from './contentCache';
 import type { FileJob, FileOutcome } from './fileIndexer';
 import { packRefs, type IndexedFile, type SkippedFile, type SymbolDef } from './fileRecord';
 import { DEFAULT_MAX_FILE_BYTES, readIndexable } from './fileReader';
-import { splitLines, textContent } from './lineWindows';
+import { TextLines, textContent } from './lineWindows';
 import { addPhases, emptyPhases, roundPhases, type LanguageSeconds, type PhaseSeconds } from './indexPhases';
 import { LexicalIndex } from './lexicalIndex';
 import { filesForQuestion, type QuestionHints } from './questionFiles';
@@ -177,7 +177,7 @@ export class RepoIndex {
       if (done(f) || this.files.has(f)) continue;
       const read = readIndexable(path.join(this.root, f), this.opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
       if (read.status !== 'ok') continue;
-      const content = textContent(splitLines(read.text));
+      const content = textContent(new TextLines(read.text));
       if (done(f)) continue;   // the parse landed meanwhile
       this.provisional.add(f);
       this.apply({ file: f, status: 'indexed', fromCache: false, record: { ...content, refs: packRefs(content.refs), file: f, hash: read.hash, bytes: read.bytes, text: read.text } }, true);

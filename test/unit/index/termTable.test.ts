@@ -6,7 +6,7 @@ import * as path from 'path';
 import { termTableFor } from '../../../server/index/chunkTerms';
 import type { ChunkRecord } from '../../../server/index/fileRecord';
 import { findTerm, termAt, termCount, termKey, type FileTermTable } from '../../../server/index/fileTermTable';
-import { splitLines } from '../../../server/index/lineWindows';
+import { splitLines, TextLines } from '../../../server/index/lineWindows';
 import { forEachTerm } from '../../../server/index/terms';
 
 /** term -> [chunk, tf][] as plain data, for deepStrictEqual. */
@@ -34,7 +34,7 @@ describe('index: packed term tables', () => {
       'é x $el TokenCache',           // 7  chunk 2 (window)
     ];
     const chunks = [chunk(1, 6), chunk(3, 5), { ...chunk(7, 7), kind: 'window' as const }];
-    const table = termTableFor(lines, chunks);
+    const table = termTableFor(new TextLines(lines.join('\n')), chunks);
     assert.deepStrictEqual(asMap(table), {
       $el: [[2, 1]],
       cache: [[0, 1], [2, 1]],
@@ -54,11 +54,11 @@ describe('index: packed term tables', () => {
   });
 
   it('finds terms by bytes, and nothing for absent or non-ASCII terms', () => {
-    const table = termTableFor(['alpha beta gamma delta alphabet alp'], [chunk(1, 1)]);
+    const table = termTableFor(new TextLines('alpha beta gamma delta alphabet alp'), [chunk(1, 1)]);
     for (const t of ['alp', 'alpha', 'alphabet', 'beta', 'delta', 'gamma']) assert.strictEqual(termAt(table, findTerm(table, termKey(t)!)), t);
     for (const t of ['al', 'alphab', 'zeta', 'a', '']) assert.strictEqual(findTerm(table, termKey(t)!), -1, t);
     assert.strictEqual(termKey('naïve'), undefined);
-    const empty = termTableFor([''], [chunk(1, 1)]);
+    const empty = termTableFor(new TextLines(''), [chunk(1, 1)]);
     assert.strictEqual(findTerm(empty, termKey('alpha')!), -1);
   });
 
@@ -68,7 +68,7 @@ describe('index: packed term tables', () => {
     // Non-nested 25-line chunks, so each chunk's own text is simply its lines.
     const chunks: ChunkRecord[] = [];
     for (let s = 1; s <= lines.length; s += 25) chunks.push(chunk(s, Math.min(lines.length, s + 24)));
-    const table = termTableFor(lines, chunks);
+    const table = termTableFor(new TextLines(text), chunks);
     const expected: Record<string, number[][]> = {};
     chunks.forEach((c, i) => {
       const counts = new Map<string, number>();
