@@ -7,6 +7,7 @@ import type { ChunkRecord } from './fileRecord';
 import { TermTableBuilder, type FileTermTable } from './fileTermTable';
 import type { TextLines } from './lineWindows';
 import { identifierTerms } from './terms';
+import { WordSlots } from './wordSlots';
 
 /** Per ASCII code: 1 can start an identifier ([A-Za-z_$]), 2 can only continue one ([0-9]); see terms.ts. */
 const CHAR_CLASS = new Uint8Array(128);
@@ -39,49 +40,6 @@ export function termTableFor(lines: TextLines, chunks: ChunkRecord[]): FileTermT
     chunks[n.i].length = length;
   }
   return scanner.table.build();
-}
-
-/**
- * Open addressing over identifiers by a hash of their characters: (hash, 1 + word index) pairs side by side, so a
- * probe reads one small array and compares characters only when the hash matches; at most half full.
- */
-class WordSlots {
-  slots = new Int32Array(1 << 11);
-  size = 0;
-
-  /** The word index stored for text[i..j) (hash h), or -1; `words` holds the stored words' characters. */
-  find(text: string, i: number, j: number, h: number, words: string[], index: Int32Array | undefined): number {
-    const slots = this.slots;
-    const mask = (slots.length >> 1) - 1;
-    const len = j - i;
-    for (let s = h & mask; ; s = (s + 1) & mask) {
-      const v = slots[2 * s + 1];
-      if (v === 0) return -1;
-      if (slots[2 * s] !== h) continue;
-      const w = v - 1;
-      const word = words[index ? index[w] : w];
-      if (word.length !== len) continue;
-      let k = 0;
-      while (k < len && word.charCodeAt(k) === text.charCodeAt(i + k)) k++;
-      if (k === len) return w;
-    }
-  }
-
-  insert(h: number, w: number): void {
-    if (++this.size * 4 > this.slots.length) {
-      const old = this.slots;
-      this.slots = new Int32Array(old.length * 2);
-      for (let s = 0; s < old.length; s += 2) if (old[s + 1] !== 0) this.place(old[s], old[s + 1]);
-    }
-    this.place(h, w + 1);
-  }
-
-  private place(h: number, v: number): void {
-    const mask = (this.slots.length >> 1) - 1;
-    let s = h & mask;
-    while (this.slots[2 * s + 1] !== 0) s = (s + 1) & mask;
-    this.slots[2 * s] = h; this.slots[2 * s + 1] = v;
-  }
 }
 
 /**

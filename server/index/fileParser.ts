@@ -10,7 +10,7 @@ import { termTableFor } from './chunkTerms';
 import { TextLines, textContent, windowChunks } from './lineWindows';
 import { codeSkeleton, type SkeletonFamily } from './codeSkeleton';
 import { PhaseClock } from './indexPhases';
-import type { ParserBackend, SyntaxLanguage, SyntaxMatch, SyntaxNode, SyntaxQuery } from './syntaxTree';
+import type { ParserBackend, SyntaxLanguage, SyntaxMatch, SyntaxNode, SyntaxPoint, SyntaxQuery } from './syntaxTree';
 
 
 /** Languages whose source goes through codeSkeleton.ts first (TSX is left out: JSX text defeats the scanner). */
@@ -78,10 +78,9 @@ export async function parserBackendFor(languageId: string, choice: ParserChoice 
 
 const CONTAINER_KINDS = new Set<SymbolKind>(['class', 'interface', 'type', 'enum']);
 
-function endLineOf(node: SyntaxNode): number {
+function endLineOf(start: SyntaxPoint, end: SyntaxPoint): number {
   // A node that ends at column 0 ends on the previous line (its trailing newline is not a line of its own).
-  const end = node.endPosition;
-  return end.column === 0 && end.row > node.startPosition.row ? end.row : end.row + 1;
+  return end.column === 0 && end.row > start.row ? end.row : end.row + 1;
 }
 
 /**
@@ -111,7 +110,8 @@ export async function parseContent(file: string, text: string, languageId: strin
   try {
     const matches = (skeleton ? lang.skeletonQuery! : lang.query).matches(tree.rootNode);
     clock?.lap('queries');
-    const nameStarts = new Set<number>();
+    // Reference captures (whole-file parses only) skip the names of definitions, found by their offsets.
+    const nameStarts = skeleton ? undefined : new Set<number>();
     const defs = extractDefinitions(file, matches, nameStarts);
     let refs: Record<string, number> = Object.create(null);
     const imports: string[] = [];
@@ -124,7 +124,7 @@ export async function parseContent(file: string, text: string, languageId: strin
     for (const m of matches) {
       for (const c of m.captures) {
         if (c.name === 'ref') {
-          if (nameStarts.has(c.node.startIndex)) continue;   // the name of a definition is not a use
+          if (nameStarts!.has(c.node.startIndex)) continue;   // the name of a definition is not a use
           const name = c.node.text;
           if (name.length >= 2) refs[name] = (refs[name] ?? 0) + 1;
         } else if (c.name === 'import') {
@@ -143,26 +143,31 @@ export async function parseContent(file: string, text: string, languageId: strin
   }
 }
 
-/** Definitions with containers; fills `nameStarts` with the byte offsets of definition names (not references). */
-function extractDefinitions(file: string, matches: SyntaxMatch[], nameStarts: Set<number>): SymbolDef[] {
+/**
+ * Definitions with containers; fills `nameStarts` (when given) with the offsets of definition names (not references).
+ * Each node property is read once: on the native parser every read is a call into the addon.
+ */
+function extractDefinitions(file: string, matches: SyntaxMatch[], nameStarts: Set<number> | undefined): SymbolDef[] {
   const found: { def: SymbolDef; start: number; end: number }[] = [];
   const seen = new Set<string>();
   for (const m of matches) {
     let node: SyntaxNode | undefined; let nameNode: SyntaxNode | undefined; let kind: SymbolKind | undefined;
     let explicitContainer: string | undefined;
     for (const c of m.captures) {
-      if (c.name === 'name') { nameNode = c.node; nameStarts.add(c.node.startIndex); }
+      if (c.name === 'name') { nameNode = c.node; nameStarts?.add(c.node.startIndex); }
       else if (c.name === 'container') explicitContainer = c.node.text;
       else if (c.name.startsWith('def.')) { node = c.node; kind = c.name.slice(4) as SymbolKind; }
     }
     if (!node || !nameNode || !kind) continue;
-    const key = `${node.startIndex}:${node.endIndex}`;
+    const start = node.startIndex; const end = node.endIndex;
+    const key = `${start}:${end}`;
     if (seen.has(key)) continue;   // two patterns matched the same node (e.g. an impl of a generic type)
     seen.add(key);
-    const def: SymbolDef = { name: nameNode.text, kind, file, startLine: node.startPosition.row + 1, endLine: endLineOf(node) };
+    const startPosition = node.startPosition;
+    const def: SymbolDef = { name: nameNode.text, kind, file, startLine: startPosition.row + 1, endLine: endLineOf(startPosition, node.endPosition) };
     // Go receivers and C++ `Type::method` name their container outside the nesting.
     if (explicitContainer) def.container = explicitContainer;
-    found.push({ def, start: node.startIndex, end: node.endIndex });
+    found.push({ def, start, end });
   }
   // Containers by byte nesting: sort by start, then longest first, and keep a stack of open definitions.
   found.sort((a, b) => a.start - b.start || b.end - a.end);
