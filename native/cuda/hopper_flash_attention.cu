@@ -28,42 +28,52 @@ namespace {
 
 constexpr int kConsumers = 2;                  // consumer warpgroups, 64 query rows each
 constexpr int kThreads = 128 * (1 + kConsumers);
-constexpr int kStages = 4;                     // K/V tiles in flight
-constexpr int kRegionBytes = 64 * hopper::kSwizzleRowBytes;  // 64 rows x 64 dims, one swizzled region
 static_assert(kConsumers * 64 == kWalkCtaRows, "consumers cover the walker's CTA rows");
 
-template <int D>
+// Key tiles are 128 keys wide for the dense walk and 128-token plans, 64 for 64-token plans. Wider tiles halve the
+// barrier round trips and softmax reductions per MMA and let S use m64n128 wgmma.
+template <int D, int kTileKeys>
 struct SmemLayout {
-  static constexpr int kHalves = D / 64;                      // 64-dim column regions per row
-  static constexpr int kQBytes = kConsumers * kHalves * kRegionBytes;
-  static constexpr int kTileBytes = kHalves * kRegionBytes;   // K or V of one 64-key tile
+  static constexpr int kHalves = D / 64;                                   // 64-dim column regions per row
+  static constexpr int kQRegionBytes = 64 * hopper::kSwizzleRowBytes;      // 64 query rows of one column region
+  static constexpr int kKvRegionBytes = kTileKeys * hopper::kSwizzleRowBytes;
+  static constexpr int kQBytes = kConsumers * kHalves * kQRegionBytes;
+  static constexpr int kTileBytes = kHalves * kKvRegionBytes;              // K or V of one tile
+  static constexpr int kStages = kTileKeys == 128 && D == 128 ? 3 : 4;    // K/V tiles in flight (227 KB cap)
   static constexpr int kBarrierOffset = kQBytes + kStages * 2 * kTileBytes;
   static constexpr int kBytes = kBarrierOffset + (2 * kStages + 1) * 8 + 1024;  // + alignment slack
 };
 
-// S = Q K^T for one consumer: 64 rows x 64 keys, D / 16 MMAs stepping 32 bytes along the swizzled rows.
-template <int D>
-__device__ __forceinline__ void scoreTile(float (&s)[32], uint32_t qTile, uint32_t kTile) {
+// S = Q K^T for one consumer: 64 rows x kTileKeys keys, D / 16 MMAs stepping 32 bytes along the swizzled rows.
+template <int D, int kTileKeys>
+__device__ __forceinline__ void scoreTile(float (&s)[kTileKeys / 2], uint32_t qTile, uint32_t kTile) {
+  using L = SmemLayout<D, kTileKeys>;
   hopper::wgmmaFence();
   #pragma unroll
   for (int kk = 0; kk < D / 16; ++kk) {
-    const uint32_t offset = (kk / 4) * kRegionBytes + (kk % 4) * 32;
-    hopper::wgmmaSharedShared_n64(s, hopper::descriptor(qTile + offset, 16, hopper::kRowGroupBytes),
-                                  hopper::descriptor(kTile + offset, 16, hopper::kRowGroupBytes), kk > 0);
+    const uint64_t qDesc = hopper::descriptor(qTile + (kk / 4) * L::kQRegionBytes + (kk % 4) * 32, 16,
+                                              hopper::kRowGroupBytes);
+    const uint64_t kDesc = hopper::descriptor(kTile + (kk / 4) * L::kKvRegionBytes + (kk % 4) * 32, 16,
+                                              hopper::kRowGroupBytes);
+    if constexpr (kTileKeys == 128) hopper::wgmmaSharedShared_n128(s, qDesc, kDesc, kk > 0);
+    else hopper::wgmmaSharedShared_n64(s, qDesc, kDesc, kk > 0);
   }
   hopper::wgmmaCommit();
   hopper::wgmmaWait<0>();
   hopper::fenceRegisters(s);
 }
 
-// O += P V for one consumer: four k-steps of 16 keys (two 8-row groups of V each); V is read N-major, its
-// 64-dim column regions kRegionBytes apart.
-template <int D>
-__device__ __forceinline__ void accumulateTile(float (&o)[D / 2], const uint32_t (&pa)[4][4], uint32_t vTile) {
+// O += P V for one consumer: kTileKeys / 16 k-steps of 16 keys (two 8-row groups of V each); V is read N-major,
+// its 64-dim column regions kKvRegionBytes apart.
+template <int D, int kTileKeys>
+__device__ __forceinline__ void accumulateTile(float (&o)[D / 2], const uint32_t (&pa)[kTileKeys / 16][4],
+                                               uint32_t vTile) {
+  using L = SmemLayout<D, kTileKeys>;
   hopper::wgmmaFence();
   #pragma unroll
-  for (int kk = 0; kk < 4; ++kk) {
-    const uint64_t desc = hopper::descriptor(vTile + kk * 2 * hopper::kRowGroupBytes, kRegionBytes, hopper::kRowGroupBytes);
+  for (int kk = 0; kk < kTileKeys / 16; ++kk) {
+    const uint64_t desc =
+        hopper::descriptor(vTile + kk * 2 * hopper::kRowGroupBytes, L::kKvRegionBytes, hopper::kRowGroupBytes);
     if constexpr (D == 128) hopper::wgmmaRegisterShared_n128(o, pa[kk], desc);
     else hopper::wgmmaRegisterShared_n64(o, pa[kk], desc);
   }
@@ -72,12 +82,14 @@ __device__ __forceinline__ void accumulateTile(float (&o)[D / 2], const uint32_t
   hopper::fenceRegisters(o);
 }
 
-template <int D, int kMode>
+template <int D, int kMode, int kTileKeys>
 __global__ void __launch_bounds__(kThreads, 1)
     hopperFlashForward(const __grid_constant__ CUtensorMap qMap, const __grid_constant__ CUtensorMap kMap,
                        const __grid_constant__ CUtensorMap vMap, FlashParams p) {
 #if defined(__CUDA_ARCH_FEAT_SM90_ALL)
-  using L = SmemLayout<D>;
+  using L = SmemLayout<D, kTileKeys>;
+  constexpr int kStages = L::kStages;
+  constexpr int kGroups = kTileKeys / 8;  // 8-column accumulator groups of S
   extern __shared__ unsigned char smemRaw[];
   const uint32_t base = (mma::smemAddress(smemRaw) + 1023u) & ~1023u;  // swizzled regions need 1024 alignment
   const uint32_t qSmem = base;
@@ -105,9 +117,11 @@ __global__ void __launch_bounds__(kThreads, 1)
   }
   __syncthreads();
 
-  TileWalker<kMode> walk = startWalk<kMode>(p, qStart, qEnd, kvHead);
+  TileWalker<kMode, kTileKeys> walk = startWalk<kMode, kTileKeys>(p, qStart, qEnd, kvHead);
   const int warpgroup = threadIdx.x / 128;
   if (warpgroup == 0) {
+    // The producer needs few registers; hand them to the consumers (accumulators, scores and P of a wide tile).
+    asm volatile("setmaxnreg.dec.sync.aligned.u32 40;\n" ::: "memory");
     if (threadIdx.x != 0) return;
     // Q rows before the chunk (negative coordinates) arrive as zeros; so do K/V rows past seqK.
     hopper::mbarrierArriveExpectBytes(qBar, L::kQBytes);
@@ -115,7 +129,7 @@ __global__ void __launch_bounds__(kThreads, 1)
     for (int c = 0; c < kConsumers; ++c)
       #pragma unroll
       for (int h = 0; h < L::kHalves; ++h)
-        hopper::tmaLoad3d(qSmem + (c * L::kHalves + h) * kRegionBytes, &qMap, qBar, h * 64,
+        hopper::tmaLoad3d(qSmem + (c * L::kHalves + h) * L::kQRegionBytes, &qMap, qBar, h * 64,
                           qStart - queryOffset + 64 * c, head);
     int keyStart = 0, want = 0;
     for (int j = 0; walk.next(keyStart, want); ++j) {
@@ -124,13 +138,14 @@ __global__ void __launch_bounds__(kThreads, 1)
       hopper::mbarrierArriveExpectBytes(fullBar(s), 2 * L::kTileBytes);
       #pragma unroll
       for (int h = 0; h < L::kHalves; ++h) {
-        hopper::tmaLoad3d(kSmem(s) + h * kRegionBytes, &kMap, fullBar(s), h * 64, keyStart, kvHead);
-        hopper::tmaLoad3d(vSmem(s) + h * kRegionBytes, &vMap, fullBar(s), h * 64, keyStart, kvHead);
+        hopper::tmaLoad3d(kSmem(s) + h * L::kKvRegionBytes, &kMap, fullBar(s), h * 64, keyStart, kvHead);
+        hopper::tmaLoad3d(vSmem(s) + h * L::kKvRegionBytes, &vMap, fullBar(s), h * 64, keyStart, kvHead);
       }
     }
     return;
   }
 
+  asm volatile("setmaxnreg.inc.sync.aligned.u32 232;\n" ::: "memory");
   const int consumer = warpgroup - 1, warp = (threadIdx.x / 32) % 4, lane = threadIdx.x & 31;
   const int groupFirstPos = qStart + 64 * consumer, groupLastPos = groupFirstPos + 63;
   const int wantBit = 1 << consumer;  // the walker's half bits: rows 0-63 bit 0, rows 64-127 bit 1
@@ -140,7 +155,7 @@ __global__ void __launch_bounds__(kThreads, 1)
   #pragma unroll
   for (int i = 0; i < D / 2; ++i) o[i] = 0.f;
   float rowMax[2] = {-INFINITY, -INFINITY}, rowSum[2] = {0.f, 0.f};
-  const uint32_t qTile = qSmem + consumer * L::kHalves * kRegionBytes;
+  const uint32_t qTile = qSmem + consumer * L::kHalves * L::kQRegionBytes;
   hopper::mbarrierWait(qBar, 0);
 
   int keyStart = 0, want = 0;
@@ -148,12 +163,12 @@ __global__ void __launch_bounds__(kThreads, 1)
     const int stage = j % kStages;
     hopper::mbarrierWait(fullBar(stage), (j / kStages) & 1);
     if ((want & wantBit) && keyStart <= groupLastPos) {  // uniform over the warpgroup, as wgmma needs
-      float s[32];
-      scoreTile<D>(s, qTile, kSmem(stage));
-      const bool needMask = keyStart + 63 > groupFirstPos || keyStart + 64 > p.seqK;
+      float s[kTileKeys / 2];
+      scoreTile<D, kTileKeys>(s, qTile, kSmem(stage));
+      const bool needMask = keyStart + kTileKeys - 1 > groupFirstPos || keyStart + kTileKeys > p.seqK;
       if (needMask) {
         #pragma unroll
-        for (int i = 0; i < 8; ++i)
+        for (int i = 0; i < kGroups; ++i)
           #pragma unroll
           for (int e = 0; e < 4; ++e) {
             const int key = keyStart + 8 * i + 2 * (lane & 3) + (e & 1);
@@ -161,13 +176,13 @@ __global__ void __launch_bounds__(kThreads, 1)
             if (key > pos || key >= p.seqK) s[4 * i + e] = -INFINITY;
           }
       }
-      // Online softmax, two rows per thread (a row's 64 scores sit in the four lanes of a quad).
+      // Online softmax, two rows per thread (a row's scores sit in the four lanes of a quad).
       float corr[2];
       #pragma unroll
       for (int h = 0; h < 2; ++h) {
         float mx = -INFINITY;
         #pragma unroll
-        for (int i = 0; i < 8; ++i) mx = fmaxf(mx, fmaxf(s[4 * i + 2 * h], s[4 * i + 2 * h + 1]));
+        for (int i = 0; i < kGroups; ++i) mx = fmaxf(mx, fmaxf(s[4 * i + 2 * h], s[4 * i + 2 * h + 1]));
         mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
         mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
         const float newMax = fmaxf(rowMax[h], mx * scaleLog2);
@@ -176,7 +191,7 @@ __global__ void __launch_bounds__(kThreads, 1)
         rowMax[h] = newMax;
         float sum = 0.f;
         #pragma unroll
-        for (int i = 0; i < 8; ++i) {
+        for (int i = 0; i < kGroups; ++i) {
           s[4 * i + 2 * h] = exp2f(fmaf(s[4 * i + 2 * h], scaleLog2, -shift));
           s[4 * i + 2 * h + 1] = exp2f(fmaf(s[4 * i + 2 * h + 1], scaleLog2, -shift));
           sum += s[4 * i + 2 * h] + s[4 * i + 2 * h + 1];
@@ -193,15 +208,15 @@ __global__ void __launch_bounds__(kThreads, 1)
         }
       }
       // P as the register A operand: k-step kk covers keys 16kk..16kk+15, accumulator groups 2kk and 2kk+1.
-      uint32_t pa[4][4];
+      uint32_t pa[kTileKeys / 16][4];
       #pragma unroll
-      for (int kk = 0; kk < 4; ++kk) {
+      for (int kk = 0; kk < kTileKeys / 16; ++kk) {
         pa[kk][0] = mma::packBf16(s[8 * kk], s[8 * kk + 1]);
         pa[kk][1] = mma::packBf16(s[8 * kk + 2], s[8 * kk + 3]);
         pa[kk][2] = mma::packBf16(s[8 * kk + 4], s[8 * kk + 5]);
         pa[kk][3] = mma::packBf16(s[8 * kk + 6], s[8 * kk + 7]);
       }
-      accumulateTile<D>(o, pa, vSmem(stage));
+      accumulateTile<D, kTileKeys>(o, pa, vSmem(stage));
     }
     if (lane == 0) hopper::mbarrierArrive(emptyBar(stage));
   }
@@ -239,12 +254,13 @@ PFN_cuTensorMapEncodeTiled_v12000 tensorMapEncoder() {
   return encode;
 }
 
-// A [depth][rows][D] bf16 tensor (row stride D, depth stride depthStride elements) read in 64 x 64 swizzled boxes.
-CUtensorMap tileMap(const void* data, int d, int rows, int depth, int64_t depthStride, const char* what) {
+// A [depth][rows][D] bf16 tensor (row stride D, depth stride depthStride elements) read in swizzled boxes of
+// boxRows rows x 64 dims.
+CUtensorMap tileMap(const void* data, int d, int rows, int depth, int64_t depthStride, int boxRows, const char* what) {
   CUtensorMap map;
   const cuuint64_t dims[3] = {cuuint64_t(d), cuuint64_t(rows), cuuint64_t(depth)};
   const cuuint64_t strides[2] = {cuuint64_t(d) * 2, cuuint64_t(depthStride) * 2};
-  const cuuint32_t box[3] = {64, 64, 1};
+  const cuuint32_t box[3] = {64, cuuint32_t(boxRows), 1};
   const cuuint32_t elementStrides[3] = {1, 1, 1};
   const CUresult status = tensorMapEncoder()(&map, CU_TENSOR_MAP_DATA_TYPE_BFLOAT16, 3, const_cast<void*>(data), dims,
                                              strides, box, elementStrides, CU_TENSOR_MAP_INTERLEAVE_NONE,
@@ -256,32 +272,33 @@ CUtensorMap tileMap(const void* data, int d, int rows, int depth, int64_t depthS
   return map;
 }
 
-template <int D, int kMode>
+template <int D, int kMode, int kTileKeys>
 void launchMode(const FlashParams& p, cudaStream_t stream) {
-  const int smemBytes = SmemLayout<D>::kBytes;
-  check(cudaFuncSetAttribute(hopperFlashForward<D, kMode>, cudaFuncAttributeMaxDynamicSharedMemorySize, smemBytes),
+  const int smemBytes = SmemLayout<D, kTileKeys>::kBytes;
+  check(cudaFuncSetAttribute(hopperFlashForward<D, kMode, kTileKeys>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                             smemBytes),
         "raising the Hopper attention kernel's shared-memory limit");
   const int64_t kvStride = p.kvHeadStride ? p.kvHeadStride : (int64_t)p.seqK * D;
-  const CUtensorMap qMap = tileMap(p.q, D, p.seqQ, p.heads, (int64_t)p.seqQ * D, "the queries");
-  const CUtensorMap kMap = tileMap(p.k, D, p.seqK, p.kvHeads, kvStride, "the keys");
-  const CUtensorMap vMap = tileMap(p.v, D, p.seqK, p.kvHeads, kvStride, "the values");
+  const CUtensorMap qMap = tileMap(p.q, D, p.seqQ, p.heads, (int64_t)p.seqQ * D, 64, "the queries");
+  const CUtensorMap kMap = tileMap(p.k, D, p.seqK, p.kvHeads, kvStride, kTileKeys, "the keys");
+  const CUtensorMap vMap = tileMap(p.v, D, p.seqK, p.kvHeads, kvStride, kTileKeys, "the values");
   const int queryTiles = (p.seqK - 1) / kWalkCtaRows - (p.seqK - p.seqQ) / kWalkCtaRows + 1;
   dim3 grid(queryTiles, p.heads);
-  hopperFlashForward<D, kMode><<<grid, kThreads, smemBytes, stream>>>(qMap, kMap, vMap, p);
+  hopperFlashForward<D, kMode, kTileKeys><<<grid, kThreads, smemBytes, stream>>>(qMap, kMap, vMap, p);
   checkLaunch("the Hopper block-sparse flash attention kernel");
 }
 
 template <int D>
 void launchForHeadDim(const FlashParams& p, cudaStream_t stream) {
-  if (!p.rowPtr) return launchMode<D, kDenseWalk>(p, stream);
-  if (p.blockSize == 64) return launchMode<D, kPlan64>(p, stream);
-  return launchMode<D, kPlan128>(p, stream);
+  if (!p.rowPtr) return launchMode<D, kDenseWalk, 128>(p, stream);
+  if (p.blockSize == 64) return launchMode<D, kPlan64, 64>(p, stream);
+  return launchMode<D, kPlan128, 128>(p, stream);
 }
 
 // Whether this build holds sm_90a machine code of the kernel (a compute_80 PTX-only build compiles it empty).
 bool builtForHopper() {
   cudaFuncAttributes attr{};
-  const bool ok = cudaFuncGetAttributes(&attr, hopperFlashForward<128, kDenseWalk>) == cudaSuccess;
+  const bool ok = cudaFuncGetAttributes(&attr, hopperFlashForward<128, kDenseWalk, 128>) == cudaSuccess;
   cudaGetLastError();
   return ok && attr.ptxVersion >= 90 && attr.binaryVersion == 90;
 }

@@ -16,8 +16,10 @@ enum WalkMode { kDenseWalk = 0, kPlan64 = 1, kPlan128 = 2 };
 
 // Walks the key tiles in ascending order, each tagged with which half of the CTA (rows 0-63: bit 0, rows 64-127:
 // bit 1) wants it; tiles starting at or past `limit` (the CTA's end) are masked for every row and skipped.
-template <int kMode>
+// kTileKeys: 64, or 128 for the dense walk and plans of 128-token blocks (a block is then one tile).
+template <int kMode, int kTileKeys = kWalkKeys>
 struct TileWalker {
+  static_assert(kTileKeys == 64 || (kTileKeys == 128 && kMode != kPlan64), "128-key tiles need 128-token blocks");
   const int32_t* a = nullptr;
   const int32_t* b = nullptr;
   int na = 0, nb = 0, ia = 0, ib = 0, sub = 0;
@@ -25,8 +27,8 @@ struct TileWalker {
 
   __device__ bool next(int& keyStart, int& want) {
     if constexpr (kMode == kDenseWalk) {
-      if (ia * kWalkKeys >= limit) return false;
-      keyStart = kWalkKeys * ia++;
+      if (ia * kTileKeys >= limit) return false;
+      keyStart = kTileKeys * ia++;
       want = 3;
       return true;
     } else if constexpr (kMode == kPlan64) {
@@ -40,9 +42,9 @@ struct TileWalker {
       return keyStart < limit;  // only the diagonal, the last block, can start past the CTA
     } else {
       while (ia < na) {
-        keyStart = a[ia] * 128 + sub * kWalkKeys;
+        keyStart = a[ia] * 128 + sub * kTileKeys;
         want = 3;
-        if (++sub == 2) { sub = 0; ++ia; }
+        if (++sub == 128 / kTileKeys) { sub = 0; ++ia; }
         if (keyStart < limit) return true;
       }
       return false;
@@ -51,9 +53,10 @@ struct TileWalker {
 };
 
 // The walker of the CTA whose rows start at qStart (absolute position), for kv head kvHead.
-template <int kMode>
-__device__ __forceinline__ TileWalker<kMode> startWalk(const FlashParams& p, int qStart, int qEnd, int kvHead) {
-  TileWalker<kMode> walk;
+template <int kMode, int kTileKeys = kWalkKeys>
+__device__ __forceinline__ TileWalker<kMode, kTileKeys> startWalk(const FlashParams& p, int qStart, int qEnd,
+                                                                  int kvHead) {
+  TileWalker<kMode, kTileKeys> walk;
   walk.limit = qEnd;
   if constexpr (kMode != kDenseWalk) {
     const int64_t rowBase = (int64_t)kvHead * p.nQueryBlocks - p.firstQueryBlock;
