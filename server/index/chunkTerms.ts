@@ -43,81 +43,26 @@ export function termTableFor(lines: TextLines, chunks: ChunkRecord[]): FileTermT
 }
 
 /**
- * The identifiers a thread has seen, over all the files it indexed, each with its terms (terms.ts's identifierTerms):
- * a file repeats the names of the files before it, so most identifiers are split into terms once per thread rather
- * than once per file. Started afresh past MAX_WORDS (a folder of generated names must not grow it without bound).
- */
-class WordTable {
-  static readonly MAX_WORDS = 1 << 19;
-  private readonly slots = new WordSlots();
-  readonly words: string[] = [];
-  /** Word w's terms are termIds[termStarts[w] .. termStarts[w + 1]) (indexes into terms). */
-  readonly termStarts: number[] = [0];
-  readonly termIds: number[] = [];
-  readonly terms: string[] = [];
-  private readonly termIndex = new Map<string, number>();
-
-  get full(): boolean { return this.words.length >= WordTable.MAX_WORDS; }
-
-  /** The index of the identifier text[i..j) (hash h), added on first sight. */
-  wordIndex(text: string, i: number, j: number, h: number): number {
-    const found = this.slots.find(text, i, j, h, this.words, undefined);
-    if (found >= 0) return found;
-    const word = text.slice(i, j);
-    const w = this.words.length;
-    this.words.push(word);
-    for (const t of identifierTerms(word)) {
-      let id = this.termIndex.get(t);
-      if (id === undefined) { id = this.terms.length; this.terms.push(t); this.termIndex.set(t, id); }
-      this.termIds.push(id);
-    }
-    this.termStarts.push(this.termIds.length);
-    this.slots.insert(h, w);
-    return w;
-  }
-}
-
-let wordTable = new WordTable();
-/** Per thread-wide term: the file (generation) it was last given a table id in, and that id. */
-let termFile = new Int32Array(1 << 12);
-let termLocal = new Int32Array(1 << 12);
-let generation = 0;
-
-/**
  * Adds the terms of a range of lines at a time to a file's table: the same identifiers as terms.ts's forEachTerm (an
  * identifier never spans lines), found with a character loop over the file's text rather than a regular expression.
+ * Each distinct identifier is split into its terms once per file and found again by a hash of its characters
+ * (wordSlots.ts), so the many repeats of a name cost neither a new string nor a map lookup by string.
  */
 class LineTermScanner {
   readonly table = new TermTableBuilder();
-  private readonly words: WordTable;
-  private readonly file: number;
-  /** This file's identifiers (a small table, quick to probe), each pointing at its thread-wide word. */
-  private readonly fileSlots = new WordSlots();
-  private fileWords = new Int32Array(1024);
-  private fileWordCount = 0;
+  private readonly slots = new WordSlots();
+  private readonly words: string[] = [];
+  /** Word w's term ids are termIds[termStarts[w] .. termStarts[w + 1]). */
+  private readonly termStarts: number[] = [0];
+  private readonly termIds: number[] = [];
+  private readonly termIndex = new Map<string, number>();
 
-  constructor(private readonly lines: TextLines) {
-    if (wordTable.full) { wordTable = new WordTable(); termFile.fill(0); }
-    this.words = wordTable;
-    this.file = ++generation;
-  }
-
-  /** The thread-wide word of text[i..j) (hash h). */
-  private wordOf(text: string, i: number, j: number, h: number): number {
-    const local = this.fileSlots.find(text, i, j, h, this.words.words, this.fileWords);
-    if (local >= 0) return this.fileWords[local];
-    const w = this.words.wordIndex(text, i, j, h);
-    if (this.fileWordCount === this.fileWords.length) { const f = new Int32Array(this.fileWords.length * 2); f.set(this.fileWords); this.fileWords = f; }
-    this.fileWords[this.fileWordCount] = w;
-    this.fileSlots.insert(h, this.fileWordCount++);
-    return w;
-  }
+  constructor(private readonly lines: TextLines) {}
 
   /** Adds the terms of lines `from`..`to` (1-based, inclusive) to chunk `chunk`; returns how many. */
   scan(from: number, to: number, chunk: number): number {
     if (from > to) return 0;
     const text = this.lines.text;
-    const words = this.words;
     const table = this.table;
     let count = 0;
     // Line ends are not word characters, so the lines between can be scanned as one stretch of text.
@@ -134,24 +79,27 @@ class LineTermScanner {
         h = Math.imul(h ^ d, 16777619);
       }
       if (j - i >= 2) {
-        const w = this.wordOf(text, i, j, h);
-        const end = words.termStarts[w + 1];
-        for (let k = words.termStarts[w]; k < end; k++) table.addId(chunk, this.localTerm(words.termIds[k]));
-        count += end - words.termStarts[w];
+        let w = this.slots.find(text, i, j, h, this.words, undefined);
+        if (w < 0) w = this.addWord(text.slice(i, j), h);
+        const end = this.termStarts[w + 1];
+        for (let k = this.termStarts[w]; k < end; k++) table.addId(chunk, this.termIds[k]);
+        count += end - this.termStarts[w];
       }
       i = j;
     }
     return count;
   }
 
-  /** The file table's id of thread-wide term `g`, made on its first use in this file (first-seen order). */
-  private localTerm(g: number): number {
-    if (g >= termFile.length) {
-      const f = new Int32Array(termFile.length * 2); f.set(termFile); termFile = f;
-      const l = new Int32Array(termLocal.length * 2); l.set(termLocal); termLocal = l;
+  private addWord(word: string, h: number): number {
+    const w = this.words.length;
+    this.words.push(word);
+    for (const t of identifierTerms(word)) {
+      let id = this.termIndex.get(t);
+      if (id === undefined) { id = this.table.newTerm(t); this.termIndex.set(t, id); }
+      this.termIds.push(id);
     }
-    if (termFile[g] === this.file) return termLocal[g];
-    termFile[g] = this.file;
-    return (termLocal[g] = this.table.newTerm(this.words.terms[g]));
+    this.termStarts.push(this.termIds.length);
+    this.slots.insert(h, w);
+    return w;
   }
 }

@@ -10,8 +10,6 @@
 // an unterminated string, comment or regular expression, JSX in a .js file) gets no skeleton: the caller parses it
 // whole.
 
-import { WordSlots } from './wordSlots';
-
 /** 'js' may hold JSX (the scanner then gives up on the file); 'ts' (.ts, never JSX) may not. */
 export type SkeletonFamily = 'c' | 'js' | 'ts';
 
@@ -48,14 +46,11 @@ const ACCESS = new Set(['public', 'private', 'protected']);
 const C_DEFINING = new Set(['struct', 'union', 'enum', 'class', 'namespace']);
 const JS_DEFINING = new Set(['function', 'interface', 'enum', 'namespace', 'module', 'type']);
 
+const WORD = /[A-Za-z_$][A-Za-z0-9_$]*/y;
 /** After these characters a `/` starts a regular expression, not a division. */
 const REGEX_AFTER = '(,=:[!&|?{};+-*%<>~^';
 const TYPE_PUNCTUATION = '.<>[]|&,?';
 const DEFINING_VALUE = /^\s*(async\b|function\b|class\b|\(|<|[A-Za-z_$][\w$]*\s*=>)/;
-
-function isWordChar(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36;
-}
 
 interface Block {
   open: number;
@@ -71,11 +66,7 @@ interface Block {
 export function codeSkeleton(text: string, family: SkeletonFamily): CodeSkeleton | undefined {
   const js = family !== 'c';
   const keywords = js ? JS_KEYWORDS : C_KEYWORDS;
-  // Identifiers by a hash of their characters (wordSlots.ts): each distinct word is cut out of the text once.
-  const slots = new WordSlots();
-  const words: string[] = [];
-  const isKeyword: boolean[] = [];
-  const counts: number[] = [];
+  const identifiers: Record<string, number> = Object.create(null);
   const imports: string[] = [];
   const ranges: number[] = [];   // [start, end) pairs to blank, outermost only, in order
   const stack: Block[] = [{ open: -1, body: false, defs: false, template: false }];
@@ -120,24 +111,12 @@ export function codeSkeleton(text: string, family: SkeletonFamily): CodeSkeleton
     if (c <= 32) { i++; continue; }
     // Words: identifiers and keywords.
     if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36) {
-      let h = Math.imul(2166136261 ^ c, 16777619);
-      let j = i + 1;
-      for (; j < n; j++) {
-        const d = text.charCodeAt(j);
-        if (!isWordChar(d)) break;
-        h = Math.imul(h ^ d, 16777619);
-      }
-      let w = slots.find(text, i, j, h, words, undefined);
-      if (w < 0) {
-        w = words.length;
-        const fresh = text.slice(i, j);
-        words.push(fresh); isKeyword.push(keywords.has(fresh)); counts.push(0);
-        slots.insert(h, w);
-      }
-      const word = words[w];
-      i = j;
+      WORD.lastIndex = i;
+      WORD.test(text);
+      const word = text.slice(i, WORD.lastIndex);
+      i = WORD.lastIndex;
       if (bodyReady && !(js ? returnType : CPP_QUALIFIERS.has(word))) bodyReady = false;
-      if (isKeyword[w]) {
+      if (keywords.has(word)) {
         if (js) {
           if (word === 'class') markDefs();
         } else if (word === 'typedef') {
@@ -150,7 +129,7 @@ export function codeSkeleton(text: string, family: SkeletonFamily): CodeSkeleton
           macroEnd = e < 0 ? n : e;
         }
       } else {
-        counts[w]++;
+        if (word.length >= 2) identifiers[word] = (identifiers[word] ?? 0) + 1;
         if (t1Word && (js ? JS_DEFINING.has(t1) : C_DEFINING.has(t1))) markDefs();
         if (!js && t1Word && (t1 === 'class' || t1 === 'namespace')) cpp = true;   // C may name a variable `class`, not a type
         if (js && (t1 === 'const' || t1 === 'let' || t1 === 'var')) declName = true;
@@ -250,9 +229,6 @@ export function codeSkeleton(text: string, family: SkeletonFamily): CodeSkeleton
     push(ch, false);
   }
   if (stack.length !== 1 || parens.length) return undefined;
-  // Words in first-seen order, keywords and one-letter names left out.
-  const identifiers: Record<string, number> = Object.create(null);
-  for (let k = 0; k < words.length; k++) if (counts[k] && words[k].length >= 2) identifiers[words[k]] = counts[k];
   if (!ranges.length) return { text, identifiers, imports, blanked: 0, cpp };
   const parts: string[] = [];
   let last = 0; let blanked = 0;

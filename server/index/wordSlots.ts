@@ -1,6 +1,6 @@
-// Open addressing over identifiers found in a text, by an FNV-1a hash of their characters: the scanners
-// (codeSkeleton.ts, chunkTerms.ts) find a name they have seen again without cutting a new string out of the text
-// nor looking one up in a Map.
+// Open addressing over identifiers found in a text, by an FNV-1a hash of their characters: the term scanner
+// (chunkTerms.ts) finds a name it has seen again without cutting a new string out of the text nor looking one up
+// in a Map.
 
 /**
  * Open addressing over identifiers by a hash of their characters: (hash, 1 + word index) pairs side by side, so a
