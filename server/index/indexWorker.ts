@@ -5,6 +5,7 @@
 import { parentPort } from 'worker_threads';
 import { FileIndexer, type FileJob, type FileOutcome, type IndexerSettings } from './fileIndexer';
 import { termTableBuffers } from './fileTermTable';
+import { BUSY, STOP } from './workerFlags';
 
 let indexer: FileIndexer | undefined;
 /** Batches run one after another: the pool sends the next batch before this one is done (pipelining). */
@@ -15,18 +16,31 @@ parentPort?.on('message', (msg: WorkerMessage) => {
 });
 
 /**
- * settings (and the pool's stop flag) once; then batches to index; `flush` asks for a reply once the cache writes so
- * far have landed; `stop` (or the flag, read between files) ends the thread: the pool never terminates a worker from
- * outside, since that aborts the process when it lands inside the native parser.
+ * settings (and the flags shared with the pool, see workerPool.ts) once; then batches to index; `flush` asks for a
+ * reply once the cache writes so far have landed; `stop` (or the STOP flag, read between files) ends the thread: the
+ * pool never terminates a worker from outside, since that aborts the process when it lands inside the native parser.
  */
-interface WorkerMessage { settings?: IndexerSettings; stop?: Int32Array | true; batch?: number; jobs?: FileJob[]; flush?: number }
+interface WorkerMessage { settings?: IndexerSettings; flags?: Int32Array; stop?: true; batch?: number; jobs?: FileJob[]; flush?: number }
 
-let stopFlag: Int32Array | undefined;
-const stopRequested = () => !!stopFlag && Atomics.load(stopFlag, 0) !== 0;
+let flags: Int32Array | undefined;
+const stopRequested = () => !!flags && Atomics.load(flags, STOP) !== 0;
+
+/** Indexes one file with BUSY set, so that an exiting process waits for it (BUSY first, then STOP: see workerPool.ts). */
+async function indexOne(job: FileJob): Promise<FileOutcome> {
+  if (!flags) return indexer!.index(job);
+  Atomics.store(flags, BUSY, 1);
+  if (Atomics.load(flags, STOP) !== 0) { Atomics.store(flags, BUSY, 0); process.exit(0); }
+  try {
+    return await indexer!.index(job);
+  } finally {
+    Atomics.store(flags, BUSY, 0);
+    Atomics.notify(flags, BUSY);
+  }
+}
 
 async function handle(msg: WorkerMessage): Promise<void> {
   if (msg.stop === true || stopRequested()) process.exit(0);
-  if (msg.settings) { indexer = new FileIndexer(msg.settings); stopFlag = msg.stop as Int32Array | undefined; return; }
+  if (msg.settings) { indexer = new FileIndexer(msg.settings); flags = msg.flags; return; }
   if (msg.flush !== undefined) {
     await indexer?.flushCache();
     parentPort!.postMessage({ flushed: msg.flush });
@@ -37,7 +51,7 @@ async function handle(msg: WorkerMessage): Promise<void> {
     const outcomes: FileOutcome[] = [];
     for (const job of msg.jobs) {
       if (stopRequested()) process.exit(0);
-      outcomes.push(await indexer.index(job));
+      outcomes.push(await indexOne(job));
     }
     // Term tables and reference counts are typed arrays: moved to the server thread, not copied (and never held by this one again).
     const transfer = outcomes.flatMap((o) => (o.status === 'indexed' ? [...termTableBuffers(o.record.termTable), o.record.refs.counts.buffer as ArrayBuffer] : []));

@@ -3,20 +3,38 @@
 // the calling thread, for debugging. A worker that dies fails only its batch (files reported as skipped) and is
 // replaced. Cancelling stops the workers after the file each is on: a worker is never terminated from outside,
 // because terminating a thread inside the native parser (which calls back into JavaScript for the text) aborts the
-// whole process. Each worker shares a stop flag with the pool and reads it between files.
+// whole process. Each worker shares two flags with the pool (WorkerFlags): `stop`, read between files, and `busy`,
+// set while it indexes a file; when the process exits, Node terminates the workers, so an exit handler first asks
+// them to stop and waits (at most EXIT_WAIT_MS) until none is inside a file.
 import * as fs from 'fs';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { FileIndexer, type FileJob, type FileOutcome, type IndexerSettings, type IndexerTimings } from './fileIndexer';
 import { addLanguages, addPhases, emptyPhases, type LanguageSeconds, type PhaseSeconds } from './indexPhases';
 import { abortError } from './walker';
+import { BUSY, FLAG_COUNT, STOP } from './workerFlags';
 
 const BATCH_FILES = 8;
 const BATCHES_IN_FLIGHT_PER_WORKER = 2;
 /** Longest stretch of merging results before yielding the event loop. */
 const SLICE_MS = 8;
 
-interface Slot { worker: Worker; inFlight: Map<number, FileJob[]>; stop: Int32Array }
+const EXIT_WAIT_MS = 3000;
+
+interface Slot { worker: Worker; inFlight: Map<number, FileJob[]>; flags: Int32Array }
+
+/** Every worker of every pool in this thread until it exits, for the exit handler. */
+const liveFlags = new Set<Int32Array>();
+let exitHandler = false;
+
+/** At process exit: no worker may be inside the native parser when Node terminates it (see the top of the file). */
+function stopWorkersBeforeExit(): void {
+  for (const flags of liveFlags) Atomics.store(flags, STOP, 1);
+  const deadline = Date.now() + EXIT_WAIT_MS;
+  for (const flags of liveFlags) {
+    while (Atomics.load(flags, BUSY) !== 0 && Date.now() < deadline) Atomics.wait(flags, BUSY, 1, 50);
+  }
+}
 
 export class WorkerPool {
   private slots: Slot[] = [];
@@ -156,8 +174,11 @@ export class WorkerPool {
 
   private spawn(): Slot {
     const worker = startWorker();
-    const slot: Slot = { worker, inFlight: new Map(), stop: new Int32Array(new SharedArrayBuffer(4)) };
-    worker.postMessage({ settings: this.settings, stop: slot.stop });
+    const slot: Slot = { worker, inFlight: new Map(), flags: new Int32Array(new SharedArrayBuffer(4 * FLAG_COUNT)) };
+    liveFlags.add(slot.flags);
+    worker.once('exit', () => liveFlags.delete(slot.flags));
+    if (!exitHandler) { exitHandler = true; process.on('exit', stopWorkersBeforeExit); }
+    worker.postMessage({ settings: this.settings, flags: slot.flags });
     worker.on('message', (msg: { batch: number; outcomes?: FileOutcome[]; error?: string; timings?: IndexerTimings }) => {
       this.addTimings(msg.timings);
       const jobs = slot.inFlight.get(msg.batch);
@@ -187,7 +208,7 @@ export class WorkerPool {
     const slots = this.slots;
     this.slots = [];
     for (const s of slots) {
-      Atomics.store(s.stop, 0, 1);      // read between the files of a batch
+      Atomics.store(s.flags, STOP, 1);      // read between the files of a batch
       s.worker.postMessage({ stop: true });   // an idle worker
       s.worker.unref();
     }
