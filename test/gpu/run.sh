@@ -68,6 +68,7 @@ fi
 if [ -z "${SKIP_EFFICIENCY:-}" ]; then
   say "kernel efficiency against cuDNN"
   UNISPARSE_CUDA_LIB="$BUILD/libunisparse_cuda.so" python3 test/gpu/bench_kernel_efficiency.py 2>&1 | tee -a "$LOG" || status=1
+  python3 test/gpu/plot_efficiency.py "$OUT/bench-efficiency.json" "$OUT/kernel-efficiency.png" 2>&1 | tee -a "$LOG" || true
 fi
 if [ -z "${SKIP_E2E:-}" ]; then
   say "the model on the GPU: logits of a tiny random Qwen2 against transformers and the CPU runtime (test/gpu/e2e)"

@@ -1,0 +1,63 @@
+"""The kernel-efficiency plot from a bench_kernel_efficiency.py result (no torch needed):
+    python3 test/gpu/plot_efficiency.py results/<run>/bench-efficiency.json out.png
+Left: dense throughput as a share of cuDNN's against N, the kernel the library picks (wgmma on Hopper) beside the
+mma.sync kernel, per
+head dim and head layout. Right: sparse efficiency (density x cuDNN dense time / our sparse time) against density."""
+import json
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def main(src, dst):
+    with open(src) as f:
+        result = json.load(f)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.6))
+    lengths = sorted({r["N"] for r in result["dense"]})
+    for d, colour in ((128, "tab:blue"), (64, "tab:orange")):
+        for heads, kv, style in ((32, 32, "-"), (32, 8, "--")):
+            rows = sorted((r for r in result["dense"] if r["headDim"] == d and r["heads"] == heads and r["kvHeads"] == kv),
+                          key=lambda r: r["N"])
+            if not rows:
+                continue
+            xs = [r["N"] for r in rows]
+            left.plot(xs, [r["oursVsCudnn"] for r in rows], style, marker="o", color=colour,
+                      label=f"wgmma kernel (Hopper), d{d}, {heads}/{kv}")
+            left.plot(xs, [r["mmaVsCudnn"] for r in rows], style, marker="x", color=colour, alpha=0.4,
+                      label=f"mma.sync, d{d}, {heads}/{kv}")
+    left.axhline(1.0, color="grey", linewidth=0.8)
+    left.axhline(0.9, color="grey", linewidth=0.8, linestyle=":")
+    left.set_xscale("log", base=2)
+    left.set_xticks(lengths, [f"{n // 1024}K" for n in lengths])
+    left.set_ylim(0.4, 1.05)
+    left.set_xlabel("sequence length (causal, bf16, batch 1)")
+    left.set_ylabel("dense throughput / cuDNN")
+    left.set_title("Dense attention vs cuDNN")
+    left.legend(fontsize=7, loc="lower right")
+    for n, colour in ((131072, "tab:green"), (32768, "tab:purple")):
+        for heads, kv, style in ((32, 32, "-"), (32, 8, "--")):
+            rows = sorted((r for r in result["efficiency"] if r["N"] == n and r["heads"] == heads and r["kvHeads"] == kv),
+                          key=lambda r: r["density"])
+            if not rows:
+                continue
+            xs = [r["density"] for r in rows]
+            right.plot(xs, [r["efficiency"] for r in rows], style, marker="o", color=colour,
+                       label=f"wgmma kernel (Hopper), {n // 1024}K, {heads}/{kv}")
+            right.plot(xs, [r["mmaEfficiency"] for r in rows], style, marker="x", color=colour, alpha=0.4,
+                       label=f"mma.sync, {n // 1024}K, {heads}/{kv}")
+    right.axhline(0.85, color="grey", linewidth=0.8, linestyle=":")
+    right.set_ylim(0.4, 1.0)
+    right.set_xlabel("density (share of causal blocks kept, S 128, head dim 128)")
+    right.set_ylabel("density x cuDNN dense time / sparse time")
+    right.set_title("Block-sparse efficiency")
+    right.legend(fontsize=7, loc="lower right")
+    fig.suptitle(f"{result['gpu']}, {result['date']}")
+    fig.tight_layout()
+    fig.savefig(dst, dpi=110)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])
