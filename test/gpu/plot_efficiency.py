@@ -1,7 +1,8 @@
 """The kernel-efficiency plot from a bench_kernel_efficiency.py result (no torch needed):
     python3 test/gpu/plot_efficiency.py results/<run>/bench-efficiency.json out.png
 Left: dense throughput as a share of cuDNN's against N, the kernel the library picks (wgmma on Hopper) beside the
-mma.sync kernel, per head dim and head layout. Right: sparse efficiency (density x cuDNN dense time / our sparse time) against density."""
+mma.sync kernel, per head dim and head layout. Right: sparse efficiency (density x cuDNN dense time / our sparse
+time) against density."""
 import json
 import sys
 
