@@ -3,19 +3,27 @@
 // (tile_walker.cuh) as the mma.sync kernel in sparse_flash_attention.cu, which stays the path of other GPUs and
 // the reference this one is checked against.
 //
-// One CTA = 128 query rows of one head, three warpgroups:
+// Persistent CTAs, one per SM, each taking a sequence of work items (128 query rows of one head). Items are
+// ordered longest causal rows first and dealt to the CTAs in a snake order (round r: CTA b takes the b-th item of
+// the round, or the (G-1-b)-th in odd rounds), so the rounds' length differences cancel instead of piling up on
+// CTA 0. Staying resident lets the producer load the next item's Q and first K/V tiles while the consumers finish
+// and store the current one: a sparse item of a dozen tiles no longer pays a cold pipeline fill of its own.
+//
+// Three warpgroups per CTA:
 //   - warpgroup 0, the producer: one thread walks the key tiles and issues TMA loads of K and V into a ring of
 //     kStages shared-memory stages, each guarded by a 'full' mbarrier (TMA bytes landed) and an 'empty' one
-//     (both consumers done with it);
+//     (both consumers done with it); the ring runs on across items;
 //   - warpgroups 1 and 2, the consumers: 64 query rows each (one 64-token plan row), S = Q K^T with Q and K from
 //     shared memory, the online softmax in registers, then O += P V with P straight from registers. While one
-//     consumer runs its softmax, the other's MMAs keep the tensor cores busy.
+//     consumer runs its softmax, the other's MMAs keep the tensor cores busy. Q has one buffer, guarded by 'qFull'
+//     and 'qEmpty' mbarriers (the consumers release it once their last S of the item is computed).
 #include "hopper_flash_attention.h"
 #include "cuda_check.h"
 #include "hopper_primitives.cuh"
 #include "mma_primitives.cuh"
 #include "tile_walker.cuh"
 #include <cudaTypedefs.h>
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -41,7 +49,7 @@ struct SmemLayout {
   static constexpr int kTileBytes = kHalves * kKvRegionBytes;              // K or V of one tile
   static constexpr int kStages = kTileKeys == 128 && D == 128 ? 3 : 4;    // K/V tiles in flight (227 KB cap)
   static constexpr int kBarrierOffset = kQBytes + kStages * 2 * kTileBytes;
-  static constexpr int kBytes = kBarrierOffset + (2 * kStages + 1) * 8 + 1024;  // + alignment slack
+  static constexpr int kBytes = kBarrierOffset + (2 * kStages + 2) * 8 + 1024;  // + alignment slack
 };
 
 // S = Q K^T for one consumer: 64 rows x kTileKeys keys, D / 16 MMAs stepping 32 bytes along the swizzled rows.
@@ -97,144 +105,172 @@ __global__ void __launch_bounds__(kThreads, 1)
   auto vSmem = [&](int s) { return kSmem(s) + L::kTileBytes; };
   auto fullBar = [&](int s) { return base + L::kBarrierOffset + 8 * s; };
   auto emptyBar = [&](int s) { return base + L::kBarrierOffset + 8 * (kStages + s); };
-  const uint32_t qBar = base + L::kBarrierOffset + 16 * kStages;
+  const uint32_t qFullBar = base + L::kBarrierOffset + 16 * kStages;
+  const uint32_t qEmptyBar = qFullBar + 8;
 
-  const int head = blockIdx.y, kvHead = head / (p.heads / p.kvHeads);
   const int queryOffset = p.seqK - p.seqQ;
   const int firstTile = queryOffset / kWalkCtaRows, lastTile = (p.seqK - 1) / kWalkCtaRows;
-  const int tile = lastTile - blockIdx.x;  // the longest causal rows first, for load balance
-  if (tile < firstTile) return;
-  const int qStart = tile * kWalkCtaRows;
-  const int qEnd = min(qStart + kWalkCtaRows, p.seqK);
+  const int items = (lastTile - firstTile + 1) * p.heads;
+  const int ctas = gridDim.x;
+  // The r-th item of this CTA: rank r * ctas + (b or ctas - 1 - b), item w = rows (lastTile - w / heads) of head
+  // w % heads. Every warpgroup derives the same sequence, so no schedule is shared through memory.
+  auto itemAt = [&](int r) {
+    const int b = (r & 1) ? ctas - 1 - (int)blockIdx.x : (int)blockIdx.x;
+    return r * ctas + b;
+  };
 
   if (threadIdx.x == 0) {
     for (int s = 0; s < kStages; ++s) {
       hopper::mbarrierInit(fullBar(s), 1);
       hopper::mbarrierInit(emptyBar(s), kConsumers * 4);  // one arrival per consumer warp
     }
-    hopper::mbarrierInit(qBar, 1);
+    hopper::mbarrierInit(qFullBar, 1);
+    hopper::mbarrierInit(qEmptyBar, kConsumers * 4);
     hopper::fenceBarrierInit();
   }
   __syncthreads();
 
-  TileWalker<kMode, kTileKeys> walk = startWalk<kMode, kTileKeys>(p, qStart, qEnd, kvHead);
   const int warpgroup = threadIdx.x / 128;
   if (warpgroup == 0) {
     // The producer needs few registers; hand them to the consumers (accumulators, scores and P of a wide tile).
     asm volatile("setmaxnreg.dec.sync.aligned.u32 40;\n" ::: "memory");
     if (threadIdx.x != 0) return;
-    // Q rows before the chunk (negative coordinates) arrive as zeros; so do K/V rows past seqK.
-    hopper::mbarrierArriveExpectBytes(qBar, L::kQBytes);
-    #pragma unroll
-    for (int c = 0; c < kConsumers; ++c)
+    // Q rows before the chunk (negative coordinates) arrive as zeros; so do K/V rows past seqK. Q waits until the
+    // consumers are done with the previous item's, so the first K/V tiles of an item go first: they only need
+    // ring stages, which free up as the previous item's last tiles are consumed.
+    auto loadQ = [&](int r, int qStart, int head) {
+      if (r > 0) hopper::mbarrierWait(qEmptyBar, (r - 1) & 1);
+      hopper::mbarrierArriveExpectBytes(qFullBar, L::kQBytes);
       #pragma unroll
-      for (int h = 0; h < L::kHalves; ++h)
-        hopper::tmaLoad3d(qSmem + (c * L::kHalves + h) * L::kQRegionBytes, &qMap, qBar, h * 64,
-                          qStart - queryOffset + 64 * c, head);
-    int keyStart = 0, want = 0;
-    for (int j = 0; walk.next(keyStart, want); ++j) {
-      const int s = j % kStages;
-      if (j >= kStages) hopper::mbarrierWait(emptyBar(s), ((j / kStages) - 1) & 1);
-      hopper::mbarrierArriveExpectBytes(fullBar(s), 2 * L::kTileBytes);
-      #pragma unroll
-      for (int h = 0; h < L::kHalves; ++h) {
-        hopper::tmaLoad3d(kSmem(s) + h * L::kKvRegionBytes, &kMap, fullBar(s), h * 64, keyStart, kvHead);
-        hopper::tmaLoad3d(vSmem(s) + h * L::kKvRegionBytes, &vMap, fullBar(s), h * 64, keyStart, kvHead);
+      for (int c = 0; c < kConsumers; ++c)
+        #pragma unroll
+        for (int h = 0; h < L::kHalves; ++h)
+          hopper::tmaLoad3d(qSmem + (c * L::kHalves + h) * L::kQRegionBytes, &qMap, qFullBar, h * 64,
+                            qStart - queryOffset + 64 * c, head);
+    };
+    int j = 0;  // tiles issued over all items: stage j % kStages, ring round j / kStages
+    for (int r = 0, w; (w = itemAt(r)) < items; ++r) {
+      const int head = w % p.heads, kvHead = head / (p.heads / p.kvHeads);
+      const int qStart = (lastTile - w / p.heads) * kWalkCtaRows;
+      TileWalker<kMode, kTileKeys> walk =
+          startWalk<kMode, kTileKeys>(p, qStart, min(qStart + kWalkCtaRows, p.seqK), kvHead);
+      bool qLoaded = false;
+      int keyStart = 0, want = 0;
+      for (int t = 0; walk.next(keyStart, want); ++t, ++j) {
+        if (t == kStages) { loadQ(r, qStart, head); qLoaded = true; }
+        const int s = j % kStages;
+        if (j >= kStages) hopper::mbarrierWait(emptyBar(s), ((j / kStages) - 1) & 1);
+        hopper::mbarrierArriveExpectBytes(fullBar(s), 2 * L::kTileBytes);
+        #pragma unroll
+        for (int h = 0; h < L::kHalves; ++h) {
+          hopper::tmaLoad3d(kSmem(s) + h * L::kKvRegionBytes, &kMap, fullBar(s), h * 64, keyStart, kvHead);
+          hopper::tmaLoad3d(vSmem(s) + h * L::kKvRegionBytes, &vMap, fullBar(s), h * 64, keyStart, kvHead);
+        }
       }
+      if (!qLoaded) loadQ(r, qStart, head);
     }
     return;
   }
 
   asm volatile("setmaxnreg.inc.sync.aligned.u32 232;\n" ::: "memory");
   const int consumer = warpgroup - 1, warp = (threadIdx.x / 32) % 4, lane = threadIdx.x & 31;
-  const int groupFirstPos = qStart + 64 * consumer, groupLastPos = groupFirstPos + 63;
   const int wantBit = 1 << consumer;  // the walker's half bits: rows 0-63 bit 0, rows 64-127 bit 1
-  const int pos0 = groupFirstPos + 16 * warp + (lane >> 2);  // this thread's two rows: pos0 and pos0 + 8
   const float scaleLog2 = p.scale * 1.4426950408889634f;
-  float o[D / 2];
-  #pragma unroll
-  for (int i = 0; i < D / 2; ++i) o[i] = 0.f;
-  float rowMax[2] = {-INFINITY, -INFINITY}, rowSum[2] = {0.f, 0.f};
   const uint32_t qTile = qSmem + consumer * L::kHalves * L::kQRegionBytes;
-  hopper::mbarrierWait(qBar, 0);
-
-  int keyStart = 0, want = 0;
-  for (int j = 0; walk.next(keyStart, want); ++j) {
-    const int stage = j % kStages;
-    hopper::mbarrierWait(fullBar(stage), (j / kStages) & 1);
-    if ((want & wantBit) && keyStart <= groupLastPos) {  // uniform over the warpgroup, as wgmma needs
-      float s[kTileKeys / 2];
-      scoreTile<D, kTileKeys>(s, qTile, kSmem(stage));
-      const bool needMask = keyStart + kTileKeys - 1 > groupFirstPos || keyStart + kTileKeys > p.seqK;
-      if (needMask) {
-        #pragma unroll
-        for (int i = 0; i < kGroups; ++i)
-          #pragma unroll
-          for (int e = 0; e < 4; ++e) {
-            const int key = keyStart + 8 * i + 2 * (lane & 3) + (e & 1);
-            const int pos = pos0 + (e >> 1) * 8;
-            if (key > pos || key >= p.seqK) s[4 * i + e] = -INFINITY;
-          }
-      }
-      // Online softmax, two rows per thread (a row's scores sit in the four lanes of a quad).
-      float corr[2];
-      #pragma unroll
-      for (int h = 0; h < 2; ++h) {
-        float mx = -INFINITY;
-        #pragma unroll
-        for (int i = 0; i < kGroups; ++i) mx = fmaxf(mx, fmaxf(s[4 * i + 2 * h], s[4 * i + 2 * h + 1]));
-        mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
-        mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
-        const float newMax = fmaxf(rowMax[h], mx * scaleLog2);
-        const float shift = newMax == -INFINITY ? 0.f : newMax;  // nothing visible yet: stay at 0
-        corr[h] = exp2f(rowMax[h] - shift);
-        rowMax[h] = newMax;
-        float sum = 0.f;
-        #pragma unroll
-        for (int i = 0; i < kGroups; ++i) {
-          s[4 * i + 2 * h] = exp2f(fmaf(s[4 * i + 2 * h], scaleLog2, -shift));
-          s[4 * i + 2 * h + 1] = exp2f(fmaf(s[4 * i + 2 * h + 1], scaleLog2, -shift));
-          sum += s[4 * i + 2 * h] + s[4 * i + 2 * h + 1];
-        }
-        rowSum[h] = rowSum[h] * corr[h] + sum;
-      }
-      if (corr[0] != 1.f || corr[1] != 1.f) {
-        #pragma unroll
-        for (int i = 0; i < D / 8; ++i) {
-          o[4 * i] *= corr[0];
-          o[4 * i + 1] *= corr[0];
-          o[4 * i + 2] *= corr[1];
-          o[4 * i + 3] *= corr[1];
-        }
-      }
-      // P as the register A operand: k-step kk covers keys 16kk..16kk+15, accumulator groups 2kk and 2kk+1.
-      uint32_t pa[kTileKeys / 16][4];
-      #pragma unroll
-      for (int kk = 0; kk < kTileKeys / 16; ++kk) {
-        pa[kk][0] = mma::packBf16(s[8 * kk], s[8 * kk + 1]);
-        pa[kk][1] = mma::packBf16(s[8 * kk + 2], s[8 * kk + 3]);
-        pa[kk][2] = mma::packBf16(s[8 * kk + 4], s[8 * kk + 5]);
-        pa[kk][3] = mma::packBf16(s[8 * kk + 6], s[8 * kk + 7]);
-      }
-      accumulateTile<D, kTileKeys>(o, pa, vSmem(stage));
-    }
-    if (lane == 0) hopper::mbarrierArrive(emptyBar(stage));
-  }
-
-  // Normalise and store the rows this thread owns (positions in [queryOffset, seqK)).
-  #pragma unroll
-  for (int h = 0; h < 2; ++h) {
-    float sum = rowSum[h];
-    sum += __shfl_xor_sync(0xffffffffu, sum, 1);
-    sum += __shfl_xor_sync(0xffffffffu, sum, 2);
-    const float inv = sum > 0.f ? 1.f / sum : 0.f;
-    const int pos = pos0 + 8 * h;
-    if (pos < queryOffset || pos >= p.seqK) continue;
-    __nv_bfloat16* dst = p.out + ((int64_t)head * p.seqQ + (pos - queryOffset)) * D + 2 * (lane & 3);
+  int j = 0;  // tiles consumed over all items, in the producer's order
+  for (int r = 0, w; (w = itemAt(r)) < items; ++r) {
+    const int head = w % p.heads, kvHead = head / (p.heads / p.kvHeads);
+    const int qStart = (lastTile - w / p.heads) * kWalkCtaRows;
+    TileWalker<kMode, kTileKeys> walk =
+        startWalk<kMode, kTileKeys>(p, qStart, min(qStart + kWalkCtaRows, p.seqK), kvHead);
+    const int groupFirstPos = qStart + 64 * consumer, groupLastPos = groupFirstPos + 63;
+    const int pos0 = groupFirstPos + 16 * warp + (lane >> 2);  // this thread's two rows: pos0 and pos0 + 8
+    float o[D / 2];
     #pragma unroll
-    for (int i = 0; i < D / 8; ++i)
-      *reinterpret_cast<__nv_bfloat162*>(dst + 8 * i) =
-          __floats2bfloat162_rn(o[4 * i + 2 * h] * inv, o[4 * i + 2 * h + 1] * inv);
+    for (int i = 0; i < D / 2; ++i) o[i] = 0.f;
+    float rowMax[2] = {-INFINITY, -INFINITY}, rowSum[2] = {0.f, 0.f};
+    hopper::mbarrierWait(qFullBar, r & 1);
+
+    int keyStart = 0, want = 0;
+    for (; walk.next(keyStart, want); ++j) {
+      const int stage = j % kStages;
+      hopper::mbarrierWait(fullBar(stage), (j / kStages) & 1);
+      if ((want & wantBit) && keyStart <= groupLastPos) {  // uniform over the warpgroup, as wgmma needs
+        float s[kTileKeys / 2];
+        scoreTile<D, kTileKeys>(s, qTile, kSmem(stage));
+        const bool needMask = keyStart + kTileKeys - 1 > groupFirstPos || keyStart + kTileKeys > p.seqK;
+        if (needMask) {
+          #pragma unroll
+          for (int i = 0; i < kGroups; ++i)
+            #pragma unroll
+            for (int e = 0; e < 4; ++e) {
+              const int key = keyStart + 8 * i + 2 * (lane & 3) + (e & 1);
+              const int pos = pos0 + (e >> 1) * 8;
+              if (key > pos || key >= p.seqK) s[4 * i + e] = -INFINITY;
+            }
+        }
+        // Online softmax, two rows per thread (a row's scores sit in the four lanes of a quad).
+        float corr[2];
+        #pragma unroll
+        for (int h = 0; h < 2; ++h) {
+          float mx = -INFINITY;
+          #pragma unroll
+          for (int i = 0; i < kGroups; ++i) mx = fmaxf(mx, fmaxf(s[4 * i + 2 * h], s[4 * i + 2 * h + 1]));
+          mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
+          mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
+          const float newMax = fmaxf(rowMax[h], mx * scaleLog2);
+          const float shift = newMax == -INFINITY ? 0.f : newMax;  // nothing visible yet: stay at 0
+          corr[h] = exp2f(rowMax[h] - shift);
+          rowMax[h] = newMax;
+          float sum = 0.f;
+          #pragma unroll
+          for (int i = 0; i < kGroups; ++i) {
+            s[4 * i + 2 * h] = exp2f(fmaf(s[4 * i + 2 * h], scaleLog2, -shift));
+            s[4 * i + 2 * h + 1] = exp2f(fmaf(s[4 * i + 2 * h + 1], scaleLog2, -shift));
+            sum += s[4 * i + 2 * h] + s[4 * i + 2 * h + 1];
+          }
+          rowSum[h] = rowSum[h] * corr[h] + sum;
+        }
+        if (corr[0] != 1.f || corr[1] != 1.f) {
+          #pragma unroll
+          for (int i = 0; i < D / 8; ++i) {
+            o[4 * i] *= corr[0];
+            o[4 * i + 1] *= corr[0];
+            o[4 * i + 2] *= corr[1];
+            o[4 * i + 3] *= corr[1];
+          }
+        }
+        // P as the register A operand: k-step kk covers keys 16kk..16kk+15, accumulator groups 2kk and 2kk+1.
+        uint32_t pa[kTileKeys / 16][4];
+        #pragma unroll
+        for (int kk = 0; kk < kTileKeys / 16; ++kk) {
+          pa[kk][0] = mma::packBf16(s[8 * kk], s[8 * kk + 1]);
+          pa[kk][1] = mma::packBf16(s[8 * kk + 2], s[8 * kk + 3]);
+          pa[kk][2] = mma::packBf16(s[8 * kk + 4], s[8 * kk + 5]);
+          pa[kk][3] = mma::packBf16(s[8 * kk + 6], s[8 * kk + 7]);
+        }
+        accumulateTile<D, kTileKeys>(o, pa, vSmem(stage));
+      }
+      if (lane == 0) hopper::mbarrierArrive(emptyBar(stage));
+    }
+    // Every S of this item is computed: the producer may load the next item's Q while this one is stored.
+    if (lane == 0) hopper::mbarrierArrive(qEmptyBar);
+
+    // Normalise and store the rows this thread owns (positions in [queryOffset, seqK)).
+    #pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      float sum = rowSum[h];
+      sum += __shfl_xor_sync(0xffffffffu, sum, 1);
+      sum += __shfl_xor_sync(0xffffffffu, sum, 2);
+      const float inv = sum > 0.f ? 1.f / sum : 0.f;
+      const int pos = pos0 + 8 * h;
+      if (pos < queryOffset || pos >= p.seqK) continue;
+      __nv_bfloat16* dst = p.out + ((int64_t)head * p.seqQ + (pos - queryOffset)) * D + 2 * (lane & 3);
+      #pragma unroll
+      for (int i = 0; i < D / 8; ++i)
+        *reinterpret_cast<__nv_bfloat162*>(dst + 8 * i) =
+            __floats2bfloat162_rn(o[4 * i + 2 * h] * inv, o[4 * i + 2 * h + 1] * inv);
+    }
   }
 #endif
 }
@@ -272,6 +308,25 @@ CUtensorMap tileMap(const void* data, int d, int rows, int depth, int64_t depthS
   return map;
 }
 
+// One resident CTA per SM (the kernel's shared memory allows one), or, with UNISPARSE_HOPPER_PERSISTENT=0, one
+// CTA per item (the launch order the scheduler picks; kept to measure what persistence buys). Returns 0 for the
+// latter.
+int persistentCtas() {
+  static int ctas = -1;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    const char* choice = std::getenv("UNISPARSE_HOPPER_PERSISTENT");
+    int device = 0, sms = 0;
+    if (choice && std::strcmp(choice, "0") == 0) ctas = 0;
+    else if (cudaGetDevice(&device) == cudaSuccess &&
+             cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device) == cudaSuccess && sms > 0)
+      ctas = sms;
+    else ctas = 132;
+    cudaGetLastError();
+  });
+  return ctas;
+}
+
 template <int D, int kMode, int kTileKeys>
 void launchMode(const FlashParams& p, cudaStream_t stream) {
   const int smemBytes = SmemLayout<D, kTileKeys>::kBytes;
@@ -283,7 +338,8 @@ void launchMode(const FlashParams& p, cudaStream_t stream) {
   const CUtensorMap kMap = tileMap(p.k, D, p.seqK, p.kvHeads, kvStride, kTileKeys, "the keys");
   const CUtensorMap vMap = tileMap(p.v, D, p.seqK, p.kvHeads, kvStride, kTileKeys, "the values");
   const int queryTiles = (p.seqK - 1) / kWalkCtaRows - (p.seqK - p.seqQ) / kWalkCtaRows + 1;
-  dim3 grid(queryTiles, p.heads);
+  const int items = queryTiles * p.heads;
+  dim3 grid(persistentCtas() > 0 ? std::min(items, persistentCtas()) : items);
   hopperFlashForward<D, kMode, kTileKeys><<<grid, kThreads, smemBytes, stream>>>(qMap, kMap, vMap, p);
   checkLaunch("the Hopper block-sparse flash attention kernel");
 }
