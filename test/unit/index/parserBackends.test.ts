@@ -8,37 +8,9 @@ import * as path from 'path';
 import { parseContent, parserBackendFor } from '../../../server/index/fileParser';
 import { languageForFile } from '../../../server/index/languages';
 import { nativeUnavailable } from '../../../server/index/nativeGrammars';
-import { FIXTURES } from './indexTestSupport';
+import { realFiles } from './indexTestSupport';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
-
-function filesIn(dir: string, pattern: RegExp, limit: number): string[] {
-  if (!fs.existsSync(dir)) return [];
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      if (out.length >= limit) return;
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p); else if (pattern.test(e.name)) out.push(p);
-    }
-  };
-  walk(dir);
-  return out;
-}
-
-/** Real files, by language: enough of each to cover definitions of every kind the queries find. */
-function realFiles(): string[] {
-  const treeSitterC = path.join(path.dirname(require.resolve('tree-sitter/package.json')), 'vendor', 'tree-sitter', 'lib', 'src');
-  const marked = path.dirname(require.resolve('marked/package.json'));
-  return [
-    ...filesIn(path.join(ROOT, 'server', 'index'), /\.ts$/, 30),
-    ...filesIn(path.join(ROOT, 'extension'), /\.ts$/, 10),
-    ...filesIn(treeSitterC, /\.(c|h)$/, 40),
-    ...filesIn(path.join(ROOT, 'native', 'src'), /\.(cpp|h)$/, 15),
-    ...filesIn(path.join(marked, 'lib'), /\.(js|cjs)$/, 2),
-    ...filesIn(path.join(FIXTURES, 'polyglot'), /\.(c|cpp|js|ts|tsx)$/, 20),
-  ];
-}
 
 /** Everything the index keeps from a parse, in a form assert.deepStrictEqual diffs readably. */
 async function indexed(file: string, text: string, language: string, backend: 'native' | 'wasm') {

@@ -1,0 +1,40 @@
+// The native indexing helpers (native/src/indexing, exported by the project's addon as `indexing`): the byte-level
+// passes every file goes through, in C++. Each has a JavaScript twin in server/index that gives the same result; the
+// twin runs where the addon is not built (or predates the helpers) and under UNISPARSE_INDEX_NATIVE=0.
+// test/unit/index/nativeIndexing.test.ts compares the two on real files.
+import * as path from 'path';
+import { projectRoot } from '../projectRoot';
+
+/** What native/binding/indexing_binding.cpp exports. */
+export interface NativeIndexing {
+  /** The term table of chunks (1-based inclusive line ranges) over `text`, and each chunk's number of terms. */
+  termTable(text: string, chunkStarts: Int32Array, chunkEnds: Int32Array): {
+    termBytes: Uint8Array; termStarts: Int32Array; offsets: Int32Array; pairs: Int32Array; slots: Int32Array; lengths: Int32Array;
+  };
+}
+
+let loaded: { helpers?: NativeIndexing; reason?: string } | undefined;
+
+function load(): { helpers?: NativeIndexing; reason?: string } {
+  if (process.env.UNISPARSE_INDEX_NATIVE === '0') return { reason: 'UNISPARSE_INDEX_NATIVE=0' };
+  try {
+    // A computed path keeps esbuild from bundling the loader (it must find the .node next to itself).
+    const dynamicRequire = require;
+    const addon = dynamicRequire(path.join(projectRoot(), 'native')) as { indexing?: NativeIndexing };
+    if (!addon.indexing) return { reason: 'the native addon predates the indexing helpers: run `npm run build:native`' };
+    return { helpers: addon.indexing };
+  } catch (e) {
+    return { reason: (e as Error).message.split('\n')[0] };
+  }
+}
+
+/** The native helpers of this thread, or undefined (then nativeIndexingUnavailable says why). */
+export function nativeIndexing(): NativeIndexing | undefined {
+  loaded ??= load();
+  return loaded.helpers;
+}
+
+export function nativeIndexingUnavailable(): string | undefined {
+  loaded ??= load();
+  return loaded.reason;
+}
