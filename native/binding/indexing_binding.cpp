@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "indexing/code_skeleton.h"
 #include "indexing/term_table.h"
 
 namespace unisparse::binding {
@@ -51,11 +52,75 @@ Napi::Value TermTableOf(const Napi::CallbackInfo& info) {
   return out;
 }
 
+
+/**
+ * codeSkeleton(text, family: 'c' | 'js' | 'ts') -> undefined when the scanner cannot follow the text, else
+ * { text (undefined when nothing was blanked), blanked, identifiers (joined by '\n'), counts: Int32Array,
+ * imports: string[], cpp }.
+ */
+Napi::Value CodeSkeletonOf(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::u16string text = utf16(info[0], "codeSkeleton(text, family): text");
+  const std::u16string familyName = utf16(info[1], "codeSkeleton(text, family): family");
+  indexing::SkeletonFamily family;
+  if (familyName == u"c") family = indexing::SkeletonFamily::C;
+  else if (familyName == u"js") family = indexing::SkeletonFamily::JS;
+  else if (familyName == u"ts") family = indexing::SkeletonFamily::TS;
+  else throw Napi::TypeError::New(env, "codeSkeleton(text, family): family must be 'c', 'js' or 'ts'");
+  const indexing::CodeSkeleton sk = indexing::codeSkeleton(text.data(), int32_t(text.size()), family);
+  if (!sk.ok) return env.Undefined();
+  Napi::Object out = Napi::Object::New(env);
+  // The text with each range blanked to the newlines it held (every line stays where it was).
+  int64_t blanked = 0;
+  if (!sk.ranges.empty()) {
+    std::u16string kept;
+    kept.reserve(text.size());
+    bool latin1 = true;
+    size_t last = 0;
+    for (size_t r = 0; r < sk.ranges.size(); r += 2) {
+      const size_t start = size_t(sk.ranges[r]), end = size_t(sk.ranges[r + 1]);
+      kept.append(text, last, start - last);
+      size_t newlines = 0;
+      for (size_t k = start; k < end; k++) if (text[k] == u'\n') newlines++;
+      kept.append(newlines, u'\n');
+      blanked += int64_t(end - start - newlines);
+      last = end;
+    }
+    kept.append(text, last, std::u16string::npos);
+    for (char16_t c : kept) if (c > 0xff) { latin1 = false; break; }
+    if (latin1) {
+      // One byte per character, as V8 holds most source text (and half the memory of a two-byte string).
+      std::string bytes(kept.size(), '\0');
+      for (size_t k = 0; k < kept.size(); k++) bytes[k] = char(kept[k]);
+      napi_value s;
+      NAPI_THROW_IF_FAILED(env, napi_create_string_latin1(env, bytes.data(), bytes.size(), &s), Napi::Value());
+      out.Set("text", Napi::Value(env, s));
+    } else {
+      out.Set("text", Napi::String::New(env, kept));
+    }
+  }
+  out.Set("blanked", Napi::Number::New(env, double(blanked)));
+  std::string names;
+  for (size_t k = 0; k < sk.identifiers.size(); k++) {
+    if (k) names.push_back('\n');
+    names += sk.identifiers[k];
+  }
+  out.Set("identifiers", Napi::String::New(env, names));
+  out.Set("counts", toInt32Array(env, sk.counts));
+  Napi::Array imports = Napi::Array::New(env, sk.imports.size() / 2);
+  for (size_t k = 0; k < sk.imports.size(); k += 2)
+    imports.Set(uint32_t(k / 2), Napi::String::New(env, text.data() + sk.imports[k], size_t(sk.imports[k + 1] - sk.imports[k])));
+  out.Set("imports", imports);
+  out.Set("cpp", Napi::Boolean::New(env, sk.cpp));
+  return out;
+}
+
 }  // namespace
 
 void RegisterIndexing(Napi::Env env, Napi::Object exports) {
   Napi::Object indexing = Napi::Object::New(env);
   indexing.Set("termTable", Napi::Function::New(env, TermTableOf, "termTable"));
+  indexing.Set("codeSkeleton", Napi::Function::New(env, CodeSkeletonOf, "codeSkeleton"));
   exports.Set("indexing", indexing);
 }
 

@@ -10,6 +10,8 @@
 // an unterminated string, comment or regular expression, JSX in a .js file) gets no skeleton: the caller parses it
 // whole.
 
+import { nativeIndexing } from './nativeIndexing';
+
 /** 'js' may hold JSX (the scanner then gives up on the file); 'ts' (.ts, never JSX) may not. */
 export type SkeletonFamily = 'c' | 'js' | 'ts';
 
@@ -62,8 +64,26 @@ interface Block {
   template: boolean;
 }
 
-/** The skeleton of `text`, or undefined when the scanner cannot follow it (the caller parses the text whole). */
+/**
+ * The skeleton of `text`, or undefined when the scanner cannot follow it (the caller parses the text whole). In C++
+ * where the addon has the indexing helpers (native/src/indexing/code_skeleton.cpp, the same scanner), else in
+ * JavaScript (codeSkeletonInScript).
+ */
 export function codeSkeleton(text: string, family: SkeletonFamily): CodeSkeleton | undefined {
+  const native = nativeIndexing();
+  if (!native) return codeSkeletonInScript(text, family);
+  const r = native.codeSkeleton(text, family);
+  if (!r) return undefined;
+  const identifiers: Record<string, number> = Object.create(null);
+  if (r.counts.length) {
+    const names = r.identifiers.split('\n');
+    for (let k = 0; k < names.length; k++) identifiers[names[k]] = r.counts[k];
+  }
+  return { text: r.text ?? text, identifiers, imports: r.imports, blanked: r.blanked, cpp: r.cpp };
+}
+
+/** codeSkeleton in JavaScript: the fallback, and what the native scanner is tested against. */
+export function codeSkeletonInScript(text: string, family: SkeletonFamily): CodeSkeleton | undefined {
   const js = family !== 'c';
   const keywords = js ? JS_KEYWORDS : C_KEYWORDS;
   const identifiers: Record<string, number> = Object.create(null);

@@ -11,6 +11,13 @@ export interface NativeIndexing {
   termTable(text: string, chunkStarts: Int32Array, chunkEnds: Int32Array): {
     termBytes: Uint8Array; termStarts: Int32Array; offsets: Int32Array; pairs: Int32Array; slots: Int32Array; lengths: Int32Array;
   };
+  /**
+   * codeSkeleton.ts's scan: undefined when it cannot follow the text; `text` undefined when nothing was blanked;
+   * identifiers joined by '\n', their counts in the same order.
+   */
+  codeSkeleton(text: string, family: 'c' | 'js' | 'ts'): {
+    text?: string; blanked: number; identifiers: string; counts: Int32Array; imports: string[]; cpp: boolean;
+  } | undefined;
 }
 
 let loaded: { helpers?: NativeIndexing; reason?: string } | undefined;

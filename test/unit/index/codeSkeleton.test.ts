@@ -1,12 +1,16 @@
 // The lexical pass that blanks definition-free bodies before tree-sitter parses a file: what it blanks, what it
 // must keep (anything that may hold a definition), the references and imports it counts, and the files it gives up
-// on. Line numbers must never move: every blanked body keeps its newlines.
+// on. Line numbers must never move: every blanked body keeps its newlines. Both scanners: the native one (when the
+// addon is built) and the JavaScript fallback.
 import * as assert from 'assert';
-import { codeSkeleton } from '../../../server/index/codeSkeleton';
+import { codeSkeleton as nativeOrScript, codeSkeletonInScript } from '../../../server/index/codeSkeleton';
+import { nativeIndexing } from '../../../server/index/nativeIndexing';
 
 function lines(text: string): number { return text.split('\n').length; }
 
-describe('index: code skeleton', () => {
+const scanners = [{ name: 'JavaScript', scan: codeSkeletonInScript }, ...(nativeIndexing() ? [{ name: 'native', scan: nativeOrScript }] : [])];
+
+for (const { name, scan: codeSkeleton } of scanners) describe(`index: code skeleton (${name})`, () => {
   it('C: blanks function bodies to their newlines and keeps every line where it was', () => {
     const src = 'static int add(int a, int b)\n{\n  int s = a + b; /* { */\n  return s;\n}\n\nvoid f(void) { g("}"); }\n';
     const s = codeSkeleton(src, 'c')!;

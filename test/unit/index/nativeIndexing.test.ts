@@ -1,16 +1,18 @@
-// The native indexing helpers (native/src/indexing, server/index/nativeIndexing.ts) against their JavaScript twins:
+// The native indexing helpers (native/src/indexing, server/index/nativeIndexing.ts) against their JavaScript twins
+// (term tables, code skeletons):
 // the same results, array for array, on real files of every natively parsed language and on the edge cases of the
 // scanners (CRLF, non-ASCII, long and repeated identifiers, nested and out-of-range chunks).
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { termTableFor, termTableInScript } from '../../../server/index/chunkTerms';
+import { codeSkeleton, codeSkeletonInScript, type SkeletonFamily } from '../../../server/index/codeSkeleton';
 import type { ChunkRecord } from '../../../server/index/fileRecord';
 import { parseContent } from '../../../server/index/fileParser';
 import { languageForFile } from '../../../server/index/languages';
 import { TextLines } from '../../../server/index/lineWindows';
 import { nativeIndexing, nativeIndexingUnavailable } from '../../../server/index/nativeIndexing';
-import { realFiles } from './indexTestSupport';
+import { filesIn, realFiles } from './indexTestSupport';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 
@@ -69,6 +71,43 @@ describe('index: native indexing helpers match their JavaScript twins', function
     for (const t of ['', '\n', 'a', 'ab', 'ab\r\n', '\r\n\r\n']) {
       const { native, script } = bothTermTables(t, [chunk(1, 3)]);
       assert.deepStrictEqual(native, script, JSON.stringify(t));
+    }
+  });
+
+  it('code skeletons: real files, each scanned as C, JavaScript and TypeScript', () => {
+    let runs = 0; let blanked = 0; let gaveUp = 0;
+    const files = [...realFiles(), ...filesIn(path.join(path.dirname(require.resolve('esbuild/package.json')), 'lib'), /\.js$/, 2)];
+    for (const abs of files) {
+      const text = fs.readFileSync(abs, 'utf8');
+      for (const family of ['c', 'js', 'ts'] as SkeletonFamily[]) {
+        const native = codeSkeleton(text, family);
+        const script = codeSkeletonInScript(text, family);
+        // Identifiers in first-seen order: the index keeps that order (packed references).
+        const plain = (s: typeof native) => s && { ...s, identifiers: Object.entries(s.identifiers) };
+        assert.deepStrictEqual(plain(native), plain(script), `${path.relative(ROOT, abs)} as ${family}`);
+        runs++;
+        if (native) blanked += native.blanked; else gaveUp++;
+      }
+    }
+    assert.ok(runs >= 300 && blanked > 1_000_000 && gaveUp > 0, `${runs} scans, ${blanked} characters blanked, ${gaveUp} given up`);
+  });
+
+  it('code skeletons: strings, comments, regular expressions, templates, macros, JSX and text the scanners give up on', () => {
+    const sources = [
+      '#define M(x) { \\\n  x; \\\r\n}\nint f(void) { return M(1); }\n#error don\'t\nstruct s { int a; };\n',
+      'int A::size() const {\n  return n;\n}\nA::A() : n(0) {\n  init();\n}\ntemplate <typename T> T id(T x) { return x; }\n',
+      'const f = async () => { return 1; };\nconst g = x => { y(); };\nlet h =\u00a0function () {};\nvar r = /[/]}{/g;\n',
+      'const t = `a ${ {b: 1}.b } ${`n${x}`}`;\nimport x from "./x";\nexport * from \'./y\';\nrequire("z");\nfoo.import("no");\n',
+      'function f(x: unknown): Promise<T[]> {\n  return <string>x;\n}\nconst y = a! / b;\nclass C { m() { return 1; } }\n',
+      'function App() {\n  return <div>{x}</div>;\n}\n', 'int f(void) { /* never closed\n', '{ ( }', '"open', '`open ${',
+      'x = { [k]() {} };\nif (a) { b(); } else { c(); }\nnew Foo(() => { bar(); });\nconst é = 1; const $x = "é";\n',
+      '', '}', 'a /* x */ / b / c',
+    ];
+    for (const text of sources) {
+      for (const family of ['c', 'js', 'ts'] as SkeletonFamily[]) {
+        const plain = (s: ReturnType<typeof codeSkeleton>) => s && { ...s, identifiers: Object.entries(s.identifiers) };
+        assert.deepStrictEqual(plain(codeSkeleton(text, family)), plain(codeSkeletonInScript(text, family)), `${JSON.stringify(text)} as ${family}`);
+      }
     }
   });
 });
