@@ -3,11 +3,13 @@
 // (tile_walker.cuh) as the mma.sync kernel in sparse_flash_attention.cu, which stays the path of other GPUs and
 // the reference this one is checked against.
 //
-// Persistent CTAs, one per SM, each taking a sequence of work items (128 query rows of one head). Items are
-// ordered longest causal rows first and dealt to the CTAs in a snake order (round r: CTA b takes the b-th item of
-// the round, or the (G-1-b)-th in odd rounds), so the rounds' length differences cancel instead of piling up on
-// CTA 0. Staying resident lets the producer load the next item's Q and first K/V tiles while the consumers finish
-// and store the current one: a sparse item of a dozen tiles no longer pays a cold pipeline fill of its own.
+// Persistent CTAs, one per SM, each taking work items (128 query rows of one head) from a counter in global
+// memory until none is left, so an SM that drew short items draws more. Items run kv head by kv head, so the
+// items in flight at one time read the K/V of one or two kv heads and L2 serves the re-reads (ordering all heads'
+// longest rows first instead streams 32 heads' K/V at once and runs 15-20% slower at 128K); within a kv head, the
+// longest causal rows first, and the q heads of a GQA group side by side on the same rows, so a K/V tile is
+// fetched from memory once for the group. Staying resident lets the producer load the next item's Q and first K/V
+// tiles while the consumers finish and store the current one.
 //
 // Three warpgroups per CTA:
 //   - warpgroup 0, the producer: one thread walks the key tiles and issues TMA loads of K and V into a ring of
@@ -49,7 +51,7 @@ struct SmemLayout {
   static constexpr int kTileBytes = kHalves * kKvRegionBytes;              // K or V of one tile
   static constexpr int kStages = kTileKeys == 128 && D == 128 ? 3 : 4;    // K/V tiles in flight (227 KB cap)
   static constexpr int kBarrierOffset = kQBytes + kStages * 2 * kTileBytes;
-  static constexpr int kBytes = kBarrierOffset + (2 * kStages + 2) * 8 + 1024;  // + alignment slack
+  static constexpr int kBytes = kBarrierOffset + (2 * kStages + 3) * 8 + 1024;  // + item slot, alignment slack
 };
 
 // S = Q K^T for one consumer: 64 rows x kTileKeys keys, D / 16 MMAs stepping 32 bytes along the swizzled rows.
@@ -93,7 +95,7 @@ __device__ __forceinline__ void accumulateTile(float (&o)[D / 2], const uint32_t
 template <int D, int kMode, int kTileKeys>
 __global__ void __launch_bounds__(kThreads, 1)
     hopperFlashForward(const __grid_constant__ CUtensorMap qMap, const __grid_constant__ CUtensorMap kMap,
-                       const __grid_constant__ CUtensorMap vMap, FlashParams p) {
+                       const __grid_constant__ CUtensorMap vMap, FlashParams p, int* itemCounter) {
 #if defined(__CUDA_ARCH_FEAT_SM90_ALL)
   using L = SmemLayout<D, kTileKeys>;
   constexpr int kStages = L::kStages;
@@ -112,12 +114,12 @@ __global__ void __launch_bounds__(kThreads, 1)
   const int firstTile = queryOffset / kWalkCtaRows, lastTile = (p.seqK - 1) / kWalkCtaRows;
   const int items = (lastTile - firstTile + 1) * p.heads;
   const int ctas = gridDim.x;
-  // The r-th item of this CTA: rank r * ctas + (b or ctas - 1 - b), item w = rows (lastTile - w / heads) of head
-  // w % heads. Every warpgroup derives the same sequence, so no schedule is shared through memory.
-  auto itemAt = [&](int r) {
-    const int b = (r & 1) ? ctas - 1 - (int)blockIdx.x : (int)blockIdx.x;
-    return r * ctas + b;
-  };
+  const int group = p.heads / p.kvHeads, rowTiles = lastTile - firstTile + 1;
+  // The item each CTA works on: its first is its own index, the next ones come from the counter; the producer
+  // publishes each in a shared-memory slot before the item's Q arrives (the qFull barrier orders the two).
+  const uint32_t itemSlot = qEmptyBar + 8;
+  auto itemHead = [&](int w) { return (w / (rowTiles * group)) * group + w % group; };
+  auto itemRows = [&](int w) { return (lastTile - (w % (rowTiles * group)) / group) * kWalkCtaRows; };
 
   if (threadIdx.x == 0) {
     for (int s = 0; s < kStages; ++s) {
@@ -138,8 +140,12 @@ __global__ void __launch_bounds__(kThreads, 1)
     // Q rows before the chunk (negative coordinates) arrive as zeros; so do K/V rows past seqK. Q waits until the
     // consumers are done with the previous item's, so the first K/V tiles of an item go first: they only need
     // ring stages, which free up as the previous item's last tiles are consumed.
-    auto loadQ = [&](int r, int qStart, int head) {
-      if (r > 0) hopper::mbarrierWait(qEmptyBar, (r - 1) & 1);
+    auto publish = [&](int r, int w) {
+      if (r > 0) hopper::mbarrierWait(qEmptyBar, (r - 1) & 1);  // the consumers have read the previous item
+      asm volatile("st.shared.u32 [%0], %1;\n" ::"r"(itemSlot), "r"(w) : "memory");
+    };
+    auto loadQ = [&](int r, int w, int qStart, int head) {
+      publish(r, w);
       hopper::mbarrierArriveExpectBytes(qFullBar, L::kQBytes);
       #pragma unroll
       for (int c = 0; c < kConsumers; ++c)
@@ -149,15 +155,20 @@ __global__ void __launch_bounds__(kThreads, 1)
                             qStart - queryOffset + 64 * c, head);
     };
     int j = 0;  // tiles issued over all items: stage j % kStages, ring round j / kStages
-    for (int r = 0, w; (w = itemAt(r)) < items; ++r) {
-      const int head = w % p.heads, kvHead = head / (p.heads / p.kvHeads);
-      const int qStart = (lastTile - w / p.heads) * kWalkCtaRows;
+    for (int r = 0;; ++r) {
+      const int w = r == 0 ? (int)blockIdx.x : itemCounter ? ctas + atomicAdd(itemCounter, 1) : items;
+      if (w >= items) {  // no work left: tell the consumers
+        publish(r, items);
+        hopper::mbarrierArrive(qFullBar);
+        break;
+      }
+      const int head = itemHead(w), kvHead = head / group, qStart = itemRows(w);
       TileWalker<kMode, kTileKeys> walk =
           startWalk<kMode, kTileKeys>(p, qStart, min(qStart + kWalkCtaRows, p.seqK), kvHead);
       bool qLoaded = false;
       int keyStart = 0, want = 0;
       for (int t = 0; walk.next(keyStart, want); ++t, ++j) {
-        if (t == kStages) { loadQ(r, qStart, head); qLoaded = true; }
+        if (t == kStages) { loadQ(r, w, qStart, head); qLoaded = true; }
         const int s = j % kStages;
         if (j >= kStages) hopper::mbarrierWait(emptyBar(s), ((j / kStages) - 1) & 1);
         hopper::mbarrierArriveExpectBytes(fullBar(s), 2 * L::kTileBytes);
@@ -167,7 +178,7 @@ __global__ void __launch_bounds__(kThreads, 1)
           hopper::tmaLoad3d(vSmem(s) + h * L::kKvRegionBytes, &vMap, fullBar(s), h * 64, keyStart, kvHead);
         }
       }
-      if (!qLoaded) loadQ(r, qStart, head);
+      if (!qLoaded) loadQ(r, w, qStart, head);
     }
     return;
   }
@@ -178,9 +189,12 @@ __global__ void __launch_bounds__(kThreads, 1)
   const float scaleLog2 = p.scale * 1.4426950408889634f;
   const uint32_t qTile = qSmem + consumer * L::kHalves * L::kQRegionBytes;
   int j = 0;  // tiles consumed over all items, in the producer's order
-  for (int r = 0, w; (w = itemAt(r)) < items; ++r) {
-    const int head = w % p.heads, kvHead = head / (p.heads / p.kvHeads);
-    const int qStart = (lastTile - w / p.heads) * kWalkCtaRows;
+  for (int r = 0;; ++r) {
+    hopper::mbarrierWait(qFullBar, r & 1);
+    int w;
+    asm volatile("ld.shared.u32 %0, [%1];\n" : "=r"(w) : "r"(itemSlot) : "memory");
+    if (w >= items) break;
+    const int head = itemHead(w), kvHead = head / group, qStart = itemRows(w);
     TileWalker<kMode, kTileKeys> walk =
         startWalk<kMode, kTileKeys>(p, qStart, min(qStart + kWalkCtaRows, p.seqK), kvHead);
     const int groupFirstPos = qStart + 64 * consumer, groupLastPos = groupFirstPos + 63;
@@ -189,7 +203,6 @@ __global__ void __launch_bounds__(kThreads, 1)
     #pragma unroll
     for (int i = 0; i < D / 2; ++i) o[i] = 0.f;
     float rowMax[2] = {-INFINITY, -INFINITY}, rowSum[2] = {0.f, 0.f};
-    hopper::mbarrierWait(qFullBar, r & 1);
 
     int keyStart = 0, want = 0;
     for (; walk.next(keyStart, want); ++j) {
@@ -253,7 +266,8 @@ __global__ void __launch_bounds__(kThreads, 1)
       }
       if (lane == 0) hopper::mbarrierArrive(emptyBar(stage));
     }
-    // Every S of this item is computed: the producer may load the next item's Q while this one is stored.
+    // Every S of this item is computed and its slot read: the producer may load the next item's Q while this
+    // one is stored.
     if (lane == 0) hopper::mbarrierArrive(qEmptyBar);
 
     // Normalise and store the rows this thread owns (positions in [queryOffset, seqK)).
@@ -309,8 +323,7 @@ CUtensorMap tileMap(const void* data, int d, int rows, int depth, int64_t depthS
 }
 
 // One resident CTA per SM (the kernel's shared memory allows one), or, with UNISPARSE_HOPPER_PERSISTENT=0, one
-// CTA per item (the launch order the scheduler picks; kept to measure what persistence buys). Returns 0 for the
-// latter.
+// CTA per item in the order the hardware picks (kept to measure what persistence buys). Returns 0 for the latter.
 int persistentCtas() {
   static int ctas = -1;
   static std::once_flag once;
@@ -327,6 +340,29 @@ int persistentCtas() {
   return ctas;
 }
 
+// The work counter of the persistent CTAs, one int per device, allocated on first use and zeroed before each
+// launch on the launch's stream. Null while the stream is being captured into a graph (no allocation is allowed
+// then): that launch runs one CTA per item, which needs no counter.
+int* itemCounter(cudaStream_t stream) {
+  cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
+  if (cudaStreamIsCapturing(stream, &capture) != cudaSuccess || capture != cudaStreamCaptureStatusNone) {
+    cudaGetLastError();
+    return nullptr;
+  }
+  static int* counters[64] = {};
+  static std::mutex lock;
+  int device = 0;
+  if (cudaGetDevice(&device) != cudaSuccess || device < 0 || device >= 64) { cudaGetLastError(); return nullptr; }
+  std::lock_guard<std::mutex> guard(lock);
+  if (!counters[device] && cudaMalloc(&counters[device], sizeof(int)) != cudaSuccess) {
+    cudaGetLastError();
+    counters[device] = nullptr;
+    return nullptr;
+  }
+  check(cudaMemsetAsync(counters[device], 0, sizeof(int), stream), "zeroing the attention kernel's work counter");
+  return counters[device];
+}
+
 template <int D, int kMode, int kTileKeys>
 void launchMode(const FlashParams& p, cudaStream_t stream) {
   const int smemBytes = SmemLayout<D, kTileKeys>::kBytes;
@@ -339,8 +375,10 @@ void launchMode(const FlashParams& p, cudaStream_t stream) {
   const CUtensorMap vMap = tileMap(p.v, D, p.seqK, p.kvHeads, kvStride, kTileKeys, "the values");
   const int queryTiles = (p.seqK - 1) / kWalkCtaRows - (p.seqK - p.seqQ) / kWalkCtaRows + 1;
   const int items = queryTiles * p.heads;
-  dim3 grid(persistentCtas() > 0 ? std::min(items, persistentCtas()) : items);
-  hopperFlashForward<D, kMode, kTileKeys><<<grid, kThreads, smemBytes, stream>>>(qMap, kMap, vMap, p);
+  int* counter = persistentCtas() > 0 && items > persistentCtas() ? itemCounter(stream) : nullptr;
+  // Without a counter every CTA takes one item (its first) and finds no second.
+  const int ctas = counter ? persistentCtas() : items;
+  hopperFlashForward<D, kMode, kTileKeys><<<ctas, kThreads, smemBytes, stream>>>(qMap, kMap, vMap, p, counter);
   checkLaunch("the Hopper block-sparse flash attention kernel");
 }
 
