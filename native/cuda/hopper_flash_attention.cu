@@ -50,8 +50,12 @@ struct SmemLayout {
   static constexpr int kQBytes = kConsumers * kHalves * kQRegionBytes;
   static constexpr int kTileBytes = kHalves * kKvRegionBytes;              // K or V of one tile
   static constexpr int kStages = kTileKeys == 128 && D == 128 ? 3 : 4;    // K/V tiles in flight (227 KB cap)
-  static constexpr int kBarrierOffset = kQBytes + kStages * 2 * kTileBytes;
-  static constexpr int kBytes = kBarrierOffset + (2 * kStages + 3) * 8 + 1024;  // + item slot, alignment slack
+  // Two Q buffers where they fit: the next item's Q then lands while the current item runs.
+  static constexpr int kQBuffers = 2 * kQBytes + kStages * 2 * kTileBytes + 2048 <= 227 * 1024 ? 2 : 1;
+  static constexpr int kKvOffset = kQBuffers * kQBytes;
+  static constexpr int kBarrierOffset = kKvOffset + kStages * 2 * kTileBytes;
+  // K/V stage barriers, then per Q buffer a full and an empty barrier and the item slot; + alignment slack.
+  static constexpr int kBytes = kBarrierOffset + (2 * kStages + 3 * kQBuffers) * 8 + 1024;
 };
 
 // S = Q K^T for one consumer: 64 rows x kTileKeys keys, D / 16 MMAs stepping 32 bytes along the swizzled rows.
@@ -102,13 +106,16 @@ __global__ void __launch_bounds__(kThreads, 1)
   constexpr int kGroups = kTileKeys / 8;  // 8-column accumulator groups of S
   extern __shared__ unsigned char smemRaw[];
   const uint32_t base = (mma::smemAddress(smemRaw) + 1023u) & ~1023u;  // swizzled regions need 1024 alignment
-  const uint32_t qSmem = base;
-  auto kSmem = [&](int s) { return base + L::kQBytes + s * 2 * L::kTileBytes; };
+  constexpr int kQBuffers = L::kQBuffers;
+  auto qSmem = [&](int b) { return base + b * L::kQBytes; };
+  auto kSmem = [&](int s) { return base + L::kKvOffset + s * 2 * L::kTileBytes; };
   auto vSmem = [&](int s) { return kSmem(s) + L::kTileBytes; };
   auto fullBar = [&](int s) { return base + L::kBarrierOffset + 8 * s; };
   auto emptyBar = [&](int s) { return base + L::kBarrierOffset + 8 * (kStages + s); };
-  const uint32_t qFullBar = base + L::kBarrierOffset + 16 * kStages;
-  const uint32_t qEmptyBar = qFullBar + 8;
+  // Item r uses Q buffer r % kQBuffers for the (r / kQBuffers)-th time: that use's barrier phases.
+  auto qFullBar = [&](int b) { return base + L::kBarrierOffset + 16 * kStages + 24 * b; };
+  auto qEmptyBar = [&](int b) { return qFullBar(b) + 8; };
+  auto itemSlot = [&](int b) { return qFullBar(b) + 16; };
 
   const int queryOffset = p.seqK - p.seqQ;
   const int firstTile = queryOffset / kWalkCtaRows, lastTile = (p.seqK - 1) / kWalkCtaRows;
@@ -116,8 +123,7 @@ __global__ void __launch_bounds__(kThreads, 1)
   const int ctas = gridDim.x;
   const int group = p.heads / p.kvHeads, rowTiles = lastTile - firstTile + 1;
   // The item each CTA works on: its first is its own index, the next ones come from the counter; the producer
-  // publishes each in a shared-memory slot before the item's Q arrives (the qFull barrier orders the two).
-  const uint32_t itemSlot = qEmptyBar + 8;
+  // publishes each in its Q buffer's slot before the item's Q arrives (the qFull barrier orders the two).
   auto itemHead = [&](int w) { return (w / (rowTiles * group)) * group + w % group; };
   auto itemRows = [&](int w) { return (lastTile - (w % (rowTiles * group)) / group) * kWalkCtaRows; };
 
@@ -126,8 +132,10 @@ __global__ void __launch_bounds__(kThreads, 1)
       hopper::mbarrierInit(fullBar(s), 1);
       hopper::mbarrierInit(emptyBar(s), kConsumers * 4);  // one arrival per consumer warp
     }
-    hopper::mbarrierInit(qFullBar, 1);
-    hopper::mbarrierInit(qEmptyBar, kConsumers * 4);
+    for (int b = 0; b < kQBuffers; ++b) {
+      hopper::mbarrierInit(qFullBar(b), 1);
+      hopper::mbarrierInit(qEmptyBar(b), kConsumers * 4);
+    }
     hopper::fenceBarrierInit();
   }
   __syncthreads();
@@ -137,29 +145,33 @@ __global__ void __launch_bounds__(kThreads, 1)
     // The producer needs few registers; hand them to the consumers (accumulators, scores and P of a wide tile).
     asm volatile("setmaxnreg.dec.sync.aligned.u32 40;\n" ::: "memory");
     if (threadIdx.x != 0) return;
-    // Q rows before the chunk (negative coordinates) arrive as zeros; so do K/V rows past seqK. Q waits until the
-    // consumers are done with the previous item's, so the first K/V tiles of an item go first: they only need
-    // ring stages, which free up as the previous item's last tiles are consumed.
+    // Q rows before the chunk (negative coordinates) arrive as zeros; so do K/V rows past seqK. A Q buffer is
+    // refilled once the consumers are done with the item before in it. With one buffer that is the previous item,
+    // so its first K/V tiles go first: they only need ring stages, which free up as the previous item's last tiles
+    // are consumed. With two, the item before last, long finished: Q goes first.
     auto publish = [&](int r, int w) {
-      if (r > 0) hopper::mbarrierWait(qEmptyBar, (r - 1) & 1);  // the consumers have read the previous item
-      asm volatile("st.shared.u32 [%0], %1;\n" ::"r"(itemSlot), "r"(w) : "memory");
+      const int b = r % kQBuffers, use = r / kQBuffers;
+      if (use > 0) hopper::mbarrierWait(qEmptyBar(b), (use - 1) & 1);
+      asm volatile("st.shared.u32 [%0], %1;\n" ::"r"(itemSlot(b)), "r"(w) : "memory");
     };
     auto loadQ = [&](int r, int w, int qStart, int head) {
       publish(r, w);
-      hopper::mbarrierArriveExpectBytes(qFullBar, L::kQBytes);
+      const int b = r % kQBuffers;
+      hopper::mbarrierArriveExpectBytes(qFullBar(b), L::kQBytes);
       #pragma unroll
       for (int c = 0; c < kConsumers; ++c)
         #pragma unroll
         for (int h = 0; h < L::kHalves; ++h)
-          hopper::tmaLoad3d(qSmem + (c * L::kHalves + h) * L::kQRegionBytes, &qMap, qFullBar, h * 64,
+          hopper::tmaLoad3d(qSmem(b) + (c * L::kHalves + h) * L::kQRegionBytes, &qMap, qFullBar(b), h * 64,
                             qStart - queryOffset + 64 * c, head);
     };
+    constexpr int kQAfterTiles = kQBuffers > 1 ? 0 : kStages;
     int j = 0;  // tiles issued over all items: stage j % kStages, ring round j / kStages
     for (int r = 0;; ++r) {
       const int w = r == 0 ? (int)blockIdx.x : itemCounter ? ctas + atomicAdd(itemCounter, 1) : items;
       if (w >= items) {  // no work left: tell the consumers
         publish(r, items);
-        hopper::mbarrierArrive(qFullBar);
+        hopper::mbarrierArrive(qFullBar(r % kQBuffers));
         break;
       }
       const int head = itemHead(w), kvHead = head / group, qStart = itemRows(w);
@@ -168,7 +180,7 @@ __global__ void __launch_bounds__(kThreads, 1)
       bool qLoaded = false;
       int keyStart = 0, want = 0;
       for (int t = 0; walk.next(keyStart, want); ++t, ++j) {
-        if (t == kStages) { loadQ(r, w, qStart, head); qLoaded = true; }
+        if (t == kQAfterTiles) { loadQ(r, w, qStart, head); qLoaded = true; }
         const int s = j % kStages;
         if (j >= kStages) hopper::mbarrierWait(emptyBar(s), ((j / kStages) - 1) & 1);
         hopper::mbarrierArriveExpectBytes(fullBar(s), 2 * L::kTileBytes);
@@ -187,13 +199,14 @@ __global__ void __launch_bounds__(kThreads, 1)
   const int consumer = warpgroup - 1, warp = (threadIdx.x / 32) % 4, lane = threadIdx.x & 31;
   const int wantBit = 1 << consumer;  // the walker's half bits: rows 0-63 bit 0, rows 64-127 bit 1
   const float scaleLog2 = p.scale * 1.4426950408889634f;
-  const uint32_t qTile = qSmem + consumer * L::kHalves * L::kQRegionBytes;
   int j = 0;  // tiles consumed over all items, in the producer's order
   for (int r = 0;; ++r) {
-    hopper::mbarrierWait(qFullBar, r & 1);
+    const int qBuffer = r % kQBuffers;
+    hopper::mbarrierWait(qFullBar(qBuffer), (r / kQBuffers) & 1);
     int w;
-    asm volatile("ld.shared.u32 %0, [%1];\n" : "=r"(w) : "r"(itemSlot) : "memory");
+    asm volatile("ld.shared.u32 %0, [%1];\n" : "=r"(w) : "r"(itemSlot(qBuffer)) : "memory");
     if (w >= items) break;
+    const uint32_t qTile = qSmem(qBuffer) + consumer * L::kHalves * L::kQRegionBytes;
     const int head = itemHead(w), kvHead = head / group, qStart = itemRows(w);
     TileWalker<kMode, kTileKeys> walk =
         startWalk<kMode, kTileKeys>(p, qStart, min(qStart + kWalkCtaRows, p.seqK), kvHead);
@@ -268,7 +281,7 @@ __global__ void __launch_bounds__(kThreads, 1)
     }
     // Every S of this item is computed and its slot read: the producer may load the next item's Q while this
     // one is stored.
-    if (lane == 0) hopper::mbarrierArrive(qEmptyBar);
+    if (lane == 0) hopper::mbarrierArrive(qEmptyBar(qBuffer));
 
     // Normalise and store the rows this thread owns (positions in [queryOffset, seqK)).
     #pragma unroll
