@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "indexing/code_skeleton.h"
+#include "indexing/syntax_captures.h"
 #include "indexing/term_table.h"
 
 namespace unisparse::binding {
@@ -115,12 +116,66 @@ Napi::Value CodeSkeletonOf(const Napi::CallbackInfo& info) {
   return out;
 }
 
+
+#ifdef UNISPARSE_WITH_TREE_SITTER
+/** The tag the grammar packages' bindings put on their `language` external ("tree-sitter", "language" hashed). */
+const napi_type_tag kLanguageTypeTag = {0x8AF2E5212AD58ABF, 0xD5006CAD83ABBA16};
+
+const TSLanguage* languageArg(const Napi::Value& value, const char* what) {
+  Napi::Env env = value.Env();
+  bool tagged = false;
+  if (value.IsExternal()) NAPI_THROW_IF_FAILED(env, napi_check_object_type_tag(env, value, &kLanguageTypeTag, &tagged), nullptr);
+  if (!tagged) throw Napi::TypeError::New(env, std::string(what) + " must be a grammar package's `language` (require('tree-sitter-c').language)");
+  const auto* language = static_cast<const TSLanguage*>(value.As<Napi::External<void>>().Data());
+  if (!indexing::languageSupported(language))
+    throw Napi::Error::New(env, std::string(what) + ": the grammar's ABI version is not one this tree-sitter runtime reads");
+  return language;
+}
+
+/** compileQuery(language, source) -> { query (an opaque handle), captureNames: string[], hasPredicates }. */
+Napi::Value CompileQuery(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const TSLanguage* language = languageArg(info[0], "compileQuery(language, source): language");
+  if (!info[1].IsString()) throw Napi::TypeError::New(env, "compileQuery(language, source): source must be a string");
+  indexing::CompiledQuery* query;
+  try {
+    query = new indexing::CompiledQuery(language, info[1].As<Napi::String>().Utf8Value());
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(env, e.what());
+  }
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("query", Napi::External<indexing::CompiledQuery>::New(env, query, [](Napi::Env, indexing::CompiledQuery* q) { delete q; }));
+  Napi::Array names = Napi::Array::New(env, query->captureNames().size());
+  for (size_t k = 0; k < query->captureNames().size(); k++) names.Set(uint32_t(k), Napi::String::New(env, query->captureNames()[k]));
+  out.Set("captureNames", names);
+  out.Set("hasPredicates", Napi::Boolean::New(env, query->hasPredicates()));
+  return out;
+}
+
+/** parseMatches(query, text) -> Int32Array of matches (see syntax_captures.h), or null when tree-sitter gives no tree. */
+Napi::Value ParseMatches(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsExternal()) throw Napi::TypeError::New(env, "parseMatches(query, text): query must come from compileQuery");
+  const auto* query = info[0].As<Napi::External<indexing::CompiledQuery>>().Data();
+  const std::u16string text = utf16(info[1], "parseMatches(query, text): text");
+  std::vector<int32_t> out;
+  if (!indexing::parseAndMatch(*query, text.data(), uint32_t(text.size()), out)) return env.Null();
+  return toInt32Array(env, out);
+}
+#endif
+
 }  // namespace
 
 void RegisterIndexing(Napi::Env env, Napi::Object exports) {
   Napi::Object indexing = Napi::Object::New(env);
   indexing.Set("termTable", Napi::Function::New(env, TermTableOf, "termTable"));
   indexing.Set("codeSkeleton", Napi::Function::New(env, CodeSkeletonOf, "codeSkeleton"));
+#ifdef UNISPARSE_WITH_TREE_SITTER
+  Napi::Object treeSitter = Napi::Object::New(env);
+  treeSitter.Set("compileQuery", Napi::Function::New(env, CompileQuery, "compileQuery"));
+  treeSitter.Set("parseMatches", Napi::Function::New(env, ParseMatches, "parseMatches"));
+  indexing.Set("treeSitter", treeSitter);
+#endif
   exports.Set("indexing", indexing);
 }
 

@@ -104,11 +104,15 @@ export async function parseContent(file: string, text: string, languageId: strin
   const grammarSpec = skeleton && spec.id === 'cpp' && !skeleton.cpp && /\.h$/i.test(file) ? languageSpec('c')! : spec;
   const lang = await compiledFor(grammarSpec, choice);
   clock?.lap('grammars');
-  const tree = lang.parser.parse(skeleton ? skeleton.text : text);
-  if (!tree) throw new Error(`tree-sitter returned no tree for ${file}`);
+  const source = skeleton ? skeleton.text : text;
+  const query = skeleton ? lang.skeletonQuery! : lang.query;
+  // Parse and query in one native call where the backend can (no tree kept), else parse, then query the tree.
+  const direct = lang.parser.parseMatches?.(source, query);
+  const tree = direct ? undefined : lang.parser.parse(source);
+  if (!direct && !tree) throw new Error(`tree-sitter returned no tree for ${file}`);
   clock?.lap('parsing');
   try {
-    const matches = (skeleton ? lang.skeletonQuery! : lang.query).matches(tree.rootNode);
+    const matches = direct ?? query.matches(tree!.rootNode);
     clock?.lap('queries');
     // Reference captures (whole-file parses only) skip the names of definitions, found by their offsets.
     const nameStarts = skeleton ? undefined : new Set<number>();
@@ -139,7 +143,7 @@ export async function parseContent(file: string, text: string, languageId: strin
     clock?.lap('terms');
     return { language: spec.id, lineCount: lines.count, defs, refs, imports: [...new Set(imports)], chunks, termTable };
   } finally {
-    tree.delete?.();
+    tree?.delete?.();
   }
 }
 

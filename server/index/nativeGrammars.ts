@@ -4,7 +4,8 @@
 // are recompiled, and it needs no grammar compile per worker (see README, Indexing). Every other language, a platform
 // without a prebuild, or a prebuild that fails to load uses the wasm grammars (grammarLoader.ts): `nativeLanguage`
 // then answers undefined and says why in `nativeUnavailable`.
-import type { SyntaxLanguage, SyntaxQuery, SyntaxTree } from './syntaxTree';
+import { nativeIndexing, type NativeTreeSitter } from './nativeIndexing';
+import type { SyntaxLanguage, SyntaxMatch, SyntaxNode, SyntaxPoint, SyntaxQuery, SyntaxTree } from './syntaxTree';
 
 /** The native grammar objects by wasm grammar name. Static requires, so that the bundler leaves them to runtime. */
 const GRAMMARS: Record<string, () => unknown> = {
@@ -45,11 +46,14 @@ export function nativeLanguage(grammar: string): SyntaxLanguage | undefined {
     const language = load();
     const parser = new Parser();
     parser.setLanguage(language);
+    const helpers = nativeIndexing()?.treeSitter;
+    const grammarLanguage = (language as { language?: unknown }).language;
     return {
       backend: 'native',
       // One read of the whole string: the binding otherwise asks for it again in 32 KB pieces.
       parse: (text) => parser.parse(text, undefined, { bufferSize: text.length + 1 }),
-      query: (source) => new Parser.Query(language, source),
+      query: (source) => (helpers && grammarLanguage ? helperQuery(helpers, Parser, language, grammarLanguage, source) : new Parser.Query(language, source)),
+      parseMatches: helpers && ((text, query) => (query instanceof HelperQuery ? query.parseMatches(helpers, text) : undefined)),
     };
   } catch (e) {
     failures.set(grammar, `the native tree-sitter-${grammar} grammar does not load: ${(e as Error).message.split('\n')[0]}`);
@@ -61,4 +65,52 @@ export function nativeLanguage(grammar: string): SyntaxLanguage | undefined {
 export function nativeUnavailable(grammar: string): string | undefined {
   if (!GRAMMARS[grammar]) return `no native package for ${grammar}`;
   return failures.get(grammar);
+}
+
+/**
+ * A query compiled by the addon's tree-sitter runtime (nativeIndexing.ts) for parseMatches; the npm binding's Query
+ * for `matches` over its own trees (compiled on first use), and always for queries with predicates (#eq?, ...),
+ * which that binding evaluates in JavaScript.
+ */
+function helperQuery(helpers: NativeTreeSitter, Parser: NativeRuntime, language: unknown, grammarLanguage: unknown, source: string): SyntaxQuery {
+  const compiled = helpers.compileQuery(grammarLanguage, source);
+  if (compiled.hasPredicates) return new Parser.Query(language, source);
+  return new HelperQuery(compiled.query, compiled.captureNames, () => new Parser.Query(language, source));
+}
+
+class HelperQuery implements SyntaxQuery {
+  private bindingQuery: SyntaxQuery | undefined;
+
+  constructor(private readonly handle: unknown, private readonly captureNames: string[], private readonly makeBindingQuery: () => SyntaxQuery) {}
+
+  matches(node: SyntaxNode): SyntaxMatch[] {
+    this.bindingQuery ??= this.makeBindingQuery();
+    return this.bindingQuery.matches(node);
+  }
+
+  /** The matches of this query over `text`, as plain objects read from the flat list (syntax_captures.h). */
+  parseMatches(helpers: NativeTreeSitter, text: string): SyntaxMatch[] {
+    const flat = helpers.parseMatches(this.handle, text);
+    if (!flat) throw new Error('tree-sitter returned no tree');
+    const matches: SyntaxMatch[] = [];
+    for (let i = 0; i < flat.length;) {
+      const count = flat[i++];
+      const captures = new Array<{ name: string; node: SyntaxNode }>(count);
+      for (let k = 0; k < count; k++, i += 7) {
+        captures[k] = { name: this.captureNames[flat[i]], node: new CapturedNode(text, flat[i + 1], flat[i + 2], flat[i + 3], flat[i + 4], flat[i + 5], flat[i + 6]) };
+      }
+      matches.push({ captures });
+    }
+    return matches;
+  }
+}
+
+/** A captured node as numbers, its text cut from the parsed string when asked for (as the npm binding does). */
+class CapturedNode implements SyntaxNode {
+  constructor(private readonly source: string, readonly startIndex: number, readonly endIndex: number,
+    private readonly startRow: number, private readonly startColumn: number, private readonly endRow: number, private readonly endColumn: number) {}
+
+  get startPosition(): SyntaxPoint { return { row: this.startRow, column: this.startColumn }; }
+  get endPosition(): SyntaxPoint { return { row: this.endRow, column: this.endColumn }; }
+  get text(): string { return this.source.substring(this.startIndex, this.endIndex); }
 }

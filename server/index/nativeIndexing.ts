@@ -18,6 +18,18 @@ export interface NativeIndexing {
   codeSkeleton(text: string, family: 'c' | 'js' | 'ts'): {
     text?: string; blanked: number; identifiers: string; counts: Int32Array; imports: string[]; cpp: boolean;
   } | undefined;
+  /** Parse-and-query with the tree-sitter runtime built into the addon (absent when it was built without one). */
+  treeSitter?: NativeTreeSitter;
+}
+
+/** native/src/indexing/syntax_captures.h: queries compiled against a grammar package's `language`. */
+export interface NativeTreeSitter {
+  compileQuery(language: unknown, source: string): { query: unknown; captureNames: string[]; hasPredicates: boolean };
+  /**
+   * Parses `text` and runs `query` over the tree (freed before returning): per match, its capture count, then per
+   * capture: capture id, start, end (UTF-16 offsets), start row, start column, end row, end column. Null: no tree.
+   */
+  parseMatches(query: unknown, text: string): Int32Array | null;
 }
 
 let loaded: { helpers?: NativeIndexing; reason?: string } | undefined;

@@ -30,6 +30,12 @@ export interface SyntaxLanguage {
   parse(text: string): SyntaxTree | null;
   /** Throws with tree-sitter's message when `source` does not compile against this grammar. */
   query(source: string): SyntaxQuery;
+  /**
+   * Parses `text` and runs `query` in one call, keeping no tree, where this backend can (the native one with the
+   * addon's indexing helpers, for a query without predicates): the same matches as parse + query.matches.
+   * Undefined where it cannot (the caller then parses and queries); throws when tree-sitter returns no tree.
+   */
+  parseMatches?(text: string, query: SyntaxQuery): SyntaxMatch[] | undefined;
 }
 
 export type ParserBackend = 'native' | 'wasm';

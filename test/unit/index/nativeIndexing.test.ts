@@ -1,5 +1,5 @@
 // The native indexing helpers (native/src/indexing, server/index/nativeIndexing.ts) against their JavaScript twins
-// (term tables, code skeletons):
+// (term tables, code skeletons, parse-and-query):
 // the same results, array for array, on real files of every natively parsed language and on the edge cases of the
 // scanners (CRLF, non-ASCII, long and repeated identifiers, nested and out-of-range chunks).
 import * as assert from 'assert';
@@ -9,7 +9,9 @@ import { termTableFor, termTableInScript } from '../../../server/index/chunkTerm
 import { codeSkeleton, codeSkeletonInScript, type SkeletonFamily } from '../../../server/index/codeSkeleton';
 import type { ChunkRecord } from '../../../server/index/fileRecord';
 import { parseContent } from '../../../server/index/fileParser';
-import { languageForFile } from '../../../server/index/languages';
+import { languageForFile, languageSpec } from '../../../server/index/languages';
+import { nativeLanguage } from '../../../server/index/nativeGrammars';
+import type { SyntaxMatch } from '../../../server/index/syntaxTree';
 import { TextLines } from '../../../server/index/lineWindows';
 import { nativeIndexing, nativeIndexingUnavailable } from '../../../server/index/nativeIndexing';
 import { filesIn, realFiles } from './indexTestSupport';
@@ -109,5 +111,38 @@ describe('index: native indexing helpers match their JavaScript twins', function
         assert.deepStrictEqual(plain(codeSkeleton(text, family)), plain(codeSkeletonInScript(text, family)), `${JSON.stringify(text)} as ${family}`);
       }
     }
+  });
+
+  it('parse-and-query: the same matches as the npm binding\'s parse and Query.matches, on real files', function () {
+    if (!nativeIndexing()!.treeSitter) this.skip();   // an addon built without the vendored tree-sitter runtime
+    const plain = (ms: SyntaxMatch[]) => ms.map((m) => m.captures.map((c) => [c.name, c.node.startIndex, c.node.endIndex,
+      c.node.startPosition.row, c.node.startPosition.column, c.node.endPosition.row, c.node.endPosition.column, c.node.text].join(' ')));
+    let captures = 0;
+    const byLanguage: Record<string, number> = {};
+    for (const abs of realFiles()) {
+      const spec = languageSpec(languageForFile(abs)?.id ?? '');
+      const lang = spec && nativeLanguage(spec.grammar);
+      if (!spec || !lang?.parseMatches || (byLanguage[spec.id] ?? 0) >= 8) continue;
+      const text = fs.readFileSync(abs, 'utf8');
+      if (text.length > 40_000) continue;   // the binding's node objects for every identifier: slow in CI
+      // Definitions and references: the query of a whole-file parse, without predicates (JS imports have #eq?).
+      const query = lang.query(`${spec.definitions}\n${spec.references}`);
+      const direct = lang.parseMatches(text, query);
+      assert.ok(direct, `${abs}: no parse-and-query for ${spec.id}`);
+      const tree = lang.parse(text)!;
+      assert.deepStrictEqual(plain(direct), plain(query.matches(tree.rootNode)), path.relative(ROOT, abs));
+      captures += direct.reduce((n, m) => n + m.captures.length, 0);
+      byLanguage[spec.id] = (byLanguage[spec.id] ?? 0) + 1;
+    }
+    for (const id of ['c', 'cpp', 'javascript', 'typescript', 'tsx']) assert.ok(byLanguage[id] > 0, `no ${id} file: ${JSON.stringify(byLanguage)}`);
+    assert.ok(captures > 5_000, `only ${captures} captures compared`);
+  });
+
+  it('parse-and-query: a query with predicates goes through the npm binding', function () {
+    if (!nativeIndexing()!.treeSitter) this.skip();
+    const lang = nativeLanguage('javascript')!;
+    const query = lang.query('(call_expression function: (identifier) @f (#eq? @f "require")) @call');
+    assert.strictEqual(lang.parseMatches!('require("x"); other("y");', query), undefined);
+    assert.strictEqual(query.matches(lang.parse('require("x"); other("y");')!.rootNode).length, 1);
   });
 });

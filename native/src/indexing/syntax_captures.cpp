@@ -1,0 +1,93 @@
+#include "syntax_captures.h"
+#ifdef UNISPARSE_WITH_TREE_SITTER
+
+#include <stdexcept>
+
+namespace unisparse::indexing {
+namespace {
+
+const char* queryErrorName(TSQueryError e) {
+  switch (e) {
+    case TSQueryErrorSyntax: return "syntax";
+    case TSQueryErrorNodeType: return "node type";
+    case TSQueryErrorField: return "field";
+    case TSQueryErrorCapture: return "capture";
+    case TSQueryErrorStructure: return "structure";
+    case TSQueryErrorLanguage: return "language";
+    default: return "unknown";
+  }
+}
+
+/** One parser and one query cursor per thread (index workers are threads; each parses one file at a time). */
+struct ThreadTools {
+  TSParser* parser = ts_parser_new();
+  TSQueryCursor* cursor = ts_query_cursor_new();
+  ~ThreadTools() { ts_parser_delete(parser); ts_query_cursor_delete(cursor); }
+};
+
+ThreadTools& threadTools() {
+  thread_local ThreadTools tools;
+  return tools;
+}
+
+}  // namespace
+
+CompiledQuery::CompiledQuery(const TSLanguage* language, const std::string& source) : language_(language) {
+  uint32_t errorOffset = 0;
+  TSQueryError errorType = TSQueryErrorNone;
+  query_ = ts_query_new(language, source.data(), uint32_t(source.size()), &errorOffset, &errorType);
+  if (!query_) throw std::runtime_error(std::string("Query error of type ") + queryErrorName(errorType) + " at position " + std::to_string(errorOffset));
+  for (uint32_t i = 0, n = ts_query_capture_count(query_); i < n; i++) {
+    uint32_t len = 0;
+    const char* name = ts_query_capture_name_for_id(query_, i, &len);
+    captureNames_.emplace_back(name, len);
+  }
+  for (uint32_t p = 0, n = ts_query_pattern_count(query_); p < n; p++) {
+    uint32_t steps = 0;
+    ts_query_predicates_for_pattern(query_, p, &steps);
+    if (steps) hasPredicates_ = true;
+  }
+}
+
+CompiledQuery::~CompiledQuery() { if (query_) ts_query_delete(query_); }
+
+bool languageSupported(const TSLanguage* language) {
+  const uint32_t v = ts_language_abi_version(language);
+  return v >= TREE_SITTER_MIN_COMPATIBLE_LANGUAGE_VERSION && v <= TREE_SITTER_LANGUAGE_VERSION;
+}
+
+bool parseAndMatch(const CompiledQuery& query, const char16_t* text, uint32_t length, std::vector<int32_t>& out) {
+  ThreadTools& tools = threadTools();
+  if (!ts_parser_set_language(tools.parser, query.language())) return false;
+  TSTree* tree = ts_parser_parse_string_encoding(tools.parser, nullptr, reinterpret_cast<const char*>(text), length * 2,
+                                                 TSInputEncodingUTF16LE);
+  if (!tree) return false;
+  TSQueryCursor* cursor = tools.cursor;
+  // The whole tree, no match limit: what the npm binding's Query.matches does with its defaults.
+  ts_query_cursor_set_byte_range(cursor, 0, 0);
+  ts_query_cursor_set_point_range(cursor, TSPoint{0, 0}, TSPoint{0, 0});
+  ts_query_cursor_set_match_limit(cursor, UINT32_MAX);
+  ts_query_cursor_set_max_start_depth(cursor, UINT32_MAX);
+  ts_query_cursor_set_timeout_micros(cursor, 0);
+  ts_query_cursor_exec(cursor, query.query(), ts_tree_root_node(tree));
+  TSQueryMatch match;
+  while (ts_query_cursor_next_match(cursor, &match)) {
+    out.push_back(match.capture_count);
+    for (uint16_t i = 0; i < match.capture_count; i++) {
+      const TSNode node = match.captures[i].node;
+      const TSPoint start = ts_node_start_point(node), end = ts_node_end_point(node);
+      out.push_back(int32_t(match.captures[i].index));
+      out.push_back(int32_t(ts_node_start_byte(node) / 2));
+      out.push_back(int32_t(ts_node_end_byte(node) / 2));
+      out.push_back(int32_t(start.row));
+      out.push_back(int32_t(start.column / 2));
+      out.push_back(int32_t(end.row));
+      out.push_back(int32_t(end.column / 2));
+    }
+  }
+  ts_tree_delete(tree);
+  return true;
+}
+
+}  // namespace unisparse::indexing
+#endif

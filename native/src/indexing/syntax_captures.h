@@ -1,0 +1,52 @@
+// Parse and query in one native call, for the index: tree-sitter (the runtime that the npm tree-sitter package
+// vendors, built into this addon) parses a file's text with a grammar package's language, runs a compiled query over
+// the tree, and hands back the captures as flat numbers; the tree is freed before the call returns. The index then
+// builds no node objects and keeps no tree for the garbage collector to free (server/index/nativeGrammars.ts).
+#pragma once
+#ifdef UNISPARSE_WITH_TREE_SITTER
+#include <tree_sitter/api.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace unisparse::indexing {
+
+/** A query compiled for one language; owns the TSQuery. */
+class CompiledQuery {
+ public:
+  /** Throws std::runtime_error with tree-sitter's error kind and offset when `source` does not compile. */
+  CompiledQuery(const TSLanguage* language, const std::string& source);
+  ~CompiledQuery();
+  CompiledQuery(const CompiledQuery&) = delete;
+  CompiledQuery& operator=(const CompiledQuery&) = delete;
+
+  const TSLanguage* language() const { return language_; }
+  const TSQuery* query() const { return query_; }
+  const std::vector<std::string>& captureNames() const { return captureNames_; }
+  /** Whether a pattern carries predicates (#eq?, #match?, ...): those are evaluated by the JavaScript binding. */
+  bool hasPredicates() const { return hasPredicates_; }
+
+ private:
+  const TSLanguage* language_;
+  TSQuery* query_ = nullptr;
+  std::vector<std::string> captureNames_;
+  bool hasPredicates_ = false;
+};
+
+/** Words of the flat capture list: per match, the capture count, then per capture these fields. */
+constexpr int kCaptureFields = 7;   // capture id, start, end (UTF-16 units), start row, start column, end row, end column
+
+/**
+ * Parses `text` (UTF-16) with the query's language and appends its matches to `out`: [captureCount, then
+ * captureCount x (capture id, start, end, start row, start column, end row, end column)] per match, in the order
+ * tree-sitter's query cursor yields them (what the npm binding's Query.matches returns). Columns and offsets in
+ * UTF-16 code units, as the npm binding reports them. False when tree-sitter returns no tree.
+ */
+bool parseAndMatch(const CompiledQuery& query, const char16_t* text, uint32_t length, std::vector<int32_t>& out);
+
+/** Whether `language`'s ABI is one this runtime reads. */
+bool languageSupported(const TSLanguage* language);
+
+}  // namespace unisparse::indexing
+#endif
