@@ -5,7 +5,8 @@
  *
  * Environment: EVAL_BUDGET (context tokens per question, default the CPU's 4096), EVAL_MAX_TOKENS (default the
  * product's 256),
- * EVAL_ATTENTION (default "dense,unisparse"), EVAL_ONLY (a regular expression on question ids),
+ * EVAL_ATTENTION (default "dense,unisparse"), EVAL_TAU (UniSparse's tau, default the product's),
+ * EVAL_ONLY (a regular expression on question ids),
  * EVAL_PROBES=0 (skip the 2K/4K/8K probes), EVAL_RETRIEVAL_BUDGETS (default 1024,2048,4096,6000: the model-free
  * context hit table), EVAL_RETRIEVAL_ONLY=1 (only that table), EVAL_MODEL (a model path; default the fetched SmolLM2),
  * EVAL_DEVICE (cpu, the default, or cuda: the engine's device; a GPU build of the addon for cuda),
@@ -72,6 +73,7 @@ const env = process.env;
 const BUDGET = Number(env.EVAL_BUDGET || DEFAULT_CONTEXT_BUDGET_TOKENS);
 const MAX_TOKENS = Number(env.EVAL_MAX_TOKENS || DEFAULT_MAX_NEW_TOKENS);
 const MODES = (env.EVAL_ATTENTION || 'dense,unisparse').split(',').map((m) => m.trim()) as Mode[];
+const TAU = env.EVAL_TAU ? Number(env.EVAL_TAU) : undefined;
 const ONLY = env.EVAL_ONLY ? new RegExp(env.EVAL_ONLY) : undefined;
 const PROBES = env.EVAL_PROBES !== '0';
 const DEVICE = (env.EVAL_DEVICE || 'cpu') as EvalDevice;
@@ -205,7 +207,7 @@ async function main(): Promise<void> {
     };
     try {
       r = await runAsk({
-        repo, question: q.question, index, engine: engines.get(mode), model, device: DEVICE, attention: { mode }, budgetTokens: budget, maxNewTokens: MAX_TOKENS,
+        repo, question: q.question, index, engine: engines.get(mode), model, device: DEVICE, attention: TAU === undefined ? { mode } : { mode, tau: TAU }, budgetTokens: budget, maxNewTokens: MAX_TOKENS,
         focus: q.focusFolder ? { folder: q.focusFolder } : undefined, onAttentionReport: keep,
       });
     } catch (e) {

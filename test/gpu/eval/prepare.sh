@@ -35,7 +35,7 @@ mv "$B/model.gguf.xz.a" "$A/"; rm "$B/model.gguf.xz"
 sha256sum "$MODEL" | cut -d' ' -f1 > "$B/model.sha256"
 
 # B: the eval bundle beside the product's bundles, so engine, index and tokenizer workers resolve as in dist/.
-node -e "require('esbuild').buildSync({entryPoints:['test/eval/runEval.ts'],bundle:true,platform:'node',target:'node20',format:'cjs',outfile:'$B/dist/server/eval.js',logLevel:'warning'})"
+node -e "require('esbuild').buildSync({entryPoints:['test/eval/runEval.ts'],bundle:true,platform:'node',target:'node20',format:'cjs',outfile:'$B/dist/server/eval.js',logLevel:'warning',external:['tree-sitter','tree-sitter-*']})"
 cp dist/server/engineProcess.js dist/server/indexWorker.js dist/server/tokenizerWorker.js "$B/dist/server/"
 cp dist/grammars/*.wasm "$B/dist/grammars/"
 tar -C "$B" -cJf "$B/dist.tar.xz" dist && rm -rf "$B/dist"   # the grammars shrink from 20 MB to about 1

@@ -52,14 +52,21 @@ node -e "const a=require('$STAGE/native'); console.log(JSON.stringify({addon: a.
 
 GPU="$(nvidia-smi --query-gpu=name --format=csv,noheader | head -1), $(nproc) CPUs, runtime --device cuda (addon built here)"
 say "eval: dense and UniSparse side by side ($GPU); limit ${EVAL_LIMIT_S:-420} s"
-for mode in dense unisparse; do
-  EVAL_DEVICE=cuda EVAL_ATTENTION=$mode EVAL_MODEL="$MODEL/smol.gguf" EVAL_OUT="$OUT/eval-4096-$mode.json" EVAL_MACHINE="$GPU" \
-    timeout "${EVAL_LIMIT_S:-420}" node "$STAGE/dist/server/eval.js" > "$OUT/eval-$mode.log" 2>&1 &
+# EVAL_TAUS="0.995 ...": UniSparse again at each of these taus (eval-4096-unisparse-tauT.json), in the same batch.
+for run in dense unisparse ${EVAL_TAUS:+$(printf 'unisparse-tau%s ' $EVAL_TAUS)}; do
+  mode=${run%%-tau*}; tau=""; [ "$run" != "$mode" ] && tau=${run#*-tau}
+  EVAL_DEVICE=cuda EVAL_ATTENTION=$mode EVAL_TAU=$tau EVAL_MODEL="$MODEL/smol.gguf" EVAL_OUT="$OUT/eval-4096-$run.json" \
+    EVAL_MACHINE="$GPU" timeout "${EVAL_LIMIT_S:-420}" node "$STAGE/dist/server/eval.js" > "$OUT/eval-$run.log" 2>&1 &
 done
 wait
 tail -3 "$OUT"/eval-*.log | tee -a "$LOG"
 EVAL_SUMMARY="$OUT/eval-4096-dense.json,$OUT/eval-4096-unisparse.json" node "$STAGE/dist/server/eval.js" > "$OUT/eval-summary.md" 2>&1
 cat "$OUT/eval-summary.md"
+for tau in ${EVAL_TAUS:-}; do
+  EVAL_SUMMARY="$OUT/eval-4096-dense.json,$OUT/eval-4096-unisparse-tau$tau.json" node "$STAGE/dist/server/eval.js" \
+    > "$OUT/eval-summary-tau$tau.md" 2>&1
+  cat "$OUT/eval-summary-tau$tau.md"
+done
 CPU_REFERENCE=${CPU_REFERENCE:-test/eval/results/eval-overlay4096-dense-2026-12-01.json}
 [ -f "$CPU_REFERENCE" ] && python3 test/gpu/eval/compare_overlay.py "$CPU_REFERENCE" "$OUT/eval-4096-dense.json" | tee "$OUT/overlay-gpu-vs-cpu.json"
 say "done"
