@@ -132,7 +132,7 @@ const TSLanguage* languageArg(const Napi::Value& value, const char* what) {
   return language;
 }
 
-/** compileQuery(language, source) -> { query (an opaque handle), captureNames: string[], hasPredicates }. */
+/** compileQuery(language, source) -> { query (an opaque handle), captureNames: string[], bindingPredicates }. */
 Napi::Value CompileQuery(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const TSLanguage* language = languageArg(info[0], "compileQuery(language, source): language");
@@ -148,7 +148,7 @@ Napi::Value CompileQuery(const Napi::CallbackInfo& info) {
   Napi::Array names = Napi::Array::New(env, query->captureNames().size());
   for (size_t k = 0; k < query->captureNames().size(); k++) names.Set(uint32_t(k), Napi::String::New(env, query->captureNames()[k]));
   out.Set("captureNames", names);
-  out.Set("hasPredicates", Napi::Boolean::New(env, query->hasPredicates()));
+  out.Set("bindingPredicates", Napi::Boolean::New(env, query->unsupportedPredicates()));
   return out;
 }
 

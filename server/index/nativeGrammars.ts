@@ -69,12 +69,12 @@ export function nativeUnavailable(grammar: string): string | undefined {
 
 /**
  * A query compiled by the addon's tree-sitter runtime (nativeIndexing.ts) for parseMatches; the npm binding's Query
- * for `matches` over its own trees (compiled on first use), and always for queries with predicates (#eq?, ...),
- * which that binding evaluates in JavaScript.
+ * for `matches` over its own trees (compiled on first use), and always for queries with predicates other than #eq?
+ * and #not-eq? of a capture and a string (the binding evaluates the others in JavaScript).
  */
 function helperQuery(helpers: NativeTreeSitter, Parser: NativeRuntime, language: unknown, grammarLanguage: unknown, source: string): SyntaxQuery {
   const compiled = helpers.compileQuery(grammarLanguage, source);
-  if (compiled.hasPredicates) return new Parser.Query(language, source);
+  if (compiled.bindingPredicates) return new Parser.Query(language, source);
   return new HelperQuery(compiled.query, compiled.captureNames, () => new Parser.Query(language, source));
 }
 

@@ -24,10 +24,12 @@ export interface NativeIndexing {
 
 /** native/src/indexing/syntax_captures.h: queries compiled against a grammar package's `language`. */
 export interface NativeTreeSitter {
-  compileQuery(language: unknown, source: string): { query: unknown; captureNames: string[]; hasPredicates: boolean };
+  /** bindingPredicates: the query has predicates other than #eq? / #not-eq? of a capture and a string (see parseMatches). */
+  compileQuery(language: unknown, source: string): { query: unknown; captureNames: string[]; bindingPredicates: boolean };
   /**
    * Parses `text` and runs `query` over the tree (freed before returning): per match, its capture count, then per
-   * capture: capture id, start, end (UTF-16 offsets), start row, start column, end row, end column. Null: no tree.
+   * capture: capture id, start, end (UTF-16 offsets), start row, start column, end row, end column; matches whose
+   * #eq? / #not-eq? predicates fail are left out, as the npm binding does. Null: no tree.
    */
   parseMatches(query: unknown, text: string): Int32Array | null;
 }

@@ -42,10 +42,39 @@ CompiledQuery::CompiledQuery(const TSLanguage* language, const std::string& sour
     const char* name = ts_query_capture_name_for_id(query_, i, &len);
     captureNames_.emplace_back(name, len);
   }
-  for (uint32_t p = 0, n = ts_query_pattern_count(query_); p < n; p++) {
-    uint32_t steps = 0;
-    ts_query_predicates_for_pattern(query_, p, &steps);
-    if (steps) hasPredicates_ = true;
+  const uint32_t patterns = ts_query_pattern_count(query_);
+  predicates_.resize(patterns);
+  for (uint32_t p = 0; p < patterns; p++) {
+    uint32_t count = 0;
+    const TSQueryPredicateStep* steps = ts_query_predicates_for_pattern(query_, p, &count);
+    // Predicates are runs of steps ended by a Done step: [String operator, Capture, String value, Done] is the
+    // one form evaluated here; any other sends the whole query to the npm binding.
+    for (uint32_t i = 0; i < count;) {
+      uint32_t end = i;
+      while (end < count && steps[end].type != TSQueryPredicateStepTypeDone) end++;
+      std::string op;
+      if (steps[i].type == TSQueryPredicateStepTypeString) {
+        uint32_t len = 0;
+        const char* name = ts_query_string_value_for_id(query_, steps[i].value_id, &len);
+        op.assign(name, len);
+      }
+      if (end - i == 3 && (op == "eq?" || op == "not-eq?") && steps[i + 1].type == TSQueryPredicateStepTypeCapture &&
+          steps[i + 2].type == TSQueryPredicateStepTypeString) {
+        uint32_t len = 0;
+        const char* value = ts_query_string_value_for_id(query_, steps[i + 2].value_id, &len);
+        std::u16string text;
+        bool ascii = true;
+        for (uint32_t k = 0; k < len; k++) {
+          if ((unsigned char)value[k] >= 128) ascii = false;
+          text.push_back(char16_t((unsigned char)value[k]));
+        }
+        if (ascii) predicates_[p].push_back({steps[i + 1].value_id, std::move(text), op == "eq?"});
+        else unsupportedPredicates_ = true;   // a non-ASCII value would need UTF-8 decoding: leave it to the binding
+      } else {
+        unsupportedPredicates_ = true;
+      }
+      i = end + 1;
+    }
   }
 }
 
@@ -72,6 +101,17 @@ bool parseAndMatch(const CompiledQuery& query, const char16_t* text, uint32_t le
   ts_query_cursor_exec(cursor, query.query(), ts_tree_root_node(tree));
   TSQueryMatch match;
   while (ts_query_cursor_next_match(cursor, &match)) {
+    bool keep = true;
+    for (const auto& predicate : query.predicates(match.pattern_index)) {
+      for (uint16_t i = 0; i < match.capture_count && keep; i++) {
+        if (match.captures[i].index != predicate.capture) continue;
+        const TSNode node = match.captures[i].node;
+        const uint32_t start = ts_node_start_byte(node) / 2, end = ts_node_end_byte(node) / 2;
+        const bool same = end - start == predicate.value.size() && predicate.value.compare(0, predicate.value.size(), text + start, end - start) == 0;
+        keep = same == predicate.positive;
+      }
+    }
+    if (!keep) continue;
     out.push_back(match.capture_count);
     for (uint16_t i = 0; i < match.capture_count; i++) {
       const TSNode node = match.captures[i].node;

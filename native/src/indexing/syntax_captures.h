@@ -24,14 +24,22 @@ class CompiledQuery {
   const TSLanguage* language() const { return language_; }
   const TSQuery* query() const { return query_; }
   const std::vector<std::string>& captureNames() const { return captureNames_; }
-  /** Whether a pattern carries predicates (#eq?, #match?, ...): those are evaluated by the JavaScript binding. */
-  bool hasPredicates() const { return hasPredicates_; }
+  /**
+   * Whether a pattern carries a predicate that parseAndMatch does not evaluate (anything but #eq? / #not-eq? of a
+   * capture and a string): such a query must go through the npm binding, which evaluates predicates in JavaScript.
+   */
+  bool unsupportedPredicates() const { return unsupportedPredicates_; }
+
+  /** `#eq? @capture "value"` (or #not-eq?): every node of the capture in a match must (not) have this text. */
+  struct TextPredicate { uint32_t capture; std::u16string value; bool positive; };
+  const std::vector<TextPredicate>& predicates(uint32_t pattern) const { return predicates_[pattern]; }
 
  private:
   const TSLanguage* language_;
   TSQuery* query_ = nullptr;
   std::vector<std::string> captureNames_;
-  bool hasPredicates_ = false;
+  std::vector<std::vector<TextPredicate>> predicates_;   // per pattern
+  bool unsupportedPredicates_ = false;
 };
 
 /** Words of the flat capture list: per match, the capture count, then per capture these fields. */
@@ -40,7 +48,8 @@ constexpr int kCaptureFields = 7;   // capture id, start, end (UTF-16 units), st
 /**
  * Parses `text` (UTF-16) with the query's language and appends its matches to `out`: [captureCount, then
  * captureCount x (capture id, start, end, start row, start column, end row, end column)] per match, in the order
- * tree-sitter's query cursor yields them (what the npm binding's Query.matches returns). Columns and offsets in
+ * tree-sitter's query cursor yields them, without the matches whose text predicates fail (what the npm binding's
+ * Query.matches returns). Columns and offsets in
  * UTF-16 code units, as the npm binding reports them. False when tree-sitter returns no tree.
  */
 bool parseAndMatch(const CompiledQuery& query, const char16_t* text, uint32_t length, std::vector<int32_t>& out);

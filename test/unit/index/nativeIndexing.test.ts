@@ -125,8 +125,8 @@ describe('index: native indexing helpers match their JavaScript twins', function
       if (!spec || !lang?.parseMatches || (byLanguage[spec.id] ?? 0) >= 8) continue;
       const text = fs.readFileSync(abs, 'utf8');
       if (text.length > 40_000) continue;   // the binding's node objects for every identifier: slow in CI
-      // Definitions and references: the query of a whole-file parse, without predicates (JS imports have #eq?).
-      const query = lang.query(`${spec.definitions}\n${spec.references}`);
+      // The query of a whole-file parse (JavaScript's imports hold an #eq? predicate).
+      const query = lang.query(`${spec.definitions}\n${spec.references}\n${spec.imports}`);
       const direct = lang.parseMatches(text, query);
       assert.ok(direct, `${abs}: no parse-and-query for ${spec.id}`);
       const tree = lang.parse(text)!;
@@ -138,11 +138,23 @@ describe('index: native indexing helpers match their JavaScript twins', function
     assert.ok(captures > 5_000, `only ${captures} captures compared`);
   });
 
-  it('parse-and-query: a query with predicates goes through the npm binding', function () {
+  it('parse-and-query: #eq? and #not-eq? of a capture and a string as the npm binding; other predicates go through it', function () {
     if (!nativeIndexing()!.treeSitter) this.skip();
     const lang = nativeLanguage('javascript')!;
-    const query = lang.query('(call_expression function: (identifier) @f (#eq? @f "require")) @call');
-    assert.strictEqual(lang.parseMatches!('require("x"); other("y");', query), undefined);
-    assert.strictEqual(query.matches(lang.parse('require("x"); other("y");')!.rootNode).length, 1);
+    const text = 'require("x"); other("y"); require(z); const r = require;\n';
+    const plain = (ms: SyntaxMatch[]) => ms.map((m) => m.captures.map((c) => `${c.name} ${c.node.startIndex} ${c.node.text}`).join(', '));
+    for (const source of [
+      '(call_expression function: (identifier) @f (#eq? @f "require")) @call',
+      '(call_expression function: (identifier) @f (#not-eq? @f "require")) @call',
+      '(call_expression function: (identifier) @f arguments: (arguments (string (string_fragment) @s)) (#eq? @f "require") (#not-eq? @s "y"))',
+    ]) {
+      const query = lang.query(source);
+      const direct = lang.parseMatches!(text, query);
+      assert.ok(direct, source);
+      assert.deepStrictEqual(plain(direct), plain(query.matches(lang.parse(text)!.rootNode)), source);
+    }
+    assert.strictEqual(plain(lang.parseMatches!(text, lang.query('(call_expression function: (identifier) @f (#eq? @f "require")) @call'))!).length, 2);
+    const matchQuery = lang.query('(call_expression function: (identifier) @f (#match? @f "^req")) @call');
+    assert.strictEqual(lang.parseMatches!(text, matchQuery), undefined);
   });
 });
