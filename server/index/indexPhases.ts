@@ -8,8 +8,8 @@ export const PHASES = [
   'cacheReads',    // looking up and decoding on-disk cache entries
   'skeleton',      // the lexical pass that blanks definition-free bodies (codeSkeleton.ts)
   'grammars',      // loading and compiling grammar wasm and queries (once per language and worker)
-  'parsing',       // tree-sitter
-  'queries',       // tree-sitter queries and walking their captures
+  'parsing',       // tree-sitter (with the addon's indexing helpers, parse and query in one native call)
+  'queries',       // tree-sitter queries over a kept tree (the npm binding or wasm)
   'chunking',      // definitions -> chunks, line windows
   'terms',         // BM25 term tables
   'cacheWrites',   // writing on-disk cache entries
