@@ -49,8 +49,11 @@ struct SmemLayout {
   static constexpr int kKvRegionBytes = kTileKeys * hopper::kSwizzleRowBytes;
   static constexpr int kQBytes = kConsumers * kHalves * kQRegionBytes;
   static constexpr int kTileBytes = kHalves * kKvRegionBytes;              // K or V of one tile
-  static constexpr int kStages = kTileKeys == 128 && D == 128 ? 3 : 4;    // K/V tiles in flight (227 KB cap)
-  // Two Q buffers where they fit: the next item's Q then lands while the current item runs.
+  // K/V tiles in flight: two of the widest (128 keys, head dim 128), four otherwise, within 227 KB. The widest
+  // tiles gave up a third stage for a second Q buffer: the same dense throughput and 0-3% more sparse efficiency
+  // at 128K on the H200 (test/gpu/results/h200-2026-12-01-schedule/).
+  static constexpr int kStages = kTileKeys == 128 && D == 128 ? 2 : 4;
+  // Two Q buffers where they fit (all the shapes above): the next item's Q lands while the current item runs.
   static constexpr int kQBuffers = 2 * kQBytes + kStages * 2 * kTileBytes + 2048 <= 227 * 1024 ? 2 : 1;
   static constexpr int kKvOffset = kQBuffers * kQBytes;
   static constexpr int kBarrierOffset = kKvOffset + kStages * 2 * kTileBytes;
