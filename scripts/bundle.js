@@ -59,13 +59,16 @@ async function bundleWebviews(esbuild) {
   });
 }
 
-// The packaged extension loads the addon from dist/native/unisparse.node (native/index.js looks there); copy the
-// portable CPU build when it exists (`npm run build:native` first: `vscode:prepublish` runs it in that order).
+// The packaged extension loads the addons from dist/native/ (native/index.js and native/indexing.js look there): the
+// model's unisparse.node and the index helpers' unisparse_indexing.node. Copies the portable CPU builds when they exist
+// (`npm run build:native` first: `vscode:prepublish` runs it in that order).
 function copyNativeAddon() {
-  const built = path.join(root, 'native', 'build', 'Release', 'unisparse.node');
-  if (!fs.existsSync(built)) return;
-  fs.mkdirSync(path.join(root, 'dist', 'native'), { recursive: true });
-  fs.copyFileSync(built, path.join(root, 'dist', 'native', 'unisparse.node'));
+  for (const name of ['unisparse.node', 'unisparse_indexing.node']) {
+    const built = path.join(root, 'native', 'build', 'Release', name);
+    if (!fs.existsSync(built)) continue;
+    fs.mkdirSync(path.join(root, 'dist', 'native'), { recursive: true });
+    fs.copyFileSync(built, path.join(root, 'dist', 'native', name));
+  }
 }
 
 function copyWasmAssets() {

@@ -4,7 +4,6 @@
 namespace unisparse::binding {
 void RegisterAttention(Napi::Env env, Napi::Object exports);  // attention_binding.cpp
 void RegisterModel(Napi::Env env, Napi::Object exports);      // model_binding.cpp
-void RegisterIndexing(Napi::Env env, Napi::Object exports);   // indexing_binding.cpp
 }
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -16,7 +15,6 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
 #endif
   RegisterAttention(env, exports);
   RegisterModel(env, exports);
-  RegisterIndexing(env, exports);
   return exports;
 }
 

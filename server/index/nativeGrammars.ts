@@ -44,14 +44,21 @@ export function nativeLanguage(grammar: string): SyntaxLanguage | undefined {
   if (!Parser) { failures.set(grammar, runtimeError!); return undefined; }
   try {
     const language = load();
-    const parser = new Parser();
-    parser.setLanguage(language);
     const helpers = nativeIndexing()?.treeSitter;
     const grammarLanguage = (language as { language?: unknown }).language;
+    // With the addon's helpers the binding's parser is rarely needed (queries with other predicates): made on first
+    // use, since setting its language costs each worker 10-25 ms per language (the helpers check the grammar's ABI
+    // when they compile its queries). Without them it is made now, and a grammar it cannot load falls back to wasm.
+    let parser: NativeParser | undefined;
+    const bindingParser = () => {
+      if (!parser) { parser = new Parser(); parser.setLanguage(language); }
+      return parser;
+    };
+    if (!helpers || !grammarLanguage) bindingParser();
     return {
       backend: 'native',
       // One read of the whole string: the binding otherwise asks for it again in 32 KB pieces.
-      parse: (text) => parser.parse(text, undefined, { bufferSize: text.length + 1 }),
+      parse: (text) => bindingParser().parse(text, undefined, { bufferSize: text.length + 1 }),
       query: (source) => (helpers && grammarLanguage ? helperQuery(helpers, Parser, language, grammarLanguage, source) : new Parser.Query(language, source)),
       parseMatches: helpers && ((text, query) => (query instanceof HelperQuery ? query.parseMatches(helpers, text) : undefined)),
     };

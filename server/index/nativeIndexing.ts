@@ -1,11 +1,12 @@
-// The native indexing helpers (native/src/indexing, exported by the project's addon as `indexing`): the byte-level
-// passes every file goes through, in C++. Each has a JavaScript twin in server/index that gives the same result; the
+// The native indexing helpers (native/src/indexing, their own addon unisparse_indexing.node, loaded through
+// native/indexing.js; never the model's addon, which does not load in the language server): the byte-level passes every
+// file goes through, in C++. Each has a JavaScript twin in server/index that gives the same result; the
 // twin runs where the addon is not built (or predates the helpers) and under UNISPARSE_INDEX_NATIVE=0.
 // test/unit/index/nativeIndexing.test.ts compares the two on real files.
 import * as path from 'path';
 import { projectRoot } from '../projectRoot';
 
-/** What native/binding/indexing_binding.cpp exports. */
+/** What native/binding/indexing/indexing_addon.cpp exports. */
 export interface NativeIndexing {
   /** The term table of chunks (1-based inclusive line ranges) over `text`, and each chunk's number of terms. */
   termTable(text: string, chunkStarts: Int32Array, chunkEnds: Int32Array): {
@@ -41,9 +42,7 @@ function load(): { helpers?: NativeIndexing; reason?: string } {
   try {
     // A computed path keeps esbuild from bundling the loader (it must find the .node next to itself).
     const dynamicRequire = require;
-    const addon = dynamicRequire(path.join(projectRoot(), 'native')) as { indexing?: NativeIndexing };
-    if (!addon.indexing) return { reason: 'the native addon predates the indexing helpers: run `npm run build:native`' };
-    return { helpers: addon.indexing };
+    return { helpers: dynamicRequire(path.join(projectRoot(), 'native', 'indexing.js')) as NativeIndexing };
   } catch (e) {
     return { reason: (e as Error).message.split('\n')[0] };
   }

@@ -1,6 +1,8 @@
-// Node binding of the indexing helpers (src/indexing): byte-level passes that the index workers run on every file.
-// The JavaScript in server/index keeps a fallback for each one that gives the same result (server/index/nativeIndexing.ts
-// picks one; test/unit/index/nativeIndexing.test.ts compares them on real files).
+// The index helpers' own addon, unisparse_indexing.node (src/indexing): byte-level passes that the index workers run
+// on every file. A separate addon from unisparse.node, because the index workers are threads of the language server,
+// where the model runtime and the kernels must never be loaded (ARCHITECTURE.md). The JavaScript in server/index keeps
+// a twin for each helper that gives the same result (server/index/nativeIndexing.ts picks one;
+// test/unit/index/nativeIndexing.test.ts compares them on real files).
 #include <napi.h>
 
 #include <cstring>
@@ -164,19 +166,21 @@ Napi::Value ParseMatches(const Napi::CallbackInfo& info) {
 }
 #endif
 
-}  // namespace
-
-void RegisterIndexing(Napi::Env env, Napi::Object exports) {
-  Napi::Object indexing = Napi::Object::New(env);
-  indexing.Set("termTable", Napi::Function::New(env, TermTableOf, "termTable"));
-  indexing.Set("codeSkeleton", Napi::Function::New(env, CodeSkeletonOf, "codeSkeleton"));
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("termTable", Napi::Function::New(env, TermTableOf, "termTable"));
+  exports.Set("codeSkeleton", Napi::Function::New(env, CodeSkeletonOf, "codeSkeleton"));
 #ifdef UNISPARSE_WITH_TREE_SITTER
   Napi::Object treeSitter = Napi::Object::New(env);
   treeSitter.Set("compileQuery", Napi::Function::New(env, CompileQuery, "compileQuery"));
   treeSitter.Set("parseMatches", Napi::Function::New(env, ParseMatches, "parseMatches"));
-  indexing.Set("treeSitter", treeSitter);
+  exports.Set("treeSitter", treeSitter);
 #endif
-  exports.Set("indexing", indexing);
+  return exports;
 }
 
+}  // namespace
 }  // namespace unisparse::binding
+
+static Napi::Object InitIndexing(Napi::Env env, Napi::Object exports) { return unisparse::binding::Init(env, exports); }
+
+NODE_API_MODULE(unisparse_indexing, InitIndexing)
