@@ -113,6 +113,7 @@ export class RepoIndex {
     const index = new RepoIndex(fs.realpathSync(abs), opts);
     index.building = (async () => {
       const started = performance.now();
+      index.pool.prestart();   // the workers start while the folders are listed
       const files = await walkFiles(index.root, index.rules, { signal: opts.signal });
       index.mainPhases.listing += (performance.now() - started) / 1000;
       index.listed = files.length;

@@ -65,6 +65,16 @@ export class WorkerPool {
     return first.length;
   }
 
+  /**
+   * Starts the workers now, before there is work for them: a build calls this before it lists the folders, so that
+   * the workers load their code while the server thread walks (a worker takes 0.1-0.3 s to start, listing a
+   * repository of a few thousand files about as long). run() starts any that are missing.
+   */
+  prestart(): void {
+    if (this.disposed) return;
+    while (this.slots.length < this.count) this.slots.push(this.spawn());
+  }
+
   /** Files of the run in progress not yet handed to a worker. */
   queued(): string[] {
     const a = this.active;

@@ -16,6 +16,23 @@
 namespace unisparse::binding {
 namespace {
 
+/**
+ * A JavaScript string's UTF-16 code units, in a buffer of this thread's that is reused from call to call (a file's
+ * text is copied out three times per file: fresh buffers of a megabyte each cost page faults).
+ */
+struct TextView { const char16_t* data; size_t size; };
+TextView textArg(const Napi::Value& value, const char* what, std::vector<char16_t>& buffer) {
+  Napi::Env env = value.Env();
+  if (!value.IsString()) throw Napi::TypeError::New(env, std::string(what) + " must be a string");
+  size_t length = 0;
+  NAPI_THROW_IF_FAILED(env, napi_get_value_string_utf16(env, value, nullptr, 0, &length), TextView{});
+  if (buffer.size() < length + 1) buffer.resize(length + 1);
+  NAPI_THROW_IF_FAILED(env, napi_get_value_string_utf16(env, value, buffer.data(), length + 1, &length), TextView{});
+  return {buffer.data(), length};
+}
+
+thread_local std::vector<char16_t> textBuffer;
+
 std::u16string utf16(const Napi::Value& value, const char* what) {
   if (!value.IsString()) throw Napi::TypeError::New(value.Env(), std::string(what) + " must be a string");
   return value.As<Napi::String>().Utf16Value();
@@ -36,12 +53,12 @@ Napi::Int32Array toInt32Array(Napi::Env env, const std::vector<int32_t>& data) {
 /** termTable(text, chunkStarts: Int32Array, chunkEnds: Int32Array) -> the FileTermTable arrays and `lengths`. */
 Napi::Value TermTableOf(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const std::u16string text = utf16(info[0], "termTable(text, chunkStarts, chunkEnds): text");
+  const TextView text = textArg(info[0], "termTable(text, chunkStarts, chunkEnds): text", textBuffer);
   Napi::Int32Array starts = int32Arg(info[1], "termTable: chunkStarts");
   Napi::Int32Array ends = int32Arg(info[2], "termTable: chunkEnds");
   if (starts.ElementLength() != ends.ElementLength())
     throw Napi::RangeError::New(env, "termTable: chunkStarts and chunkEnds must have the same length");
-  const indexing::TermTable t = indexing::buildTermTable(text.data(), int32_t(text.size()), starts.Data(), ends.Data(),
+  const indexing::TermTable t = indexing::buildTermTable(text.data, int32_t(text.size), starts.Data(), ends.Data(),
                                                          int32_t(starts.ElementLength()));
   Napi::Object out = Napi::Object::New(env);
   Napi::Uint8Array bytes = Napi::Uint8Array::New(env, t.termBytes.size());
@@ -63,37 +80,39 @@ Napi::Value TermTableOf(const Napi::CallbackInfo& info) {
  */
 Napi::Value CodeSkeletonOf(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const std::u16string text = utf16(info[0], "codeSkeleton(text, family): text");
+  const TextView text = textArg(info[0], "codeSkeleton(text, family): text", textBuffer);
   const std::u16string familyName = utf16(info[1], "codeSkeleton(text, family): family");
   indexing::SkeletonFamily family;
   if (familyName == u"c") family = indexing::SkeletonFamily::C;
   else if (familyName == u"js") family = indexing::SkeletonFamily::JS;
   else if (familyName == u"ts") family = indexing::SkeletonFamily::TS;
   else throw Napi::TypeError::New(env, "codeSkeleton(text, family): family must be 'c', 'js' or 'ts'");
-  const indexing::CodeSkeleton sk = indexing::codeSkeleton(text.data(), int32_t(text.size()), family);
+  const indexing::CodeSkeleton sk = indexing::codeSkeleton(text.data, int32_t(text.size), family);
   if (!sk.ok) return env.Undefined();
   Napi::Object out = Napi::Object::New(env);
   // The text with each range blanked to the newlines it held (every line stays where it was).
   int64_t blanked = 0;
   if (!sk.ranges.empty()) {
-    std::u16string kept;
-    kept.reserve(text.size());
+    thread_local std::u16string kept;
+    kept.clear();
+    kept.reserve(text.size);
     bool latin1 = true;
     size_t last = 0;
     for (size_t r = 0; r < sk.ranges.size(); r += 2) {
       const size_t start = size_t(sk.ranges[r]), end = size_t(sk.ranges[r + 1]);
-      kept.append(text, last, start - last);
+      kept.append(text.data + last, start - last);
       size_t newlines = 0;
-      for (size_t k = start; k < end; k++) if (text[k] == u'\n') newlines++;
+      for (size_t k = start; k < end; k++) if (text.data[k] == u'\n') newlines++;
       kept.append(newlines, u'\n');
       blanked += int64_t(end - start - newlines);
       last = end;
     }
-    kept.append(text, last, std::u16string::npos);
+    kept.append(text.data + last, text.size - last);
     for (char16_t c : kept) if (c > 0xff) { latin1 = false; break; }
     if (latin1) {
       // One byte per character, as V8 holds most source text (and half the memory of a two-byte string).
-      std::string bytes(kept.size(), '\0');
+      thread_local std::string bytes;
+      bytes.resize(kept.size());
       for (size_t k = 0; k < kept.size(); k++) bytes[k] = char(kept[k]);
       napi_value s;
       NAPI_THROW_IF_FAILED(env, napi_create_string_latin1(env, bytes.data(), bytes.size(), &s), Napi::Value());
@@ -112,7 +131,7 @@ Napi::Value CodeSkeletonOf(const Napi::CallbackInfo& info) {
   out.Set("counts", toInt32Array(env, sk.counts));
   Napi::Array imports = Napi::Array::New(env, sk.imports.size() / 2);
   for (size_t k = 0; k < sk.imports.size(); k += 2)
-    imports.Set(uint32_t(k / 2), Napi::String::New(env, text.data() + sk.imports[k], size_t(sk.imports[k + 1] - sk.imports[k])));
+    imports.Set(uint32_t(k / 2), Napi::String::New(env, text.data + sk.imports[k], size_t(sk.imports[k + 1] - sk.imports[k])));
   out.Set("imports", imports);
   out.Set("cpp", Napi::Boolean::New(env, sk.cpp));
   return out;
@@ -159,9 +178,10 @@ Napi::Value ParseMatches(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsExternal()) throw Napi::TypeError::New(env, "parseMatches(query, text): query must come from compileQuery");
   const auto* query = info[0].As<Napi::External<indexing::CompiledQuery>>().Data();
-  const std::u16string text = utf16(info[1], "parseMatches(query, text): text");
-  std::vector<int32_t> out;
-  if (!indexing::parseAndMatch(*query, text.data(), uint32_t(text.size()), out)) return env.Null();
+  const TextView text = textArg(info[1], "parseMatches(query, text): text", textBuffer);
+  thread_local std::vector<int32_t> out;
+  out.clear();
+  if (!indexing::parseAndMatch(*query, text.data, uint32_t(text.size), out)) return env.Null();
   return toInt32Array(env, out);
 }
 #endif
