@@ -27,6 +27,7 @@ import { fetchDefaultModel } from '../../server/models/fetchModel';
 import { CORPORA, ensureCorpus } from './corpora';
 import { QUESTIONS, EvalQuestion } from './questions';
 import { retrievalAtBudgets, RetrievalRow } from './retrieval';
+import { MEASURES, pairedDifferences } from './pairedComparison';
 import { loadTokenizer } from '../../server/tokenizer/tokenizer';
 import { PROBE_BUDGETS, probeQuestion, probeRepo } from './probes';
 import { DEFAULT_CONTEXT_BUDGET_TOKENS, DEFAULT_MAX_NEW_TOKENS } from '../../common/attentionOptions';
@@ -163,6 +164,17 @@ function table(records: Record_[], header: string): string {
   });
   lines.push('', '| Attention | Packed answers with a baseline | Overlay hit@3, question mass alone | Overlay hit@3, against the neutral question | Lines per top-3 range (mean) |',
     '| --- | --- | --- | --- | --- |', ...rows);
+  // Each other mode against the first, question by question: is a difference more than chance?
+  const byId = (mode: string) => new Map(records.filter((r) => r.mode === mode && shared.has(r.id)).map((r) => [r.id, r]));
+  const ids = [...shared].sort();
+  for (const mode of modes.slice(1)) {
+    const [a, b] = [byId(modes[0]), byId(mode)];
+    const diffs = pairedDifferences(ids.map((id) => a.get(id)!), ids.map((id) => b.get(id)!));
+    const points = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
+    lines.push('', `| ${mode} against ${modes[0]}, ${ids.length} questions | ${modes[0]} | ${mode} | Difference (points) | 95% interval, paired bootstrap | Questions that differ |`,
+      '| --- | --- | --- | --- | --- | --- |',
+      ...diffs.map((d) => `| ${MEASURES.find((m) => m.key === d.measure)!.label} | ${pct(d.a)} | ${pct(d.b)} | ${points(d.difference)} | ${points(d.interval[0])} to ${points(d.interval[1])} | ${d.questionsThatDiffer} |`));
+  }
   return lines.join('\n');
 }
 
