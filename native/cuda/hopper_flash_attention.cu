@@ -17,8 +17,9 @@
 //     (both consumers done with it); the ring runs on across items;
 //   - warpgroups 1 and 2, the consumers: 64 query rows each (one 64-token plan row), S = Q K^T with Q and K from
 //     shared memory, the online softmax in registers, then O += P V with P straight from registers. While one
-//     consumer runs its softmax, the other's MMAs keep the tensor cores busy. Q has one buffer, guarded by 'qFull'
-//     and 'qEmpty' mbarriers (the consumers release it once their last S of the item is computed).
+//     consumer runs its softmax, the other's MMAs keep the tensor cores busy. Items alternate between two Q
+//     buffers, each guarded by a 'qFull' and a 'qEmpty' mbarrier (the consumers release a buffer once their last S
+//     of its item is computed) and holding the item's index in a slot beside them.
 #include "hopper_flash_attention.h"
 #include "cuda_check.h"
 #include "hopper_primitives.cuh"
