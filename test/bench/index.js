@@ -13,7 +13,8 @@
 //      against the files. BENCH_ONLY=c,js,nm,ask picks sections.
 // The previous code is BENCH_PREVIOUS (commits, comma-separated, default d5591a0, the previous release; `none` skips
 // it), each unpacked with `git archive` into the bench cache and run from source; definitions are compared with the
-// first. Event-loop delays are split into the server thread's own CPU time and its wait for a CPU (loopMonitor.js). Timings on a shared 2-core machine are noisy: CPU seconds (all threads) are
+// first. BENCH_BUNDLED=1 runs the C and JS/TS builds of every code bundled as it ships (no TypeScript compiled by the
+// workers at start; see bundleIndex). Event-loop delays are split into the server thread's own CPU time and its wait for a CPU (loopMonitor.js). Timings on a shared 2-core machine are noisy: CPU seconds (all threads) are
 // printed next to wall time, and the machine's load average is recorded.
 'use strict';
 const { execFileSync } = require('child_process');
@@ -51,6 +52,22 @@ function previousCodes() {
     fs.rmSync(link, { force: true });
     fs.symlinkSync(path.join(root, 'node_modules'), link);
     return { dir, commit, key: commit, label: `previous (${commit})` };
+  });
+}
+
+/**
+ * BENCH_BUNDLED=1: each code's index as it ships, bundled with esbuild the way scripts/bundle.js bundles the server
+ * (the repository index and its worker, the native parser's packages left outside), into CODE/.bench-bundle. The
+ * workers then start without compiling TypeScript, as in the extension and the CLI; both codes are bundled alike.
+ */
+const BUNDLED = process.env.BENCH_BUNDLED === '1';
+function bundleIndex(codeDir) {
+  const esbuild = require('esbuild');
+  esbuild.buildSync({
+    absWorkingDir: codeDir,
+    entryPoints: { 'server/repoIndex': 'server/index/repoIndex.ts', 'server/indexWorker': 'server/index/indexWorker.ts' },
+    bundle: true, platform: 'node', target: 'node20', format: 'cjs', outdir: '.bench-bundle', logLevel: 'warning',
+    external: ['vscode', 'tree-sitter', 'tree-sitter-c', 'tree-sitter-cpp', 'tree-sitter-javascript', 'tree-sitter-typescript'],
   });
 }
 
@@ -105,6 +122,7 @@ async function throughput(name, corpus, previous, results, rows) {
   const size = corpusSize(corpus.dir);
   console.error(`${name}: ${corpus.about}; ${size.files} files, ${(size.bytes / 1e6).toFixed(1)} MB, ${size.lines} lines`);
   const codes = [...previous, { dir: root, key: 'now', label: 'now' }];
+  if (BUNDLED) for (const code of codes) bundleIndex(code.dir);
   const runs = Object.fromEntries(codes.map((c) => [c.key, []]));
   const defsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'unisparse-bench-defs-'));
   const first = previous[0];
@@ -119,11 +137,11 @@ async function throughput(name, corpus, previous, results, rows) {
       }
     }
     const agreement = first ? compareDefs(path.join(defsDir, `${first.key}.json`), path.join(defsDir, 'now.json')) : undefined;
-    results[name] = { corpus: { about: corpus.about, ...size }, workers: WORKERS, runs, definitions: agreement && { against: first.commit, ...agreement } };
+    results[name] = { corpus: { about: corpus.about, ...size }, workers: WORKERS, bundled: BUNDLED, runs, definitions: agreement && { against: first.commit, ...agreement } };
   } finally { fs.rmSync(defsDir, { recursive: true, force: true }); }
   for (const code of codes) {
     const rs = runs[code.key];
-    rows.push([`${name}: full index, ${code.label}`, `${rs[0].files} files, ${(rs[0].bytes / 1e6).toFixed(1)} MB, ${rs[0].symbols} symbols`,
+    rows.push([`${name}: full index, ${code.label}${BUNDLED ? ', bundled' : ''}`, `${rs[0].files} files, ${(rs[0].bytes / 1e6).toFixed(1)} MB, ${rs[0].symbols} symbols`,
       `${range(rs.map((x) => x.seconds))} s`, `${range(rs.map((x) => x.mbPerS))} MB/s; ${range(rs.map((x) => x.cpuSeconds), 1)} CPU-s (${range(rs.map((x) => x.bytes / 1e6 / x.cpuSeconds))} MB per CPU-s); load ${range(rs.map((x) => x.load), 1)}`]);
     rows.push([`${name}: ${code.label}, memory and loop`, `peak RSS / worst event-loop delay`, `${range(rs.map((x) => x.peakRssMB), 0)} MB`,
       rs.map((x) => describeDelay(x)).join('; ')]);

@@ -1,6 +1,6 @@
 // One full index build in a fresh process, for `npm run bench:index`: each build gets its own peak RSS and CPU
 // time, and the previous release's code (CODE=another checkout) runs under the same conditions as this one.
-// Usage: node indexChild.js CODE_DIR CORPUS_DIR WORKERS [DEFS_OUT.json]
+// Usage: node indexChild.js CODE_DIR CORPUS_DIR WORKERS [DEFS_OUT.json] (BENCH_BUNDLED=1: the bundled code)
 // Prints one JSON line: files, bytes, symbols, seconds, cpuSeconds, peakRssMB, loop delay, phases, languages.
 'use strict';
 const fs = require('fs');
@@ -9,8 +9,12 @@ const path = require('path');
 const { startLoopMonitor } = require('./loopMonitor');
 
 const [codeDir, corpus, workersArg, defsOut] = process.argv.slice(2);
-require(path.join(codeDir, 'test', 'register.js'));
-const { RepoIndex } = require(path.join(codeDir, 'server', 'index', 'repoIndex.ts'));
+// BENCH_BUNDLED=1: the code as it ships, bundled (index.js's bundleIndex), so that no worker compiles TypeScript first.
+const bundled = process.env.BENCH_BUNDLED === '1';
+if (!bundled) require(path.join(codeDir, 'test', 'register.js'));
+const { RepoIndex } = bundled
+  ? require(path.join(codeDir, '.bench-bundle', 'server', 'repoIndex.js'))
+  : require(path.join(codeDir, 'server', 'index', 'repoIndex.ts'));
 
 async function main() {
   const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'unisparse-bench-cache-'));
