@@ -106,18 +106,19 @@ export async function parseContent(file: string, text: string, languageId: strin
   clock?.lap('grammars');
   const source = skeleton ? skeleton.text : text;
   const query = skeleton ? lang.skeletonQuery! : lang.query;
-  // Parse and query in one native call where the backend can (no tree kept), else parse, then query the tree.
-  const direct = lang.parser.parseMatches?.(source, query);
+  // Parse and query in one native call where the backend can (no tree kept; a whole-file parse's references counted
+  // there too), else parse, then query the tree.
+  const direct = lang.parser.parseMatches?.(source, query, !skeleton);
   const tree = direct ? undefined : lang.parser.parse(source);
   if (!direct && !tree) throw new Error(`tree-sitter returned no tree for ${file}`);
   clock?.lap('parsing');
   try {
-    const matches = direct ?? query.matches(tree!.rootNode);
+    const matches = direct ? direct.matches : query.matches(tree!.rootNode);
     clock?.lap('queries');
     // Reference captures (whole-file parses only) skip the names of definitions, found by their offsets.
     const nameStarts = skeleton ? undefined : new Set<number>();
     const defs = extractDefinitions(file, matches, nameStarts);
-    let refs: Record<string, number> = Object.create(null);
+    let refs: Record<string, number> = direct?.refs ?? Object.create(null);
     const imports: string[] = [];
     if (skeleton) {
       refs = skeleton.identifiers;

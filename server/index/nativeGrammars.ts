@@ -60,7 +60,7 @@ export function nativeLanguage(grammar: string): SyntaxLanguage | undefined {
       // One read of the whole string: the binding otherwise asks for it again in 32 KB pieces.
       parse: (text) => bindingParser().parse(text, undefined, { bufferSize: text.length + 1 }),
       query: (source) => (helpers && grammarLanguage ? helperQuery(helpers, Parser, language, grammarLanguage, source) : new Parser.Query(language, source)),
-      parseMatches: helpers && ((text, query) => (query instanceof HelperQuery ? query.parseMatches(helpers, text) : undefined)),
+      parseMatches: helpers && ((text, query, countRefs) => (query instanceof HelperQuery ? query.parseMatches(helpers, text, countRefs) : undefined)),
     };
   } catch (e) {
     failures.set(grammar, `the native tree-sitter-${grammar} grammar does not load: ${(e as Error).message.split('\n')[0]}`);
@@ -95,10 +95,29 @@ class HelperQuery implements SyntaxQuery {
     return this.bindingQuery.matches(node);
   }
 
-  /** The matches of this query over `text`, as plain objects read from the flat list (syntax_captures.h). */
-  parseMatches(helpers: NativeTreeSitter, text: string): SyntaxMatch[] {
-    const flat = helpers.parseMatches(this.handle, text);
-    if (!flat) throw new Error('tree-sitter returned no tree');
+  /**
+   * The matches of this query over `text`, as plain objects read from the flat list (syntax_captures.h); with
+   * `countRefs` (and a query that has `ref` and `name` captures), the references counted natively instead.
+   */
+  parseMatches(helpers: NativeTreeSitter, text: string, countRefs = false): { matches: SyntaxMatch[]; refs?: Record<string, number> } {
+    const refCapture = countRefs ? this.captureNames.indexOf('ref') : -1;
+    const nameCapture = this.captureNames.indexOf('name');
+    let flat: Int32Array;
+    let refs: Record<string, number> | undefined;
+    if (refCapture >= 0) {
+      const r = helpers.parseMatches(this.handle, text, refCapture, nameCapture);
+      if (!r) throw new Error('tree-sitter returned no tree');
+      flat = r.matches;
+      refs = Object.create(null) as Record<string, number>;
+      if (r.refCounts.length) {
+        const names = r.refNames.split('\n');
+        for (let k = 0; k < names.length; k++) refs[names[k]] = r.refCounts[k];
+      }
+    } else {
+      const r = helpers.parseMatches(this.handle, text);
+      if (!r) throw new Error('tree-sitter returned no tree');
+      flat = r;
+    }
     const matches: SyntaxMatch[] = [];
     for (let i = 0; i < flat.length;) {
       const count = flat[i++];
@@ -108,7 +127,7 @@ class HelperQuery implements SyntaxQuery {
       }
       matches.push({ captures });
     }
-    return matches;
+    return { matches, refs };
   }
 }
 

@@ -33,6 +33,12 @@ export interface NativeTreeSitter {
    * #eq? / #not-eq? predicates fail are left out, as the npm binding does. Null: no tree.
    */
   parseMatches(query: unknown, text: string): Int32Array | null;
+  /**
+   * The same, with the references of a whole-file parse taken out of the matches and counted (syntax_captures.h's
+   * takeReferences): captures `refCapture` whose text is two characters or more and does not start where a capture
+   * `nameCapture` does; names joined by '\n' in first-seen order, their counts in the same order.
+   */
+  parseMatches(query: unknown, text: string, refCapture: number, nameCapture: number): { matches: Int32Array; refNames: string; refCounts: Int32Array } | null;
 }
 
 let loaded: { helpers?: NativeIndexing; reason?: string } | undefined;

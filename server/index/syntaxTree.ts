@@ -32,10 +32,12 @@ export interface SyntaxLanguage {
   query(source: string): SyntaxQuery;
   /**
    * Parses `text` and runs `query` in one call, keeping no tree, where this backend can (the native one with the
-   * addon's indexing helpers, for a query without predicates): the same matches as parse + query.matches.
-   * Undefined where it cannot (the caller then parses and queries); throws when tree-sitter returns no tree.
+   * index helpers' addon, for a query whose predicates it evaluates): the same matches as parse + query.matches.
+   * With `countRefs`, the `ref` captures are counted instead of returned, as fileParser.ts counts them (two
+   * characters or more, not a definition's `name`; first-seen order). Undefined where it cannot (the caller then
+   * parses and queries); throws when tree-sitter returns no tree.
    */
-  parseMatches?(text: string, query: SyntaxQuery): SyntaxMatch[] | undefined;
+  parseMatches?(text: string, query: SyntaxQuery, countRefs?: boolean): { matches: SyntaxMatch[]; refs?: Record<string, number> } | undefined;
 }
 
 export type ParserBackend = 'native' | 'wasm';

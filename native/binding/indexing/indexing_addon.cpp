@@ -173,7 +173,10 @@ Napi::Value CompileQuery(const Napi::CallbackInfo& info) {
   return out;
 }
 
-/** parseMatches(query, text) -> Int32Array of matches (see syntax_captures.h), or null when tree-sitter gives no tree. */
+/**
+ * parseMatches(query, text, refCapture?, nameCapture?) -> Int32Array of matches (see syntax_captures.h), or null when
+ * tree-sitter gives no tree. With capture ids: { matches, refNames (joined by '\n'), refCounts } (takeReferences).
+ */
 Napi::Value ParseMatches(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsExternal()) throw Napi::TypeError::New(env, "parseMatches(query, text): query must come from compileQuery");
@@ -182,7 +185,19 @@ Napi::Value ParseMatches(const Napi::CallbackInfo& info) {
   thread_local std::vector<int32_t> out;
   out.clear();
   if (!indexing::parseAndMatch(*query, text.data, uint32_t(text.size), out)) return env.Null();
-  return toInt32Array(env, out);
+  if (info.Length() < 4 || !info[2].IsNumber() || !info[3].IsNumber()) return toInt32Array(env, out);
+  indexing::ReferenceCounts refs;
+  indexing::takeReferences(out, text.data, info[2].As<Napi::Number>().Int32Value(), info[3].As<Napi::Number>().Int32Value(), refs);
+  std::u16string names;
+  for (size_t k = 0; k < refs.names.size(); k++) {
+    if (k) names.push_back(u'\n');   // an identifier holds no newline
+    names += refs.names[k];
+  }
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("matches", toInt32Array(env, out));
+  result.Set("refNames", Napi::String::New(env, names));
+  result.Set("refCounts", toInt32Array(env, refs.counts));
+  return result;
 }
 #endif
 

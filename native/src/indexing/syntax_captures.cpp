@@ -2,6 +2,8 @@
 #ifdef UNISPARSE_WITH_TREE_SITTER
 
 #include <stdexcept>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace unisparse::indexing {
 namespace {
@@ -127,6 +129,40 @@ bool parseAndMatch(const CompiledQuery& query, const char16_t* text, uint32_t le
   }
   ts_tree_delete(tree);
   return true;
+}
+
+void takeReferences(std::vector<int32_t>& matches, const char16_t* text, int32_t refCapture, int32_t nameCapture, ReferenceCounts& out) {
+  constexpr size_t kFields = kCaptureFields;
+  std::unordered_set<int32_t> nameStarts;
+  for (size_t i = 0; i < matches.size();) {
+    const size_t count = size_t(matches[i++]);
+    for (size_t k = 0; k < count; k++, i += kFields)
+      if (matches[i] == nameCapture) nameStarts.insert(matches[i + 1]);
+  }
+  std::unordered_map<std::u16string, size_t> index;
+  size_t write = 0;
+  for (size_t i = 0; i < matches.size();) {
+    const size_t count = size_t(matches[i++]);
+    const size_t countAt = write++;
+    size_t kept = 0;
+    for (size_t k = 0; k < count; k++, i += kFields) {
+      if (matches[i] != refCapture) {
+        for (size_t f = 0; f < kFields; f++) matches[write++] = matches[i + f];
+        kept++;
+        continue;
+      }
+      const int32_t start = matches[i + 1], end = matches[i + 2];
+      if (nameStarts.count(start) || end - start < 2) continue;
+      std::u16string name(text + start, size_t(end - start));
+      const auto found = index.find(name);
+      if (found != index.end()) { out.counts[found->second]++; continue; }
+      index.emplace(name, out.names.size());
+      out.names.push_back(std::move(name));
+      out.counts.push_back(1);
+    }
+    if (kept) matches[countAt] = int32_t(kept); else write = countAt;
+  }
+  matches.resize(write);
 }
 
 }  // namespace unisparse::indexing

@@ -54,6 +54,17 @@ constexpr int kCaptureFields = 7;   // capture id, start, end (UTF-16 units), st
  */
 bool parseAndMatch(const CompiledQuery& query, const char16_t* text, uint32_t length, std::vector<int32_t>& out);
 
+/**
+ * The references of a whole-file parse, counted the way server/index/fileParser.ts counts them: every capture with id
+ * `refCapture` leaves `matches` (a match left with no capture leaves too), and its text, when two characters or more
+ * and not at the start of a capture `nameCapture` (a definition's own name), is counted; names in first-seen order.
+ */
+struct ReferenceCounts {
+  std::vector<std::u16string> names;
+  std::vector<int32_t> counts;
+};
+void takeReferences(std::vector<int32_t>& matches, const char16_t* text, int32_t refCapture, int32_t nameCapture, ReferenceCounts& out);
+
 /** Whether `language`'s ABI is one this runtime reads. */
 bool languageSupported(const TSLanguage* language);
 

@@ -127,10 +127,23 @@ describe('index: native indexing helpers match their JavaScript twins', function
       if (text.length > 40_000) continue;   // the binding's node objects for every identifier: slow in CI
       // The query of a whole-file parse (JavaScript's imports hold an #eq? predicate).
       const query = lang.query(`${spec.definitions}\n${spec.references}\n${spec.imports}`);
-      const direct = lang.parseMatches(text, query);
+      const direct = lang.parseMatches(text, query)?.matches;
       assert.ok(direct, `${abs}: no parse-and-query for ${spec.id}`);
       const tree = lang.parse(text)!;
-      assert.deepStrictEqual(plain(direct), plain(query.matches(tree.rootNode)), path.relative(ROOT, abs));
+      const binding = query.matches(tree.rootNode);
+      assert.deepStrictEqual(plain(direct), plain(binding), path.relative(ROOT, abs));
+      // References counted natively: the same names, counts and order as fileParser.ts counts them from the matches,
+      // and the matches without the reference captures.
+      const counted = lang.parseMatches(text, query, true)!;
+      const nameStarts = new Set(binding.flatMap((m) => m.captures.filter((c) => c.name === 'name').map((c) => c.node.startIndex)));
+      const refs: Record<string, number> = Object.create(null);
+      for (const m of binding) for (const c of m.captures) {
+        if (c.name !== 'ref' || nameStarts.has(c.node.startIndex) || c.node.text.length < 2) continue;
+        refs[c.node.text] = (refs[c.node.text] ?? 0) + 1;
+      }
+      assert.deepStrictEqual(Object.entries(counted.refs!), Object.entries(refs), `${path.relative(ROOT, abs)}: references`);
+      const withoutRefs = binding.map((m) => ({ captures: m.captures.filter((c) => c.name !== 'ref') })).filter((m) => m.captures.length);
+      assert.deepStrictEqual(plain(counted.matches), plain(withoutRefs), `${path.relative(ROOT, abs)}: matches without references`);
       captures += direct.reduce((n, m) => n + m.captures.length, 0);
       byLanguage[spec.id] = (byLanguage[spec.id] ?? 0) + 1;
     }
@@ -149,11 +162,11 @@ describe('index: native indexing helpers match their JavaScript twins', function
       '(call_expression function: (identifier) @f arguments: (arguments (string (string_fragment) @s)) (#eq? @f "require") (#not-eq? @s "y"))',
     ]) {
       const query = lang.query(source);
-      const direct = lang.parseMatches!(text, query);
+      const direct = lang.parseMatches!(text, query)?.matches;
       assert.ok(direct, source);
       assert.deepStrictEqual(plain(direct), plain(query.matches(lang.parse(text)!.rootNode)), source);
     }
-    assert.strictEqual(plain(lang.parseMatches!(text, lang.query('(call_expression function: (identifier) @f (#eq? @f "require")) @call'))!).length, 2);
+    assert.strictEqual(plain(lang.parseMatches!(text, lang.query('(call_expression function: (identifier) @f (#eq? @f "require")) @call'))!.matches).length, 2);
     const matchQuery = lang.query('(call_expression function: (identifier) @f (#match? @f "^req")) @call');
     assert.strictEqual(lang.parseMatches!(text, matchQuery), undefined);
   });
