@@ -1,7 +1,8 @@
 // The native indexing helpers (native/src/indexing, their own addon unisparse_indexing.node, loaded through
 // native/indexing.js; never the model's addon, which does not load in the language server): the byte-level passes every
 // file goes through, in C++. Each has a JavaScript twin in server/index that gives the same result; the
-// twin runs where the addon is not built (or predates the helpers) and under UNISPARSE_INDEX_NATIVE=0.
+// twin runs where the addon is not built and under UNISPARSE_INDEX_NATIVE=0 (parse-and-query also where the addon was
+// built without the vendored tree-sitter runtime, and for queries with predicates it does not evaluate).
 // test/unit/index/nativeIndexing.test.ts compares the two on real files.
 import * as path from 'path';
 import { projectRoot } from '../projectRoot';
