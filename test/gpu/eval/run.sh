@@ -59,7 +59,7 @@ for run in dense unisparse ${EVAL_TAUS:+$(printf 'unisparse-tau%s ' $EVAL_TAUS)}
     EVAL_MACHINE="$GPU" timeout "${EVAL_LIMIT_S:-420}" node "$STAGE/dist/server/eval.js" > "$OUT/eval-$run.log" 2>&1 &
 done
 wait
-tail -3 "$OUT"/eval-*.log | tee -a "$LOG"
+tail -n 3 "$OUT"/eval-*.log | tee -a "$LOG"
 EVAL_SUMMARY="$OUT/eval-4096-dense.json,$OUT/eval-4096-unisparse.json" node "$STAGE/dist/server/eval.js" > "$OUT/eval-summary.md" 2>&1
 cat "$OUT/eval-summary.md"
 for tau in ${EVAL_TAUS:-}; do
