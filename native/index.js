@@ -1,19 +1,7 @@
 // The one loader for the UniSparse addon. `require('<project root>/native')` returns the addon's exports
 // (attention, Model, backend, ...) or throws an Error whose message says how to build it.
 'use strict';
-const fs = require('fs');
-const path = require('path');
-
-/** Places the addon can be, most specific first: an explicit override, a CUDA build, the default build. */
-function candidatePaths() {
-  const list = [];
-  if (process.env.UNISPARSE_ADDON) list.push(path.resolve(process.env.UNISPARSE_ADDON));
-  list.push(path.join(__dirname, 'build-cuda', 'Release', 'unisparse.node'));
-  list.push(path.join(__dirname, 'build', 'Release', 'unisparse.node'));
-  // Packaged extension: the .vsix ships the addon next to the bundles.
-  list.push(path.join(__dirname, '..', 'dist', 'native', 'unisparse.node'));
-  return list;
-}
+const { candidatePaths, loadFirst } = require('./addonFiles');
 
 class NativeAddonMissingError extends Error {
   constructor(tried, cause) {
@@ -30,16 +18,9 @@ class NativeAddonMissingError extends Error {
 }
 
 function load() {
-  const tried = candidatePaths();
-  let lastError;
-  for (const file of tried) {
-    if (!fs.existsSync(file)) continue;
-    try {
-      return require(file);
-    } catch (e) {
-      lastError = e; // e.g. a CUDA build on a machine without the driver: try the next one
-    }
-  }
+  const tried = candidatePaths('unisparse.node', 'UNISPARSE_ADDON');
+  const { exports, lastError } = loadFirst(tried);
+  if (exports) return exports;
   throw new NativeAddonMissingError(tried, lastError);
 }
 

@@ -4,31 +4,12 @@
 // treeSitter when built with the vendored tree-sitter runtime) or throws an Error that says how to build it; the index
 // then uses its JavaScript twins (server/index/nativeIndexing.ts).
 'use strict';
-const fs = require('fs');
-const path = require('path');
-
-/** Places the addon can be, most specific first: an explicit override, a CUDA build's folder, the default build. */
-function candidatePaths() {
-  const list = [];
-  if (process.env.UNISPARSE_INDEXING_ADDON) list.push(path.resolve(process.env.UNISPARSE_INDEXING_ADDON));
-  list.push(path.join(__dirname, 'build-cuda', 'Release', 'unisparse_indexing.node'));
-  list.push(path.join(__dirname, 'build', 'Release', 'unisparse_indexing.node'));
-  // Packaged extension: the .vsix ships the addon next to the bundles.
-  list.push(path.join(__dirname, '..', 'dist', 'native', 'unisparse_indexing.node'));
-  return list;
-}
+const { candidatePaths, loadFirst } = require('./addonFiles');
 
 function load() {
-  const tried = candidatePaths();
-  let lastError;
-  for (const file of tried) {
-    if (!fs.existsSync(file)) continue;
-    try {
-      return require(file);
-    } catch (e) {
-      lastError = e;
-    }
-  }
+  const tried = candidatePaths('unisparse_indexing.node', 'UNISPARSE_INDEXING_ADDON');
+  const { exports, lastError } = loadFirst(tried);
+  if (exports) return exports;
   throw new Error(
     'The index helpers addon (unisparse_indexing.node) is not built or could not be loaded.\n' +
     `  Looked for: ${tried.join(', ')}\n` +

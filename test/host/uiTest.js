@@ -111,7 +111,7 @@ async function main() {
   await installExtension(VSIX, extensionsDir, userDataDir);
   const installed = fs.readdirSync(extensionsDir).find((d) => d.startsWith(`${pkg.publisher}.${pkg.name}-`));
   if (!installed) throw new Error(`--install-extension did not create ${pkg.publisher}.${pkg.name}-* in ${extensionsDir}`);
-  for (const f of ['dist/extension/main.js', 'dist/server/main.js', 'dist/native/unisparse.node', 'dist/native/unisparse_indexing.node', 'native/indexing.js', 'dist/grammars/tree-sitter-javascript.wasm']) {
+  for (const f of ['dist/extension/main.js', 'dist/server/main.js', 'dist/native/unisparse.node', 'dist/native/unisparse_indexing.node', 'native/indexing.js', 'native/addonFiles.js', 'dist/grammars/tree-sitter-javascript.wasm']) {
     if (!fs.existsSync(path.join(extensionsDir, installed, f))) throw new Error(`the installed extension lacks ${f}`);
   }
   for (const f of ['extension', 'server', 'test', 'native/src', 'native/binding', 'node_modules', 'tsconfig.json', 'dist/extension/main.js.map']) {

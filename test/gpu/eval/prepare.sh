@@ -21,7 +21,7 @@ for f in engineProcess indexWorker tokenizerWorker; do [ -f "dist/server/$f.js" 
 rm -rf "$A" "$B"; mkdir -p "$A/native" "$A/node_modules" "$B/dist/server" "$B/dist/grammars"
 
 # A: native sources (the runtime as committed here) and the headers the addon compiles against.
-cp -r native/CMakeLists.txt native/index.js native/include native/src native/cuda native/binding "$A/native/"
+cp -r native/CMakeLists.txt native/index.js native/addonFiles.js native/include native/src native/cuda native/binding "$A/native/"
 cp -r node_modules/node-api-headers node_modules/node-addon-api "$A/node_modules/"
 # The model, xz-compressed (Q4_1 still shrinks by about a tenth), split at PART_A_MB.
 if [ -n "${MODEL_XZ:-}" ]; then
