@@ -8,7 +8,8 @@
 // It errs on the side of parsing more: any body that might hold a definition (a nested function, class, struct,
 // macro, method shorthand, `const f = () => ...`) is kept, and a file the scanner cannot follow (unbalanced braces,
 // an unterminated string, comment or regular expression, JSX in a .js file) gets no skeleton: the caller parses it
-// whole.
+// whole. A C file whose braces balance only in one configuration of its #if branches is read a second time that way
+// (see Conditional) before it is given up on.
 
 import { nativeIndexing } from './nativeIndexing';
 
@@ -54,6 +55,35 @@ const REGEX_AFTER = '(,=:[!&|?{};+-*%<>~^';
 const TYPE_PUNCTUATION = '.<>[]|&,?';
 const DEFINING_VALUE = /^\s*(async\b|function\b|class\b|\(|<|[A-Za-z_$][\w$]*\s*=>)/;
 
+/** C preprocessor words that open, switch and close a conditional (`#if`, `#else`, `#endif`). */
+const C_CONDITIONAL_OPEN = new Set(['if', 'ifdef', 'ifndef']);
+const C_CONDITIONAL_SWITCH = new Set(['else', 'elif']);
+
+/**
+ * An open `#if` (C family), for the second reading of a file whose braces do not balance when every branch is
+ * followed: the brace and parenthesis depths where it started. A branch that ends at another depth
+ * (`#ifdef X\n if (a) {\n#else\n if (b) {\n#endif`) cannot be followed together with the next one, so the scanner
+ * reads the remaining branches without their braces and parentheses, as one configuration of the code (ctags does the
+ * same), and keeps the enclosing body unblanked: its text goes to the parser as written. The branch of an `#if 0`
+ * (code switched off, often no longer balanced) is read the same way; its `#else` is followed again.
+ * In that second reading a function declared with a macro call before its name (`static void ATTR(4,0) name(...) {`,
+ * which tree-sitter cannot parse) keeps its body too: tree-sitter recovers from such a declaration through the
+ * statements that follow it, and with the bodies blanked its recovery swallowed the functions after it. (Files the
+ * first reading follows keep their skeleton as it was: there the same rule lost more definitions than it found.)
+ */
+interface Conditional { depth: number; parens: number; zero: boolean }
+const IF_ZERO = /[ \t]*0(?![\w.])/y;
+
+/** Whether the word at `start` follows a `#` that begins its line (a preprocessor directive, not text in a comment). */
+function directiveAt(text: string, start: number): boolean {
+  let k = start - 1;
+  while (k >= 0 && (text.charCodeAt(k) === 32 || text.charCodeAt(k) === 9)) k--;
+  if (text.charCodeAt(k) !== 35) return false;   // '#'
+  k--;
+  while (k >= 0 && (text.charCodeAt(k) === 32 || text.charCodeAt(k) === 9)) k--;
+  return k < 0 || text.charCodeAt(k) === 10 || text.charCodeAt(k) === 13;
+}
+
 interface Block {
   open: number;
   /** A function body (after `)`, a C++ qualifier, a TypeScript return type or `=>`). */
@@ -84,6 +114,11 @@ export function codeSkeleton(text: string, family: SkeletonFamily): CodeSkeleton
 
 /** codeSkeleton in JavaScript: the fallback, and what the native scanner is tested against. */
 export function codeSkeletonInScript(text: string, family: SkeletonFamily): CodeSkeleton | undefined {
+  // C: a file that does not balance with every #if branch followed is read again as one configuration (Conditional).
+  return scan(text, family, false) ?? (family === 'c' ? scan(text, family, true) : undefined);
+}
+
+function scan(text: string, family: SkeletonFamily, oneConfiguration: boolean): CodeSkeleton | undefined {
   const js = family !== 'c';
   const keywords = js ? JS_KEYWORDS : C_KEYWORDS;
   const identifiers: Record<string, number> = Object.create(null);
@@ -100,6 +135,9 @@ export function codeSkeletonInScript(text: string, family: SkeletonFamily): Code
   let declName = false;     // `const|let|var NAME` was just read: its value decides whether it is a definition
   let declValue = false;    // the `=` of `const|let|var NAME =` was the last token
   let macroEnd = -1;        // end of the #define being read (C)
+  const conditionals: Conditional[] = [];   // open #if (C)
+  let skipFrom = -1;        // index in conditionals of the #if whose remaining branches are read without their braces
+  let attributed = false;   // second reading: a macro call before the name being declared (`ATTR(4,0) name(`)
   let cpp = false;
   const n = text.length;
   let i = 0;
@@ -134,6 +172,7 @@ export function codeSkeletonInScript(text: string, family: SkeletonFamily): Code
       WORD.lastIndex = i;
       WORD.test(text);
       const word = text.slice(i, WORD.lastIndex);
+      const wordStart = i;
       i = WORD.lastIndex;
       if (bodyReady && !(js ? returnType : CPP_QUALIFIERS.has(word))) bodyReady = false;
       if (keywords.has(word)) {
@@ -147,10 +186,30 @@ export function codeSkeletonInScript(text: string, family: SkeletonFamily): Code
           let e = text.indexOf('\n', i);
           while (e > 0 && (text.charCodeAt(e - 1) === 92 || (text.charCodeAt(e - 1) === 13 && text.charCodeAt(e - 2) === 92))) e = text.indexOf('\n', e + 1);
           macroEnd = e < 0 ? n : e;
+        } else if (oneConfiguration && t1 === '#' && wordStart > macroEnd && directiveAt(text, wordStart)) {
+          if (C_CONDITIONAL_OPEN.has(word)) {
+            IF_ZERO.lastIndex = i;
+            const zero = word === 'if' && IF_ZERO.test(text);
+            conditionals.push({ depth: stack.length, parens: parens.length, zero });
+            if (zero && skipFrom < 0) skipFrom = conditionals.length - 1;
+          } else if (C_CONDITIONAL_SWITCH.has(word)) {
+            const open = conditionals[conditionals.length - 1];
+            if (open?.zero && skipFrom === conditionals.length - 1) {
+              skipFrom = -1;   // the #else of an #if 0: the code that is compiled
+              open.zero = false;
+            } else if (open && skipFrom < 0 && (stack.length !== open.depth || parens.length !== open.parens)) {
+              skipFrom = conditionals.length - 1;
+              markDefs();
+            }
+          } else if (word === 'endif' && conditionals.length) {
+            if (skipFrom === conditionals.length - 1) skipFrom = -1;
+            conditionals.pop();
+          }
         }
       } else {
         if (word.length >= 2) identifiers[word] = (identifiers[word] ?? 0) + 1;
         if (t1Word && (js ? JS_DEFINING.has(t1) : C_DEFINING.has(t1))) markDefs();
+        if (oneConfiguration && t1 === ')' && stack.length === 1) attributed = true;
         if (!js && t1Word && (t1 === 'class' || t1 === 'namespace')) cpp = true;   // C may name a variable `class`, not a type
         if (js && (t1 === 'const' || t1 === 'let' || t1 === 'var')) declName = true;
       }
@@ -203,7 +262,9 @@ export function codeSkeletonInScript(text: string, family: SkeletonFamily): Code
     const ch = text[i];
     if (ch === '<' && family === 'js' && expressionStart() && /[A-Za-z>]/.test(text[i + 1] ?? '')) return undefined;   // JSX
     i++;
-    if (ch === '(') {
+    if (skipFrom >= 0 && (ch === '(' || ch === ')' || ch === '{' || ch === '}')) {
+      bodyReady = false;   // a later branch of an unbalanced #if: its braces are not followed
+    } else if (ch === '(') {
       parens.push(t1Word ? t1 : t1 === ']' ? ']' : '');
       if (!returnType) bodyReady = false;
     } else if (ch === ')') {
@@ -217,7 +278,8 @@ export function codeSkeletonInScript(text: string, family: SkeletonFamily): Code
       const body = i - 1 >= macroEnd && (bodyReady || initialiser || (js && t1 === '>' && t2 === '='));
       if (js && bodyReady && t1 === ')' && afterParen && !JS_STATEMENT_WORDS.has(afterParen)) top.defs = true;   // `name(...) {`: a method
       if (!js && !body && t1Word && !keywords.has(t1) && C_DEFINING.has(t2)) top.defs = true;   // `struct name {`
-      stack.push({ open: i - 1, body, defs: false, template: false });
+      stack.push({ open: i - 1, body, defs: body && attributed, template: false });
+      attributed = false;
       bodyReady = false; returnType = false;
     } else if (ch === '}') {
       if (stack.length < 2) return undefined;
@@ -244,6 +306,7 @@ export function codeSkeletonInScript(text: string, family: SkeletonFamily): Code
       }
       declValue = ch === '=' && declName;
       if (ch === '=' || ch === ';' || ch === ',') declName = false;
+      if (ch === ';') attributed = false;
       bodyReady = false; returnType = false;
     }
     push(ch, false);

@@ -18,6 +18,9 @@ enum : uint32_t {
   kJsDefining = 1u << 7,    // JS_DEFINING: `interface Name`
   kClass = 1u << 8, kTypedef = 1u << 9, kDefine = 1u << 10, kNamespace = 1u << 11, kDeclaration = 1u << 12,   // const let var
   kRequire = 1u << 13, kFrom = 1u << 14, kImport = 1u << 15, kTemplate = 1u << 16,
+  kConditionalOpen = 1u << 17,     // C_CONDITIONAL_OPEN: #if #ifdef #ifndef
+  kConditionalSwitch = 1u << 18,   // C_CONDITIONAL_SWITCH: #else #elif
+  kEndif = 1u << 19,
 };
 
 const std::unordered_map<std::string, uint32_t>& wordFlags() {
@@ -48,6 +51,7 @@ const std::unordered_map<std::string, uint32_t>& wordFlags() {
     add(kClass, {"class"}); add(kTypedef, {"typedef"}); add(kDefine, {"define"}); add(kNamespace, {"namespace"});
     add(kDeclaration, {"const", "let", "var"}); add(kRequire, {"require"}); add(kFrom, {"from"}); add(kImport, {"import"});
     add(kTemplate, {"template"});
+    add(kConditionalOpen, {"if", "ifdef", "ifndef"}); add(kConditionalSwitch, {"else", "elif"}); add(kEndif, {"endif"});
     return m;
   }();
   return flags;
@@ -132,6 +136,13 @@ struct Token {
   char16_t ch = 0;
 };
 
+/** An open `#if` (codeSkeleton.ts's Conditional): the depths where it started; `zero` for an `#if 0` being read. */
+struct Conditional {
+  size_t depth;
+  size_t parens;
+  bool zero;
+};
+
 struct Block {
   int32_t open;
   bool body;       // a function body
@@ -145,8 +156,9 @@ constexpr int32_t kBracket = -2;
 
 class Scanner {
  public:
-  Scanner(const char16_t* text, int32_t n, SkeletonFamily family)
-      : text_(text), n_(n), family_(family), js_(family != SkeletonFamily::C), keyword_(js_ ? kJsKeyword : kCKeyword) {}
+  Scanner(const char16_t* text, int32_t n, SkeletonFamily family, bool oneConfiguration)
+      : text_(text), n_(n), family_(family), js_(family != SkeletonFamily::C), keyword_(js_ ? kJsKeyword : kCKeyword),
+        oneConfiguration_(oneConfiguration) {}
 
   CodeSkeleton run() {
     CodeSkeleton out;
@@ -221,15 +233,36 @@ class Scanner {
 
   bool scan(CodeSkeleton& out);
 
+  /** directiveAt in codeSkeleton.ts: the word at `start` follows a `#` that begins its line. */
+  bool directiveAt(int32_t start) const {
+    int32_t k = start - 1;
+    while (k >= 0 && (text_[k] == u' ' || text_[k] == u'\t')) k--;
+    if (k < 0 || text_[k] != u'#') return false;
+    k--;
+    while (k >= 0 && (text_[k] == u' ' || text_[k] == u'\t')) k--;
+    return k < 0 || text_[k] == u'\n' || text_[k] == u'\r';
+  }
+
+  /** IF_ZERO in codeSkeleton.ts: spaces or tabs, `0`, and no word character or `.` after it. */
+  bool ifZeroAt(int32_t k) const {
+    while (k < n_ && (text_[k] == u' ' || text_[k] == u'\t')) k++;
+    if (k >= n_ || text_[k] != u'0') return false;
+    k++;
+    return k >= n_ || !(isRegexWordChar(text_[k]) || text_[k] == u'.');
+  }
+
   const char16_t* text_;
   const int32_t n_;
   const SkeletonFamily family_;
   const bool js_;
   const uint32_t keyword_;
+  const bool oneConfiguration_;   // C: #if branches read as one configuration (Conditional in codeSkeleton.ts)
   Words words_;
   std::vector<int32_t> ranges_;
   std::vector<Block> stack_;
   std::vector<int32_t> parens_;
+  std::vector<Conditional> conditionals_;   // open #if (C)
+  int32_t skipFrom_ = -1;   // index in conditionals_ of the #if whose remaining branches are read without their braces
   Token t1_, t2_;
   int32_t i_ = 0;
   bool cpp_ = false;
@@ -242,6 +275,7 @@ bool Scanner::scan(CodeSkeleton& out) {
   bool declName = false;      // `const|let|var NAME` was just read
   bool declValue = false;     // the `=` of `const|let|var NAME =` was the last token
   int32_t macroEnd = -1;      // end of the #define being read (C)
+  bool attributed = false;    // second reading: a macro call before the name being declared (codeSkeleton.ts)
   const int32_t n = n_;
   const char16_t* text = text_;
   int32_t& i = i_;
@@ -249,6 +283,7 @@ bool Scanner::scan(CodeSkeleton& out) {
     const char16_t c = text[i];
     if (c <= 32) { i++; continue; }
     if (isAsciiLetter(c) || c == 95 || c == 36) {
+      const int32_t wordStart = i;
       int32_t j = i + 1;
       while (j < n && isWordChar(text[j])) j++;
       const int32_t w = words_.intern(text, i, j);
@@ -267,6 +302,24 @@ bool Scanner::scan(CodeSkeleton& out) {
           int32_t e = indexOf(u'\n', i);
           while (e > 0 && (at(e - 1) == 92 || (at(e - 1) == 13 && at(e - 2) == 92))) e = indexOf(u'\n', e + 1);
           macroEnd = e < 0 ? n : e;
+        } else if (oneConfiguration_ && is(t1_, u'#') && wordStart > macroEnd && (flags & (kConditionalOpen | kConditionalSwitch | kEndif)) && directiveAt(wordStart)) {
+          const int32_t top = int32_t(conditionals_.size()) - 1;
+          if (flags & kConditionalOpen) {
+            const bool zero = length == 2 && text[wordStart] == u'i' && text[wordStart + 1] == u'f' && ifZeroAt(i);
+            conditionals_.push_back({stack_.size(), parens_.size(), zero});
+            if (zero && skipFrom_ < 0) skipFrom_ = top + 1;
+          } else if (flags & kConditionalSwitch) {
+            if (top >= 0 && conditionals_[top].zero && skipFrom_ == top) {
+              skipFrom_ = -1;   // the #else of an #if 0: the code that is compiled
+              conditionals_[top].zero = false;
+            } else if (top >= 0 && skipFrom_ < 0 && (stack_.size() != conditionals_[top].depth || parens_.size() != conditionals_[top].parens)) {
+              skipFrom_ = top;
+              markDefs();
+            }
+          } else if (top >= 0) {
+            if (skipFrom_ == top) skipFrom_ = -1;
+            conditionals_.pop_back();
+          }
         }
       } else {
         if (length >= 2) {
@@ -279,6 +332,7 @@ bool Scanner::scan(CodeSkeleton& out) {
           out.counts[word.counted]++;
         }
         if (has(t1_, js_ ? kJsDefining : kCDefining)) markDefs();
+        if (oneConfiguration_ && is(t1_, u')') && stack_.size() == 1) attributed = true;   // `ATTR(4,0) name(`
         if (!js_ && (has(t1_, kClass) || has(t1_, kNamespace))) cpp_ = true;   // C may name a variable `class`, not a type
         if (js_ && has(t1_, kDeclaration)) declName = true;
       }
@@ -339,7 +393,9 @@ bool Scanner::scan(CodeSkeleton& out) {
       if (isAsciiLetter(next) || next == u'>') return false;   // JSX
     }
     i++;
-    if (ch == u'(') {
+    if (skipFrom_ >= 0 && (ch == u'(' || ch == u')' || ch == u'{' || ch == u'}')) {
+      bodyReady = false;   // a later branch of an unbalanced #if: its braces are not followed
+    } else if (ch == u'(') {
       parens_.push_back(t1_.kind == Token::kWord ? t1_.word : is(t1_, u']') ? kBracket : kOther);
       if (!returnType) bodyReady = false;
     } else if (ch == u')') {
@@ -354,7 +410,8 @@ bool Scanner::scan(CodeSkeleton& out) {
       if (js_ && bodyReady && is(t1_, u')') && method) stack_.back().defs = true;   // `name(...) {`: a method
       if (!js_ && !body && t1_.kind == Token::kWord && !(words_[t1_.word].flags & keyword_) && has(t2_, kCDefining))
         stack_.back().defs = true;   // `struct name {`
-      stack_.push_back({i - 1, body, false, false});
+      stack_.push_back({i - 1, body, body && attributed, false});
+      attributed = false;
       bodyReady = false; returnType = false;
     } else if (ch == u'}') {
       if (stack_.size() < 2) return false;
@@ -384,6 +441,7 @@ bool Scanner::scan(CodeSkeleton& out) {
       }
       declValue = ch == u'=' && declName;
       if (ch == u'=' || ch == u';' || ch == u',') declName = false;
+      if (ch == u';') attributed = false;
       bodyReady = false; returnType = false;
     }
     pushPunct(ch);
@@ -394,7 +452,10 @@ bool Scanner::scan(CodeSkeleton& out) {
 }  // namespace
 
 CodeSkeleton codeSkeleton(const char16_t* text, int32_t length, SkeletonFamily family) {
-  return Scanner(text, length, family).run();
+  // C: a file that does not balance with every #if branch followed is read again as one configuration.
+  CodeSkeleton out = Scanner(text, length, family, false).run();
+  if (!out.ok && family == SkeletonFamily::C) out = Scanner(text, length, family, true).run();
+  return out;
 }
 
 }  // namespace unisparse::indexing

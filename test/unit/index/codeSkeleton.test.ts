@@ -46,8 +46,39 @@ for (const { name, scan: codeSkeleton } of scanners) describe(`index: code skele
   });
 
   it('gives up on what it cannot follow: unbalanced braces, unterminated comments', () => {
-    assert.strictEqual(codeSkeleton('#ifdef A\nint f(int a) {\n#else\nint f(void) {\n#endif\n  return 0;\n}\n', 'c'), undefined);
+    assert.strictEqual(codeSkeleton('int f(int a) {\n  if (a) {\n  return 0;\n}\n', 'c'), undefined);
     assert.strictEqual(codeSkeleton('int f(void) { /* never closed\n', 'c'), undefined);
+  });
+
+  it('C: #if branches that open braces differently are read as one configuration, their body kept whole', () => {
+    // Followed together the branches do not balance, so the file is read again: the first branch opens a body, the
+    // #else branch is read without its braces, and the body goes to the parser as written (with both branches); the
+    // next function is blanked as usual.
+    const header = '#ifdef A\nint f(int a) {\n#else\nint f(void) {\n#endif\n  return 0;\n}\nint g(void) {\n  return 1;\n}\n';
+    assert.strictEqual(codeSkeleton(header, 'c')!.text, header.replace('{\n  return 1;\n}', '{\n\n}'));
+    const inside = 'void f(void) {\n#ifdef X\n  if (a) {\n#else\n  if (b) {\n#endif\n    run();\n  }\n}\nvoid g(void) {\n  h();\n}\n';
+    const s = codeSkeleton(inside, 'c')!;
+    assert.strictEqual(s.text, inside.replace('{\n  h();\n}', '{\n\n}'));
+    assert.deepStrictEqual(Object.keys(s.identifiers).sort(), ['run']);   // X, a, b, f, g, h: one letter
+    // Branches that balance when followed together are followed together.
+    assert.strictEqual(codeSkeleton('int f(void) {\n#ifdef X\n  a();\n#else\n  b();\n#endif\n}\n', 'c')!.text, 'int f(void) {\n\n\n\n\n\n}\n');
+  });
+
+  it('C: an #if 0 branch (often no longer balanced) is read without its braces; its #else is followed', () => {
+    const src = '#if 0\nint broken(void) {\n  call(1;\n#else\nint live(void) {\n  return 2;\n}\n#endif\n';
+    assert.strictEqual(codeSkeleton(src, 'c')!.text, '#if 0\nint broken(void) {\n  call(1;\n#else\nint live(void) {\n\n}\n#endif\n');
+    // `#endif` inside a line is text, not a directive: the #if 0 lasts until the #endif that starts a line.
+    const text = '#if 0\nout(x junk: Unmatched #endif\n;\nint g(void) {\n  return 1;\n}\n#endif\nint h(void) {\n  return 2;\n}\n';
+    assert.strictEqual(codeSkeleton(text, 'c')!.text, text.replace('{\n  return 2;\n}', '{\n\n}'));
+    // `#if 0x10` is not `#if 0`; and code that is compiled still has to balance.
+    assert.strictEqual(codeSkeleton('#if 0x10\nint f(void) {\n  return (1;\n}\n#endif\n', 'c'), undefined);
+    // In that second reading a function declared with a macro call before its name keeps its body (tree-sitter
+    // recovers from the declaration through it); in a file the first reading follows it is blanked as any other.
+    const attributed = 'static void ATTR(4,0)\nwarn(int a)\n{\n  log(a);\n}\nint g(void) {\n  return 1;\n}\n';
+    assert.strictEqual(codeSkeleton('#if 0\n(\n#endif\n' + attributed, 'c')!.text, '#if 0\n(\n#endif\n' + attributed.replace('{\n  return 1;\n}', '{\n\n}'));
+    assert.strictEqual(codeSkeleton(attributed, 'c')!.text, 'static void ATTR(4,0)\nwarn(int a)\n{\n\n}\nint g(void) {\n\n}\n');
+    // A file that balances with every branch followed is read that way, #if 0 included.
+    assert.strictEqual(codeSkeleton('#if 0\nint f(void) {\n  return 1;\n}\n#endif\n', 'c')!.text, '#if 0\nint f(void) {\n\n}\n#endif\n');
   });
 
   it('JavaScript: blanks bodies of callbacks and statements, keeps bodies with nested definitions', () => {
