@@ -1,6 +1,7 @@
 #include "syntax_captures.h"
 #ifdef UNISPARSE_WITH_TREE_SITTER
 
+#include <cctype>
 #include <stdexcept>
 #include <unordered_map>
 #include <unordered_set>
@@ -30,6 +31,33 @@ struct ThreadTools {
 ThreadTools& threadTools() {
   thread_local ThreadTools tools;
   return tools;
+}
+
+/**
+ * CompiledQuery::rootSymbols: the symbols named by the node type each pattern starts with, or empty when a pattern
+ * starts otherwise (an alternation, a wildcard, a string, a group) or the query captures `ref` (every identifier).
+ */
+std::vector<bool> patternRoots(const TSLanguage* language, const TSQuery* query, const std::string& source,
+                               const std::vector<std::string>& captureNames) {
+  for (const auto& name : captureNames) if (name == "ref") return {};
+  std::vector<std::string> roots;
+  for (uint32_t p = 0, n = ts_query_pattern_count(query); p < n; p++) {
+    size_t k = ts_query_start_byte_for_pattern(query, p);
+    if (k >= source.size() || source[k] != '(') return {};
+    size_t e = ++k;
+    while (e < source.size() && (std::isalnum((unsigned char)source[e]) || source[e] == '_')) e++;
+    if (e == k || source[k] == '_' || e >= source.size() || !(source[e] == ' ' || source[e] == ')' || source[e] == '\n')) return {};
+    roots.emplace_back(source, k, e - k);
+  }
+  const uint32_t count = ts_language_symbol_count(language);
+  std::vector<bool> symbols(count, false);
+  bool any = false;
+  for (uint32_t s = 0; s < count; s++) {
+    if (ts_language_symbol_type(language, TSSymbol(s)) != TSSymbolTypeRegular) continue;
+    const char* name = ts_language_symbol_name(language, TSSymbol(s));
+    for (const auto& r : roots) if (name && r == name) { symbols[s] = true; any = true; }
+  }
+  return any ? symbols : std::vector<bool>{};
 }
 
 }  // namespace
@@ -78,6 +106,7 @@ CompiledQuery::CompiledQuery(const TSLanguage* language, const std::string& sour
       i = end + 1;
     }
   }
+  rootSymbols_ = patternRoots(language, query_, source, captureNames_);
 }
 
 CompiledQuery::~CompiledQuery() { if (query_) ts_query_delete(query_); }
@@ -86,6 +115,8 @@ bool languageSupported(const TSLanguage* language) {
   const uint32_t v = ts_language_abi_version(language);
   return v >= TREE_SITTER_MIN_COMPATIBLE_LANGUAGE_VERSION && v <= TREE_SITTER_LANGUAGE_VERSION;
 }
+
+static void collectMatches(const CompiledQuery& query, TSQueryCursor* cursor, const char16_t* text, std::vector<int32_t>& out);
 
 bool parseAndMatch(const CompiledQuery& query, const char16_t* text, uint32_t length, std::vector<int32_t>& out) {
   ThreadTools& tools = threadTools();
@@ -98,9 +129,35 @@ bool parseAndMatch(const CompiledQuery& query, const char16_t* text, uint32_t le
   ts_query_cursor_set_byte_range(cursor, 0, 0);
   ts_query_cursor_set_point_range(cursor, TSPoint{0, 0}, TSPoint{0, 0});
   ts_query_cursor_set_match_limit(cursor, UINT32_MAX);
-  ts_query_cursor_set_max_start_depth(cursor, UINT32_MAX);
   ts_query_cursor_set_timeout_micros(cursor, 0);
-  ts_query_cursor_exec(cursor, query.query(), ts_tree_root_node(tree));
+  const std::vector<bool>& roots = query.rootSymbols();
+  if (roots.empty()) {
+    ts_query_cursor_set_max_start_depth(cursor, UINT32_MAX);
+    ts_query_cursor_exec(cursor, query.query(), ts_tree_root_node(tree));
+    collectMatches(query, cursor, text, out);
+  } else {
+    // Only the patterns that start at each node of a root type (max start depth 0), found by a walk in document order.
+    ts_query_cursor_set_max_start_depth(cursor, 0);
+    TSTreeCursor walk = ts_tree_cursor_new(ts_tree_root_node(tree));
+    for (;;) {
+      const TSNode node = ts_tree_cursor_current_node(&walk);
+      const TSSymbol symbol = ts_node_symbol(node);
+      if (symbol < roots.size() && roots[symbol]) {
+        ts_query_cursor_exec(cursor, query.query(), node);
+        collectMatches(query, cursor, text, out);
+      }
+      if (ts_tree_cursor_goto_first_child(&walk)) continue;
+      bool moved = false;
+      while (!(moved = ts_tree_cursor_goto_next_sibling(&walk))) if (!ts_tree_cursor_goto_parent(&walk)) break;
+      if (!moved) break;
+    }
+    ts_tree_cursor_delete(&walk);
+  }
+  ts_tree_delete(tree);
+  return true;
+}
+
+static void collectMatches(const CompiledQuery& query, TSQueryCursor* cursor, const char16_t* text, std::vector<int32_t>& out) {
   TSQueryMatch match;
   while (ts_query_cursor_next_match(cursor, &match)) {
     bool keep = true;
@@ -127,8 +184,6 @@ bool parseAndMatch(const CompiledQuery& query, const char16_t* text, uint32_t le
       out.push_back(int32_t(end.column / 2));
     }
   }
-  ts_tree_delete(tree);
-  return true;
 }
 
 void takeReferences(std::vector<int32_t>& matches, const char16_t* text, int32_t refCapture, int32_t nameCapture, ReferenceCounts& out) {

@@ -34,12 +34,20 @@ class CompiledQuery {
   struct TextPredicate { uint32_t capture; std::u16string value; bool positive; };
   const std::vector<TextPredicate>& predicates(uint32_t pattern) const { return predicates_[pattern]; }
 
+  /**
+   * The node types (by symbol) that patterns start at, when every pattern starts at a plain `(type ...)` and none
+   * captures references: parseAndMatch then runs the query only at those nodes (a tree walk costs far less than the
+   * query cursor's visit of every node). Empty: run the query over the whole tree.
+   */
+  const std::vector<bool>& rootSymbols() const { return rootSymbols_; }
+
  private:
   const TSLanguage* language_;
   TSQuery* query_ = nullptr;
   std::vector<std::string> captureNames_;
   std::vector<std::vector<TextPredicate>> predicates_;   // per pattern
   bool unsupportedPredicates_ = false;
+  std::vector<bool> rootSymbols_;
 };
 
 /** Words of the flat capture list: per match, the capture count, then per capture these fields. */
@@ -47,9 +55,9 @@ constexpr int kCaptureFields = 7;   // capture id, start, end (UTF-16 units), st
 
 /**
  * Parses `text` (UTF-16) with the query's language and appends its matches to `out`: [captureCount, then
- * captureCount x (capture id, start, end, start row, start column, end row, end column)] per match, in the order
- * tree-sitter's query cursor yields them, without the matches whose text predicates fail (what the npm binding's
- * Query.matches returns). Columns and offsets in
+ * captureCount x (capture id, start, end, start row, start column, end row, end column)] per match, without the
+ * matches whose text predicates fail (what the npm binding's Query.matches returns), in the order tree-sitter's query
+ * cursor yields them (with rootSymbols: by the nodes the matches start at, in document order). Columns and offsets in
  * UTF-16 code units, as the npm binding reports them. False when tree-sitter returns no tree.
  */
 bool parseAndMatch(const CompiledQuery& query, const char16_t* text, uint32_t length, std::vector<int32_t>& out);
