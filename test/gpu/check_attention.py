@@ -77,14 +77,16 @@ def run_case(name, heads, kvh, d, nk, nq=None, block=64, tau=0.9, grans=(4, 16),
     out_full = us.attention(q, k, v, device_plan=full)
     out_dense = us.attention(q, k, v)
     row["tau1DensityIsOne"] = full.density == 1.0
-    row["tau1MaxDiffVsDense"] = (out_full.float() - out_dense.float()).abs().max().item()
+    diff = (out_full.float() - out_dense.float()).abs()
+    row["tau1MaxDiffVsDense"] = diff.max().item()
     # On Hopper the dense walk and 128-token plans use 128-key tiles and 64-token plans 64-key tiles: the same
-    # tiles give the same bits, different tiles round the online softmax differently (about one bf16 ulp).
+    # tiles give the same bits, different tiles round the online softmax differently, by about one bf16 ulp at
+    # the outputs' largest magnitude (an absolute 1e-2 fails whenever outputs reach 2, where that ulp is 1/64).
     same_tiles = block == 128 or not torch.cuda.get_device_capability()[0] == 9
-    allowed = 0.0 if same_tiles else 1e-2
+    allowed = 0.0 if same_tiles else 2.0 ** -7 * out_dense.float().abs().max().item()
     if full.density != 1.0 or row["tau1MaxDiffVsDense"] > allowed:
         failures.append(f"{name}: tau=1 plan density {full.density}, max diff vs dense {row['tau1MaxDiffVsDense']}"
-                        f" (allowed {allowed})")
+                        f" (allowed {allowed:.4g})")
     full.free()
     results.append(row)
     print(json.dumps(row), flush=True)

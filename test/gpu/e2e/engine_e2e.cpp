@@ -333,9 +333,85 @@ static int benchMode(int argc, char** argv) {
   return 0;
 }
 
+
+// Top-1 agreement of UniSparse prefill variants with dense prefill, one model load for every window and variant:
+//   engine_e2e top1sweep MODEL K VARIANTS_FILE TOKENS.i32...
+// VARIANTS_FILE: one variant per line, "name tau ENV=VALUE ..." (tau 1 with name 'dense' is the reference); the
+// environment is set for that variant only. Prints one JSON line per window and variant: flips among the last K
+// rows, flips whose dense top-2 gap is under 0.5 logits (near ties), density.
+static int top1SweepMode(int argc, char** argv) {
+  const std::string model = argv[2];
+  const int K = std::atoi(argv[3]);
+  std::vector<std::vector<std::string>> variants;
+  {
+    std::ifstream f(argv[4]);
+    std::string line;
+    while (std::getline(f, line)) {
+      std::stringstream ss(line);
+      std::vector<std::string> parts;
+      std::string w;
+      while (ss >> w) parts.push_back(w);
+      if (parts.size() >= 2) variants.push_back(parts);
+    }
+  }
+  ModelOptions o;
+  o.device = "cuda";
+  o.maxContext = 8192 + 64;
+  auto m = Model::load(model, o);
+  const int vocab = m->info().vocabSize;
+  for (int wi = 5; wi < argc; ++wi) {
+    std::vector<int32_t> ids = readTokens(argv[wi]);
+    const int n = int(ids.size());
+    LogitsRequest rows;
+    rows.mode = LogitsMode::Rows;
+    for (int i = n - K; i < n; ++i) rows.rows.push_back(i);
+    std::vector<int> denseTop(static_cast<size_t>(K));
+    std::vector<float> denseGap(static_cast<size_t>(K));
+    for (const auto& v : variants) {
+      std::vector<std::string> set;
+      for (size_t j = 2; j < v.size(); ++j) {
+        const size_t eq = v[j].find('=');
+        setenv(v[j].substr(0, eq).c_str(), v[j].substr(eq + 1).c_str(), 1);
+        set.push_back(v[j].substr(0, eq));
+      }
+      const float tau = float(std::atof(v[1].c_str()));
+      const bool dense = v[0] == "dense";
+      const bool reference = dense || v[0].rfind("ref", 0) == 0;  // "ref...": UniSparse at this tau is the reference
+      m->reset();
+      m->setAttention(dense ? AttentionMode::Dense : AttentionMode::UniSparse, dense ? 1.f : tau, 64);
+      const auto t0 = Clock::now();
+      std::vector<float> logits = m->eval(ids.data(), size_t(n), rows);
+      const double ms = msSince(t0);
+      for (const auto& name : set) unsetenv(name.c_str());
+      int flips = 0, nearTieFlips = 0;
+      for (int r = 0; r < K; ++r) {
+        const float* row = logits.data() + size_t(r) * vocab;
+        int best = 0;
+        for (int t = 1; t < vocab; ++t) if (row[t] > row[best]) best = t;
+        if (reference) {
+          float second = -1e30f;
+          for (int t = 0; t < vocab; ++t) if (t != best && row[t] > second) second = row[t];
+          denseTop[size_t(r)] = best;
+          denseGap[size_t(r)] = row[best] - second;
+        } else if (best != denseTop[size_t(r)]) {
+          ++flips;
+          if (denseGap[size_t(r)] < 0.5f) ++nearTieFlips;
+        }
+      }
+      std::printf("{\"window\": \"%s\", \"variant\": \"%s\", \"tau\": %.4f, \"flips\": %d, \"nearTieFlips\": %d, "
+                  "\"rows\": %d, \"top1Agreement\": %.4f, \"density\": %.4f, \"ms\": %.1f}\n",
+                  argv[wi], v[0].c_str(), tau, flips, nearTieFlips, K, 1.0 - double(flips) / K,
+                  m->lastAttention().density, ms);
+      std::fflush(stdout);
+    }
+  }
+  return 0;
+}
+
 int main(int argc, char** argv) {
   try {
     if (argc >= 6 && std::string(argv[1]) == "logits") return logitsMode(argc, argv);
+    if (argc >= 6 && std::string(argv[1]) == "top1sweep") return top1SweepMode(argc, argv);
     if (argc >= 5 && std::string(argv[1]) == "bench") return benchMode(argc, argv);
     if (argc >= 5 && std::string(argv[1]) == "question") return questionMode(argc, argv);
     if (argc >= 6 && std::string(argv[1]) == "decodecmp") return decodeCompareMode(argv);
