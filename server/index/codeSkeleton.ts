@@ -1,7 +1,9 @@
 // A fast lexical pass over C-family and JavaScript/TypeScript source, before tree-sitter sees it. It finds the
 // function bodies that hold no definition (most of a file's bytes) and blanks their contents to the newlines, so the
 // wasm parser skips what ranking never uses from the tree: parsing is about five times faster, and every line
-// number stays where it was. The same pass counts the identifiers written as code (outside comments and strings;
+// number stays where it was. JavaScript/TypeScript comments are blanked the same way (the queries never look at
+// them; in C they stay, since tree-sitter's recovery from macro-laden declarations leans on everything around them).
+// The same pass counts the identifiers written as code (outside comments and strings;
 // the references) and, for JavaScript/TypeScript, the module specifiers of `import ... from`, `export ... from`,
 // `import '...'` and `require('...')`, including those inside the blanked bodies.
 //
@@ -124,6 +126,8 @@ function scan(text: string, family: SkeletonFamily, oneConfiguration: boolean): 
   const identifiers: Record<string, number> = Object.create(null);
   const imports: string[] = [];
   const ranges: number[] = [];   // [start, end) pairs to blank, outermost only, in order
+  const comments: boolean[] = [];   // per range: a comment (blanked to a space when it holds no newline)
+  let brackets = 0;         // open '[': a computed name (`[a /* b */ c]() {}`) is read from the skeleton, comments kept
   const stack: Block[] = [{ open: -1, body: false, defs: false, template: false }];
   const parens: string[] = [];   // for each open '(', the token before it
   let t1 = '';   // the last token (a word, or one punctuation character), t2 the one before
@@ -133,6 +137,7 @@ function scan(text: string, family: SkeletonFamily, oneConfiguration: boolean): 
   let afterParen = '';      // the token before the '(' of the last ')'
   let returnType = false;   // inside a TypeScript return type (`): Promise<T> {`)
   let declName = false;     // `const|let|var NAME` was just read: its value decides whether it is a definition
+  let declAt = [-1, -1, -1];   // block, parenthesis and bracket depths of the `const|let|var` declaration being read
   let declValue = false;    // the `=` of `const|let|var NAME =` was the last token
   let macroEnd = -1;        // end of the #define being read (C)
   const conditionals: Conditional[] = [];   // open #if (C)
@@ -211,7 +216,12 @@ function scan(text: string, family: SkeletonFamily, oneConfiguration: boolean): 
         if (t1Word && (js ? JS_DEFINING.has(t1) : C_DEFINING.has(t1))) markDefs();
         if (oneConfiguration && t1 === ')' && stack.length === 1) attributed = true;
         if (!js && t1Word && (t1 === 'class' || t1 === 'namespace')) cpp = true;   // C may name a variable `class`, not a type
-        if (js && (t1 === 'const' || t1 === 'let' || t1 === 'var')) declName = true;
+        if (js && (t1 === 'const' || t1 === 'let' || t1 === 'var')) {
+          declName = true;
+          declAt = [stack.length, parens.length, brackets];
+        } else if (js && t1 === ',' && declAt[0] === stack.length && declAt[1] === parens.length && declAt[2] === brackets) {
+          declName = true;   // the next declarator of `var a = 1, f = function () {}`
+        }
       }
       push(word, true);
       continue;
@@ -224,8 +234,20 @@ function scan(text: string, family: SkeletonFamily, oneConfiguration: boolean): 
     }
     if (c === 47) {   // '/'
       const d = text.charCodeAt(i + 1);
-      if (d === 47) { const e = text.indexOf('\n', i); i = e < 0 ? n : e; continue; }
-      if (d === 42) { const e = text.indexOf('*/', i + 2); if (e < 0) return undefined; i = e + 2; continue; }
+      if (d === 47) {
+        const e = text.indexOf('\n', i);
+        const end = e < 0 ? n : e;
+        if (js && !brackets) { ranges.push(i, end); comments.push(true); }
+        i = end;
+        continue;
+      }
+      if (d === 42) {
+        const e = text.indexOf('*/', i + 2);
+        if (e < 0) return undefined;
+        if (js && !brackets) { ranges.push(i, e + 2); comments.push(true); }
+        i = e + 2;
+        continue;
+      }
       if (js && expressionStart()) {
         let j = i + 1; let inClass = false;
         for (;;) {
@@ -260,8 +282,12 @@ function scan(text: string, family: SkeletonFamily, oneConfiguration: boolean): 
     }
     if (c === 96 && js) { i++; bodyReady = false; if (!scanTemplate()) return undefined; continue; }
     const ch = text[i];
-    if (ch === '<' && family === 'js' && expressionStart() && /[A-Za-z>]/.test(text[i + 1] ?? '')) return undefined;   // JSX
+    // JSX; not the second `<` of `a<<b`, nor a `<` after a postfix `i++` / `i--`.
+    if (ch === '<' && family === 'js' && expressionStart() && /[A-Za-z>]/.test(text[i + 1] ?? '') && text[i - 1] !== '<' &&
+      !((t1 === '+' || t1 === '-') && t2 === t1 && text[i - 1] === t1)) return undefined;
     i++;
+    if (ch === '[') brackets++;
+    else if (ch === ']' && brackets) brackets--;
     if (skipFrom >= 0 && (ch === '(' || ch === ')' || ch === '{' || ch === '}')) {
       bodyReady = false;   // a later branch of an unbalanced #if: its braces are not followed
     } else if (ch === '(') {
@@ -284,12 +310,14 @@ function scan(text: string, family: SkeletonFamily, oneConfiguration: boolean): 
     } else if (ch === '}') {
       if (stack.length < 2) return undefined;
       const b = stack.pop()!;
+      if (stack.length < declAt[0]) declAt = [-1, -1, -1];
       if (b.template) { bodyReady = false; if (!scanTemplate()) return undefined; continue; }
       if (b.defs) stack[stack.length - 1].defs = true;
       else if (b.body && i - 1 > b.open + 1) {
         // Outermost wins: drop the ranges recorded for blocks nested in this one.
-        while (ranges.length && ranges[ranges.length - 2] > b.open) ranges.length -= 2;
+        while (ranges.length && ranges[ranges.length - 2] > b.open) { ranges.length -= 2; comments.length--; }
         ranges.push(b.open + 1, i - 1);
+        comments.push(false);
       }
       bodyReady = false; returnType = false;
     } else if (!js && ((ch === ':' && (text.charCodeAt(i) === 58 || (t1Word && ACCESS.has(t1)))) || (ch === '<' && t1 === 'template'))) {
@@ -306,6 +334,7 @@ function scan(text: string, family: SkeletonFamily, oneConfiguration: boolean): 
       }
       declValue = ch === '=' && declName;
       if (ch === '=' || ch === ';' || ch === ',') declName = false;
+      if (ch === ';' && declAt[0] === stack.length) declAt = [-1, -1, -1];
       if (ch === ';') attributed = false;
       bodyReady = false; returnType = false;
     }
@@ -320,7 +349,7 @@ function scan(text: string, family: SkeletonFamily, oneConfiguration: boolean): 
     parts.push(text.slice(last, start));
     let newlines = '';
     for (let k = text.indexOf('\n', start); k >= 0 && k < end; k = text.indexOf('\n', k + 1)) newlines += '\n';
-    parts.push(newlines);
+    parts.push(newlines || (comments[r / 2] ? ' ' : ''));   // `a/* */b` must stay two tokens
     blanked += end - start - newlines.length;
     last = end;
   }

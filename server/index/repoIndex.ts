@@ -114,10 +114,16 @@ export class RepoIndex {
     index.building = (async () => {
       const started = performance.now();
       index.pool.prestart();   // the workers start while the folders are listed
-      const files = await walkFiles(index.root, index.rules, { signal: opts.signal });
-      index.mainPhases.listing += (performance.now() - started) / 1000;
-      index.listed = files.length;
-      await index.runJobs(files.map((f) => index.job(f)), opts.onProgress, opts.signal);
+      // The workers take files as the folders are listed (a large repository takes about half a second to list).
+      const jobs: FileJob[] = [];
+      const listing = walkFiles(index.root, index.rules, { signal: opts.signal, onFiles: (files) => {
+        for (const f of files) jobs.push(index.job(f));
+        index.pool.jobsAdded();
+      } }).then((files) => {
+        index.mainPhases.listing += (performance.now() - started) / 1000;
+        index.listed = files.length;
+      });
+      await index.runJobs(jobs, opts.onProgress, opts.signal, true, listing);
       index.buildSeconds = (performance.now() - started) / 1000;
       index.complete = true;
       index.pruneCacheInBackground();
@@ -316,13 +322,18 @@ export class RepoIndex {
     return { file: rel, abs: path.join(this.root, rel), knownHash: this.files.get(rel)?.hash };
   }
 
-  private async runJobs(jobs: FileJob[], onProgress?: IndexOptions['onProgress'], signal?: AbortSignal, awaitCache = true): Promise<void> {
+  /** With `listing`, `jobs` grows until it resolves; progress is reported from then on (against the final total). */
+  private async runJobs(jobs: FileJob[], onProgress?: IndexOptions['onProgress'], signal?: AbortSignal, awaitCache = true,
+    listing?: Promise<void>): Promise<void> {
     let done = 0;
-    onProgress?.(0, jobs.length);
+    let listed = !listing;
+    if (listed) onProgress?.(0, jobs.length);
+    listing?.then(() => { listed = true; onProgress?.(done, jobs.length); }, () => undefined);
     await this.pool.run(jobs, (o) => {
       this.apply(o);
-      onProgress?.(++done, jobs.length, o.file);
-    }, signal, awaitCache);
+      done++;
+      if (listed) onProgress?.(done, jobs.length, o.file);
+    }, signal, awaitCache, listing);
   }
 
   private apply(o: FileOutcome, provisional = false): void {

@@ -26,6 +26,8 @@ export interface WalkOptions {
   /** Secret-bearing files left out (default SECRET_FILE_PATTERNS; [] indexes them). */
   secretFiles?: readonly string[];
   signal?: AbortSignal;
+  /** Called with each folder's files as they are listed (the build hands them to the workers meanwhile). */
+  onFiles?: (files: string[]) => void;
 }
 
 /** Gitignore-style rules rooted at one directory (root-relative, '' for the root). */
@@ -106,6 +108,7 @@ export async function walkFiles(root: string, rules: IgnoreRules, opts: WalkOpti
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const subdirs: string[] = [];
+    const listedBefore = out.length;
     for (const e of entries) {
       const rel = dir ? `${dir}/${e.name}` : e.name;
       let isDir = e.isDirectory();
@@ -122,6 +125,7 @@ export async function walkFiles(root: string, rules: IgnoreRules, opts: WalkOpti
       if (rules.ignores(rel, isDir)) continue;
       if (isDir) subdirs.push(rel); else out.push(rel);
     }
+    if (opts.onFiles && out.length > listedBefore) opts.onFiles(out.slice(listedBefore));
     for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]);
   }
   return out;

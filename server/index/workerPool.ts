@@ -90,21 +90,28 @@ export class WorkerPool {
   /**
    * Indexes `jobs`, calling `onOutcome` on the calling thread as each file completes. The run resolves once the
    * workers' cache entries have landed too, unless `awaitCache` is false (an edit: its entries are written behind it).
+   * With `listing`, `jobs` is still growing: the caller appends the files as the folders are listed and calls
+   * jobsAdded(); the run ends when `listing` has resolved and every job is done (its rejection rejects the run).
    */
-  async run(jobs: FileJob[], onOutcome: (o: FileOutcome) => void, signal?: AbortSignal, awaitCache = true): Promise<void> {
+  async run(jobs: FileJob[], onOutcome: (o: FileOutcome) => void, signal?: AbortSignal, awaitCache = true, listing?: Promise<unknown>): Promise<void> {
     if (this.disposed) throw new Error('The repository index was disposed; build a new one.');
     if (signal?.aborted) throw abortError();
-    if (this.count <= 0) return this.runLocally(jobs, onOutcome, signal);
+    if (this.count <= 0) {
+      if (listing) await listing;
+      return this.runLocally(jobs, onOutcome, signal);
+    }
     while (this.slots.length < this.count) this.slots.push(this.spawn());
     const state = { jobs, next: 0 };
     this.active = state;
     let pending = 0;
+    let listed = !listing;
     return new Promise<void>((resolve, reject) => {
-      const onAbort = () => { if (this.active === state) this.active = undefined; this.terminateAll(); reject(abortError()); };
+      const onAbort = () => { if (this.active === state) this.active = undefined; this.jobsAdded = () => undefined; this.terminateAll(); reject(abortError()); };
       signal?.addEventListener('abort', onAbort, { once: true });
       const used = new Set<Slot>();
       const finish = () => {
         if (this.active === state) this.active = undefined;
+        this.jobsAdded = () => undefined;
         // Cache entries are written in the background: a build is done when they have landed too (a CLI run may exit
         // right after); an edit answers at once and its entry follows.
         const flushed = this.flushAll([...used]).then(() => {
@@ -114,12 +121,18 @@ export class WorkerPool {
         if (awaitCache) void flushed.then(resolve); else resolve();
       };
       // Small runs get small batches so that every worker has a share (a 13-file repository should not wait on one).
-      const batchFiles = Math.max(1, Math.min(BATCH_FILES, Math.ceil(jobs.length / (this.slots.length * BATCHES_IN_FLIGHT_PER_WORKER))));
+      // While the folders are still being listed only full batches go out, once there are enough for full batches
+      // all round (what the rule gives a run of that size anyway).
+      const fullRound = this.slots.length * BATCHES_IN_FLIGHT_PER_WORKER * BATCH_FILES;
+      let batchFiles = BATCH_FILES;
       const feed = () => {
+        if (!listed && jobs.length < fullRound) return;
+        if (listed) batchFiles = Math.max(1, Math.min(BATCH_FILES, Math.ceil(jobs.length / (this.slots.length * BATCHES_IN_FLIGHT_PER_WORKER))));
         // Round-robin, one batch per worker per round, so that load spreads from the first batch on.
         for (let round = 0; round < BATCHES_IN_FLIGHT_PER_WORKER; round++) {
           for (const slot of this.slots) {
             if (state.next >= jobs.length || slot.inFlight.size >= BATCHES_IN_FLIGHT_PER_WORKER) continue;
+            if (!listed && state.next + batchFiles > jobs.length) continue;
             const batch = jobs.slice(state.next, state.next + batchFiles);
             state.next += batch.length;
             const id = this.nextBatch++;
@@ -130,7 +143,7 @@ export class WorkerPool {
             pending++;
           }
         }
-        if (pending === 0 && state.next >= jobs.length && !queue.length && !draining) finish();
+        if (listed && pending === 0 && state.next >= jobs.length && !queue.length && !draining) finish();
       };
       // Outcomes are merged in slices of at most SLICE_MS so that other requests get the event loop in between.
       const queue: FileOutcome[] = [];
@@ -141,7 +154,7 @@ export class WorkerPool {
         const until = performance.now() + SLICE_MS;
         while (queue.length && performance.now() < until) onOutcome(queue.shift()!);
         if (queue.length) { draining = true; setImmediate(drain); return; }
-        if (pending === 0 && state.next >= jobs.length) finish();
+        if (listed && pending === 0 && state.next >= jobs.length) finish();
       };
       this.onBatchDone = (_batch, outcomes) => {
         if (signal?.aborted) return;
@@ -150,9 +163,18 @@ export class WorkerPool {
         feed();
         if (!draining) { draining = true; setImmediate(drain); }
       };
+      this.jobsAdded = () => { if (!signal?.aborted) feed(); };
+      listing?.then(() => { listed = true; this.jobsAdded(); }, (e) => {
+        if (this.active === state) this.active = undefined;
+        this.jobsAdded = () => undefined;
+        reject(e);
+      });
       feed();
     });
   }
+
+  /** The run in progress has more jobs (its listing appended them): hand them out. */
+  jobsAdded: () => void = () => undefined;
 
   /** Asks the workers of a run to write their pending cache entries and confirm (a worker that dies counts as done). */
   private flushAll(slots: Slot[]): Promise<void> {

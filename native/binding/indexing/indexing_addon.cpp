@@ -104,6 +104,7 @@ Napi::Value CodeSkeletonOf(const Napi::CallbackInfo& info) {
       size_t newlines = 0;
       for (size_t k = start; k < end; k++) if (text.data[k] == u'\n') newlines++;
       kept.append(newlines, u'\n');
+      if (newlines == 0 && sk.comments[r / 2]) kept.push_back(u' ');   // `a/* */b` stays two tokens
       blanked += int64_t(end - start - newlines);
       last = end;
     }

@@ -167,6 +167,7 @@ class Scanner {
     if (stack_.size() != 1 || !parens_.empty()) return CodeSkeleton{};
     out.ok = true;
     out.ranges = std::move(ranges_);
+    out.comments = std::move(comments_);
     out.cpp = cpp_;
     return out;
   }
@@ -259,6 +260,13 @@ class Scanner {
   const bool oneConfiguration_;   // C: #if branches read as one configuration (Conditional in codeSkeleton.ts)
   Words words_;
   std::vector<int32_t> ranges_;
+  std::vector<bool> comments_;   // per range: a comment (codeSkeleton.ts's `comments`)
+  int32_t brackets_ = 0;         // open '[' (comments in a computed name are kept)
+  void addRange(int32_t start, int32_t end, bool comment) {
+    ranges_.push_back(start);
+    ranges_.push_back(end);
+    comments_.push_back(comment);
+  }
   std::vector<Block> stack_;
   std::vector<int32_t> parens_;
   std::vector<Conditional> conditionals_;   // open #if (C)
@@ -273,6 +281,7 @@ bool Scanner::scan(CodeSkeleton& out) {
   int32_t afterParen = kOther;   // the token before the '(' of the last ')'
   bool returnType = false;    // inside a TypeScript return type
   bool declName = false;      // `const|let|var NAME` was just read
+  int32_t declStack = -1, declParens = -1, declBrackets = -1;   // depths of the `const|let|var` declaration being read
   bool declValue = false;     // the `=` of `const|let|var NAME =` was the last token
   int32_t macroEnd = -1;      // end of the #define being read (C)
   bool attributed = false;    // second reading: a macro call before the name being declared (codeSkeleton.ts)
@@ -334,7 +343,12 @@ bool Scanner::scan(CodeSkeleton& out) {
         if (has(t1_, js_ ? kJsDefining : kCDefining)) markDefs();
         if (oneConfiguration_ && is(t1_, u')') && stack_.size() == 1) attributed = true;   // `ATTR(4,0) name(`
         if (!js_ && (has(t1_, kClass) || has(t1_, kNamespace))) cpp_ = true;   // C may name a variable `class`, not a type
-        if (js_ && has(t1_, kDeclaration)) declName = true;
+        if (js_ && has(t1_, kDeclaration)) {
+          declName = true;
+          declStack = int32_t(stack_.size()); declParens = int32_t(parens_.size()); declBrackets = brackets_;
+        } else if (js_ && is(t1_, u',') && declStack == int32_t(stack_.size()) && declParens == int32_t(parens_.size()) && declBrackets == brackets_) {
+          declName = true;   // the next declarator of `var a = 1, f = function () {}`
+        }
       }
       push(Token{Token::kWord, w, 0});
       continue;
@@ -346,11 +360,18 @@ bool Scanner::scan(CodeSkeleton& out) {
     }
     if (c == 47) {   // '/'
       const char16_t d = at(i + 1);
-      if (d == 47) { const int32_t e = indexOf(u'\n', i); i = e < 0 ? n : e; continue; }
+      if (d == 47) {
+        const int32_t e = indexOf(u'\n', i);
+        const int32_t end = e < 0 ? n : e;
+        if (js_ && brackets_ == 0) addRange(i, end, true);
+        i = end;
+        continue;
+      }
       if (d == 42) {
         int32_t e = -1;
         for (int32_t k = i + 2; k + 1 < n; k++) if (text[k] == u'*' && text[k + 1] == u'/') { e = k; break; }
         if (e < 0) return false;
+        if (js_ && brackets_ == 0) addRange(i, e + 2, true);
         i = e + 2; continue;
       }
       if (js_ && expressionStart()) {
@@ -388,11 +409,15 @@ bool Scanner::scan(CodeSkeleton& out) {
     }
     if (c == 96 && js_) { i++; bodyReady = false; if (!scanTemplate()) return false; continue; }
     const char16_t ch = c;
-    if (ch == u'<' && family_ == SkeletonFamily::JS && expressionStart()) {
+    // JSX; not the second `<` of `a<<b`, nor a `<` after a postfix `i++` / `i--` (codeSkeleton.ts).
+    const bool postfix = (is(t1_, u'+') || is(t1_, u'-')) && is(t2_, t1_.ch) && at(i - 1) == t1_.ch;
+    if (ch == u'<' && family_ == SkeletonFamily::JS && at(i - 1) != u'<' && !postfix && expressionStart()) {
       const char16_t next = at(i + 1);
       if (isAsciiLetter(next) || next == u'>') return false;   // JSX
     }
     i++;
+    if (ch == u'[') brackets_++;
+    else if (ch == u']' && brackets_ > 0) brackets_--;
     if (skipFrom_ >= 0 && (ch == u'(' || ch == u')' || ch == u'{' || ch == u'}')) {
       bodyReady = false;   // a later branch of an unbalanced #if: its braces are not followed
     } else if (ch == u'(') {
@@ -417,14 +442,14 @@ bool Scanner::scan(CodeSkeleton& out) {
       if (stack_.size() < 2) return false;
       const Block b = stack_.back();
       stack_.pop_back();
+      if (int32_t(stack_.size()) < declStack) declStack = declParens = declBrackets = -1;
       if (b.isTemplate) { bodyReady = false; if (!scanTemplate()) return false; continue; }
       if (b.defs) {
         stack_.back().defs = true;
       } else if (b.body && i - 1 > b.open + 1) {
         // Outermost wins: drop the ranges recorded for blocks nested in this one.
-        while (!ranges_.empty() && ranges_[ranges_.size() - 2] > b.open) ranges_.resize(ranges_.size() - 2);
-        ranges_.push_back(b.open + 1);
-        ranges_.push_back(i - 1);
+        while (!ranges_.empty() && ranges_[ranges_.size() - 2] > b.open) { ranges_.resize(ranges_.size() - 2); comments_.pop_back(); }
+        addRange(b.open + 1, i - 1, false);
       }
       bodyReady = false; returnType = false;
     } else if (!js_ && ((ch == u':' && (at(i) == 58 || has(t1_, kAccess))) || (ch == u'<' && has(t1_, kTemplate)))) {
@@ -441,6 +466,7 @@ bool Scanner::scan(CodeSkeleton& out) {
       }
       declValue = ch == u'=' && declName;
       if (ch == u'=' || ch == u';' || ch == u',') declName = false;
+      if (ch == u';' && declStack == int32_t(stack_.size())) declStack = declParens = declBrackets = -1;
       if (ch == u';') attributed = false;
       bodyReady = false; returnType = false;
     }

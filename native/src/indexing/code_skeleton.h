@@ -15,6 +15,8 @@ struct CodeSkeleton {
   bool ok = false;
   /** [start, end) pairs of UTF-16 offsets blanked to their newlines, outermost only, in order. */
   std::vector<int32_t> ranges;
+  /** Per range: a comment (JavaScript/TypeScript), blanked to one space when it holds no newline (so that two tokens it separated stay two). */
+  std::vector<bool> comments;
   /** Identifiers (ASCII) in first-seen order, with their counts. */
   std::vector<std::string> identifiers;
   std::vector<int32_t> counts;

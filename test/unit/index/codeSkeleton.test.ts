@@ -135,5 +135,20 @@ for (const { name, scan: codeSkeleton } of scanners) describe(`index: code skele
   it('JavaScript files with JSX are left to the parser; TypeScript casts are not JSX', () => {
     assert.strictEqual(codeSkeleton('function App() {\n  return <div>{x}</div>;\n}\n', 'js'), undefined);
     assert.ok(codeSkeleton('function f(x: unknown) {\n  return <string>x;\n}\n', 'ts'));
+    // Shifts and a comparison after a postfix increment are not JSX.
+    assert.ok(codeSkeleton('function f(a, i, n) {\n  return (1<<a) + (i++<n) + (i--<n);\n}\n', 'js'));
+  });
+
+  it('JavaScript: comments are blanked to their newlines (one space where they hold none), but not in a computed name', () => {
+    const src = '/**\n * Doc.\n */\nexport class A {\n  // note\n  [x /* y */ + z]() {}\n  m(a/* b */, c) {}\n}\nconst n = a/**/b;\n';
+    const s = codeSkeleton(src, 'js')!;
+    assert.strictEqual(s.text, '\n\n\nexport class A {\n   \n  [x /* y */ + z]() {}\n  m(a , c) {}\n}\nconst n = a b;\n');
+    assert.strictEqual(lines(s.text), lines(src));
+  });
+
+  it('JavaScript: each declarator of a `var` list may define a function (minified code), not only the first', () => {
+    const src = 'function outer() {\n  var a = 1, f = function () {\n    return a;\n  };\n}\nfunction plain() {\n  var b = 1, c = 2;\n}\n';
+    const s = codeSkeleton(src, 'js')!;
+    assert.strictEqual(s.text, 'function outer() {\n  var a = 1, f = function () {\n\n};\n}\nfunction plain() {\n\n}\n');
   });
 });
