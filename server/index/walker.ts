@@ -89,41 +89,46 @@ function ancestorDirs(rel: string): string[] {
 /** Root-relative, '/'-separated paths of candidate files under `startDir` (root-relative, '' for all). */
 export async function walkFiles(root: string, rules: IgnoreRules, opts: WalkOptions, startDir = ''): Promise<string[]> {
   const out: string[] = [];
+  // The real path of each directory entered stops symlink loops (a link to an ancestor, or two links to each other)
+  // and second ways into a folder. A folder reached without a link is its parent's real path + its name (no system
+  // call); a linked one's real path is resolved anyway, to check that it stays inside the root.
   const visited = new Set<string>();
-  const stack: string[] = [startDir];
+  let first: string;
+  try { first = await fs.promises.realpath(path.join(root, startDir)); } catch { return out; }
+  const stack: { dir: string; real: string }[] = [{ dir: startDir, real: first }];
   while (stack.length) {
     if (opts.signal?.aborted) throw abortError();
-    const dir = stack.pop()!;
+    const { dir, real } = stack.pop()!;
     const abs = path.join(root, dir);
+    if (visited.has(real)) continue;
+    visited.add(real);
     let entries: fs.Dirent[];
     try {
-      // dev:ino of each directory we enter stops symlink loops (a link to an ancestor, or two links to each other).
-      const st = await fs.promises.stat(abs);
-      const id = `${st.dev}:${st.ino}`;
-      if (visited.has(id)) continue;
-      visited.add(id);
       entries = await fs.promises.readdir(abs, { withFileTypes: true });
     } catch {
       continue;   // vanished or unreadable directory: nothing to index there
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const subdirs: string[] = [];
+    const subdirs: { dir: string; real: string }[] = [];
     const listedBefore = out.length;
     for (const e of entries) {
       const rel = dir ? `${dir}/${e.name}` : e.name;
       let isDir = e.isDirectory();
       let isFile = e.isFile();
+      let realDir = path.join(real, e.name);
       if (e.isSymbolicLink()) {
         try {
           // A cloned repository must not make us read ~/.ssh or /etc: only links that stay inside the root count.
-          if (!isInsideRoot(root, await fs.promises.realpath(path.join(abs, e.name)))) continue;
+          const target = await fs.promises.realpath(path.join(abs, e.name));
+          if (!isInsideRoot(root, target)) continue;
           const st = await fs.promises.stat(path.join(abs, e.name));
           isDir = st.isDirectory(); isFile = st.isFile();
+          realDir = target;
         } catch { continue; }   // dangling link
       }
       if (!isDir && !isFile) continue;   // FIFOs, sockets, devices: reading them could block forever
       if (rules.ignores(rel, isDir)) continue;
-      if (isDir) subdirs.push(rel); else out.push(rel);
+      if (isDir) subdirs.push({ dir: rel, real: realDir }); else out.push(rel);
     }
     if (opts.onFiles && out.length > listedBefore) opts.onFiles(out.slice(listedBefore));
     for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]);

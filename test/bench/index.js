@@ -12,9 +12,10 @@
 //      answered by the real default model: context, the message saying how much was indexed, citations checked
 //      against the files. BENCH_ONLY=c,js,nm,ask picks sections.
 // The previous code is BENCH_PREVIOUS (commits, comma-separated, default d5591a0, the previous release; `none` skips
-// it), each unpacked with `git archive` into the bench cache and run from source; definitions are compared with the
-// first. BENCH_BUNDLED=1 runs the C and JS/TS builds of every code bundled as it ships (no TypeScript compiled by the
-// workers at start; see bundleIndex). Event-loop delays are split into the server thread's own CPU time and its wait for a CPU (loopMonitor.js). Timings on a shared 2-core machine are noisy: CPU seconds (all threads) are
+// it), each unpacked with `git archive` into the bench cache; definitions are compared with the first. Every code's
+// builds run bundled as it ships to users (the extension and the CLI run the esbuild bundle; see bundleIndex), so no
+// worker compiles TypeScript at start; BENCH_BUNDLED=0 runs them from source instead (each worker then compiles the
+// TypeScript it loads, which costs each build about a second of CPU). Event-loop delays are split into the server thread's own CPU time and its wait for a CPU (loopMonitor.js). Timings on a shared 2-core machine are noisy: CPU seconds (all threads) are
 // printed next to wall time, and the machine's load average is recorded.
 'use strict';
 const { execFileSync } = require('child_process');
@@ -56,11 +57,13 @@ function previousCodes() {
 }
 
 /**
- * BENCH_BUNDLED=1: each code's index as it ships, bundled with esbuild the way scripts/bundle.js bundles the server
- * (the repository index and its worker, the native parser's packages left outside), into CODE/.bench-bundle. The
- * workers then start without compiling TypeScript, as in the extension and the CLI; both codes are bundled alike.
+ * Each code's index as it ships (the default; BENCH_BUNDLED=0: from source), bundled with esbuild the way
+ * scripts/bundle.js bundles the server (the repository index and its worker, the native parser's packages left
+ * outside), into CODE/.bench-bundle. The workers then start without compiling TypeScript, as in the extension and the
+ * CLI; every code is bundled alike. The child builds (indexChild.js) read BENCH_BUNDLED from the environment.
  */
-const BUNDLED = process.env.BENCH_BUNDLED === '1';
+const BUNDLED = process.env.BENCH_BUNDLED !== '0';
+process.env.BENCH_BUNDLED = BUNDLED ? '1' : '0';
 function bundleIndex(codeDir) {
   const esbuild = require('esbuild');
   esbuild.buildSync({
@@ -122,7 +125,6 @@ async function throughput(name, corpus, previous, results, rows) {
   const size = corpusSize(corpus.dir);
   console.error(`${name}: ${corpus.about}; ${size.files} files, ${(size.bytes / 1e6).toFixed(1)} MB, ${size.lines} lines`);
   const codes = [...previous, { dir: root, key: 'now', label: 'now' }];
-  if (BUNDLED) for (const code of codes) bundleIndex(code.dir);
   const runs = Object.fromEntries(codes.map((c) => [c.key, []]));
   const defsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'unisparse-bench-defs-'));
   const first = previous[0];
@@ -277,6 +279,7 @@ async function askWhileIndexing(corpus, results, rows) {
 
 async function main() {
   const previous = previousCodes();
+  if (BUNDLED) for (const dir of [...previous.map((p) => p.dir), root]) bundleIndex(dir);
   const results = {
     date: new Date().toISOString(),
     machine: `${process.env.BENCH_MACHINE ? process.env.BENCH_MACHINE + ': ' : ''}${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, load ${os.loadavg().map((x) => x.toFixed(1)).join('/')} at the start`,
