@@ -36,19 +36,24 @@ __device__ __forceinline__ uint32_t loadPair(const __nv_bfloat16* p) {
   return __ldg(reinterpret_cast<const unsigned int*>(p));
 }
 
-// Each warp owns 16 rows of the last block, holds their query fragments in registers, and walks key blocks
-// kb = blockIdx.x, + gridDim.x, ...: per block it scores its rows against the block's keys on tensor cores
-// (mma.sync m16n8k16, bf16 in, fp32 accumulate; the scale multiplies the fp32 dot products, as q * scale . k does
-// on the CPU to within rounding) and reduces each row's max and sum of exponentials across the four lanes that hold
-// it. A scalar kernel that read each key value from shared memory per multiply-add ran at the shared-memory port's
-// pace: 7.0 ms at 128K tokens and 32 heads on an H200 against 1.2 ms for this one.
+// Each warp owns 16 rows of the last block and holds their query fragments in registers; the CTA walks key blocks
+// kb = blockIdx.x, + gridDim.x, ..., staging each block's keys in shared memory (cp.async, double-buffered, read with
+// ldmatrix as the flash kernel reads K). Per block a warp scores its rows on tensor cores (mma.sync m16n8k16, bf16
+// in, fp32 accumulate; the scale multiplies the fp32 dot products, as q * scale . k does on the CPU to within
+// rounding) and reduces each row's max and sum of exponentials across the four lanes that hold it. A scalar kernel
+// that read each key from shared memory per multiply-add ran at the shared-memory port's pace: 7.0 ms at 128K tokens
+// and 32 heads on an H200; fragments read straight from global memory took 1.2 ms, bound by L1; this one 0.38 ms
+// (Nsight Compute).
 template <int D, int S>
 __global__ void __launch_bounds__(kLseThreads) exactBlockLseKernel(LastBlockCheckParams p) {
-  const int kvHead = blockIdx.y, warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+  constexpr int kChunks = D / 8, kTileBytes = S * D * 2;
+  extern __shared__ __align__(128) unsigned char smem[];
+  const uint32_t tiles = mma::smemAddress(smem);  // two swizzled [S][D] key tiles
+  const int kvHead = blockIdx.y, tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
   const LastBlockGeometry g = geometry(p);
   const int rows = g.group * g.positions;
   const int tile = blockIdx.z * kLseWarps + warp;
-  if (tile * 16 >= rows) return;  // no barriers below: a warp without rows may leave
+  const bool active = tile * 16 < rows;  // a warp without rows still loads keys and meets the barriers
   const int quadRow = lane >> 2, quadCol = (lane & 3) * 2;
   const int rowOf[2] = {tile * 16 + quadRow, tile * 16 + quadRow + 8};
   int posOf[2];
@@ -65,48 +70,70 @@ __global__ void __launch_bounds__(kLseThreads) exactBlockLseKernel(LastBlockChec
       a[ks][half + 2] = r < rows ? loadPair(qRow + ks * 16 + quadCol + 8) : 0u;
     }
   }
+  // ldmatrix x4 offsets: chunk 8m + c of key row r sits at 8m + (c ^ (r & 7)) (mma::swizzledOffset).
+  int kOff[4];
+  #pragma unroll
+  for (int c = 0; c < 4; ++c)
+    kOff[c] = (((lane & 7) + ((lane >> 4) << 3)) * kChunks + ((2 * c + ((lane >> 3) & 1)) ^ (lane & 7))) * 16;
   const int64_t kStride = p.kHeadStride ? p.kHeadStride : (int64_t)p.seqK * D;
-  for (int kb = blockIdx.x; kb < p.nKeyBlocks; kb += gridDim.x) {
-    const int keyFirst = kb * S, keyCount = min(S, p.seqK - keyFirst);
-    const __nv_bfloat16* kBlock = p.k + (int64_t)kvHead * kStride + (int64_t)keyFirst * D;
-    float acc[S / 8][4];
-    #pragma unroll
-    for (int nt = 0; nt < S / 8; ++nt) acc[nt][0] = acc[nt][1] = acc[nt][2] = acc[nt][3] = 0.f;
-    #pragma unroll
-    for (int ks = 0; ks < D / 16; ++ks) {
-      const int c = ks * 16 + quadCol;
+  const __nv_bfloat16* kHead = p.k + (int64_t)kvHead * kStride;
+
+  int kb = blockIdx.x;
+  if (kb < p.nKeyBlocks) {
+    mma::loadSwizzledRows<D, S, kLseThreads>(tiles, kHead, kb * S, p.seqK, tid);
+    mma::cpAsyncCommit();
+  }
+  for (int j = 0; kb < p.nKeyBlocks; ++j, kb += gridDim.x) {
+    const int buf = j & 1;
+    if (kb + (int)gridDim.x < p.nKeyBlocks) {
+      mma::loadSwizzledRows<D, S, kLseThreads>(tiles + (buf ^ 1) * kTileBytes, kHead, (kb + gridDim.x) * S, p.seqK, tid);
+      mma::cpAsyncCommit();
+      mma::cpAsyncWait<1>();
+    } else {
+      mma::cpAsyncWait<0>();
+    }
+    __syncthreads();
+    if (active) {
+      const int keyFirst = kb * S, keyCount = min(S, p.seqK - keyFirst);
+      const uint32_t kBuf = tiles + buf * kTileBytes;
+      float acc[S / 8][4];
       #pragma unroll
-      for (int nt = 0; nt < S / 8; ++nt) {
-        const int key = nt * 8 + quadRow;
-        const uint32_t b0 = key < keyCount ? loadPair(kBlock + (int64_t)key * D + c) : 0u;
-        const uint32_t b1 = key < keyCount ? loadPair(kBlock + (int64_t)key * D + c + 8) : 0u;
-        mma::mma16816(acc[nt], a[ks], b0, b1);
+      for (int nt = 0; nt < S / 8; ++nt) acc[nt][0] = acc[nt][1] = acc[nt][2] = acc[nt][3] = 0.f;
+      #pragma unroll
+      for (int kk = 0; kk < D / 16; ++kk)
+        #pragma unroll
+        for (int np = 0; np < S / 16; ++np) {
+          uint32_t b[4];
+          mma::ldmatrixX4(b, kBuf + kOff[kk & 3] + (kk >> 2) * 128 + np * 16 * kChunks * 16);
+          mma::mma16816(acc[2 * np], a[kk], b[0], b[1]);
+          mma::mma16816(acc[2 * np + 1], a[kk], b[2], b[3]);
+        }
+      // This lane holds keys nt * 8 + quadCol + {0, 1} of rows rowOf[0] (acc[nt][0..1]) and rowOf[1] (acc[nt][2..3]).
+      #pragma unroll
+      for (int half = 0; half < 2; ++half) {
+        const int r = rowOf[half];
+        const int visible = r < rows ? min(keyCount, posOf[half] - keyFirst + 1) : 0;
+        float m = -INFINITY;
+        #pragma unroll
+        for (int nt = 0; nt < S / 8; ++nt)
+          #pragma unroll
+          for (int e = 0; e < 2; ++e)
+            if (nt * 8 + quadCol + e < visible) m = fmaxf(m, acc[nt][2 * half + e] * p.scale);
+        m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, 1));
+        m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, 2));
+        float sum = 0.f;
+        #pragma unroll
+        for (int nt = 0; nt < S / 8; ++nt)
+          #pragma unroll
+          for (int e = 0; e < 2; ++e)
+            if (nt * 8 + quadCol + e < visible) sum += __expf(acc[nt][2 * half + e] * p.scale - m);
+        sum += __shfl_xor_sync(0xffffffffu, sum, 1);
+        sum += __shfl_xor_sync(0xffffffffu, sum, 2);
+        if ((lane & 3) == 0 && r < rows)
+          p.blockLse[((int64_t)kvHead * rows + r) * p.nKeyBlocks + kb] = visible > 0 ? m + __logf(sum) : -INFINITY;
       }
     }
-    // This lane holds keys nt * 8 + quadCol + {0, 1} of row rowOf[0] (acc[nt][0..1]) and rowOf[1] (acc[nt][2..3]).
-    #pragma unroll
-    for (int half = 0; half < 2; ++half) {
-      const int r = rowOf[half];
-      const int visible = r < rows ? min(keyCount, posOf[half] - keyFirst + 1) : 0;
-      float m = -INFINITY;
-      #pragma unroll
-      for (int nt = 0; nt < S / 8; ++nt)
-        #pragma unroll
-        for (int e = 0; e < 2; ++e)
-          if (nt * 8 + quadCol + e < visible) m = fmaxf(m, acc[nt][2 * half + e] * p.scale);
-      m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, 1));
-      m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, 2));
-      float sum = 0.f;
-      #pragma unroll
-      for (int nt = 0; nt < S / 8; ++nt)
-        #pragma unroll
-        for (int e = 0; e < 2; ++e)
-          if (nt * 8 + quadCol + e < visible) sum += __expf(acc[nt][2 * half + e] * p.scale - m);
-      sum += __shfl_xor_sync(0xffffffffu, sum, 1);
-      sum += __shfl_xor_sync(0xffffffffu, sum, 2);
-      if ((lane & 3) == 0 && r < rows)
-        p.blockLse[((int64_t)kvHead * rows + r) * p.nKeyBlocks + kb] = visible > 0 ? m + __logf(sum) : -INFINITY;
-    }
+    __syncthreads();  // the next iteration's load overwrites the tile this one read
   }
 }
 
@@ -222,12 +249,15 @@ void launchLastBlockCheck(const LastBlockCheckParams& p, cudaStream_t stream) {
                              std::to_string(p.headDim) + ", block " + std::to_string(p.blockSize) + ".");
   auto lse = p.headDim == 64 ? (p.blockSize == 64 ? exactBlockLseKernel<64, 64> : exactBlockLseKernel<64, 128>)
                              : (p.blockSize == 64 ? exactBlockLseKernel<128, 64> : exactBlockLseKernel<128, 128>);
-  // About eight CTAs per SM (132 on an H100/H200) over all kv heads and row tiles of 64; each CTA
-  // walks its share of the key blocks with its queries held in registers.
+  // About eight CTAs per SM (132 on an H100/H200) over all kv heads and row tiles of 64; each CTA walks its share
+  // of the key blocks with its queries held in registers.
   const int rows = lastBlockRows(p.heads, p.kvHeads, p.seqQ, p.seqK, p.blockSize);
   const int rowTiles = (rows + 16 * kLseWarps - 1) / (16 * kLseWarps);
   const int split = std::max(1, std::min(p.nKeyBlocks, 1056 / std::max(1, p.kvHeads * rowTiles)));
-  lse<<<dim3(split, p.kvHeads, rowTiles), kLseThreads, 0, stream>>>(p);
+  const int tileBytes = 2 * p.blockSize * p.headDim * 2;
+  check(cudaFuncSetAttribute(lse, cudaFuncAttributeMaxDynamicSharedMemorySize, tileBytes),
+        "raising the last-block scoring kernel's shared-memory limit");
+  lse<<<dim3(split, p.kvHeads, rowTiles), kLseThreads, tileBytes, stream>>>(p);
   checkLaunch("the last-block exact scoring kernel");
   exactSharesKernel<<<dim3(p.heads / p.kvHeads, p.kvHeads), kSelectThreads, 0, stream>>>(p);
   checkLaunch("the last-block share kernel");

@@ -51,4 +51,20 @@ __device__ __forceinline__ int swizzledOffset(int row, int chunk) {
   return (row * kChunks + (chunk ^ (row & 7))) * 16;
 }
 
+// Copies rows [firstRow, firstRow + kRows) of a [rows][D] bf16 matrix into a swizzled shared tile with cp.async,
+// kThreads threads taking 16-byte chunks in turn; rows outside [0, rowLimit) are written as zeros.
+template <int D, int kRows, int kThreads>
+__device__ __forceinline__ void loadSwizzledRows(uint32_t smemBase, const __nv_bfloat16* src, int firstRow,
+                                                 int rowLimit, int tid) {
+  constexpr int kChunks = D / 8;
+  #pragma unroll
+  for (int c = tid; c < kRows * kChunks; c += kThreads) {
+    const int row = c / kChunks, chunk = c % kChunks;
+    const int srcRow = firstRow + row;
+    const bool valid = srcRow >= 0 && srcRow < rowLimit;
+    const __nv_bfloat16* p = src + (valid ? (int64_t)srcRow * D + chunk * 8 : 0);
+    cpAsync16(smemBase + swizzledOffset<kChunks>(row, chunk), p, valid ? 16 : 0);
+  }
+}
+
 }  // namespace unisparse::cuda::mma

@@ -25,15 +25,7 @@ constexpr int kThreads = 128;  // 4 warps
 template <int D, int kRows>
 __device__ __forceinline__ void loadTile(uint32_t smemBase, const __nv_bfloat16* src, int firstRow, int rowLimit,
                                          int tid) {
-  constexpr int kChunks = D / 8;
-  #pragma unroll
-  for (int c = tid; c < kRows * kChunks; c += kThreads) {
-    const int row = c / kChunks, chunk = c % kChunks;
-    const int srcRow = firstRow + row;
-    const bool valid = srcRow >= 0 && srcRow < rowLimit;
-    const __nv_bfloat16* p = src + (valid ? (int64_t)srcRow * D + chunk * 8 : 0);
-    mma::cpAsync16(smemBase + mma::swizzledOffset<kChunks>(row, chunk), p, valid ? 16 : 0);
-  }
+  mma::loadSwizzledRows<D, kRows, kThreads>(smemBase, src, firstRow, rowLimit, tid);
 }
 
 template <int D, int kMode>
