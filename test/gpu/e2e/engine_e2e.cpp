@@ -3,6 +3,7 @@
 //   engine_e2e bench MODEL OUT.json LENGTHS DECODE_LENGTHS [blockSize]   TTFT, decode tok/s, follow-up TTFT
 //   engine_e2e question MODEL TOKENS.i32 ROWS [blockSize]   the overlay's per-block question mass, GPU vs CPU
 //   engine_e2e decodecmp MODEL TOKENS.i32|random N STEPS   sparse decode against dense decode after an N-token prefill
+//   engine_e2e top1sweep MODEL K VARIANTS TOKENS.i32...   top-1 agreement of prefill variants at the last K rows
 // TOKENS.i32 is raw little-endian int32 ids; OUT.f32 raw float32 [K, vocab]. The bench prints one JSON object.
 #include "unisparse_model.h"
 
