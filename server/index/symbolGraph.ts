@@ -18,13 +18,14 @@ export interface FileGraph {
 }
 
 export class SymbolGraph {
-  private readonly definers = new Map<string, Set<string>>();
-  private readonly definersLower = new Map<string, Set<string>>();
+  private readonly definers = new FilesByKey();
+  /** definers by lower-case name: made on the first case-insensitive lookup, kept up to date from then on. */
+  private definersLower: FilesByKey | undefined;
   private readonly fileRefs = new Map<string, PackedRefs>();
   private readonly fileImports = new Map<string, string[]>();
   private readonly fileDefs = new Map<string, string[]>();
   /** 'a/b/c' and 'b/c' and 'c' (no extension, lower-case) -> files, to resolve import specifiers. */
-  private readonly moduleKeys = new Map<string, Set<string>>();
+  private readonly moduleKeys = new FilesByKey();
   private cached: FileGraph | undefined;
 
   add(f: IndexedFile): void {
@@ -37,12 +38,12 @@ export class SymbolGraph {
     this.remove(f.file);
     this.fileDefs.set(f.file, names);
     for (const n of names) {
-      addTo(this.definers, n, f.file);
-      addTo(this.definersLower, n.toLowerCase(), f.file);
+      this.definers.add(n, f.file);
+      this.definersLower?.add(n.toLowerCase(), f.file);
     }
     this.fileRefs.set(f.file, f.refs);
     this.fileImports.set(f.file, f.imports);
-    for (const k of moduleKeysOf(f.file)) addTo(this.moduleKeys, k, f.file);
+    for (const k of moduleKeysOf(f.file)) this.moduleKeys.add(k, f.file);
     if (cached) {
       const row = this.edgesOf(f.file, cached.index);
       const i = cached.index.get(f.file)!;
@@ -55,19 +56,26 @@ export class SymbolGraph {
     const names = this.fileDefs.get(file);
     if (!names) return;
     for (const n of names) {
-      removeFrom(this.definers, n, file);
-      removeFrom(this.definersLower, n.toLowerCase(), file);
+      this.definers.remove(n, file);
+      this.definersLower?.remove(n.toLowerCase(), file);
     }
-    for (const k of moduleKeysOf(file)) removeFrom(this.moduleKeys, k, file);
+    for (const k of moduleKeysOf(file)) this.moduleKeys.remove(k, file);
     this.fileDefs.delete(file); this.fileRefs.delete(file); this.fileImports.delete(file);
     this.cached = undefined;
   }
 
   /** Files defining exactly `name`. */
-  definingFiles(name: string): string[] { return [...(this.definers.get(name) ?? [])].sort(); }
+  definingFiles(name: string): string[] { return this.definers.files(name).sort(); }
 
   /** Files defining `name`, ignoring case. */
-  definingFilesIgnoreCase(name: string): string[] { return [...(this.definersLower.get(name.toLowerCase()) ?? [])].sort(); }
+  definingFilesIgnoreCase(name: string): string[] {
+    if (!this.definersLower) {
+      const lower = new FilesByKey();
+      for (const [file, names] of this.fileDefs) for (const n of names) lower.add(n.toLowerCase(), file);
+      this.definersLower = lower;
+    }
+    return this.definersLower.files(name.toLowerCase()).sort();
+  }
 
   /** Referenced name -> uses, for one file. */
   referencesOf(file: string): Record<string, number> { const r = this.fileRefs.get(file); return r ? unpackRefs(r) : {}; }
@@ -89,8 +97,8 @@ export class SymbolGraph {
     s = s.replace(/\/(index|__init__|mod)$/, '').toLowerCase();
     const segs = s.split('/').filter((x) => x && x !== '..' && x !== '.' && x !== 'crate' && x !== 'self' && x !== 'super');
     for (let n = Math.min(3, segs.length); n >= 1; n--) {
-      const hit = this.moduleKeys.get(segs.slice(-n).join('/'));
-      if (hit && hit.size) return [...hit].filter((f) => f !== fromFile).sort().slice(0, MAX_DEFINING_FILES);
+      const hit = this.moduleKeys.files(segs.slice(-n).join('/'));
+      if (hit.length) return hit.filter((f) => f !== fromFile).sort().slice(0, MAX_DEFINING_FILES);
     }
     return [];
   }
@@ -115,7 +123,12 @@ export class SymbolGraph {
     if (refs) {
       forEachRef(refs, (name, count) => {
         const defs = this.definers.get(name);
-        if (!defs || defs.size > MAX_DEFINING_FILES) return;
+        if (defs === undefined) return;
+        if (typeof defs === 'string') {   // one defining file, the common case
+          if (defs !== file) { const j = index.get(defs)!; edges.set(j, (edges.get(j) ?? 0) + Math.log2(1 + count)); }
+          return;
+        }
+        if (defs.size > MAX_DEFINING_FILES) return;
         const w = Math.log2(1 + count) / defs.size;
         for (const d of defs) if (d !== file) { const j = index.get(d)!; edges.set(j, (edges.get(j) ?? 0) + w); }
       });
@@ -142,15 +155,33 @@ function moduleKeysOf(file: string): string[] {
   return keys;
 }
 
-function addTo(map: Map<string, Set<string>>, key: string, value: string): void {
-  let set = map.get(key);
-  if (!set) { set = new Set(); map.set(key, set); }
-  set.add(value);
-}
+/**
+ * Key -> the files that have it. Most names are defined in one file, so a key holds the file itself until a second
+ * one joins (a Set per name was most of what merging a parsed file cost the server thread, and its garbage).
+ */
+class FilesByKey {
+  private readonly map = new Map<string, string | Set<string>>();
 
-function removeFrom(map: Map<string, Set<string>>, key: string, value: string): void {
-  const set = map.get(key);
-  if (!set) return;
-  set.delete(value);
-  if (!set.size) map.delete(key);
+  get(key: string): string | ReadonlySet<string> | undefined { return this.map.get(key); }
+
+  files(key: string): string[] {
+    const v = this.map.get(key);
+    return v === undefined ? [] : typeof v === 'string' ? [v] : [...v];
+  }
+
+  add(key: string, file: string): void {
+    const v = this.map.get(key);
+    if (v === undefined) this.map.set(key, file);
+    else if (typeof v === 'string') { if (v !== file) this.map.set(key, new Set([v, file])); }
+    else v.add(file);
+  }
+
+  remove(key: string, file: string): void {
+    const v = this.map.get(key);
+    if (v === undefined) return;
+    if (typeof v === 'string') { if (v === file) this.map.delete(key); return; }
+    v.delete(file);
+    if (v.size === 1) this.map.set(key, v.values().next().value as string);
+    else if (!v.size) this.map.delete(key);
+  }
 }
