@@ -6,6 +6,9 @@
 #include <napi.h>
 
 #include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -154,6 +157,21 @@ const TSLanguage* languageArg(const Napi::Value& value, const char* what) {
   return language;
 }
 
+/**
+ * The compiled query for (language, source), compiled once per process and shared by every thread: each index worker
+ * asks for the same few queries, and compiling one (tree-sitter analyses every pattern) cost each worker about 0.1 s
+ * of CPU. A compiled query is read-only while it runs (each thread has its own cursor), and the few there are live as
+ * long as the process.
+ */
+indexing::CompiledQuery* sharedQuery(const TSLanguage* language, const std::string& source) {
+  static std::mutex lock;
+  static std::map<std::pair<const TSLanguage*, std::string>, std::unique_ptr<indexing::CompiledQuery>> queries;
+  std::lock_guard<std::mutex> hold(lock);
+  auto& slot = queries[{language, source}];
+  if (!slot) slot = std::make_unique<indexing::CompiledQuery>(language, source);   // throws: the slot stays empty
+  return slot.get();
+}
+
 /** compileQuery(language, source) -> { query (an opaque handle), captureNames: string[], bindingPredicates }. */
 Napi::Value CompileQuery(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -161,12 +179,12 @@ Napi::Value CompileQuery(const Napi::CallbackInfo& info) {
   if (!info[1].IsString()) throw Napi::TypeError::New(env, "compileQuery(language, source): source must be a string");
   indexing::CompiledQuery* query;
   try {
-    query = new indexing::CompiledQuery(language, info[1].As<Napi::String>().Utf8Value());
+    query = sharedQuery(language, info[1].As<Napi::String>().Utf8Value());
   } catch (const std::exception& e) {
     throw Napi::Error::New(env, e.what());
   }
   Napi::Object out = Napi::Object::New(env);
-  out.Set("query", Napi::External<indexing::CompiledQuery>::New(env, query, [](Napi::Env, indexing::CompiledQuery* q) { delete q; }));
+  out.Set("query", Napi::External<indexing::CompiledQuery>::New(env, query));   // kept by the process (sharedQuery)
   Napi::Array names = Napi::Array::New(env, query->captureNames().size());
   for (size_t k = 0; k < query->captureNames().size(); k++) names.Set(uint32_t(k), Napi::String::New(env, query->captureNames()[k]));
   out.Set("captureNames", names);
