@@ -76,6 +76,33 @@ const C_CONDITIONAL_SWITCH = new Set(['else', 'elif']);
 interface Conditional { depth: number; parens: number; zero: boolean }
 const IF_ZERO = /[ \t]*0(?![\w.])/y;
 
+/**
+ * C: where a one-line `extern` declaration that starts at `start` ends (after its `;`), or 0. Such a line declares
+ * and defines nothing the queries capture, and headers hold thousands (libxml2's `elfgcchack.h`: 672 KB of
+ * `extern __typeof (f) f __attribute((alias(...)));` between #if lines, once the most expensive file of a C code
+ * base to parse): the skeleton blanks it. Only a whole line: nothing else before it, a `;` last, its strings
+ * closed, and no brace, comment or backslash in it (`extern "C" {`, a struct body, a line that goes on).
+ */
+function externDeclarationEnd(text: string, start: number): number {
+  const lineStart = text.lastIndexOf('\n', start - 1) + 1;
+  for (let k = lineStart; k < start; k++) if (text.charCodeAt(k) !== 32 && text.charCodeAt(k) !== 9) return 0;
+  let e = text.indexOf('\n', start);
+  if (e < 0) e = text.length;
+  let last = e - 1;
+  while (last > start && (text.charCodeAt(last) === 32 || text.charCodeAt(last) === 9 || text.charCodeAt(last) === 13)) last--;
+  if (text.charCodeAt(last) !== 59) return 0;   // ';'
+  for (let k = start; k < last; k++) {
+    const c = text.charCodeAt(k);
+    if (c === 34 || c === 39) {   // a string or character, closed on this line
+      for (k++; k < last && text.charCodeAt(k) !== c; k++) if (text.charCodeAt(k) === 92) k++;
+      if (k >= last) return 0;
+      continue;
+    }
+    if (c === 123 || c === 125 || c === 92 || (c === 47 && (text.charCodeAt(k + 1) === 42 || text.charCodeAt(k + 1) === 47))) return 0;
+  }
+  return last + 1;
+}
+
 /** Whether the word at `start` follows a `#` that begins its line (a preprocessor directive, not text in a comment). */
 function directiveAt(text: string, start: number): boolean {
   let k = start - 1;
@@ -185,6 +212,9 @@ function scan(text: string, family: SkeletonFamily, oneConfiguration: boolean): 
           if (word === 'class') markDefs();
         } else if (word === 'typedef') {
           markDefs();
+        } else if (word === 'extern' && stack.length === 1 && !parens.length && skipFrom < 0 && wordStart > macroEnd) {
+          const end = externDeclarationEnd(text, wordStart);
+          if (end > 0) { ranges.push(wordStart, end); comments.push(false); }
         } else if (word === 'define' && t1 === '#') {
           markDefs();
           // A macro's braces are not a function body: blanking them would cut its line continuations.

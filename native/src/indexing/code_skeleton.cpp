@@ -21,6 +21,7 @@ enum : uint32_t {
   kConditionalOpen = 1u << 17,     // C_CONDITIONAL_OPEN: #if #ifdef #ifndef
   kConditionalSwitch = 1u << 18,   // C_CONDITIONAL_SWITCH: #else #elif
   kEndif = 1u << 19,
+  kExtern = 1u << 20,
 };
 
 const std::unordered_map<std::string, uint32_t>& wordFlags() {
@@ -51,7 +52,7 @@ const std::unordered_map<std::string, uint32_t>& wordFlags() {
     add(kClass, {"class"}); add(kTypedef, {"typedef"}); add(kDefine, {"define"}); add(kNamespace, {"namespace"});
     add(kDeclaration, {"const", "let", "var"}); add(kRequire, {"require"}); add(kFrom, {"from"}); add(kImport, {"import"});
     add(kTemplate, {"template"});
-    add(kConditionalOpen, {"if", "ifdef", "ifndef"}); add(kConditionalSwitch, {"else", "elif"}); add(kEndif, {"endif"});
+    add(kConditionalOpen, {"if", "ifdef", "ifndef"}); add(kConditionalSwitch, {"else", "elif"}); add(kEndif, {"endif"}); add(kExtern, {"extern"});
     return m;
   }();
   return flags;
@@ -244,6 +245,26 @@ class Scanner {
     return k < 0 || text_[k] == u'\n' || text_[k] == u'\r';
   }
 
+  /** externDeclarationEnd in codeSkeleton.ts: the end of a one-line `extern` declaration at `start`, or 0. */
+  int32_t externDeclarationEnd(int32_t start) const {
+    for (int32_t k = start - 1; k >= 0 && text_[k] != u'\n'; k--) if (text_[k] != u' ' && text_[k] != u'\t') return 0;
+    int32_t e = indexOf(u'\n', start);
+    if (e < 0) e = n_;
+    int32_t last = e - 1;
+    while (last > start && (text_[last] == u' ' || text_[last] == u'\t' || text_[last] == u'\r')) last--;
+    if (text_[last] != u';') return 0;
+    for (int32_t k = start; k < last; k++) {
+      const char16_t c = text_[k];
+      if (c == u'"' || c == u'\'') {   // a string or character, closed on this line
+        for (k++; k < last && text_[k] != c; k++) if (text_[k] == u'\\') k++;
+        if (k >= last) return 0;
+        continue;
+      }
+      if (c == u'{' || c == u'}' || c == u'\\' || (c == u'/' && (at(k + 1) == u'*' || at(k + 1) == u'/'))) return 0;
+    }
+    return last + 1;
+  }
+
   /** IF_ZERO in codeSkeleton.ts: spaces or tabs, `0`, and no word character or `.` after it. */
   bool ifZeroAt(int32_t k) const {
     while (k < n_ && (text_[k] == u' ' || text_[k] == u'\t')) k++;
@@ -305,6 +326,9 @@ bool Scanner::scan(CodeSkeleton& out) {
           if (flags & kClass) markDefs();
         } else if (flags & kTypedef) {
           markDefs();
+        } else if ((flags & kExtern) && stack_.size() == 1 && parens_.empty() && skipFrom_ < 0 && wordStart > macroEnd) {
+          const int32_t end = externDeclarationEnd(wordStart);
+          if (end > 0) addRange(wordStart, end, false);
         } else if ((flags & kDefine) && is(t1_, u'#')) {
           markDefs();
           // A macro's braces are not a function body: blanking them would cut its line continuations.

@@ -50,6 +50,14 @@ for (const { name, scan: codeSkeleton } of scanners) describe(`index: code skele
     assert.strictEqual(codeSkeleton('int f(void) { /* never closed\n', 'c'), undefined);
   });
 
+  it('C: a one-line `extern` declaration is blanked (it defines nothing); its identifiers still count', () => {
+    const src = '#ifdef A\nextern __typeof (f) f __attribute((alias("f_alias")));\n#endif\n  extern int g(int);  \nextern "C" {\nint h(void);\n}\nextern struct s { int x; } v;\nextern int k(int a,\n  int b);\nextern int m; /* c */\n';
+    const s = codeSkeleton(src, 'c')!;
+    assert.strictEqual(s.text, '#ifdef A\n\n#endif\n    \nextern "C" {\nint h(void);\n}\nextern struct s { int x; } v;\nextern int k(int a,\n  int b);\nextern int m; /* c */\n');
+    assert.strictEqual(s.identifiers.__typeof, 1);
+    assert.strictEqual(s.identifiers.__attribute, 1);
+  });
+
   it('C: #if branches that open braces differently are read as one configuration, their body kept whole', () => {
     // Followed together the branches do not balance, so the file is read again: the first branch opens a body, the
     // #else branch is read without its braces, and the body goes to the parser as written (with both branches); the
