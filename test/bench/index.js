@@ -38,20 +38,29 @@ function previousCodes() {
   return PREVIOUS.map((ref) => {
     const commit = execFileSync('git', ['-C', root, 'rev-parse', '--short', ref], { encoding: 'utf8' }).trim();
     const dir = path.join(CACHE, `code-${commit}`);
+    const has = (p) => { try { execFileSync('git', ['-C', root, 'cat-file', '-e', `${commit}:${p}`], { stdio: 'ignore' }); return true; } catch { return false; } };
+    const unpack = (paths) => execFileSync('tar', ['xf', '-', '-C', dir], { input: execFileSync('git', ['-C', root, 'archive', commit, ...paths]) });
     if (!fs.existsSync(path.join(dir, '.complete'))) {
       fs.rmSync(dir, { recursive: true, force: true });
       fs.mkdirSync(dir, { recursive: true });
-      const has = (p) => { try { execFileSync('git', ['-C', root, 'cat-file', '-e', `${commit}:${p}`], { stdio: 'ignore' }); return true; } catch { return false; } };
-      const paths = ['server', 'scripts', 'test/register.js', 'package.json'].filter(has);   // older commits have no scripts/
-      const tar = execFileSync('git', ['-C', root, 'archive', commit, ...paths]);
-      execFileSync('tar', ['xf', '-', '-C', dir], { input: tar });
-      fs.writeFileSync(path.join(dir, '.complete'), commit + '\n');
+      unpack(['server', 'scripts', 'test/register.js', 'package.json'].filter(has));   // older commits have no scripts/
     }
+    // A code with the index helpers' addon (native/src/indexing) gets it built below.
+    if (!fs.existsSync(path.join(dir, 'native')) && has('native/src/indexing')) unpack(['native']);
     // The cached code runs on this checkout's node_modules: point the link here each run (the cache outlives the
     // checkout that made it, and a link into a deleted one fails to load esbuild).
     const link = path.join(dir, 'node_modules');
     fs.rmSync(link, { force: true });
     fs.symlinkSync(path.join(root, 'node_modules'), link);
+    // A code with the index helpers runs with its own addon built, as it ships (else it would run their JavaScript
+    // twins, which give the same index more slowly).
+    const addon = path.join(dir, 'native', 'build', 'Release', 'unisparse_indexing.node');
+    if (fs.existsSync(path.join(dir, 'native', 'src', 'indexing')) && !fs.existsSync(addon)) {
+      console.error(`building ${commit}'s native addon (once; cached in ${dir})`);
+      execFileSync(process.execPath, [path.join(root, 'node_modules', 'cmake-js', 'bin', 'cmake-js'), 'compile', '--directory', 'native', '--out', 'native/build'],
+        { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+    }
+    if (!fs.existsSync(path.join(dir, '.complete'))) fs.writeFileSync(path.join(dir, '.complete'), commit + '\n');
     return { dir, commit, key: commit, label: `previous (${commit})` };
   });
 }
