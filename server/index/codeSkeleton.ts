@@ -55,6 +55,8 @@ const WORD = /[A-Za-z_$][A-Za-z0-9_$]*/y;
 /** After these characters a `/` starts a regular expression, not a division. */
 const REGEX_AFTER = '(,=:[!&|?{};+-*%<>~^';
 const TYPE_PUNCTUATION = '.<>[]|&,?';
+/** After these characters a JavaScript `{` opens an object literal (or a block, after a `case x:` or a label). */
+const OBJECT_BEFORE = '(,:[?';
 const DEFINING_VALUE = /^\s*(async\b|function\b|class\b|\(|<|[A-Za-z_$][\w$]*\s*=>)/;
 
 /** C preprocessor words that open, switch and close a conditional (`#if`, `#else`, `#endif`). */
@@ -321,7 +323,7 @@ function scan(text: string, family: SkeletonFamily, oneConfiguration: boolean): 
     if (skipFrom >= 0 && (ch === '(' || ch === ')' || ch === '{' || ch === '}')) {
       bodyReady = false;   // a later branch of an unbalanced #if: its braces are not followed
     } else if (ch === '(') {
-      parens.push(t1Word ? t1 : t1 === ']' ? ']' : '');
+      parens.push(t1Word ? t1 : t1 === ']' || (t1 === '"' && js) ? ']' : '');   // `[k](` and `"name"(`: a method if a body follows
       if (!returnType) bodyReady = false;
     } else if (ch === ')') {
       afterParen = parens.pop() ?? '';
@@ -331,7 +333,10 @@ function scan(text: string, family: SkeletonFamily, oneConfiguration: boolean): 
       // Function bodies (`) {`, `) const {`, `): T {`, `=> {`) and initialisers (`x = {`: C tables, object literals; in
       // TypeScript only after const/let/var, since `type T = { m(): void }` holds definitions).
       const initialiser = t1 === '=' && (family !== 'ts' || declValue);
-      const body = i - 1 >= macroEnd && (bodyReady || initialiser || (js && t1 === '>' && t2 === '='));
+      // JavaScript: an object literal (`f({`, `[{`, `a: {`, `x ? {`, `return {`), blanked like a body when nothing in it
+      // defines a name (a method shorthand does); not in TypeScript, where the same places hold type literals.
+      const objectLiteral = family === 'js' && (t1Word ? t1 === 'return' : t1 !== '' && OBJECT_BEFORE.includes(t1));
+      const body = i - 1 >= macroEnd && (bodyReady || initialiser || objectLiteral || (js && t1 === '>' && t2 === '='));
       if (js && bodyReady && t1 === ')' && afterParen && !JS_STATEMENT_WORDS.has(afterParen)) top.defs = true;   // `name(...) {`: a method
       if (!js && !body && t1Word && !keywords.has(t1) && C_DEFINING.has(t2)) top.defs = true;   // `struct name {`
       stack.push({ open: i - 1, body, defs: body && attributed, template: false });

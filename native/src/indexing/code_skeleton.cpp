@@ -22,6 +22,7 @@ enum : uint32_t {
   kConditionalSwitch = 1u << 18,   // C_CONDITIONAL_SWITCH: #else #elif
   kEndif = 1u << 19,
   kExtern = 1u << 20,
+  kReturn = 1u << 21,
 };
 
 const std::unordered_map<std::string, uint32_t>& wordFlags() {
@@ -52,7 +53,7 @@ const std::unordered_map<std::string, uint32_t>& wordFlags() {
     add(kClass, {"class"}); add(kTypedef, {"typedef"}); add(kDefine, {"define"}); add(kNamespace, {"namespace"});
     add(kDeclaration, {"const", "let", "var"}); add(kRequire, {"require"}); add(kFrom, {"from"}); add(kImport, {"import"});
     add(kTemplate, {"template"});
-    add(kConditionalOpen, {"if", "ifdef", "ifndef"}); add(kConditionalSwitch, {"else", "elif"}); add(kEndif, {"endif"}); add(kExtern, {"extern"});
+    add(kConditionalOpen, {"if", "ifdef", "ifndef"}); add(kConditionalSwitch, {"else", "elif"}); add(kEndif, {"endif"}); add(kExtern, {"extern"}); add(kReturn, {"return"});
     return m;
   }();
   return flags;
@@ -445,7 +446,8 @@ bool Scanner::scan(CodeSkeleton& out) {
     if (skipFrom_ >= 0 && (ch == u'(' || ch == u')' || ch == u'{' || ch == u'}')) {
       bodyReady = false;   // a later branch of an unbalanced #if: its braces are not followed
     } else if (ch == u'(') {
-      parens_.push_back(t1_.kind == Token::kWord ? t1_.word : is(t1_, u']') ? kBracket : kOther);
+      // `[k](` and `"name"(` (JavaScript): a method if a body follows, as after a word.
+      parens_.push_back(t1_.kind == Token::kWord ? t1_.word : is(t1_, u']') || (js_ && is(t1_, u'"')) ? kBracket : kOther);
       if (!returnType) bodyReady = false;
     } else if (ch == u')') {
       if (parens_.empty()) afterParen = kOther; else { afterParen = parens_.back(); parens_.pop_back(); }
@@ -454,7 +456,10 @@ bool Scanner::scan(CodeSkeleton& out) {
       // Function bodies (`) {`, `) const {`, `): T {`, `=> {`) and initialisers (`x = {`; in TypeScript only after
       // const/let/var, since `type T = { m(): void }` holds definitions).
       const bool initialiser = is(t1_, u'=') && (family_ != SkeletonFamily::TS || declValue);
-      const bool body = i - 1 >= macroEnd && (bodyReady || initialiser || (js_ && is(t1_, u'>') && is(t2_, u'=')));
+      // JavaScript: an object literal (codeSkeleton.ts's OBJECT_BEFORE), blanked like a body when nothing in it defines.
+      const bool objectLiteral = family_ == SkeletonFamily::JS &&
+                                 (t1_.kind == Token::kWord ? has(t1_, kReturn) : t1_.kind == Token::kPunct && among(t1_.ch, "(,:[?"));
+      const bool body = i - 1 >= macroEnd && (bodyReady || initialiser || objectLiteral || (js_ && is(t1_, u'>') && is(t2_, u'=')));
       const bool method = afterParen == kBracket || (afterParen >= 0 && !(words_[afterParen].flags & kStatement));
       if (js_ && bodyReady && is(t1_, u')') && method) stack_.back().defs = true;   // `name(...) {`: a method
       if (!js_ && !body && t1_.kind == Token::kWord && !(words_[t1_.word].flags & keyword_) && has(t2_, kCDefining))

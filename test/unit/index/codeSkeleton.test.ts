@@ -154,6 +154,14 @@ for (const { name, scan: codeSkeleton } of scanners) describe(`index: code skele
     assert.strictEqual(lines(s.text), lines(src));
   });
 
+  it('JavaScript: object literals that define nothing are blanked; a string-named method keeps its object', () => {
+    const src = 'module.exports = {\n  create(context) {\n    const opts = Object.assign({\n      a: 1,\n    }, [{ b: 2 }]);\n    return {\n      "Program:exit"(node) {\n        report(node);\n      },\n    };\n  },\n};\n';
+    const s = codeSkeleton(src, 'js')!;
+    assert.strictEqual(s.text, 'module.exports = {\n  create(context) {\n    const opts = Object.assign({\n\n}, [{}]);\n    return {\n      "Program:exit"(node) {\n\n},\n    };\n  },\n};\n');
+    // Not in TypeScript, where `(x: {` and `, {` hold type literals with method signatures.
+    assert.ok(codeSkeleton('f({\n  a: 1,\n});\n', 'ts')!.text.includes('a: 1'));
+  });
+
   it('JavaScript: each declarator of a `var` list may define a function (minified code), not only the first', () => {
     const src = 'function outer() {\n  var a = 1, f = function () {\n    return a;\n  };\n}\nfunction plain() {\n  var b = 1, c = 2;\n}\n';
     const s = codeSkeleton(src, 'js')!;
