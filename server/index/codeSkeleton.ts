@@ -105,6 +105,28 @@ function externDeclarationEnd(text: string, start: number): number {
   return last + 1;
 }
 
+/**
+ * Whether the parenthesis at `open` (the value of `const x = (`) is an arrow function's parameter list: its closing
+ * `)` is followed by `=>` (or by `:`, a TypeScript return type). `const mu = (a - b) / c` is not. Where a string,
+ * template, comment or regular expression comes before the closing parenthesis, or it is not found within 2,000
+ * characters, the answer is yes: a body kept for nothing costs parsing, a body blanked wrongly loses definitions.
+ */
+function arrowAfterParen(text: string, open: number): boolean {
+  const limit = Math.min(text.length, open + 2000);
+  let depth = 0;
+  for (let k = open; k < limit; k++) {
+    const c = text.charCodeAt(k);
+    if (c === 40) depth++;
+    else if (c === 41) {
+      if (--depth > 0) continue;
+      let j = k + 1;
+      while (j < text.length && /\s/.test(text[j])) j++;
+      return text[j] === ':' || (text[j] === '=' && text[j + 1] === '>');
+    } else if (c === 34 || c === 39 || c === 96 || c === 47) return true;
+  }
+  return true;
+}
+
 /** Whether the word at `start` follows a `#` that begins its line (a preprocessor directive, not text in a comment). */
 function directiveAt(text: string, start: number): boolean {
   let k = start - 1;
@@ -365,7 +387,8 @@ function scan(text: string, family: SkeletonFamily, oneConfiguration: boolean): 
     } else {
       if (ch === '=' && js && declName && t1Word && t2 !== '.') {
         // `const f = (...) =>`, `= async`, `= function`, `= class`, `= x =>`: a definition; err towards yes.
-        if (DEFINING_VALUE.test(text.slice(i, i + 200))) markDefs();
+        const m = DEFINING_VALUE.exec(text.slice(i, i + 200));
+        if (m && (m[1] !== '(' || arrowAfterParen(text, i + m[0].length - 1))) markDefs();
       }
       declValue = ch === '=' && declName;
       if (ch === '=' || ch === ';' || ch === ',') declName = false;

@@ -226,7 +226,8 @@ class Scanner {
     };
     if (keyword("async") || keyword("function") || keyword("class")) return true;
     const char16_t c = text_[k];
-    if (c == u'(' || c == u'<') return true;
+    if (c == u'(') return arrowAfterParen(k);
+    if (c == u'<') return true;
     if (!(isAsciiLetter(c) || c == u'_' || c == u'$')) return false;
     int32_t p = k + 1;
     while (p < limit && isWordChar(text_[p])) p++;
@@ -235,6 +236,26 @@ class Scanner {
   }
 
   bool scan(CodeSkeleton& out);
+
+  /** arrowAfterParen in codeSkeleton.ts: the `(` at `open` starts an arrow function's parameters (or cannot tell). */
+  bool arrowAfterParen(int32_t open) const {
+    const int32_t limit = n_ < open + 2000 ? n_ : open + 2000;
+    int32_t depth = 0;
+    for (int32_t k = open; k < limit; k++) {
+      const char16_t c = text_[k];
+      if (c == u'(') {
+        depth++;
+      } else if (c == u')') {
+        if (--depth > 0) continue;
+        int32_t j = k + 1;
+        while (j < n_ && isRegexSpace(text_[j])) j++;
+        return at(j) == u':' || (at(j) == u'=' && at(j + 1) == u'>');
+      } else if (c == u'"' || c == u'\'' || c == u'`' || c == u'/') {
+        return true;
+      }
+    }
+    return true;
+  }
 
   /** directiveAt in codeSkeleton.ts: the word at `start` follows a `#` that begins its line. */
   bool directiveAt(int32_t start) const {

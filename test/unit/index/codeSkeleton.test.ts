@@ -162,6 +162,14 @@ for (const { name, scan: codeSkeleton } of scanners) describe(`index: code skele
     assert.ok(codeSkeleton('f({\n  a: 1,\n});\n', 'ts')!.text.includes('a: 1'));
   });
 
+  it('JavaScript: `const x = (` is a definition only when the parenthesis is an arrow function\'s parameters', () => {
+    const src = 'function f(a, b, c) {\n  const mu = (a - b) / c;\n  return mu;\n}\nfunction g() {\n  const h = (x) => x;\n}\nfunction k() {\n  const s = (")") + 1;\n}\n';
+    const s = codeSkeleton(src, 'js')!;
+    // f is blanked; g holds a definition; k cannot be told (a string before the closing parenthesis), so it stays.
+    assert.strictEqual(s.text, 'function f(a, b, c) {\n\n\n}\nfunction g() {\n  const h = (x) => x;\n}\nfunction k() {\n  const s = (")") + 1;\n}\n');
+    assert.ok(codeSkeleton('function t() {\n  const p = (x: number): number => x;\n}\n', 'ts')!.text.includes('const p'));
+  });
+
   it('JavaScript: each declarator of a `var` list may define a function (minified code), not only the first', () => {
     const src = 'function outer() {\n  var a = 1, f = function () {\n    return a;\n  };\n}\nfunction plain() {\n  var b = 1, c = 2;\n}\n';
     const s = codeSkeleton(src, 'js')!;
