@@ -14,7 +14,7 @@ import { threadId } from 'worker_threads';
 import type { ParsedContent } from './fileRecord';
 
 /** Bump when ParsedContent, the queries in languages.ts, chunking or the pack layout change. */
-export const CACHE_FORMAT_VERSION = 5;
+export const CACHE_FORMAT_VERSION = 6;
 
 /** Entries wait in memory until this many bytes are pending (or the run ends), then go out in one write. */
 const FLUSH_BYTES = 1 << 20;
