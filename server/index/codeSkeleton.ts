@@ -194,6 +194,9 @@ function scan(text: string, family: SkeletonFamily, oneConfiguration: boolean): 
   const conditionals: Conditional[] = [];   // open #if (C)
   let skipFrom = -1;        // index in conditionals of the #if whose remaining branches are read without their braces
   let attributed = false;   // second reading: a macro call before the name being declared (`ATTR(4,0) name(`)
+  // TypeScript: an interface's body holds property signatures (blanked like a body) unless it holds a method signature.
+  let interfaceHeader = false;   // `interface Name ... ` read, its `{` not yet
+  let typeBodyAt = -1;           // stack index of the interface body being read
   let cpp = false;
   const n = text.length;
   let i = 0;
@@ -234,6 +237,7 @@ function scan(text: string, family: SkeletonFamily, oneConfiguration: boolean): 
       if (keywords.has(word)) {
         if (js) {
           if (word === 'class') markDefs();
+          else if (word === 'interface' && family === 'ts' && t1 !== '.') interfaceHeader = true;
         } else if (word === 'typedef') {
           markDefs();
         } else if (word === 'extern' && stack.length === 1 && !parens.length && skipFrom < 0 && wordStart > macroEnd) {
@@ -345,6 +349,8 @@ function scan(text: string, family: SkeletonFamily, oneConfiguration: boolean): 
     if (skipFrom >= 0 && (ch === '(' || ch === ')' || ch === '{' || ch === '}')) {
       bodyReady = false;   // a later branch of an unbalanced #if: its braces are not followed
     } else if (ch === '(') {
+      // In an interface body, `m(`, `m?(`, `m<T>(`, `[k](`, `"m"(`: a method signature, which the queries capture.
+      if (typeBodyAt >= 0 && (t1Word || t1 === ']' || t1 === '"' || t1 === '?' || t1 === '>')) markDefs();
       parens.push(t1Word ? t1 : t1 === ']' || (t1 === '"' && js) ? ']' : '');   // `[k](` and `"name"(`: a method if a body follows
       if (!returnType) bodyReady = false;
     } else if (ch === ')') {
@@ -358,16 +364,18 @@ function scan(text: string, family: SkeletonFamily, oneConfiguration: boolean): 
       // JavaScript: an object literal (`f({`, `[{`, `a: {`, `x ? {`, `return {`), blanked like a body when nothing in it
       // defines a name (a method shorthand does); not in TypeScript, where the same places hold type literals.
       const objectLiteral = family === 'js' && (t1Word ? t1 === 'return' : t1 !== '' && OBJECT_BEFORE.includes(t1));
-      const body = i - 1 >= macroEnd && (bodyReady || initialiser || objectLiteral || (js && t1 === '>' && t2 === '='));
+      const body = i - 1 >= macroEnd && (bodyReady || initialiser || objectLiteral || interfaceHeader || (js && t1 === '>' && t2 === '='));
       if (js && bodyReady && t1 === ')' && afterParen && !JS_STATEMENT_WORDS.has(afterParen)) top.defs = true;   // `name(...) {`: a method
       if (!js && !body && t1Word && !keywords.has(t1) && C_DEFINING.has(t2)) top.defs = true;   // `struct name {`
       stack.push({ open: i - 1, body, defs: body && attributed, template: false });
-      attributed = false;
+      if (interfaceHeader && typeBodyAt < 0) typeBodyAt = stack.length - 1;
+      attributed = false; interfaceHeader = false;
       bodyReady = false; returnType = false;
     } else if (ch === '}') {
       if (stack.length < 2) return undefined;
       const b = stack.pop()!;
       if (stack.length < declAt[0]) declAt = [-1, -1, -1];
+      if (stack.length <= typeBodyAt) typeBodyAt = -1;
       if (b.template) { bodyReady = false; if (!scanTemplate()) return undefined; continue; }
       if (b.defs) stack[stack.length - 1].defs = true;
       else if (b.body && i - 1 > b.open + 1) {
@@ -393,7 +401,7 @@ function scan(text: string, family: SkeletonFamily, oneConfiguration: boolean): 
       declValue = ch === '=' && declName;
       if (ch === '=' || ch === ';' || ch === ',') declName = false;
       if (ch === ';' && declAt[0] === stack.length) declAt = [-1, -1, -1];
-      if (ch === ';') attributed = false;
+      if (ch === ';') { attributed = false; interfaceHeader = false; }
       bodyReady = false; returnType = false;
     }
     push(ch, false);

@@ -23,6 +23,7 @@ enum : uint32_t {
   kEndif = 1u << 19,
   kExtern = 1u << 20,
   kReturn = 1u << 21,
+  kInterface = 1u << 22,
 };
 
 const std::unordered_map<std::string, uint32_t>& wordFlags() {
@@ -53,7 +54,7 @@ const std::unordered_map<std::string, uint32_t>& wordFlags() {
     add(kClass, {"class"}); add(kTypedef, {"typedef"}); add(kDefine, {"define"}); add(kNamespace, {"namespace"});
     add(kDeclaration, {"const", "let", "var"}); add(kRequire, {"require"}); add(kFrom, {"from"}); add(kImport, {"import"});
     add(kTemplate, {"template"});
-    add(kConditionalOpen, {"if", "ifdef", "ifndef"}); add(kConditionalSwitch, {"else", "elif"}); add(kEndif, {"endif"}); add(kExtern, {"extern"}); add(kReturn, {"return"});
+    add(kConditionalOpen, {"if", "ifdef", "ifndef"}); add(kConditionalSwitch, {"else", "elif"}); add(kEndif, {"endif"}); add(kExtern, {"extern"}); add(kReturn, {"return"}); add(kInterface, {"interface"});
     return m;
   }();
   return flags;
@@ -328,6 +329,8 @@ bool Scanner::scan(CodeSkeleton& out) {
   bool declValue = false;     // the `=` of `const|let|var NAME =` was the last token
   int32_t macroEnd = -1;      // end of the #define being read (C)
   bool attributed = false;    // second reading: a macro call before the name being declared (codeSkeleton.ts)
+  bool interfaceHeader = false;   // TypeScript: `interface Name ...` read, its `{` not yet
+  int32_t typeBodyAt = -1;        // stack index of the interface body being read
   const int32_t n = n_;
   const char16_t* text = text_;
   int32_t& i = i_;
@@ -346,6 +349,7 @@ bool Scanner::scan(CodeSkeleton& out) {
       if (flags & keyword_) {
         if (js_) {
           if (flags & kClass) markDefs();
+          else if ((flags & kInterface) && family_ == SkeletonFamily::TS && !is(t1_, u'.')) interfaceHeader = true;
         } else if (flags & kTypedef) {
           markDefs();
         } else if ((flags & kExtern) && stack_.size() == 1 && parens_.empty() && skipFrom_ < 0 && wordStart > macroEnd) {
@@ -467,6 +471,8 @@ bool Scanner::scan(CodeSkeleton& out) {
     if (skipFrom_ >= 0 && (ch == u'(' || ch == u')' || ch == u'{' || ch == u'}')) {
       bodyReady = false;   // a later branch of an unbalanced #if: its braces are not followed
     } else if (ch == u'(') {
+      // In an interface body, `m(`, `m?(`, `m<T>(`, `[k](`, `"m"(`: a method signature, which the queries capture.
+      if (typeBodyAt >= 0 && (t1_.kind == Token::kWord || is(t1_, u']') || is(t1_, u'"') || is(t1_, u'?') || is(t1_, u'>'))) markDefs();
       // `[k](` and `"name"(` (JavaScript): a method if a body follows, as after a word.
       parens_.push_back(t1_.kind == Token::kWord ? t1_.word : is(t1_, u']') || (js_ && is(t1_, u'"')) ? kBracket : kOther);
       if (!returnType) bodyReady = false;
@@ -480,19 +486,21 @@ bool Scanner::scan(CodeSkeleton& out) {
       // JavaScript: an object literal (codeSkeleton.ts's OBJECT_BEFORE), blanked like a body when nothing in it defines.
       const bool objectLiteral = family_ == SkeletonFamily::JS &&
                                  (t1_.kind == Token::kWord ? has(t1_, kReturn) : t1_.kind == Token::kPunct && among(t1_.ch, "(,:[?"));
-      const bool body = i - 1 >= macroEnd && (bodyReady || initialiser || objectLiteral || (js_ && is(t1_, u'>') && is(t2_, u'=')));
+      const bool body = i - 1 >= macroEnd && (bodyReady || initialiser || objectLiteral || interfaceHeader || (js_ && is(t1_, u'>') && is(t2_, u'=')));
       const bool method = afterParen == kBracket || (afterParen >= 0 && !(words_[afterParen].flags & kStatement));
       if (js_ && bodyReady && is(t1_, u')') && method) stack_.back().defs = true;   // `name(...) {`: a method
       if (!js_ && !body && t1_.kind == Token::kWord && !(words_[t1_.word].flags & keyword_) && has(t2_, kCDefining))
         stack_.back().defs = true;   // `struct name {`
       stack_.push_back({i - 1, body, body && attributed, false});
-      attributed = false;
+      if (interfaceHeader && typeBodyAt < 0) typeBodyAt = int32_t(stack_.size()) - 1;
+      attributed = false; interfaceHeader = false;
       bodyReady = false; returnType = false;
     } else if (ch == u'}') {
       if (stack_.size() < 2) return false;
       const Block b = stack_.back();
       stack_.pop_back();
       if (int32_t(stack_.size()) < declStack) declStack = declParens = declBrackets = -1;
+      if (int32_t(stack_.size()) <= typeBodyAt) typeBodyAt = -1;
       if (b.isTemplate) { bodyReady = false; if (!scanTemplate()) return false; continue; }
       if (b.defs) {
         stack_.back().defs = true;
@@ -517,7 +525,7 @@ bool Scanner::scan(CodeSkeleton& out) {
       declValue = ch == u'=' && declName;
       if (ch == u'=' || ch == u';' || ch == u',') declName = false;
       if (ch == u';' && declStack == int32_t(stack_.size())) declStack = declParens = declBrackets = -1;
-      if (ch == u';') attributed = false;
+      if (ch == u';') { attributed = false; interfaceHeader = false; }
       bodyReady = false; returnType = false;
     }
     pushPunct(ch);

@@ -170,6 +170,14 @@ for (const { name, scan: codeSkeleton } of scanners) describe(`index: code skele
     assert.ok(codeSkeleton('function t() {\n  const p = (x: number): number => x;\n}\n', 'ts')!.text.includes('const p'));
   });
 
+  it('TypeScript: an interface body of property signatures is blanked; one with a method signature stays', () => {
+    const src = 'export interface Options extends Base<string> {\n  name?: string;\n  run: (x: number) => void;\n}\ninterface Api {\n  get?<T>(key: string): T;\n}\n';
+    const s = codeSkeleton(src, 'ts')!;
+    assert.strictEqual(s.text, 'export interface Options extends Base<string> {\n\n\n}\ninterface Api {\n  get?<T>(key: string): T;\n}\n');
+    assert.ok(codeSkeleton('interface A {\n  "quoted"(): void;\n}\n', 'ts')!.text.includes('"quoted"()'));
+    assert.ok(codeSkeleton('interface A {\n  [Symbol.iterator](): void;\n}\n', 'ts')!.text.includes('[Symbol.iterator]()'));
+  });
+
   it('JavaScript: each declarator of a `var` list may define a function (minified code), not only the first', () => {
     const src = 'function outer() {\n  var a = 1, f = function () {\n    return a;\n  };\n}\nfunction plain() {\n  var b = 1, c = 2;\n}\n';
     const s = codeSkeleton(src, 'js')!;
