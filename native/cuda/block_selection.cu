@@ -1,4 +1,5 @@
-// Selection kernels. One CTA per plan row sorts the row's candidate blocks (bitonic, in shared memory) by
+// Selection kernels. One CTA per plan row sorts the row's candidate blocks (bitonic, in shared memory; without
+// budgets only those that can reach tau, select_by_share.cuh) by
 // (share descending, index ascending) packed into one 64-bit key, takes an exclusive prefix sum of the sorted
 // shares, and keeps candidates while sink + diagonal + the shares before them stay under tau: the CPU
 // planner's sequential rule, computed in parallel.
@@ -36,9 +37,13 @@ __global__ void selectKernel(SelectParams p) {
 
   int r = 0;
   if (!keepAll && nCand > 0) {
-    sortByShare(a, 1, nCand, keys);
     const float base = cleanShare(a[0]) + (bq > 0 ? cleanShare(a[bq]) : 0.f);
-    r = countBelowTau(keys, nCand, base, tau);
+    // Without budgets only the candidates that can be taken are sorted; a budget may take any of them.
+    const bool budgets = p.minBlocks > 0 || p.maxBlocks > 0 || tau >= 1.f;
+    int sorted = nCand;
+    if (budgets) sortByShare(a, 1, nCand, keys);
+    else sorted = sortTauContenders(a, 1, nCand, base, tau, keys);
+    r = countBelowTau(keys, sorted, base, tau);
     if (tau >= 1.f) r = nCand;
     const int forced = bq > 0 ? 2 : 1;
     if (p.minBlocks > 0 && forced + r < p.minBlocks) r = min(nCand, p.minBlocks - forced);

@@ -195,8 +195,11 @@ __global__ void __launch_bounds__(kSelectThreads) checkAndColumnsKernel(LastBloc
   __syncthreads();
   const int nCand = bq > 1 ? bq - 1 : 0;
   if (p.tau < 1.f && nCand > 0) {
-    sortByShare(a, 1, nCand, keys);
-    int r = countBelowTau(keys, nCand, cleanShare(a[0]) + (bq > 0 ? cleanShare(a[bq]) : 0.f), p.tau);
+    const float base = cleanShare(a[0]) + (bq > 0 ? cleanShare(a[bq]) : 0.f);
+    int sorted = nCand;
+    if (p.minBlocks > 0 || p.maxBlocks > 0) sortByShare(a, 1, nCand, keys);
+    else sorted = sortTauContenders(a, 1, nCand, base, p.tau, keys);
+    int r = countBelowTau(keys, sorted, base, p.tau);
     const int forced = bq > 0 ? 2 : 1;
     if (p.minBlocks > 0 && forced + r < p.minBlocks) r = min(nCand, p.minBlocks - forced);
     if (p.maxBlocks > 0 && forced + r > p.maxBlocks) r = max(0, p.maxBlocks - forced);

@@ -26,20 +26,17 @@ __device__ __forceinline__ void keepNeighbours(unsigned long long key, float nei
   }
 }
 
-// Sorts candidates a[first .. first + n) into keys[0 .. n) (the index is the low 32 bits). keys holds
-// nextpow2(n) entries. Called by all kSelectThreads threads; ends with a barrier.
-__device__ inline void sortByShare(const float* a, int first, int n, unsigned long long* keys) {
+__device__ __forceinline__ unsigned long long shareKey(float share, int index) {
+  return ((unsigned long long)(~__float_as_uint(share)) << 32) | (unsigned int)index;
+}
+
+// Sorts keys[0 .. n) ascending, i.e. by (share descending, index ascending); keys holds nextpow2(n) entries, the
+// ones past n are filled here. Called by all kSelectThreads threads; ends with a barrier.
+__device__ inline void sortKeys(unsigned long long* keys, int n) {
   const int tid = threadIdx.x;
   int size2 = 1;
   while (size2 < n) size2 <<= 1;
-  for (int i = tid; i < size2; i += kSelectThreads) {
-    if (i < n) {
-      const int idx = first + i;
-      keys[i] = ((unsigned long long)(~__float_as_uint(cleanShare(a[idx]))) << 32) | (unsigned int)idx;
-    } else {
-      keys[i] = ~0ull;
-    }
-  }
+  for (int i = n + tid; i < size2; i += kSelectThreads) keys[i] = ~0ull;
   __syncthreads();
   for (int size = 2; size <= size2; size <<= 1) {
     for (int stride = size >> 1; stride > 0; stride >>= 1) {
@@ -54,6 +51,43 @@ __device__ inline void sortByShare(const float* a, int first, int n, unsigned lo
       __syncthreads();
     }
   }
+}
+
+// Sorts candidates a[first .. first + n) into keys[0 .. n) (the index is the low 32 bits). keys holds
+// nextpow2(n) entries. Called by all kSelectThreads threads; ends with a barrier.
+__device__ inline void sortByShare(const float* a, int first, int n, unsigned long long* keys) {
+  for (int i = threadIdx.x; i < n; i += kSelectThreads) keys[i] = shareKey(cleanShare(a[first + i]), first + i);
+  sortKeys(keys, n);
+}
+
+// The candidates that can matter to the tau rule, sorted into keys[0 .. m); returns m. The rule drops a candidate
+// when it and every candidate sorted after it sum to at most slack = base + total - tau. The candidates below
+// slack / 2n are such a tail (all n of them together hold at most half the slack), so they are left out before
+// the sort: at tau 0.95 that is most of a long row, and the sort was most of the selection's time. The half keeps
+// the cut clear of the rounding in the sums. Called by all kSelectThreads threads; ends with a barrier.
+__device__ inline int sortTauContenders(const float* a, int first, int n, float base, float tau,
+                                        unsigned long long* keys) {
+  __shared__ float warpTotals[kSelectThreads / 32];
+  __shared__ int contenders;
+  const int tid = threadIdx.x;
+  float local = 0.f;
+  for (int i = tid; i < n; i += kSelectThreads) local += cleanShare(a[first + i]);
+  for (int off = 16; off > 0; off >>= 1) local += __shfl_xor_sync(0xffffffffu, local, off);
+  if ((tid & 31) == 0) warpTotals[tid >> 5] = local;
+  if (tid == 0) contenders = 0;
+  __syncthreads();
+  float total = 0.f;
+  for (int w = 0; w < kSelectThreads / 32; ++w) total += warpTotals[w];  // the same order in every thread
+  const float slack = base + total - tau;
+  const float cut = slack > 0.f ? slack / (2.f * float(n)) : 0.f;
+  for (int i = tid; i < n; i += kSelectThreads) {
+    const float x = cleanShare(a[first + i]);
+    if (x >= cut) keys[atomicAdd(&contenders, 1)] = shareKey(x, first + i);  // any order: sorted next
+  }
+  __syncthreads();
+  const int m = contenders;
+  sortKeys(keys, m);  // its first barrier also orders the read of contenders before any later reset
+  return m;
 }
 
 // How many sorted candidates are taken: those whose exclusive prefix (plus base) is below tau. Every thread

@@ -43,6 +43,7 @@ extern "C" int unisparse_cuda_plan(const UnisparseShape* shape, const UnisparseS
     r.seqK = shape->seqK; r.scale = resolvedScale(shape); r.blockSize = cfg->blockSize; r.tau = cfg->tau;
     r.granularities.clear();
     for (int g : cfg->granularities) if (g > 0) r.granularities.push_back(g);
+    if (r.granularities.empty()) r.granularities = unisparse::default_granularities(r.heads, r.kvHeads, r.blockSize);
     r.minBlocks = cfg->minBlocks; r.maxBlocks = cfg->maxBlocks; r.splitPrecision = cfg->fastEstimate == 0;
     r.lastBlockCheck = cfg->skipLastBlockCheck == 0; r.checkRecall = cfg->checkRecall > 0.f ? cfg->checkRecall : 0.95f;
     r.neighbourShare = cfg->neighbourShare == 0.f ? unisparse::kDefaultNeighbourShare : cfg->neighbourShare < 0.f ? 0.f : cfg->neighbourShare;

@@ -18,7 +18,8 @@ typedef struct UnisparseShape {
 typedef struct UnisparseSparseConfig {
   int blockSize;          /* 64 or 128 */
   float tau;              /* cumulative estimated share kept per row; >= 1 keeps all causal blocks */
-  int granularities[4];   /* composite tokens per block, e.g. {4, 16}; unused entries 0 */
+  int granularities[4];   /* composite tokens per block, e.g. {4, 16}; unused entries 0; all 0: by shape
+                             (unisparse::default_granularities: {4, 16} for GQA, one of blockSize / 16 for MHA) */
   int minBlocks, maxBlocks;
   int fastEstimate;       /* 1: bf16 estimate (one MMA); 0: split-bf16 estimate (three MMAs, ~fp32 exact) */
   int skipLastBlockCheck; /* 0 (default): exact check of the last query block (widened tau + columns where the estimate misses); 1: estimate only */

@@ -8,7 +8,8 @@
   plans of a fixed per-row budget (min = max blocks, estimate only) at densities 0.05 to 0.6; 1.0 would mean the
   sparse kernel runs its kept blocks at cuDNN's dense throughput;
 - plan share: estimate + select (with and without the last-block check) as a share of the sparse total at the
-  longest length, planted 'realistic' workload, S = 128, tau 0.95, bf16 estimate (the headline configuration).
+  longest length, planted 'realistic' workload, S = 128, tau 0.95, bf16 estimate, the library's default
+  granularities for the shape (the headline configuration), and {4, 16} for MHA beside its default.
 Writes bench-efficiency.json and prints a markdown table last."""
 import json
 import os
@@ -98,35 +99,41 @@ def efficiency_rows():
 
 
 def plan_share_rows():
+    """The library's default granularities for each shape ({4, 16} for GQA, one of S / 16 for MHA), and for MHA also
+    {4, 16}, the GQA default, as the anchor its default is measured against."""
     rows = []
     n = LENGTHS[-1]
     for heads, kvh in HEADS:
         q, k, v = ref.planted_qkv(heads, kvh, n, 128, seed=n + heads + kvh, **WORKLOADS["realistic"])
         out = torch.empty_like(q)
-        for check in (False, True):
-            plans = []
+        variants = [None] + ([(4, 16)] if heads == kvh else [])
+        for grans in variants:
+            for check in (False, True):
+                plans = []
 
-            def make_plan():
-                p = us.plan(q, k, block_size=BLOCK, tau=0.95, fast=True, check=check)
-                plans.append(p)
-                return p
-            plan_ms = timed(make_plan, budget_ms=600)
-            for p in plans[1:]:
-                p.free()
-            plan = plans[0]
-            os.environ["UNISPARSE_PLAN_PROFILE"] = "1"
-            print(f"[{heads}/{kvh} N={n} check={check}] ", end="", flush=True)
-            us.plan(q, k, block_size=BLOCK, tau=0.95, fast=True, check=check).free()
-            torch.cuda.synchronize()
-            os.environ.pop("UNISPARSE_PLAN_PROFILE")
-            attn = timed(lambda: us.attention(q, k, v, out, device_plan=plan))
-            mask = plan.mask()
-            row = {"N": n, "heads": heads, "kvHeads": kvh, "check": check, "planMs": plan_ms, "attnMs": attn,
-                   "planShare": plan_ms / (plan_ms + attn), "density": plan.density,
-                   "recall": ref.attention_recall(q, k, mask, BLOCK, rows=128)}
-            plan.free()
-            rows.append(row)
-            print(json.dumps({"planShare": row}), flush=True)
+                def make_plan():
+                    p = us.plan(q, k, block_size=BLOCK, tau=0.95, granularities=grans, fast=True, check=check)
+                    plans.append(p)
+                    return p
+                plan_ms = timed(make_plan, budget_ms=600)
+                for p in plans[1:]:
+                    p.free()
+                plan = plans[0]
+                os.environ["UNISPARSE_PLAN_PROFILE"] = "1"
+                print(f"[{heads}/{kvh} N={n} g={grans or 'default'} check={check}] ", end="", flush=True)
+                us.plan(q, k, block_size=BLOCK, tau=0.95, granularities=grans, fast=True, check=check).free()
+                torch.cuda.synchronize()
+                os.environ.pop("UNISPARSE_PLAN_PROFILE")
+                attn = timed(lambda: us.attention(q, k, v, out, device_plan=plan))
+                mask = plan.mask()
+                shown = list(grans) if grans else ([BLOCK // 16] if heads == kvh else [4, 16])
+                row = {"N": n, "heads": heads, "kvHeads": kvh, "granularities": shown, "default": grans is None,
+                       "check": check, "planMs": plan_ms, "attnMs": attn,
+                       "planShare": plan_ms / (plan_ms + attn), "density": plan.density,
+                       "recall": ref.attention_recall(q, k, mask, BLOCK, rows=128)}
+                plan.free()
+                rows.append(row)
+                print(json.dumps({"planShare": row}), flush=True)
         del q, k, v, out
         torch.cuda.empty_cache()
     return rows
@@ -151,10 +158,11 @@ def main():
     for r in result["efficiency"]:
         lines.append(f"| {r['N']} | {r['heads']}/{r['kvHeads']} | {r['density']:.3f} | {r['cudnnMs']:.2f} | "
                      f"{r['sparseMs']:.2f} | {r['efficiency']:.2f} | {r['mmaSparseMs']:.2f} | {r['mmaEfficiency']:.2f} |")
-    lines += ["", "| N | heads q/kv | last-block check | plan ms | attention ms | plan share | density | recall |",
-              "|---|---|---|---|---|---|---|---|"]
+    lines += ["", "| N | heads q/kv | granularities | last-block check | plan ms | attention ms | plan share | density | recall |",
+              "|---|---|---|---|---|---|---|---|---|"]
     for r in result["planShare"]:
-        lines.append(f"| {r['N']} | {r['heads']}/{r['kvHeads']} | {'on' if r['check'] else 'off'} | {r['planMs']:.2f} | "
+        grans = ",".join(map(str, r.get("granularities", [4, 16]))) + (" (default)" if r.get("default", True) else "")
+        lines.append(f"| {r['N']} | {r['heads']}/{r['kvHeads']} | {grans} | {'on' if r['check'] else 'off'} | {r['planMs']:.2f} | "
                      f"{r['attnMs']:.2f} | {100 * r['planShare']:.1f}% | {r['density']:.3f} | {r['recall']:.3f} |")
     md = "\n".join(lines) + "\n"
     with open(os.path.join(OUT, "bench-efficiency.md"), "w") as f:

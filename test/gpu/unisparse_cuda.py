@@ -97,11 +97,12 @@ class DevicePlan:
 
 def plan(q, k, block_size=64, tau=0.95, granularities=(4, 16), min_blocks=0, max_blocks=0, fast=False, scale=0.0,
          check=True, neighbour_share=0.0):
-    """neighbour_share: 0 = the library's default, < 0 = no neighbour expansion, > 0 = that threshold."""
+    """neighbour_share: 0 = the library's default, < 0 = no neighbour expansion, > 0 = that threshold.
+    granularities=None: the library's default for the shape ({4, 16} for GQA, one of block_size / 16 for MHA)."""
     cfg = SparseConfig()
     cfg.blockSize, cfg.tau, cfg.minBlocks, cfg.maxBlocks, cfg.fastEstimate = block_size, tau, min_blocks, max_blocks, int(fast)
     cfg.skipLastBlockCheck, cfg.checkRecall, cfg.neighbourShare = int(not check), 0.0, neighbour_share
-    for i, g in enumerate(granularities[:4]):
+    for i, g in enumerate((granularities or ())[:4]):
         cfg.granularities[i] = g
     out = Plan()
     _raise(lib().unisparse_cuda_plan(ctypes.byref(shape_of(q, k, scale)), ctypes.byref(cfg), q.data_ptr(), k.data_ptr(),

@@ -49,6 +49,17 @@ struct UniSparseConfig {
   float neighbourShare = kDefaultNeighbourShare;
 };
 
+// Composite tokens per block for a model of this shape (the model runtime and the CUDA library's C API use it when
+// none are given). The estimate costs about (g / S)^2 of dense attention per kv head, so next to the sparse
+// attention it plans, an MHA model (one query head per kv head) pays four to eight times what a GQA model does.
+// MHA gets one granularity of 16-token composites: on the planted 128K workload (32 heads, S = 128, tau 0.95, H200)
+// it kept the recall of {4, 16} (0.957 against 0.959, density 0.129 against 0.134) for about a third of the plan
+// time (test/gpu/results/h200-2026-12-02-plan/). GQA keeps the tuned {4, 16}.
+inline std::vector<int> default_granularities(int heads, int kvHeads, int blockSize) {
+  if (heads == kvHeads) return {blockSize / 16 >= 2 ? blockSize / 16 : 2};
+  return {4, 16};
+}
+
 // The budget of a kv head whose estimate failed the check: a third of the mass tau leaves out.
 inline float widened_tau(float tau) { return 1.f - (1.f - tau) / 3.f; }
 

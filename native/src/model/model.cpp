@@ -83,6 +83,7 @@ struct Model::Impl {
     a.causal = true;
     a.sparse.blockSize = opts.blockSize;
     a.sparse.tau = opts.tau;
+    a.sparse.granularities = default_granularities(config.nHeads, config.nKvHeads, opts.blockSize);
     a.sparse.maxBlocks = opts.maxBlocks;
     a.sparse.neighbourShare = opts.neighbourShare;
     return a;
