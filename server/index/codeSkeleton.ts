@@ -13,6 +13,7 @@
 // whole. A C file whose braces balance only in one configuration of its #if branches is read a second time that way
 // (see Conditional) before it is given up on.
 
+import { packRefs, type PackedRefs } from './fileRecord';
 import { nativeIndexing } from './nativeIndexing';
 
 /** 'js' may hold JSX (the scanner then gives up on the file); 'ts' (.ts, never JSX) may not. */
@@ -21,8 +22,8 @@ export type SkeletonFamily = 'c' | 'js' | 'ts';
 export interface CodeSkeleton {
   /** The text with definition-free bodies blanked (same length in lines, every line where it was). */
   text: string;
-  /** Identifier -> uses outside comments and strings (keywords left out). */
-  identifiers: Record<string, number>;
+  /** Identifiers and their uses outside comments and strings (keywords left out), first seen first. */
+  identifiers: PackedRefs;
   /** Module specifiers in source order (JavaScript/TypeScript only; C keeps its #include query). */
   imports: string[];
   /** Characters blanked. */
@@ -157,12 +158,8 @@ export function codeSkeleton(text: string, family: SkeletonFamily): CodeSkeleton
   if (!native) return codeSkeletonInScript(text, family);
   const r = native.codeSkeleton(text, family);
   if (!r) return undefined;
-  const identifiers: Record<string, number> = Object.create(null);
-  if (r.counts.length) {
-    const names = r.identifiers.split('\n');
-    for (let k = 0; k < names.length; k++) identifiers[names[k]] = r.counts[k];
-  }
-  return { text: r.text ?? text, identifiers, imports: r.imports, blanked: r.blanked, cpp: r.cpp };
+  // Kept packed as the scanner returns them (see PackedRefs).
+  return { text: r.text ?? text, identifiers: { names: r.identifiers, counts: r.counts }, imports: r.imports, blanked: r.blanked, cpp: r.cpp };
 }
 
 /** codeSkeleton in JavaScript: the fallback, and what the native scanner is tested against. */
@@ -407,7 +404,7 @@ function scan(text: string, family: SkeletonFamily, oneConfiguration: boolean): 
     push(ch, false);
   }
   if (stack.length !== 1 || parens.length) return undefined;
-  if (!ranges.length) return { text, identifiers, imports, blanked: 0, cpp };
+  if (!ranges.length) return { text, identifiers: packRefs(identifiers), imports, blanked: 0, cpp };
   const parts: string[] = [];
   let last = 0; let blanked = 0;
   for (let r = 0; r < ranges.length; r += 2) {
@@ -420,5 +417,5 @@ function scan(text: string, family: SkeletonFamily, oneConfiguration: boolean): 
     last = end;
   }
   parts.push(text.slice(last));
-  return { text: parts.join(''), identifiers, imports, blanked, cpp };
+  return { text: parts.join(''), identifiers: packRefs(identifiers), imports, blanked, cpp };
 }

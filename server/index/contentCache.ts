@@ -14,7 +14,7 @@ import { threadId } from 'worker_threads';
 import type { ParsedContent } from './fileRecord';
 
 /** Bump when ParsedContent, the queries in languages.ts, chunking or the pack layout change. */
-export const CACHE_FORMAT_VERSION = 6;
+export const CACHE_FORMAT_VERSION = 7;
 
 /** Entries wait in memory until this many bytes are pending (or the run ends), then go out in one write. */
 const FLUSH_BYTES = 1 << 20;
@@ -94,7 +94,8 @@ export class ContentCache {
     try {
       const entry = JSON.parse(raw);
       if (entry?.version !== CACHE_FORMAT_VERSION || entry.hash !== hash || !isParsedContent(entry.content, language)) return undefined;
-      return entry.content as Omit<ParsedContent, 'termTable'>;
+      const content = entry.content as StoredContent;
+      return { ...content, refs: { names: content.refs.names, counts: Int32Array.from(content.refs.counts) } };
     } catch {
       return undefined;   // torn or corrupt entry: parse again, and the new entry wins
     }
@@ -109,7 +110,8 @@ export class ContentCache {
     const key = `${hash}.${language}`;
     if (this.broken || this.stored.has(key)) return;
     this.stored.add(key);
-    const { termTable: _derived, ...stored } = content;
+    const { termTable: _derived, refs, ...rest } = content;
+    const stored: StoredContent = { ...rest, refs: { names: refs.names, counts: Array.from(refs.counts) } };
     const data = Buffer.from(JSON.stringify({ version: CACHE_FORMAT_VERSION, hash, content: stored }) + '\n');
     this.pending.push({ key, data });
     this.pendingBytes += data.length;
@@ -151,10 +153,14 @@ export class ContentCache {
   }
 }
 
+/** A parse as an entry stores it: without the term table, the reference counts as a JSON array. */
+type StoredContent = Omit<ParsedContent, 'termTable' | 'refs'> & { refs: { names: string; counts: number[] } };
+
 function isParsedContent(c: unknown, language: string): boolean {
-  const p = c as ParsedContent;
+  const p = c as StoredContent;
   return !!p && p.language === language && typeof p.lineCount === 'number' && Array.isArray(p.defs) &&
-    Array.isArray(p.chunks) && Array.isArray(p.imports) && typeof p.refs === 'object' && p.refs !== null &&
+    Array.isArray(p.chunks) && Array.isArray(p.imports) && typeof p.refs?.names === 'string' && Array.isArray(p.refs.counts) &&
+    (p.refs.counts.length === 0) === (p.refs.names === '') &&
     p.defs.every((d) => typeof d.name === 'string' && typeof d.startLine === 'number' && typeof d.endLine === 'number') &&
     p.chunks.every((k) => typeof k.startLine === 'number' && typeof k.length === 'number');
 }

@@ -4,7 +4,7 @@ import { ContentCache } from './contentCache';
 import { termTableFor } from './chunkTerms';
 import { parseContent } from './fileParser';
 import { TextLines } from './lineWindows';
-import { packRefs, type IndexedFile, type ParsedContent } from './fileRecord';
+import type { IndexedFile, ParsedContent } from './fileRecord';
 import { readIndexable } from './fileReader';
 import { languageForFile } from './languages';
 import { PhaseClock, type LanguageSeconds, type PhaseSeconds } from './indexPhases';
@@ -81,6 +81,6 @@ export class FileIndexer {
     lang.files++; lang.bytes += read.bytes; lang.seconds += (performance.now() - started) / 1000;
     for (const d of content.defs) d.file = job.file;   // cached entries are shared by identical files at other paths
     return { file: job.file, status: 'indexed', fromCache,
-      record: { ...content, refs: packRefs(content.refs), file: job.file, hash: read.hash, bytes: read.bytes, text: read.text } };
+      record: { ...content, file: job.file, hash: read.hash, bytes: read.bytes, text: read.text } };
   }
 }

@@ -5,7 +5,7 @@
 import { wasmLanguage } from './grammarLoader';
 import { NATIVE_GRAMMARS, nativeLanguage, nativeUnavailable } from './nativeGrammars';
 import { languageSpec, type LanguageSpec } from './languages';
-import type { ChunkRecord, ParsedContent, SymbolDef, SymbolKind } from './fileRecord';
+import { noRefs, packRefs, unpackRefs, withoutUses, type ChunkRecord, type PackedRefs, type ParsedContent, type SymbolDef, type SymbolKind } from './fileRecord';
 import { termTableFor } from './chunkTerms';
 import { TextLines, textContent, windowChunks } from './lineWindows';
 import { codeSkeleton, type SkeletonFamily } from './codeSkeleton';
@@ -23,9 +23,13 @@ const SKELETON_FAMILY: Record<string, SkeletonFamily> = { c: 'c', cpp: 'c', java
  */
 export type ParserChoice = ParserBackend | 'auto';
 
+/** The environment's choice, read once per thread (process.env is a system call per read, and this runs per file). */
+let environmentChoice: ParserChoice | undefined;
+
 function defaultChoice(): ParserChoice {
+  if (environmentChoice) return environmentChoice;
   const v = process.env.UNISPARSE_PARSER;
-  if (v === 'native' || v === 'wasm' || v === 'auto' || !v) return (v || 'auto') as ParserChoice;
+  if (v === 'native' || v === 'wasm' || v === 'auto' || !v) return (environmentChoice = (v || 'auto') as ParserChoice);
   throw new Error(`UNISPARSE_PARSER=${v} is not a parser: use native, wasm or auto (the default).`);
 }
 
@@ -118,31 +122,34 @@ export async function parseContent(file: string, text: string, languageId: strin
     // Reference captures (whole-file parses only) skip the names of definitions, found by their offsets.
     const nameStarts = skeleton ? undefined : new Set<number>();
     const defs = extractDefinitions(file, matches, nameStarts);
-    let refs: Record<string, number> = direct?.refs ?? Object.create(null);
     const imports: string[] = [];
+    let refs: PackedRefs | undefined = direct?.refs;
     if (skeleton) {
-      refs = skeleton.identifiers;
       // A definition's own name is not a use of it.
-      for (const d of defs) { const left = (refs[d.name] ?? 0) - 1; if (left > 0) refs[d.name] = left; else delete refs[d.name]; }
+      refs = withoutUses(skeleton.identifiers, defs.map((d) => d.name));
       if (family !== 'c') imports.push(...skeleton.imports);
     }
+    // `ref` captures come only from a whole-file parse whose references were not counted natively.
+    let counted: Record<string, number> | undefined;
     for (const m of matches) {
       for (const c of m.captures) {
         if (c.name === 'ref') {
           if (nameStarts!.has(c.node.startIndex)) continue;   // the name of a definition is not a use
           const name = c.node.text;
-          if (name.length >= 2) refs[name] = (refs[name] ?? 0) + 1;
+          counted ??= refs ? unpackRefs(refs) : Object.create(null) as Record<string, number>;
+          if (name.length >= 2) counted[name] = (counted[name] ?? 0) + 1;
         } else if (c.name === 'import') {
           imports.push(c.node.text.replace(/^["'<]|["'>]$/g, ''));
         }
       }
     }
+    if (counted) refs = packRefs(counted);
     const chunks = definitionChunks(defs, lines);
     chunks.push(...windowChunks(lines, chunks, 1, lines.count));
     clock?.lap('chunking');
     const termTable = termTableFor(lines, chunks);
     clock?.lap('terms');
-    return { language: spec.id, lineCount: lines.count, defs, refs, imports: [...new Set(imports)], chunks, termTable };
+    return { language: spec.id, lineCount: lines.count, defs, refs: refs ?? noRefs(), imports: [...new Set(imports)], chunks, termTable };
   } finally {
     tree?.delete?.();
   }

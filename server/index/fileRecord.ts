@@ -33,8 +33,8 @@ export interface ParsedContent {
   language: string;
   lineCount: number;
   defs: SymbolDef[];
-  /** Referenced identifier -> number of uses. */
-  refs: Record<string, number>;
+  /** Referenced identifiers and their numbers of uses (see PackedRefs). */
+  refs: PackedRefs;
   /** Module specifiers as written (`./foo`, `os.path`, `std::io`). */
   imports: string[];
   chunks: ChunkRecord[];
@@ -43,12 +43,16 @@ export interface ParsedContent {
 }
 
 /**
- * A file's references as the index holds them: the names joined by '\n' (an identifier holds no newline) and their
- * counts in the same order. One string and one typed array instead of an object with a key per name: a million
- * lines reference a quarter of a million (file, name) pairs, and as objects they were most of what the server thread
- * spent taking the workers' results in (structured clone builds each one key by key).
+ * A file's references, packed from the scanner that counts them to the index that holds them: the names joined by '\n'
+ * (an identifier holds no newline) and their counts in the same order (first seen first). One string and one typed
+ * array instead of an object with a key per name: a million lines reference a quarter of a million (file, name)
+ * pairs, and as objects they were most of what the server thread spent taking the workers' results in (structured
+ * clone builds each one key by key), and most of what a worker spent building them (a dictionary key per name).
  */
 export interface PackedRefs { names: string; counts: Int32Array }
+
+/** No references (a fresh array each time: a worker moves each record's counts to the server thread). */
+export function noRefs(): PackedRefs { return { names: '', counts: new Int32Array(0) }; }
 
 export function packRefs(refs: Record<string, number>): PackedRefs {
   const names = Object.keys(refs);
@@ -70,9 +74,34 @@ export function unpackRefs(refs: PackedRefs): Record<string, number> {
   return out;
 }
 
+/**
+ * `refs` less one use per entry of `names` (a definition's own name is not a use of it); a name left with no use is
+ * dropped, and the order stays. Returns `refs` itself when none of `names` is referenced.
+ */
+export function withoutUses(refs: PackedRefs, names: readonly string[]): PackedRefs {
+  if (!names.length || !refs.counts.length) return refs;
+  const take = new Map<string, number>();
+  for (const n of names) take.set(n, (take.get(n) ?? 0) + 1);
+  const list = refs.names.split('\n');
+  const counts = refs.counts;
+  let first = -1;
+  for (let i = 0; i < list.length; i++) if (take.has(list[i])) { first = i; break; }
+  if (first < 0) return refs;
+  const keptNames = list.slice(0, first);
+  const keptCounts = new Int32Array(list.length);
+  keptCounts.set(counts.subarray(0, first));
+  let kept = first;
+  for (let i = first; i < list.length; i++) {
+    const left = counts[i] - (take.get(list[i]) ?? 0);
+    if (left <= 0) continue;
+    keptNames.push(list[i]);
+    keptCounts[kept++] = left;
+  }
+  return { names: keptNames.join('\n'), counts: keptCounts.slice(0, kept) };
+}
+
 /** An indexed file as the index holds it (and a worker sends it). */
-export interface IndexedFile extends Omit<ParsedContent, 'refs'> {
-  refs: PackedRefs;
+export interface IndexedFile extends ParsedContent {
   file: string;
   /** sha1 of the file's bytes. */
   hash: string;

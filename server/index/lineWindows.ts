@@ -2,7 +2,7 @@
 // Kept apart from the tree-sitter parser so that the main thread can index a file as text (a question that needs it
 // before its parse lands) without loading the parser.
 import { termTableFor } from './chunkTerms';
-import type { ChunkRecord, ParsedContent } from './fileRecord';
+import { noRefs, type ChunkRecord, type ParsedContent } from './fileRecord';
 
 /** Lines per window chunk for text outside definitions. */
 export const WINDOW_LINES = 40;
@@ -10,7 +10,7 @@ export const WINDOW_LINES = 40;
 /** A file as text: WINDOW_LINES windows over its non-blank lines, with their terms. */
 export function textContent(lines: TextLines): ParsedContent {
   const chunks = windowChunks(lines, [], 1, lines.count);
-  return { language: 'text', lineCount: lines.count, defs: [], refs: {}, imports: [], chunks, termTable: termTableFor(lines, chunks) };
+  return { language: 'text', lineCount: lines.count, defs: [], refs: noRefs(), imports: [], chunks, termTable: termTableFor(lines, chunks) };
 }
 
 /** Windows of WINDOW_LINES over the lines of [from, to] that no definition covers and that are not blank. */

@@ -4,6 +4,7 @@
 // are recompiled, and it needs no grammar compile per worker (see README, Indexing). Every other language, a platform
 // without a prebuild, or a prebuild that fails to load uses the wasm grammars (grammarLoader.ts): `nativeLanguage`
 // then answers undefined and says why in `nativeUnavailable`.
+import type { PackedRefs } from './fileRecord';
 import { nativeIndexing, type NativeTreeSitter } from './nativeIndexing';
 import type { SyntaxLanguage, SyntaxMatch, SyntaxNode, SyntaxPoint, SyntaxQuery, SyntaxTree } from './syntaxTree';
 
@@ -99,20 +100,16 @@ class HelperQuery implements SyntaxQuery {
    * The matches of this query over `text`, as plain objects read from the flat list (syntax_captures.h); with
    * `countRefs` (and a query that has `ref` and `name` captures), the references counted natively instead.
    */
-  parseMatches(helpers: NativeTreeSitter, text: string, countRefs = false): { matches: SyntaxMatch[]; refs?: Record<string, number> } {
+  parseMatches(helpers: NativeTreeSitter, text: string, countRefs = false): { matches: SyntaxMatch[]; refs?: PackedRefs } {
     const refCapture = countRefs ? this.captureNames.indexOf('ref') : -1;
     const nameCapture = this.captureNames.indexOf('name');
     let flat: Int32Array;
-    let refs: Record<string, number> | undefined;
+    let refs: PackedRefs | undefined;
     if (refCapture >= 0) {
       const r = helpers.parseMatches(this.handle, text, refCapture, nameCapture);
       if (!r) throw new Error('tree-sitter returned no tree');
       flat = r.matches;
-      refs = Object.create(null) as Record<string, number>;
-      if (r.refCounts.length) {
-        const names = r.refNames.split('\n');
-        for (let k = 0; k < names.length; k++) refs[names[k]] = r.refCounts[k];
-      }
+      refs = { names: r.refNames, counts: r.refCounts };
     } else {
       const r = helpers.parseMatches(this.handle, text);
       if (!r) throw new Error('tree-sitter returned no tree');

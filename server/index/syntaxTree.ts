@@ -1,6 +1,7 @@
 // The slice of tree-sitter that the parser uses, written once for its two backends: the native runtime
 // (nativeGrammars.ts, N-API prebuilds) and the wasm one (grammarLoader.ts). Both expose these same shapes, so
 // fileParser.ts runs the same queries over either and reads the same fields from the captures.
+import type { PackedRefs } from './fileRecord';
 
 export interface SyntaxPoint { row: number; column: number }
 
@@ -37,7 +38,7 @@ export interface SyntaxLanguage {
    * characters or more, not a definition's `name`; first-seen order). Undefined where it cannot (the caller then
    * parses and queries); throws when tree-sitter returns no tree.
    */
-  parseMatches?(text: string, query: SyntaxQuery, countRefs?: boolean): { matches: SyntaxMatch[]; refs?: Record<string, number> } | undefined;
+  parseMatches?(text: string, query: SyntaxQuery, countRefs?: boolean): { matches: SyntaxMatch[]; refs?: PackedRefs } | undefined;
 }
 
 export type ParserBackend = 'native' | 'wasm';

@@ -4,6 +4,7 @@
 // addon is built) and the JavaScript fallback.
 import * as assert from 'assert';
 import { codeSkeleton as nativeOrScript, codeSkeletonInScript } from '../../../server/index/codeSkeleton';
+import { unpackRefs } from '../../../server/index/fileRecord';
 import { nativeIndexing } from '../../../server/index/nativeIndexing';
 
 function lines(text: string): number { return text.split('\n').length; }
@@ -29,8 +30,9 @@ for (const { name, scan: codeSkeleton } of scanners) describe(`index: code skele
     const src = 'static const int table[] = {\n  ONE, TWO,\n};\nint use(void) { return lookup(table, "not_an_id"); } // comment_word\n';
     const s = codeSkeleton(src, 'c')!;
     assert.strictEqual(s.text, 'static const int table[] = {\n\n};\nint use(void) {} // comment_word\n');
-    assert.deepStrictEqual(Object.keys(s.identifiers).sort(), ['ONE', 'TWO', 'lookup', 'table', 'use']);
-    assert.strictEqual(s.identifiers.table, 2);
+    const identifiers = unpackRefs(s.identifiers);
+    assert.deepStrictEqual(Object.keys(identifiers).sort(), ['ONE', 'TWO', 'lookup', 'table', 'use']);
+    assert.strictEqual(identifiers.table, 2);
   });
 
   it('C: a header is C++ only when its code (not its comments or variable names) says so', () => {
@@ -54,8 +56,8 @@ for (const { name, scan: codeSkeleton } of scanners) describe(`index: code skele
     const src = '#ifdef A\nextern __typeof (f) f __attribute((alias("f_alias")));\n#endif\n  extern int g(int);  \nextern "C" {\nint h(void);\n}\nextern struct s { int x; } v;\nextern int k(int a,\n  int b);\nextern int m; /* c */\n';
     const s = codeSkeleton(src, 'c')!;
     assert.strictEqual(s.text, '#ifdef A\n\n#endif\n    \nextern "C" {\nint h(void);\n}\nextern struct s { int x; } v;\nextern int k(int a,\n  int b);\nextern int m; /* c */\n');
-    assert.strictEqual(s.identifiers.__typeof, 1);
-    assert.strictEqual(s.identifiers.__attribute, 1);
+    assert.strictEqual(unpackRefs(s.identifiers).__typeof, 1);
+    assert.strictEqual(unpackRefs(s.identifiers).__attribute, 1);
   });
 
   it('C: #if branches that open braces differently are read as one configuration, their body kept whole', () => {
@@ -67,7 +69,7 @@ for (const { name, scan: codeSkeleton } of scanners) describe(`index: code skele
     const inside = 'void f(void) {\n#ifdef X\n  if (a) {\n#else\n  if (b) {\n#endif\n    run();\n  }\n}\nvoid g(void) {\n  h();\n}\n';
     const s = codeSkeleton(inside, 'c')!;
     assert.strictEqual(s.text, inside.replace('{\n  h();\n}', '{\n\n}'));
-    assert.deepStrictEqual(Object.keys(s.identifiers).sort(), ['run']);   // X, a, b, f, g, h: one letter
+    assert.deepStrictEqual(Object.keys(unpackRefs(s.identifiers)).sort(), ['run']);   // X, a, b, f, g, h: one letter
     // Branches that balance when followed together are followed together.
     assert.strictEqual(codeSkeleton('int f(void) {\n#ifdef X\n  a();\n#else\n  b();\n#endif\n}\n', 'c')!.text, 'int f(void) {\n\n\n\n\n\n}\n');
   });

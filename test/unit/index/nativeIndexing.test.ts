@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { termTableFor, termTableInScript } from '../../../server/index/chunkTerms';
 import { codeSkeleton, codeSkeletonInScript, type SkeletonFamily } from '../../../server/index/codeSkeleton';
-import type { ChunkRecord } from '../../../server/index/fileRecord';
+import { unpackRefs, type ChunkRecord } from '../../../server/index/fileRecord';
 import { parseContent } from '../../../server/index/fileParser';
 import { languageForFile, languageSpec } from '../../../server/index/languages';
 import { nativeLanguage } from '../../../server/index/nativeGrammars';
@@ -85,7 +85,7 @@ describe('index: native indexing helpers match their JavaScript twins', function
         const native = codeSkeleton(text, family);
         const script = codeSkeletonInScript(text, family);
         // Identifiers in first-seen order: the index keeps that order (packed references).
-        const plain = (s: typeof native) => s && { ...s, identifiers: Object.entries(s.identifiers) };
+        const plain = (s: typeof native) => s && { ...s, identifiers: Object.entries(unpackRefs(s.identifiers)) };
         assert.deepStrictEqual(plain(native), plain(script), `${path.relative(ROOT, abs)} as ${family}`);
         runs++;
         if (native) blanked += native.blanked; else gaveUp++;
@@ -107,7 +107,7 @@ describe('index: native indexing helpers match their JavaScript twins', function
     ];
     for (const text of sources) {
       for (const family of ['c', 'js', 'ts'] as SkeletonFamily[]) {
-        const plain = (s: ReturnType<typeof codeSkeleton>) => s && { ...s, identifiers: Object.entries(s.identifiers) };
+        const plain = (s: ReturnType<typeof codeSkeleton>) => s && { ...s, identifiers: Object.entries(unpackRefs(s.identifiers)) };
         assert.deepStrictEqual(plain(codeSkeleton(text, family)), plain(codeSkeletonInScript(text, family)), `${JSON.stringify(text)} as ${family}`);
       }
     }
@@ -141,7 +141,7 @@ describe('index: native indexing helpers match their JavaScript twins', function
         if (c.name !== 'ref' || nameStarts.has(c.node.startIndex) || c.node.text.length < 2) continue;
         refs[c.node.text] = (refs[c.node.text] ?? 0) + 1;
       }
-      assert.deepStrictEqual(Object.entries(counted.refs!), Object.entries(refs), `${path.relative(ROOT, abs)}: references`);
+      assert.deepStrictEqual(Object.entries(unpackRefs(counted.refs!)), Object.entries(refs), `${path.relative(ROOT, abs)}: references`);
       const withoutRefs = binding.map((m) => ({ captures: m.captures.filter((c) => c.name !== 'ref') })).filter((m) => m.captures.length);
       assert.deepStrictEqual(plain(counted.matches), plain(withoutRefs), `${path.relative(ROOT, abs)}: matches without references`);
       captures += direct.reduce((n, m) => n + m.captures.length, 0);

@@ -6,6 +6,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseContent, parserBackendFor } from '../../../server/index/fileParser';
+import { unpackRefs } from '../../../server/index/fileRecord';
 import { languageForFile } from '../../../server/index/languages';
 import { nativeUnavailable } from '../../../server/index/nativeGrammars';
 import { realFiles } from './indexTestSupport';
@@ -18,7 +19,7 @@ async function indexed(file: string, text: string, language: string, backend: 'n
   return {
     language: c.language,
     defs: c.defs.map((d) => `${d.kind} ${d.name} ${d.startLine}-${d.endLine}${d.container ? ` in ${d.container}` : ''}`),
-    refs: Object.entries(c.refs).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    refs: Object.entries(unpackRefs(c.refs)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
     imports: c.imports,
     chunks: c.chunks.map((k) => `${k.kind} ${k.name ?? ''} ${k.startLine}-${k.endLine} ${k.length}`),
   };
