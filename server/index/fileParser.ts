@@ -144,8 +144,8 @@ export async function parseContent(file: string, text: string, languageId: strin
       }
     }
     if (counted) refs = packRefs(counted);
-    const chunks = definitionChunks(defs, lines);
-    chunks.push(...windowChunks(lines, chunks, 1, lines.count));
+    const definitions = definitionChunks(defs, lines);
+    const chunks = definitions.concat(windowChunks(lines, definitions, 1, lines.count));
     clock?.lap('chunking');
     const termTable = termTableFor(lines, chunks);
     clock?.lap('terms');

@@ -39,7 +39,7 @@ export function readIndexable(abs: string, maxBytes = DEFAULT_MAX_FILE_BYTES): R
     const text = decoder.decode(bytes);
     const longest = longestLine(text);
     if (longest > MAX_LINE_CHARS) return { status: 'skip', reason: `minified or generated (a line of ${longest} characters)` };
-    return { status: 'ok', bytes: got, hash: crypto.createHash('sha1').update(bytes).digest('hex'), text };
+    return { status: 'ok', bytes: got, hash: sha1(bytes), text };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { status: 'gone' };
@@ -48,6 +48,11 @@ export function readIndexable(abs: string, maxBytes = DEFAULT_MAX_FILE_BYTES): R
     fs.closeSync(fd);
   }
 }
+
+/** Hex sha1: the one-shot crypto.hash where this Node has it (20.12+; no Hash object per file), else a Hash. */
+const sha1: (bytes: Buffer) => string = typeof crypto.hash === 'function'
+  ? (bytes) => crypto.hash('sha1', bytes, 'hex')
+  : (bytes) => crypto.createHash('sha1').update(bytes).digest('hex');
 
 function longestLine(text: string): number {
   let longest = 0; let start = 0;

@@ -13,27 +13,35 @@ export function textContent(lines: TextLines): ParsedContent {
   return { language: 'text', lineCount: lines.count, defs: [], refs: noRefs(), imports: [], chunks, termTable: termTableFor(lines, chunks) };
 }
 
-/** Windows of WINDOW_LINES over the lines of [from, to] that no definition covers and that are not blank. */
-export function windowChunks(lines: TextLines, covered: { startLine: number; endLine: number }[], from: number, to: number): ChunkRecord[] {
+/**
+ * Windows of WINDOW_LINES over the lines of [from, to] that no definition covers and that are not blank. Plain loops
+ * over numbers: this runs on every line of every file, in each index worker.
+ */
+export function windowChunks(lines: TextLines, covered: readonly { startLine: number; endLine: number }[], from: number, to: number): ChunkRecord[] {
   const isCovered = new Uint8Array(to + 2);
-  for (const d of covered) for (let l = d.startLine; l <= Math.min(d.endLine, to); l++) isCovered[l] = 1;
-  const chunks: ChunkRecord[] = [];
+  for (let k = 0, n = covered.length; k < n; k++) {
+    const end = Math.min(covered[k].endLine, to);
+    for (let l = covered[k].startLine; l <= end; l++) isCovered[l] = 1;
+  }
+  const windows: number[] = [];   // [start, end] pairs of untrimmed windows
   let start = 0;
-  const flush = (end: number) => {
-    if (!start) return;
-    // Trim blank lines at both ends so windows start and end on content.
-    let s = start; let e = end;
+  for (let l = from; l <= to; l++) {
+    if (isCovered[l] === 1) {
+      if (start) { windows.push(start, l - 1); start = 0; }
+      continue;
+    }
+    if (!start) start = l;
+    if (l - start + 1 >= WINDOW_LINES) { windows.push(start, l); start = 0; }
+  }
+  if (start) windows.push(start, to);
+  // Trim blank lines at both ends so windows start and end on content.
+  const chunks: ChunkRecord[] = [];
+  for (let w = 0; w < windows.length; w += 2) {
+    let s = windows[w]; let e = windows[w + 1];
     while (s <= e && lines.isBlank(s)) s++;
     while (e >= s && lines.isBlank(e)) e--;
     if (s <= e) chunks.push({ kind: 'window', startLine: s, endLine: e, length: 0 });
-    start = 0;
-  };
-  for (let l = from; l <= to; l++) {
-    if (isCovered[l]) { flush(l - 1); continue; }
-    if (!start) start = l;
-    if (l - start + 1 >= WINDOW_LINES) flush(l);
   }
-  flush(to);
   return chunks;
 }
 
@@ -63,7 +71,8 @@ export class TextLines {
   end(line: number): number {
     const text = this.text;
     let e = line < this.count ? this.starts[line] - 1 : text.charCodeAt(text.length - 1) === 10 ? text.length - 1 : text.length;
-    if (e > this.starts[line - 1] && text.charCodeAt(e) === 10 && text.charCodeAt(e - 1) === 13) e--;
+    // (Never a read past the end: charCodeAt out of bounds throws optimized code away.)
+    if (e > this.starts[line - 1] && e < text.length && text.charCodeAt(e) === 10 && text.charCodeAt(e - 1) === 13) e--;
     return e;
   }
 
@@ -75,10 +84,16 @@ export class TextLines {
     for (let i = this.start(line), e = this.end(line); i < e; i++) {
       const c = text.charCodeAt(i);
       if (c === 32 || (c >= 9 && c <= 13)) continue;
-      if (c < 128 || !/\s/.test(text[i])) return false;
+      if (c < 128 || !isUnicodeSpace(c)) return false;
     }
     return true;
   }
+}
+
+/** JavaScript's `\s` above ASCII: no-break, Ogham, en quad to hair, line and paragraph separators, narrow no-break, math, ideographic spaces and the BOM. */
+function isUnicodeSpace(c: number): boolean {
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f ||
+    c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
 /** Lines of a text; '\r\n' and '\n' both end a line; a final newline does not start an extra line. */

@@ -124,6 +124,9 @@ Napi::Value CodeSkeletonOf(const Napi::CallbackInfo& info) {
     } else {
       out.Set("text", Napi::String::New(env, kept));
     }
+  } else {
+    // Every result has the same keys in the same order (one object shape for the JavaScript that reads it).
+    out.Set("text", env.Undefined());
   }
   out.Set("blanked", Napi::Number::New(env, double(blanked)));
   std::string names;
