@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { baselineRelativeScores, keyBlockScores, selectedBlocksFromScores, TokenRangeMapper } from '../../../server/ask/selectedBlocks';
+import { BASELINE_SMOOTHING, baselineRelativeScores, keyBlockScores, PLACE_LINE_GAP, selectedBlocksFromScores, TokenRangeMapper } from '../../../server/ask/selectedBlocks';
 
 // Tokens 0..9 are the system prompt (no source); then each 10 tokens are 5 lines of a.ts, then b.py.
 const mapper: TokenRangeMapper = {
@@ -52,6 +52,16 @@ describe('selected blocks', () => {
     assert.deepStrictEqual(selectedBlocksFromScores([], 64, 150, mapper), []);
   });
 
+  it('neighbouring blocks a blank line or two apart are one place; further apart they are two', () => {
+    assert.strictEqual(PLACE_LINE_GAP, 3);
+    // Block 0 ends at line 10 of c.py; block 1 starts two blank lines later (line 13), or six (line 17).
+    const apart = (gap: number): TokenRangeMapper => ({
+      rangesForTokens: (start) => (start === 0 ? [{ file: 'c.py', startLine: 1, endLine: 10 }] : [{ file: 'c.py', startLine: 11 + gap, endLine: 20 + gap }]),
+    });
+    assert.deepStrictEqual(selectedBlocksFromScores([1, 0.5], 10, 20, apart(2)).map((b) => [b.startLine, b.endLine]), [[1, 22]]);
+    assert.deepStrictEqual(selectedBlocksFromScores([1, 0.5], 10, 20, apart(6)).map((b) => [b.startLine, b.endLine]), [[1, 10], [17, 26]]);
+  });
+
   it('caps the number of ranges it groups', () => {
     // Four places (blocks 1, 3, 5, 7 are not neighbours), three entries.
     const scores = [0, 1, 0, 0.9, 0, 0.8, 0, 0.7];
@@ -61,11 +71,12 @@ describe('selected blocks', () => {
 });
 
 describe('overlay scores against a neutral question', () => {
-  it('divides each block share of the question by the neutral share, smoothed by a tenth of an even share', () => {
+  it('divides each block share of the question by the neutral share, smoothed by a twentieth of an even share', () => {
+    assert.strictEqual(BASELINE_SMOOTHING, 0.05);
     // Shares of the question: [0, .5, .25, .25]; of the neutral question: [0, .8, .1, .1]; three blocks were read.
     const got = Array.from(baselineRelativeScores([0, 4, 2, 2], [0, 8, 1, 1]));
     const even = 1 / 3;
-    const want = [0, 0.5 / (0.8 + 0.1 * even), 0.25 / (0.1 + 0.1 * even), 0.25 / (0.1 + 0.1 * even)];
+    const want = [0, 0.5 / (0.8 + 0.05 * even), 0.25 / (0.1 + 0.05 * even), 0.25 / (0.1 + 0.05 * even)];
     got.forEach((g, i) => assert.ok(Math.abs(g - want[i]) < 1e-6, `block ${i}: ${g} vs ${want[i]}`));
     // The block nearest the question drew most of both; what this question read beyond the neutral one wins.
     assert.ok(got[2] > got[1]);
@@ -75,7 +86,7 @@ describe('overlay scores against a neutral question', () => {
     const got = Array.from(baselineRelativeScores([0, 3, 0, 1], [5, 5, 5, 0]));
     assert.strictEqual(got[0], 0);
     assert.strictEqual(got[2], 0);
-    assert.ok(Number.isFinite(got[3]) && Math.abs(got[3] - 0.25 / (0.1 / 2)) < 1e-6);
+    assert.ok(Number.isFinite(got[3]) && Math.abs(got[3] - 0.25 / (0.05 / 2)) < 1e-6);
     assert.deepStrictEqual(Array.from(baselineRelativeScores([0, 0], [1, 1])), [0, 0]);
   });
 
