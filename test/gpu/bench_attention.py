@@ -38,6 +38,10 @@ VARIANTS = [("realistic", 64, 0.95, True, GRANS), ("realistic", 128, 0.9, True, 
 
 
 def timed(fn, budget_ms=1500.0, min_reps=3, max_reps=20):
+    """Median GPU time of fn in ms. The reps are queued back to back, each between its own pair of events, and
+    synchronised once: the host's launch work for a rep (for our C API: tensor maps, the work counter's reset;
+    for torch: dispatch) overlaps the rep before, so a short kernel is not charged for the idle GPU a synchronised
+    rep starts from. A call that synchronises inside (planning reads its size back) is timed with that wait."""
     fn()
     torch.cuda.synchronize()
     start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
@@ -47,14 +51,13 @@ def timed(fn, budget_ms=1500.0, min_reps=3, max_reps=20):
     end.synchronize()
     first = start.elapsed_time(end)
     reps = int(max(min_reps, min(max_reps, budget_ms / max(first, 1e-3))))
-    times = []
-    for _ in range(reps):
-        start.record()
+    events = [(torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)) for _ in range(reps)]
+    for s, e in events:
+        s.record()
         fn()
-        end.record()
-        end.synchronize()
-        times.append(start.elapsed_time(end))
-    return statistics.median(times)
+        e.record()
+    torch.cuda.synchronize()
+    return statistics.median(s.elapsed_time(e) for s, e in events)
 
 
 def sdpa(backend, q, k, v):
