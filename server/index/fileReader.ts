@@ -14,6 +14,14 @@ export type ReadResult =
 
 const decoder = new TextDecoder('utf-8', { fatal: false });   // invalid UTF-8 becomes U+FFFD instead of throwing
 
+/**
+ * The bytes of the file being read, reused from file to file on this thread (grown to the largest file read): a
+ * fresh buffer per file cost an allocation, page faults and a collection of external memory, for bytes that live
+ * only until they are decoded and hashed. A file larger than SCRATCH_MAX_BYTES (a raised maxFileBytes) gets its own.
+ */
+let scratch = Buffer.allocUnsafeSlow(64 * 1024);
+const SCRATCH_MAX_BYTES = 4 << 20;
+
 export function readIndexable(abs: string, maxBytes = DEFAULT_MAX_FILE_BYTES): ReadResult {
   let fd: number;
   try {
@@ -27,7 +35,8 @@ export function readIndexable(abs: string, maxBytes = DEFAULT_MAX_FILE_BYTES): R
     const st = fs.fstatSync(fd);
     if (!st.isFile()) return { status: 'skip', reason: 'not a regular file' };
     if (st.size > maxBytes) return { status: 'skip', reason: `larger than ${maxBytes} bytes (${st.size})` };
-    const buf = Buffer.allocUnsafe(st.size);
+    if (scratch.length < st.size && st.size <= SCRATCH_MAX_BYTES) scratch = Buffer.allocUnsafeSlow(Math.min(SCRATCH_MAX_BYTES, Math.max(st.size, scratch.length * 2)));
+    const buf = scratch.length >= st.size ? scratch : Buffer.allocUnsafe(st.size);
     let got = 0;
     while (got < st.size) {
       const n = fs.readSync(fd, buf, got, st.size - got, got);

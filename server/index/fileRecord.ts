@@ -76,28 +76,66 @@ export function unpackRefs(refs: PackedRefs): Record<string, number> {
 
 /**
  * `refs` less one use per entry of `names` (a definition's own name is not a use of it); a name left with no use is
- * dropped, and the order stays. Returns `refs` itself when none of `names` is referenced.
+ * dropped, and the order stays. Returns `refs` itself when none of `names` is referenced. The list is walked once,
+ * each entry found by an FNV-1a hash of its characters, without cutting it into a string per name: a file references
+ * hundreds of names and defines a few.
  */
 export function withoutUses(refs: PackedRefs, names: readonly string[]): PackedRefs {
-  if (!names.length || !refs.counts.length) return refs;
-  const take = new Map<string, number>();
-  for (const n of names) take.set(n, (take.get(n) ?? 0) + 1);
-  const list = refs.names.split('\n');
   const counts = refs.counts;
-  let first = -1;
-  for (let i = 0; i < list.length; i++) if (take.has(list[i])) { first = i; break; }
-  if (first < 0) return refs;
-  const keptNames = list.slice(0, first);
-  const keptCounts = new Int32Array(list.length);
-  keptCounts.set(counts.subarray(0, first));
-  let kept = first;
-  for (let i = first; i < list.length; i++) {
-    const left = counts[i] - (take.get(list[i]) ?? 0);
-    if (left <= 0) continue;
-    keptNames.push(list[i]);
-    keptCounts[kept++] = left;
+  if (!names.length || !counts.length) return refs;
+  // The distinct names, how many uses each takes away, and an open-addressing table of their hashes.
+  const distinct: string[] = [];
+  const take: number[] = [];
+  let size = 16;
+  while (size < names.length * 4) size *= 2;
+  const slots = new Int32Array(size * 2);   // (hash, 1 + index in distinct) pairs
+  const mask = size - 1;
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i];
+    const h = hashOf(name, 0, name.length);
+    let s = h & mask;
+    for (;;) {
+      const v = slots[2 * s + 1];
+      if (v === 0) { slots[2 * s] = h; slots[2 * s + 1] = distinct.length + 1; distinct.push(name); take.push(1); break; }
+      if (slots[2 * s] === h && distinct[v - 1] === name) { take[v - 1]++; break; }
+      s = (s + 1) & mask;
+    }
   }
-  return { names: keptNames.join('\n'), counts: keptCounts.slice(0, kept) };
+  const list = refs.names;
+  let left: Int32Array | undefined;   // the counts after subtraction, once a name is found
+  let dropped = 0;
+  for (let k = 0, start = 0; k < counts.length; k++) {
+    let end = list.indexOf('\n', start);
+    if (end < 0) end = list.length;
+    const h = hashOf(list, start, end);
+    for (let s = h & mask; slots[2 * s + 1] !== 0; s = (s + 1) & mask) {
+      const d = slots[2 * s + 1] - 1;
+      if (slots[2 * s] !== h || distinct[d].length !== end - start || !list.startsWith(distinct[d], start)) continue;
+      left ??= counts.slice();
+      left[k] -= take[d];
+      if (left[k] <= 0) dropped++;
+      break;
+    }
+    start = end + 1;
+  }
+  if (!left) return refs;
+  if (!dropped) return { names: list, counts: left };
+  const keptCounts = new Int32Array(counts.length - dropped);
+  const parts: string[] = [];
+  for (let k = 0, start = 0, kept = 0; k < counts.length; k++) {
+    let end = list.indexOf('\n', start);
+    if (end < 0) end = list.length;
+    if (left[k] > 0) { parts.push(list.slice(start, end)); keptCounts[kept++] = left[k]; }
+    start = end + 1;
+  }
+  return { names: parts.join('\n'), counts: keptCounts };
+}
+
+/** FNV-1a over the UTF-16 code units of text[start, end). */
+function hashOf(text: string, start: number, end: number): number {
+  let h = 2166136261;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return h;
 }
 
 /** An indexed file as the index holds it (and a worker sends it). */

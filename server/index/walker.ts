@@ -57,6 +57,14 @@ export class IgnoreRules {
     return rules;
   }
 
+  /**
+   * A listing of `dir` showed whether it holds a .gitignore: where it does not, no read is tried (a failed read
+   * throws, and an exception per folder was a third of the listing's time).
+   */
+  listed(dir: string, hasGitignore: boolean): void {
+    if (!hasGitignore && !this.perDir.has(dir)) this.perDir.set(dir, null);
+  }
+
   /** Forget a directory's cached .gitignore (it changed on disk). */
   invalidate(dir: string): void { this.perDir.delete(dir); }
 
@@ -109,6 +117,7 @@ export async function walkFiles(root: string, rules: IgnoreRules, opts: WalkOpti
       continue;   // vanished or unreadable directory: nothing to index there
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    rules.listed(dir, entries.some((e) => e.name === '.gitignore'));
     const subdirs: { dir: string; real: string }[] = [];
     const listedBefore = out.length;
     for (const e of entries) {
