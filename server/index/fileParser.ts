@@ -10,6 +10,7 @@ import { termTableFor } from './chunkTerms';
 import { TextLines, textContent, windowChunks } from './lineWindows';
 import { codeSkeleton, type SkeletonFamily } from './codeSkeleton';
 import { PhaseClock } from './indexPhases';
+import { mapToObjects, objectArray } from './objectArrays';
 import type { ParserBackend, SyntaxLanguage, SyntaxMatch, SyntaxNode, SyntaxPoint, SyntaxQuery } from './syntaxTree';
 
 
@@ -122,12 +123,12 @@ export async function parseContent(file: string, text: string, languageId: strin
     // Reference captures (whole-file parses only) skip the names of definitions, found by their offsets.
     const nameStarts = skeleton ? undefined : new Set<number>();
     const defs = extractDefinitions(file, matches, nameStarts);
-    const imports: string[] = [];
+    const imports = objectArray<string>();
     let refs: PackedRefs | undefined = direct?.refs;
     if (skeleton) {
       // A definition's own name is not a use of it.
-      refs = withoutUses(skeleton.identifiers, defs.map((d) => d.name));
-      if (family !== 'c') imports.push(...skeleton.imports);
+      refs = withoutUses(skeleton.identifiers, mapToObjects(defs, (d) => d.name));
+      if (family !== 'c') for (let k = 0; k < skeleton.imports.length; k++) imports.push(skeleton.imports[k]);
     }
     // `ref` captures come only from a whole-file parse whose references were not counted natively.
     let counted: Record<string, number> | undefined;
@@ -160,7 +161,7 @@ export async function parseContent(file: string, text: string, languageId: strin
  * Each node property is read once: on the native parser every read is a call into the addon.
  */
 function extractDefinitions(file: string, matches: SyntaxMatch[], nameStarts: Set<number> | undefined): SymbolDef[] {
-  const found: { def: SymbolDef; start: number; end: number }[] = [];
+  const found = objectArray<{ def: SymbolDef; start: number; end: number }>();
   const seen = new Set<string>();
   for (const m of matches) {
     let node: SyntaxNode | undefined; let nameNode: SyntaxNode | undefined; let kind: SymbolKind | undefined;
@@ -183,7 +184,7 @@ function extractDefinitions(file: string, matches: SyntaxMatch[], nameStarts: Se
   }
   // Containers by byte nesting: sort by start, then longest first, and keep a stack of open definitions.
   found.sort((a, b) => a.start - b.start || b.end - a.end);
-  const stack: typeof found = [];
+  const stack = objectArray<typeof found[number]>();
   for (const f of found) {
     while (stack.length && stack[stack.length - 1].end < f.end) stack.pop();
     while (stack.length && stack[stack.length - 1].end <= f.start) stack.pop();
@@ -196,7 +197,7 @@ function extractDefinitions(file: string, matches: SyntaxMatch[], nameStarts: Se
     if (f.def.kind === 'method' && !f.def.container) f.def.kind = 'function';
     stack.push(f);
   }
-  return found.map((f) => f.def);
+  return mapToObjects(found, (f) => f.def);
 }
 
 const LEADING_COMMENT = /^\s*(\/\/|\/\*|\*|#(?!\s*(include|import|if|ifdef|ifndef|else|elif|endif|define|undef|pragma)\b)|@[A-Za-z]|\[[A-Z])/;
@@ -210,6 +211,6 @@ function chunkStart(def: SymbolDef, lines: TextLines): number {
 
 /** One chunk per definition, from its leading comments to its end (terms: see chunkTerms.ts). */
 function definitionChunks(defs: SymbolDef[], lines: TextLines): ChunkRecord[] {
-  return defs.map((d) => ({ kind: 'definition' as const, startLine: chunkStart(d, lines), endLine: d.endLine, name: d.name, length: 0 }));
+  return mapToObjects(defs, (d): ChunkRecord => ({ kind: 'definition', startLine: chunkStart(d, lines), endLine: d.endLine, name: d.name, length: 0 }));
 }
 

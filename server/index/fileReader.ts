@@ -7,10 +7,14 @@ export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
 /** A line this long means generated or minified content (or data), which would swamp any context it joins. */
 export const MAX_LINE_CHARS = 10_000;
 
-export type ReadResult =
-  | { status: 'ok'; bytes: number; hash: string; text: string }
-  | { status: 'skip'; reason: string }
-  | { status: 'gone' };
+/**
+ * What reading a file found: 'ok' with its bytes, or why not. One object shape for all three (the fields that do not
+ * apply are empty): the worker's per-file code reads it, and a second shape would throw its compiled code away.
+ */
+export interface ReadResult { status: 'ok' | 'skip' | 'gone'; bytes: number; hash: string; text: string; reason: string }
+
+const gone = (): ReadResult => ({ status: 'gone', bytes: 0, hash: '', text: '', reason: '' });
+const skip = (reason: string): ReadResult => ({ status: 'skip', bytes: 0, hash: '', text: '', reason });
 
 const decoder = new TextDecoder('utf-8', { fatal: false });   // invalid UTF-8 becomes U+FFFD instead of throwing
 
@@ -28,13 +32,13 @@ export function readIndexable(abs: string, maxBytes = DEFAULT_MAX_FILE_BYTES): R
     fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return { status: 'gone' };
-    return { status: 'skip', reason: `cannot be opened (${code ?? (e as Error).message})` };
+    if (code === 'ENOENT' || code === 'ENOTDIR') return gone();
+    return skip(`cannot be opened (${code ?? (e as Error).message})`);
   }
   try {
     const st = fs.fstatSync(fd);
-    if (!st.isFile()) return { status: 'skip', reason: 'not a regular file' };
-    if (st.size > maxBytes) return { status: 'skip', reason: `larger than ${maxBytes} bytes (${st.size})` };
+    if (!st.isFile()) return skip('not a regular file');
+    if (st.size > maxBytes) return skip(`larger than ${maxBytes} bytes (${st.size})`);
     if (scratch.length < st.size && st.size <= SCRATCH_MAX_BYTES) scratch = Buffer.allocUnsafeSlow(Math.min(SCRATCH_MAX_BYTES, Math.max(st.size, scratch.length * 2)));
     const buf = scratch.length >= st.size ? scratch : Buffer.allocUnsafe(st.size);
     let got = 0;
@@ -44,15 +48,15 @@ export function readIndexable(abs: string, maxBytes = DEFAULT_MAX_FILE_BYTES): R
       got += n;
     }
     const bytes = buf.subarray(0, got);
-    if (bytes.subarray(0, 8192).includes(0)) return { status: 'skip', reason: 'binary (contains NUL bytes)' };
+    if (bytes.subarray(0, 8192).includes(0)) return skip('binary (contains NUL bytes)');
     const text = decoder.decode(bytes);
     const longest = longestLine(text);
-    if (longest > MAX_LINE_CHARS) return { status: 'skip', reason: `minified or generated (a line of ${longest} characters)` };
-    return { status: 'ok', bytes: got, hash: sha1(bytes), text };
+    if (longest > MAX_LINE_CHARS) return skip(`minified or generated (a line of ${longest} characters)`);
+    return { status: 'ok', bytes: got, hash: sha1(bytes), text, reason: '' };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { status: 'gone' };
-    return { status: 'skip', reason: `cannot be read (${code ?? (e as Error).message})` };
+    if (code === 'ENOENT') return gone();
+    return skip(`cannot be read (${code ?? (e as Error).message})`);
   } finally {
     fs.closeSync(fd);
   }

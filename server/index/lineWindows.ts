@@ -3,14 +3,15 @@
 // before its parse lands) without loading the parser.
 import { termTableFor } from './chunkTerms';
 import { noRefs, type ChunkRecord, type ParsedContent } from './fileRecord';
+import { objectArray } from './objectArrays';
 
 /** Lines per window chunk for text outside definitions. */
 export const WINDOW_LINES = 40;
 
 /** A file as text: WINDOW_LINES windows over its non-blank lines, with their terms. */
 export function textContent(lines: TextLines): ParsedContent {
-  const chunks = windowChunks(lines, [], 1, lines.count);
-  return { language: 'text', lineCount: lines.count, defs: [], refs: noRefs(), imports: [], chunks, termTable: termTableFor(lines, chunks) };
+  const chunks = windowChunks(lines, objectArray(), 1, lines.count);
+  return { language: 'text', lineCount: lines.count, defs: objectArray(), refs: noRefs(), imports: objectArray(), chunks, termTable: termTableFor(lines, chunks) };
 }
 
 /**
@@ -35,7 +36,7 @@ export function windowChunks(lines: TextLines, covered: readonly { startLine: nu
   }
   if (start) windows.push(start, to);
   // Trim blank lines at both ends so windows start and end on content.
-  const chunks: ChunkRecord[] = [];
+  const chunks = objectArray<ChunkRecord>();
   for (let w = 0; w < windows.length; w += 2) {
     let s = windows[w]; let e = windows[w + 1];
     while (s <= e && lines.isBlank(s)) s++;

@@ -5,6 +5,7 @@
 // without a prebuild, or a prebuild that fails to load uses the wasm grammars (grammarLoader.ts): `nativeLanguage`
 // then answers undefined and says why in `nativeUnavailable`.
 import type { PackedRefs } from './fileRecord';
+import { objectArray } from './objectArrays';
 import { nativeIndexing, type NativeTreeSitter } from './nativeIndexing';
 import type { SyntaxLanguage, SyntaxMatch, SyntaxNode, SyntaxPoint, SyntaxQuery, SyntaxTree } from './syntaxTree';
 
@@ -115,7 +116,7 @@ class HelperQuery implements SyntaxQuery {
       if (!r) throw new Error('tree-sitter returned no tree');
       flat = r;
     }
-    const matches: SyntaxMatch[] = [];
+    const matches = objectArray<SyntaxMatch>();
     for (let i = 0; i < flat.length;) {
       const count = flat[i++];
       const captures = new Array<{ name: string; node: SyntaxNode }>(count);

@@ -51,7 +51,8 @@ describe('index: bad input and excludes', () => {
     try {
       assert.deepStrictEqual(index.fileList(), ['real.ts']);
     } finally { index.dispose(); }
-    assert.deepStrictEqual(readIndexable(path.join(root, 'pipe.ts')), { status: 'skip', reason: 'not a regular file' });
+    const pipe = readIndexable(path.join(root, 'pipe.ts'));
+    assert.deepStrictEqual([pipe.status, pipe.reason, pipe.text], ['skip', 'not a regular file', '']);
   });
 
   it('drops a file deleted between listing and reading, without failing the build', async () => {
@@ -68,7 +69,7 @@ describe('index: bad input and excludes', () => {
       assert.ok(deleted);
       assert.strictEqual(index.stats().files, 19);
       assert.ok(!index.fileList().includes('f13.ts'));
-      assert.deepStrictEqual(readIndexable(path.join(root, 'f13.ts')), { status: 'gone' });
+      assert.strictEqual(readIndexable(path.join(root, 'f13.ts')).status, 'gone');
     } finally { index.dispose(); }
   });
 
