@@ -6,7 +6,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { RepoIndex } from '../../../server/index/repoIndex';
 import { buildContext } from '../../../server/context/buildContext';
+import ignore from 'ignore';
 import { SECRET_FILE_PATTERNS } from '../../../server/index/secretFiles';
+import { DEFAULT_EXCLUDES, IgnoreRules } from '../../../server/index/walker';
 import { makeRepo, removeRepo, writeFile } from './indexTestSupport';
 import { countTokens } from '../context/contextTestSupport';
 
@@ -86,5 +88,32 @@ describe('index: private files and links out of the repository', () => {
       const index = await RepoIndex.build(link, { cacheDir: null });
       try { assert.deepStrictEqual(index.fileList(), ['a.ts']); } finally { index.dispose(); }
     } finally { fs.rmSync(link, { force: true }); }
+  });
+
+  it('the excludes decide by a path\'s name where they can, with the same verdicts as the gitignore rules in full', () => {
+    // IgnoreRules answers most paths from their names (see fixedRuleNames); the gitignore library tests every path
+    // against every pattern. Names of secrets, folders, anchored patterns (`.gem/credentials`, `/build`) and their
+    // look-alikes, at the root and below, as files and folders, under user excludes simple and not.
+    const names = ['a.ts', '.env', '.env.local', '.env.example', '.ENV', 'credentials', 'Credentials', 'config.json', 'CONFIG.JSON', '.gem',
+      '.docker', 'x.pem', 'id_rsa', 'id_rsa.pub', 'node_modules', 'dist', 'build', 'main.min.js', 'a.map', '.ssh', 'foo~', 'secrets.json',
+      'kubeconfig', 'terraform.tfstate.backup', 'x.tfvars', '.aws', 'client_secret_1.json', 'my-credentials.json', 'src', 'bar', 'keep.ts'];
+    const paths: [string, boolean][] = [];
+    for (const a of names) {
+      paths.push([a, false], [a, true]);
+      for (const b of names) paths.push([`${a}/${b}`, false], [`${a}/${b}`, true], [`src/${a}/${b}`, false]);
+    }
+    const setups: [string[], boolean][] = [[[], true], [['!.env.local', '*.ts'], true], [['/build', 'foo/bar', 'src/keep.ts'], false],
+      [['[ab].ts'], true], [['src/', '!src/keep.ts'], true], [['**/bar'], true]];
+    let checked = 0;
+    const root = repo({ 'a.ts': '' });   // no .gitignore anywhere: only the excludes decide
+    for (const [excludes, defaultExcludes] of setups) {
+      const rules = new IgnoreRules(root, { excludes, defaultExcludes });
+      const full = ignore().add([...(defaultExcludes ? DEFAULT_EXCLUDES : []), ...SECRET_FILE_PATTERNS, ...excludes]);
+      for (const [p, isDir] of paths) {
+        assert.strictEqual(rules.ignores(p, isDir), full.ignores(isDir ? `${p}/` : p), `${p}${isDir ? '/' : ''} with ${JSON.stringify(excludes)}`);
+        checked++;
+      }
+    }
+    assert.ok(checked > 15_000);
   });
 });
