@@ -60,6 +60,12 @@ export interface AskOptions {
    * (the evaluation keeps them to score overlay rules again without the model).
    */
   onAttentionReport?: (report: AttentionReport | undefined, blockLines: (block: number) => SourceLineRange[]) => void;
+  /**
+   * Also measure the attention the answer's own tokens gave each block (report.answerBlockMass; one more prefill
+   * step of the answer's length). Off by default: the overlay does not use it (on the evaluation it pointed at the
+   * answer's lines far less often than the question's attention does; README, answer quality).
+   */
+  measureAnswer?: boolean;
 }
 
 export type AskResult = AnswerResult;
@@ -203,6 +209,7 @@ export async function runAsk(opts: AskOptions): Promise<AskResult> {
         questionFrom,
         questionTo,
         baseline,
+        measureAnswer: opts.measureAnswer,
         ...chatStops(tokenizer),
         stopAtParagraphEnd: mode === 'ask',
         attention,

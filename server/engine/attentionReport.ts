@@ -28,33 +28,41 @@ export interface AttentionReport {
    * Absent where it was not measured.
    */
   baselineBlockMass?: Float32Array;
+  /**
+   * Per key block: the same measure for the answer's own tokens, taken once the answer is complete (it also covers
+   * the blocks of the answer itself, past the prompt). Absent where it was not measured.
+   */
+  answerBlockMass?: Float32Array;
   /** Kept-block mask of one layer/head, nBlocks x nBlocks, rows are query blocks. */
   heatmap?: { layer: number; head: number; nBlocks: number; mask: Uint8Array };
 }
 
 /** The report where it leaves as JSON (the OpenAI-compatible server's extension field): plain number arrays. */
-export interface AttentionReportJson extends Omit<AttentionReport, 'keyBlockScore' | 'questionBlockMass' | 'baselineBlockMass' | 'heatmap'> {
+export interface AttentionReportJson extends Omit<AttentionReport, 'keyBlockScore' | 'questionBlockMass' | 'baselineBlockMass' | 'answerBlockMass' | 'heatmap'> {
   keyBlockScore: number[];
   questionBlockMass?: number[];
   baselineBlockMass?: number[];
+  answerBlockMass?: number[];
   heatmap?: { layer: number; head: number; nBlocks: number; mask: number[] };
 }
 
 export function attentionReportJson(r: AttentionReport): AttentionReportJson {
-  const { heatmap, keyBlockScore, questionBlockMass, baselineBlockMass, ...rest } = r;
+  const { heatmap, keyBlockScore, questionBlockMass, baselineBlockMass, answerBlockMass, ...rest } = r;
   return {
     ...rest, keyBlockScore: Array.from(keyBlockScore), questionBlockMass: questionBlockMass?.length ? Array.from(questionBlockMass) : undefined,
     baselineBlockMass: baselineBlockMass?.length ? Array.from(baselineBlockMass) : undefined,
+    answerBlockMass: answerBlockMass?.length ? Array.from(answerBlockMass) : undefined,
     heatmap: heatmap && { ...heatmap, mask: Array.from(heatmap.mask) },
   };
 }
 
 /** The report as it arrives from a remote `unisparse serve`, back in the shape the ask pipeline reads. */
 export function attentionReportFromJson(r: AttentionReportJson): AttentionReport {
-  const { heatmap, keyBlockScore, questionBlockMass, baselineBlockMass, ...rest } = r;
+  const { heatmap, keyBlockScore, questionBlockMass, baselineBlockMass, answerBlockMass, ...rest } = r;
   return {
     ...rest, keyBlockScore: Float32Array.from(keyBlockScore), questionBlockMass: questionBlockMass && Float32Array.from(questionBlockMass),
     baselineBlockMass: baselineBlockMass && Float32Array.from(baselineBlockMass),
+    answerBlockMass: answerBlockMass && Float32Array.from(answerBlockMass),
     heatmap: heatmap && { ...heatmap, mask: Uint8Array.from(heatmap.mask) },
   };
 }

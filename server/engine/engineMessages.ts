@@ -54,6 +54,12 @@ export interface GenerateRequest {
    * show what this question read more than any question at that place would. Ignored without questionFrom.
    */
   baseline?: { prompt: number[]; questionFrom: number; questionTo: number };
+  /**
+   * After the answer, measure the attention its own tokens gave each key block (the answer's tokens are evaluated
+   * once more over the cached prompt, one prefill step, with their rows measured as the question's are), so the
+   * overlay can show what the answer drew on. Ignored without questionFrom.
+   */
+  measureAnswer?: boolean;
   /** Keep and reuse the KV cache of the previous prompt's common prefix (default true). */
   reusePrefix?: boolean;
 }

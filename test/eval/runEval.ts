@@ -10,6 +10,7 @@
  * EVAL_PROBES=0 (skip the 2K/4K/8K probes), EVAL_RETRIEVAL_BUDGETS (default 1024,2048,4096,6000: the model-free
  * context hit table), EVAL_RETRIEVAL_ONLY=1 (only that table), EVAL_MODEL (a model path; default the fetched SmolLM2),
  * EVAL_DEVICE (cpu, the default, or cuda: the engine's device; a GPU build of the addon for cuda),
+ * EVAL_ANSWER_ATTENTION=1 (also record the answer's own attention per block),
  * EVAL_MACHINE (a line naming the machine, kept in eval.json; e.g. the GPU's name), EVAL_SUMMARY=FILE (print the table of an earlier run's eval.json, also one that was stopped part way; several
  * files separated by commas are read as one run), EVAL_OUT=FILE (where to write, default test-results/eval.json).
  * Each question runs under every attention mode before the next, and eval.json is rewritten after every answer,
@@ -31,7 +32,7 @@ import { MEASURES, pairedDifferences } from './pairedComparison';
 import { loadTokenizer } from '../../server/tokenizer/tokenizer';
 import { PROBE_BUDGETS, probeQuestion, probeRepo } from './probes';
 import { DEFAULT_CONTEXT_BUDGET_TOKENS, DEFAULT_MAX_NEW_TOKENS } from '../../common/attentionOptions';
-import { keyBlockScores, selectedBlocksFromScores } from '../../server/ask/selectedBlocks';
+import { baselineRelativeScores, keyBlockScores, selectedBlocksFromScores } from '../../server/ask/selectedBlocks';
 import type { AttentionReport } from '../../server/engine/attentionReport';
 import { answerMatch, citationCounts, contextHit, definitionEnd, lineOfMatch, overlayHitAt, summarise, ScoredAnswer, EvalSummary, LineRange } from './scoring';
 
@@ -51,8 +52,14 @@ interface Record_ extends ScoredAnswer {
   overlayLines?: LineRange;
   answer: string;
   topOverlay: LineRange[];
-  /** What the overlay was made from: per key block the question's mass, the neutral baseline and the source lines. */
-  attention?: { blockSize: number; promptTokens: number; questionBlockMass?: number[]; baselineBlockMass?: number[]; blockLines: LineRange[][] };
+  /**
+   * What the overlay was made from: per key block the question's mass, the neutral baseline, the answer's mass (its
+   * blocks past the prompt dropped) and the source lines.
+   */
+  attention?: {
+    blockSize: number; promptTokens: number; questionBlockMass?: number[]; baselineBlockMass?: number[]; answerBlockMass?: number[];
+    blockLines: LineRange[][];
+  };
   seconds: number;
 }
 
@@ -70,9 +77,19 @@ function overlayFromRecord(a: NonNullable<Record_['attention']>, baseline = true
   return selectedBlocksFromScores(keyBlockScores(report), a.blockSize, a.promptTokens, map).slice(0, 3);
 }
 
+/** The overlay's top three ranges from the answer's own recorded attention (alone, or against the neutral question). */
+function answerOverlayFromRecord(a: NonNullable<Record_['attention']>, relative: boolean): LineRange[] {
+  const mass = Float32Array.from(a.answerBlockMass ?? []);
+  const scores = relative && a.baselineBlockMass ? baselineRelativeScores(mass, a.baselineBlockMass) : mass;
+  const map = { rangesForTokens: (start: number) => a.blockLines[Math.floor(start / a.blockSize)] ?? [] };
+  return selectedBlocksFromScores(scores, a.blockSize, a.promptTokens, map).slice(0, 3);
+}
+
 const env = process.env;
 const BUDGET = Number(env.EVAL_BUDGET || DEFAULT_CONTEXT_BUDGET_TOKENS);
 const MAX_TOKENS = Number(env.EVAL_MAX_TOKENS || DEFAULT_MAX_NEW_TOKENS);
+/** EVAL_ANSWER_ATTENTION=1 records the answer's own attention per block too (attention.answerBlockMass). */
+const ANSWER_ATTENTION = env.EVAL_ANSWER_ATTENTION === '1';
 const MODES = (env.EVAL_ATTENTION || 'dense,unisparse').split(',').map((m) => m.trim()) as Mode[];
 const TAU = env.EVAL_TAU ? Number(env.EVAL_TAU) : undefined;
 const ONLY = env.EVAL_ONLY ? new RegExp(env.EVAL_ONLY) : undefined;
@@ -164,6 +181,19 @@ function table(records: Record_[], header: string): string {
   });
   lines.push('', '| Attention | Packed answers with a baseline | Overlay hit@3, question mass alone | Overlay hit@3, against the neutral question | Lines per top-3 range (mean) |',
     '| --- | --- | --- | --- | --- |', ...rows);
+  // Where the answer's own attention was recorded (EVAL_ANSWER_ATTENTION=1): the overlay it would give alone, as a
+  // share and against the neutral question, beside the question's.
+  const answerRows = modes.flatMap((mode) => {
+    const packed = records.filter((r) => r.mode === mode && shared.has(r.id) && r.contextHit && r.attention?.answerBlockMass && r.attention.baselineBlockMass && r.overlayLines);
+    if (packed.length === 0) return [];
+    const hits = (relative: boolean) => packed.filter((r) => overlayHitAt(answerOverlayFromRecord(r.attention!, relative), r.overlayLines!, 3)).length;
+    const share = (n: number) => `${n} (${pct(n / packed.length)})`;
+    return [`| ${mode} | ${packed.length} | ${share(hits(false))} | ${share(hits(true))} |`];
+  });
+  if (answerRows.length) {
+    lines.push('', "| Attention | Packed answers with the answer's attention | Overlay hit@3, answer mass alone | Overlay hit@3, answer against the neutral question |",
+      '| --- | --- | --- | --- |', ...answerRows);
+  }
   // Each other mode against the first, question by question: is a difference more than chance?
   const byId = (mode: string) => new Map(records.filter((r) => r.mode === mode && shared.has(r.id)).map((r) => [r.id, r]));
   const ids = [...shared].sort();
@@ -215,12 +245,13 @@ async function main(): Promise<void> {
       recorded = {
         blockSize: report.blockSize, promptTokens: 0, blockLines: Array.from({ length: Math.max(report.nBlocks, report.questionBlockMass?.length ?? 0) }, (_, b) => blockLines(b)),
         questionBlockMass: report.questionBlockMass && Array.from(report.questionBlockMass), baselineBlockMass: report.baselineBlockMass && Array.from(report.baselineBlockMass),
+        answerBlockMass: report.answerBlockMass && Array.from(report.answerBlockMass.subarray(0, Math.max(report.nBlocks, report.questionBlockMass?.length ?? 0))),
       };
     };
     try {
       r = await runAsk({
         repo, question: q.question, index, engine: engines.get(mode), model, device: DEVICE, attention: TAU === undefined ? { mode } : { mode, tau: TAU }, budgetTokens: budget, maxNewTokens: MAX_TOKENS,
-        focus: q.focusFolder ? { folder: q.focusFolder } : undefined, onAttentionReport: keep,
+        focus: q.focusFolder ? { folder: q.focusFolder } : undefined, onAttentionReport: keep, measureAnswer: ANSWER_ATTENTION,
       });
     } catch (e) {
       // One failed answer (e.g. the engine process killed for memory on a crowded machine) is logged and the run goes

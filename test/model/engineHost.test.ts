@@ -94,6 +94,35 @@ describe('EngineHost with SmolLM2', function () {
     assert.ok(got.some((g, b) => Math.abs(g - plain.attention!.questionBlockMass![b]) > 1e-3), 'the two questions read the blocks differently');
   });
 
+  it("measures the answer's own attention once it is complete, and keeps the answer in the cache", async () => {
+    const code = fs.readFileSync(path.join(__dirname, '..', '..', 'server', 'engine', 'child', 'sampler.ts'), 'utf8').split('\n').slice(0, 40).join('\n');
+    const question = 'Which function applies the repetition penalty?';
+    const text = renderChat(tok.chatTemplate, [{ role: 'user', content: `${code}\n\nQuestion: ${question}` }], { addGenerationPrompt: true });
+    const at = text.lastIndexOf(question);
+    const { ids, spans } = tok.encodeWithOffsets(text);
+    const questionFrom = firstTokenAtOrAfter(spans, at);
+    const questionTo = firstTokenAtOrAfter(spans, at + question.length);
+    const plain = await host.generate({ prompt: ids, maxNewTokens: 12, reusePrefix: false, questionFrom, questionTo });
+    const measured = await host.generate({ prompt: ids, maxNewTokens: 12, reusePrefix: false, questionFrom, questionTo, measureAnswer: true });
+    assert.strictEqual(plain.attention!.answerBlockMass, undefined);
+    // Measuring after the answer changes neither the answer nor what the question read.
+    assert.deepStrictEqual(measured.tokens, plain.tokens);
+    assert.ok(measured.tokens.length > 0, 'the model answered');
+    assert.deepStrictEqual(Array.from(measured.attention!.questionBlockMass!), Array.from(plain.attention!.questionBlockMass!));
+    // It is what the answer's rows give when prompt and answer are evaluated together from an empty cache.
+    const whole = ids.concat(measured.tokens);
+    const direct = await host.generate({ prompt: whole, maxNewTokens: 0, reusePrefix: false, questionFrom: ids.length, questionTo: whole.length });
+    const got = Array.from(measured.attention!.answerBlockMass!);
+    const want = Array.from(direct.attention!.questionBlockMass!);
+    assert.strictEqual(got.length, want.length);
+    assert.ok(got.length >= Math.ceil(ids.length / 64), `${got.length} blocks for ${ids.length} prompt tokens`);
+    got.forEach((g, b) => assert.ok(Math.abs(g - want[b]) <= 1e-3 * Math.max(1, want[b]), `block ${b}: ${g} vs ${want[b]}`));
+    assert.ok(got.some((g, b) => b < plain.attention!.questionBlockMass!.length && Math.abs(g - plain.attention!.questionBlockMass![b]) > 1e-3), 'the answer read the blocks differently from the question');
+    // The cache holds prompt and answer: asking again on top of both reuses all of them.
+    const followUp = await host.generate({ prompt: whole.concat(ids.slice(-4)), maxNewTokens: 1 });
+    assert.strictEqual(followUp.reusedTokens, whole.length);
+  });
+
   it('restarts the engine after the child process is killed', async () => {
     const pid = host.pid!;
     const pending = host.generate({ prompt: longPrompt(), maxNewTokens: 200, reusePrefix: false });

@@ -140,6 +140,11 @@ export async function runGeneration(session: EngineSession, req: GenerateRequest
   }
   const tail = decoder.flush();
   if (tail) hooks.onToken(-1, tail);
+  const decodeMs = Date.now() - decodeStart;
+  if (attention && questionFrom >= 0 && req.measureAnswer && generated.length > 0 && stopReason !== 'cancelled' && !hooks.isCancelled()) {
+    const answerMass = await measureAnswer(session, prompt.length, generated);
+    if (answerMass) attention = { ...attention, answerBlockMass: answerMass };
+  }
   return {
     text: decoder.text,
     tokens: generated,
@@ -147,7 +152,7 @@ export async function runGeneration(session: EngineSession, req: GenerateRequest
     reusedTokens: reuse,
     prefillMs,
     ttftMs: ttftMs || Date.now() - started,
-    decodeMs: Date.now() - decodeStart,
+    decodeMs,
     decodeTokens: generated.length,
     stopReason,
     attention: attention && { ...attention, density },
@@ -184,6 +189,27 @@ async function measureBaseline(
     await model.evalAsync(prompt.slice(shared), { logits: 'none' });
   }
   return mass && mass.length > 0 ? Float32Array.from(mass) : undefined;
+}
+
+/**
+ * The answer's own attention per key block: the cache is cut back to the prompt's end and the answer's tokens are
+ * evaluated again in one prefill step with their rows measured, as the question's are (decode steps run one token
+ * at a time through the decode path, which measures nothing). The cache then holds the prompt and the whole answer,
+ * as after decoding, so a follow-up reuses both.
+ */
+async function measureAnswer(session: EngineSession, promptLength: number, answer: number[]): Promise<Float32Array | undefined> {
+  const { model } = session;
+  model.truncate(promptLength);
+  session.cachedTokens.length = promptLength;
+  model.setQuestionRows(promptLength, promptLength + answer.length);
+  try {
+    await model.evalAsync(answer, { logits: 'none' });
+    session.cachedTokens.push(...answer);
+    const mass = model.lastAttention()?.questionBlockMass;
+    return mass && mass.length > 0 ? Float32Array.from(mass) : undefined;
+  } finally {
+    model.setQuestionRows(-1);
+  }
 }
 
 function cancelled(session: EngineSession, promptTokens: number, reuse: number, started: number): GenerateResult {
