@@ -136,6 +136,23 @@ def check_errors():
     torch.cuda.synchronize()
 
 
+def check_default_granularities():
+    """No granularities given: the library plans MHA with one granularity of S / 16 and GQA with {4, 16}, the same
+    plans as when those are given explicitly."""
+    for heads, kvh, block, want in ((8, 8, 128, (8,)), (8, 8, 64, (4,)), (8, 2, 128, (4, 16))):
+        q, k, _ = ref.planted_qkv(heads, kvh, 2048, 128, seed=heads + kvh + block)
+        by_default = us.plan(q, k, block_size=block, tau=0.95, granularities=None)
+        explicit = us.plan(q, k, block_size=block, tau=0.95, granularities=want)
+        other = us.plan(q, k, block_size=block, tau=0.95, granularities=(4, 16) if want != (4, 16) else (8,))
+        same = torch.equal(by_default.mask(), explicit.mask())
+        differs = not torch.equal(by_default.mask(), other.mask())
+        print(f"default granularities {heads}q/{kvh}kv S{block}: plan equals {want}: {same}; differs from the other: {differs}", flush=True)
+        if not same:
+            failures.append(f"default granularities for {heads}q/{kvh}kv S{block} do not plan as {want}")
+        for p in (by_default, explicit, other):
+            p.free()
+
+
 def main():
     torch.manual_seed(int.from_bytes(os.urandom(4), "little"))
     seed = int(torch.randint(0, 1 << 30, (1,)))
@@ -156,6 +173,7 @@ def main():
         run_case(seed=seed + i, **case)
     if limit == len(cases):
         check_errors()
+        check_default_granularities()
     out_dir = os.environ.get("OUT", ".")
     with open(os.path.join(out_dir, "check.json"), "w") as f:
         json.dump({"results": results, "failures": failures, "tolerance": {"maxAbs": MAX_ABS, "rel": MAX_REL}}, f, indent=1)
