@@ -12,9 +12,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { threadId } from 'worker_threads';
 import type { ParsedContent } from './fileRecord';
+import { contentOfStored, storedContent } from './storedContent';
 
-/** Bump when ParsedContent, the queries in languages.ts, chunking or the pack layout change. */
-export const CACHE_FORMAT_VERSION = 7;
+/** Bump when ParsedContent or its stored form (storedContent.ts), the queries in languages.ts, chunking or the pack layout change. */
+export const CACHE_FORMAT_VERSION = 8;
 
 /** Entries wait in memory until this many bytes are pending (or the run ends), then go out in one write. */
 const FLUSH_BYTES = 1 << 20;
@@ -93,9 +94,8 @@ export class ContentCache {
     } catch { return undefined; }   // the pack was compacted away meanwhile: that only costs a parse
     try {
       const entry = JSON.parse(raw);
-      if (entry?.version !== CACHE_FORMAT_VERSION || entry.hash !== hash || !isParsedContent(entry.content, language)) return undefined;
-      const content = entry.content as StoredContent;
-      return { ...content, refs: { names: content.refs.names, counts: Int32Array.from(content.refs.counts) } };
+      if (entry?.version !== CACHE_FORMAT_VERSION || entry.hash !== hash) return undefined;
+      return contentOfStored(entry.content, language);
     } catch {
       return undefined;   // torn or corrupt entry: parse again, and the new entry wins
     }
@@ -110,9 +110,7 @@ export class ContentCache {
     const key = `${hash}.${language}`;
     if (this.broken || this.stored.has(key)) return;
     this.stored.add(key);
-    const { termTable: _derived, refs, ...rest } = content;
-    const stored: StoredContent = { ...rest, refs: { names: refs.names, counts: Array.from(refs.counts) } };
-    const data = Buffer.from(JSON.stringify({ version: CACHE_FORMAT_VERSION, hash, content: stored }) + '\n');
+    const data = Buffer.from(JSON.stringify({ version: CACHE_FORMAT_VERSION, hash, content: storedContent(content) }) + '\n');
     this.pending.push({ key, data });
     this.pendingBytes += data.length;
     if (this.pendingBytes >= FLUSH_BYTES) this.writePending();
@@ -151,18 +149,6 @@ export class ContentCache {
     for (const fd of this.readFds.values()) { try { fs.closeSync(fd); } catch { /* already closed */ } }
     this.readFds.clear();
   }
-}
-
-/** A parse as an entry stores it: without the term table, the reference counts as a JSON array. */
-type StoredContent = Omit<ParsedContent, 'termTable' | 'refs'> & { refs: { names: string; counts: number[] } };
-
-function isParsedContent(c: unknown, language: string): boolean {
-  const p = c as StoredContent;
-  return !!p && p.language === language && typeof p.lineCount === 'number' && Array.isArray(p.defs) &&
-    Array.isArray(p.chunks) && Array.isArray(p.imports) && typeof p.refs?.names === 'string' && Array.isArray(p.refs.counts) &&
-    (p.refs.counts.length === 0) === (p.refs.names === '') &&
-    p.defs.every((d) => typeof d.name === 'string' && typeof d.startLine === 'number' && typeof d.endLine === 'number') &&
-    p.chunks.every((k) => typeof k.startLine === 'number' && typeof k.length === 'number');
 }
 
 /**

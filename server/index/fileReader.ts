@@ -1,5 +1,6 @@
 // Reads one file for indexing and decides whether its bytes are source text. Opens non-blocking and checks the
 // type on the open descriptor, so a file swapped for a FIFO between listing and reading cannot hang the worker.
+import * as buffer from 'buffer';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 
@@ -49,7 +50,8 @@ export function readIndexable(abs: string, maxBytes = DEFAULT_MAX_FILE_BYTES): R
     }
     const bytes = buf.subarray(0, got);
     if (bytes.subarray(0, 8192).includes(0)) return skip('binary (contains NUL bytes)');
-    const text = decoder.decode(bytes);
+    // Most source is ASCII: then the bytes are the characters (a third of the decoder's time; same string).
+    const text = isAscii(bytes) ? bytes.toString('latin1') : decoder.decode(bytes);
     const longest = longestLine(text);
     if (longest > MAX_LINE_CHARS) return skip(`minified or generated (a line of ${longest} characters)`);
     return { status: 'ok', bytes: got, hash: sha1(bytes), text, reason: '' };
@@ -61,6 +63,9 @@ export function readIndexable(abs: string, maxBytes = DEFAULT_MAX_FILE_BYTES): R
     fs.closeSync(fd);
   }
 }
+
+/** buffer.isAscii where this Node has it (19.6+); else every file goes through the decoder. */
+const isAscii: (bytes: Buffer) => boolean = typeof buffer.isAscii === 'function' ? buffer.isAscii : () => false;
 
 /** Hex sha1: the one-shot crypto.hash where this Node has it (20.12+; no Hash object per file), else a Hash. */
 const sha1: (bytes: Buffer) => string = typeof crypto.hash === 'function'

@@ -151,7 +151,7 @@ describe('index: on-disk cache', () => {
     };
     const pyEntry = entries.find((e) => e.key.endsWith('.python'))!;
     overwrite(pyEntry, '{"version": 5, "hash": "tor'.padEnd(pyEntry.length - 1, ' ') + '\n');   // torn write
-    const tsEntry = entries.find((e) => e.key.endsWith('.typescript') && JSON.parse(entryText(e)).content.defs[0].name === 'lookup')!;
+    const tsEntry = entries.find((e) => e.key.endsWith('.typescript') && JSON.parse(entryText(e)).content.defs[0][0] === 'lookup')!;
     const hash = tsEntry.key.split('.')[0];
     overwrite(tsEntry, entryText(tsEntry).replace(hash, '0'.repeat(40)));   // an entry that claims other bytes
     writeFile(root, 'a.ts', STORE + '// edited\n');
@@ -177,7 +177,7 @@ describe('index: on-disk cache', () => {
     const anHourAgo = new Date(Date.now() - 3_600_000);
     for (const f of fs.readdirSync(vdir())) fs.utimesSync(path.join(vdir(), f), anHourAgo, anHourAgo);
     const before = cacheEntries();
-    const aKey = before.find((e) => e.key.endsWith('.typescript') && JSON.parse(entryText(e)).content.defs[0].name === 'Store')!.key;
+    const aKey = before.find((e) => e.key.endsWith('.typescript') && JSON.parse(entryText(e)).content.defs[0][0] === 'Store')!.key;
     writeFile(root, 'b.ts', LOOKUP + 'export const more = 1;\n');
     fs.unlinkSync(path.join(root, 'c.py'));
 
@@ -205,7 +205,7 @@ describe('index: on-disk cache', () => {
       while (!cacheEntries().some((e) => e.key === `${hash}.typescript`) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
       const entry = cacheEntries().find((e) => e.key === `${hash}.typescript`);
       assert.ok(entry, 'the edited file\'s entry was written');
-      assert.ok(JSON.parse(entryText(entry!)).content.defs.some((d: { name: string }) => d.name === 'edited'));
+      assert.ok(JSON.parse(entryText(entry!)).content.defs.some((d: [string]) => d[0] === 'edited'));
     } finally { index.dispose(); }
     const restarted = await RepoIndex.build(root, { cacheDir });
     try { assert.deepStrictEqual(restarted.cacheStats(), { hits: 4, misses: 0 }); } finally { restarted.dispose(); }
