@@ -79,8 +79,11 @@ export class FileIndexer {
     }
     const lang = (this.languages[language] ??= { files: 0, bytes: 0, seconds: 0 });
     lang.files++; lang.bytes += read.bytes; lang.seconds += (performance.now() - started) / 1000;
-    for (const d of content.defs) d.file = job.file;   // cached entries are shared by identical files at other paths
-    return { file: job.file, status: 'indexed', fromCache,
-      record: { ...content, file: job.file, hash: read.hash, bytes: read.bytes, text: read.text } };
+    if (fromCache) for (const d of content.defs) d.file = job.file;   // stored entries hold no path (storedContent.ts)
+    // Field by field rather than a spread: one object shape, built without a runtime call per property.
+    const c = content;
+    const record: IndexedFile = { language: c.language, lineCount: c.lineCount, defs: c.defs, refs: c.refs, imports: c.imports,
+      chunks: c.chunks, termTable: c.termTable, file: job.file, hash: read.hash, bytes: read.bytes, text: read.text };
+    return { file: job.file, status: 'indexed', fromCache, record };
   }
 }

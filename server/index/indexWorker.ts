@@ -54,7 +54,12 @@ async function handle(msg: WorkerMessage): Promise<void> {
       outcomes.push(await indexOne(job));
     }
     // Term tables and reference counts are typed arrays: moved to the server thread, not copied (and never held by this one again).
-    const transfer = outcomes.flatMap((o) => (o.status === 'indexed' ? [...termTableBuffers(o.record.termTable), o.record.refs.counts.buffer as ArrayBuffer] : []));
+    const transfer: ArrayBuffer[] = [];
+    for (const o of outcomes) {
+      if (o.status !== 'indexed') continue;
+      for (const b of termTableBuffers(o.record.termTable)) transfer.push(b);
+      transfer.push(o.record.refs.counts.buffer as ArrayBuffer);
+    }
     parentPort!.postMessage({ batch: msg.batch, outcomes, timings: indexer.takeTimings() }, transfer);
   } catch (e) {
     parentPort!.postMessage({ batch: msg.batch, error: (e as Error).message || String(e) });
