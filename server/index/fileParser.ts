@@ -68,10 +68,16 @@ async function compile(spec: LanguageSpec, choice: ParserChoice): Promise<Compil
   return compileQueries(spec, await wasmLanguage(spec.grammar));
 }
 
+/** The languages compiled so far, by the same key: a file of a loaded language is parsed without an await. */
+const ready = new Map<string, CompiledLanguage>();
+
 function compiledFor(spec: LanguageSpec, choice: ParserChoice): Promise<CompiledLanguage> {
   const key = `${choice}:${spec.id}`;
   let c = compiled.get(key);
-  if (!c) { c = compile(spec, choice); compiled.set(key, c); }
+  if (!c) {
+    c = compile(spec, choice).then((lang) => { ready.set(key, lang); return lang; });
+    compiled.set(key, c);
+  }
   return c;
 }
 
@@ -107,7 +113,7 @@ export async function parseContent(file: string, text: string, languageId: strin
   // A header with no C++ in it is parsed with the C grammar: it finds the same definitions, and a C code base then
   // never loads the C++ grammar (4.6 MB of wasm that costs each worker seconds to compile).
   const grammarSpec = skeleton && spec.id === 'cpp' && !skeleton.cpp && /\.h$/i.test(file) ? languageSpec('c')! : spec;
-  const lang = await compiledFor(grammarSpec, choice);
+  const lang = ready.get(`${choice}:${grammarSpec.id}`) ?? await compiledFor(grammarSpec, choice);
   clock?.lap('grammars');
   const source = skeleton ? skeleton.text : text;
   const query = skeleton ? lang.skeletonQuery! : lang.query;
