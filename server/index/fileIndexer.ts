@@ -57,8 +57,10 @@ export class FileIndexer {
     this.clock.reset();
     const read = readIndexable(job.abs, this.settings.maxFileBytes);
     this.clock.lap('reading');
+    // Read on every file, not only when one is skipped: a field first read after the code was optimized throws it away.
+    const reason = read.reason;
     if (read.status === 'gone') return { file: job.file, status: 'gone' };
-    if (read.status === 'skip') return { file: job.file, status: 'skipped', reason: read.reason };
+    if (read.status === 'skip') return { file: job.file, status: 'skipped', reason };
     if (job.knownHash === read.hash) return { file: job.file, status: 'unchanged' };
     const language = languageForFile(job.file)?.id ?? 'text';
     const cached = this.cache?.get(read.hash, language);

@@ -180,31 +180,54 @@ export async function walkFiles(root: string, rules: IgnoreRules, opts: WalkOpti
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     rules.listed(dir, entries.some((e) => e.name === '.gitignore'));
-    const subdirs: { dir: string; real: string }[] = [];
+    // Links first (rare, a system call or two each), then every entry in one synchronous pass.
+    let links: Map<string, LinkTarget | null> | undefined;
+    for (const e of entries) if (e.isSymbolicLink()) (links ??= new Map()).set(e.name, await linkTarget(root, path.join(abs, e.name)));
     const listedBefore = out.length;
-    for (const e of entries) {
-      const rel = dir ? `${dir}/${e.name}` : e.name;
-      let isDir = e.isDirectory();
-      let isFile = e.isFile();
-      let realDir = '';   // a folder's real path, made only for folders
-      if (e.isSymbolicLink()) {
-        try {
-          // A cloned repository must not make us read ~/.ssh or /etc: only links that stay inside the root count.
-          const target = await fs.promises.realpath(path.join(abs, e.name));
-          if (!isInsideRoot(root, target)) continue;
-          const st = await fs.promises.stat(path.join(abs, e.name));
-          isDir = st.isDirectory(); isFile = st.isFile();
-          realDir = target;
-        } catch { continue; }   // dangling link
-      }
-      if (!isDir && !isFile) continue;   // FIFOs, sockets, devices: reading them could block forever
-      if (rules.ignores(rel, isDir)) continue;
-      if (isDir) subdirs.push({ dir: rel, real: realDir || path.join(real, e.name) }); else out.push(rel);
-    }
+    const subdirs = takeEntries(entries, dir, real, links, rules, out);
     if (opts.onFiles && out.length > listedBefore) opts.onFiles(out.slice(listedBefore));
     for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]);
   }
   return out;
+}
+
+/** What a link leads to, when that is inside the root. */
+interface LinkTarget { isDir: boolean; isFile: boolean; real: string }
+
+/** A link's target, or null when it resolves outside the root or nowhere (a dangling link). */
+async function linkTarget(root: string, link: string): Promise<LinkTarget | null> {
+  try {
+    // A cloned repository must not make us read ~/.ssh or /etc: only links that stay inside the root count.
+    const target = await fs.promises.realpath(link);
+    if (!isInsideRoot(root, target)) return null;
+    const st = await fs.promises.stat(link);
+    return { isDir: st.isDirectory(), isFile: st.isFile(), real: target };
+  } catch { return null; }
+}
+
+/**
+ * A folder's entries (sorted; its links resolved in `links`): files that pass the rules go to `out`; returns the
+ * folders to enter, with their real paths. Synchronous and apart from the walk, which awaits between folders.
+ */
+function takeEntries(entries: fs.Dirent[], dir: string, real: string, links: Map<string, LinkTarget | null> | undefined,
+  rules: IgnoreRules, out: string[]): { dir: string; real: string }[] {
+  const subdirs: { dir: string; real: string }[] = [];
+  for (const e of entries) {
+    const rel = dir ? `${dir}/${e.name}` : e.name;
+    let isDir: boolean; let isFile: boolean;
+    let realDir = '';   // a folder's real path, made only for folders
+    if (e.isSymbolicLink()) {
+      const target = links?.get(e.name);
+      if (!target) continue;   // outside the root, or dangling
+      isDir = target.isDir; isFile = target.isFile; realDir = target.real;
+    } else {
+      isDir = e.isDirectory(); isFile = e.isFile();
+    }
+    if (!isDir && !isFile) continue;   // FIFOs, sockets, devices: reading them could block forever
+    if (rules.ignores(rel, isDir)) continue;
+    if (isDir) subdirs.push({ dir: rel, real: realDir || path.join(real, e.name) }); else out.push(rel);
+  }
+  return subdirs;
 }
 
 /** Whether a resolved (real) path is the root itself or lies under it; `root` must be a real path too. */
