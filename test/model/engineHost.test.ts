@@ -69,15 +69,19 @@ describe('EngineHost with SmolLM2', function () {
     console.log(`      prefix reuse: prefill ${fresh.prefillMs} ms fresh -> ${again.prefillMs} ms reused (${prompt.length} tokens)`);
   });
 
-  it('measures a neutral question at the same place and still answers from the prompt itself', async () => {
+  /** A chat prompt about 40 lines of this repository's sampler, and where its question's tokens are. */
+  function questionPrompt() {
     const code = fs.readFileSync(path.join(__dirname, '..', '..', 'server', 'engine', 'child', 'sampler.ts'), 'utf8').split('\n').slice(0, 40).join('\n');
     const question = 'Which function applies the repetition penalty?';
     const text = renderChat(tok.chatTemplate, [{ role: 'user', content: `${code}\n\nQuestion: ${question}` }], { addGenerationPrompt: true });
     const at = text.lastIndexOf(question);
     const { ids, spans } = tok.encodeWithOffsets(text);
-    const questionFrom = firstTokenAtOrAfter(spans, at);
-    const questionTo = firstTokenAtOrAfter(spans, at + question.length);
-    const baseline = neutralBaselinePrompt(tok, text, at, at + question.length);
+    return { text, at, end: at + question.length, ids, questionFrom: firstTokenAtOrAfter(spans, at), questionTo: firstTokenAtOrAfter(spans, at + question.length) };
+  }
+
+  it('measures a neutral question at the same place and still answers from the prompt itself', async () => {
+    const { text, at, end, ids, questionFrom, questionTo } = questionPrompt();
+    const baseline = neutralBaselinePrompt(tok, text, at, end);
     assert.ok(ids.length > 3 * 64, `prompt has ${ids.length} tokens`);
     const plain = await host.generate({ prompt: ids, maxNewTokens: 6, reusePrefix: false, questionFrom, questionTo });
     const measured = await host.generate({ prompt: ids, maxNewTokens: 6, reusePrefix: false, questionFrom, questionTo, baseline });
@@ -95,13 +99,7 @@ describe('EngineHost with SmolLM2', function () {
   });
 
   it("measures the answer's own attention once it is complete, and keeps the answer in the cache", async () => {
-    const code = fs.readFileSync(path.join(__dirname, '..', '..', 'server', 'engine', 'child', 'sampler.ts'), 'utf8').split('\n').slice(0, 40).join('\n');
-    const question = 'Which function applies the repetition penalty?';
-    const text = renderChat(tok.chatTemplate, [{ role: 'user', content: `${code}\n\nQuestion: ${question}` }], { addGenerationPrompt: true });
-    const at = text.lastIndexOf(question);
-    const { ids, spans } = tok.encodeWithOffsets(text);
-    const questionFrom = firstTokenAtOrAfter(spans, at);
-    const questionTo = firstTokenAtOrAfter(spans, at + question.length);
+    const { ids, questionFrom, questionTo } = questionPrompt();
     const plain = await host.generate({ prompt: ids, maxNewTokens: 12, reusePrefix: false, questionFrom, questionTo });
     const measured = await host.generate({ prompt: ids, maxNewTokens: 12, reusePrefix: false, questionFrom, questionTo, measureAnswer: true });
     assert.strictEqual(plain.attention!.answerBlockMass, undefined);

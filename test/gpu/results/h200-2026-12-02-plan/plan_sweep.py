@@ -7,8 +7,8 @@ BLOCK = 128
 for heads, kvh in ((32, 32), (32, 8)):
     q, k, v = ref.planted_qkv(heads, kvh, n, 128, seed=n + heads + kvh, **WORKLOADS["realistic"])
     out = torch.empty_like(q)
-    for gr in ((4, 16), (4, 8), (8,), (2, 8), (4,), (16,)):
-        if kvh == 8 and gr not in ((4, 16), (4, 8)):
+    for gr in [tuple(int(x) for x in g.split(",")) for g in os.environ.get("GRS", "4,16;4,8;8").split(";")]:
+        if kvh == 8 and gr not in [tuple(int(x) for x in g.split(",")) for g in os.environ.get("GQA_GRS", "4,16").split(";")]:
             continue
         for check in (False, True):
             plans = []
