@@ -63,6 +63,11 @@ interface Record_ extends ScoredAnswer {
   seconds: number;
 }
 
+/** The recorded source lines of each key block, as the overlay's token-range mapper. */
+function recordedBlockLines(a: NonNullable<Record_['attention']>) {
+  return { rangesForTokens: (start: number) => a.blockLines[Math.floor(start / a.blockSize)] ?? [] };
+}
+
 /**
  * The overlay's top three ranges from a recorded report, by the current scoring rule (selectedBlocks.ts); with
  * `baseline` false, as if the neutral question had not been measured (the question's mass alone).
@@ -73,16 +78,14 @@ function overlayFromRecord(a: NonNullable<Record_['attention']>, baseline = true
     questionBlockMass: a.questionBlockMass && Float32Array.from(a.questionBlockMass),
     baselineBlockMass: baseline && a.baselineBlockMass ? Float32Array.from(a.baselineBlockMass) : undefined,
   } as AttentionReport;
-  const map = { rangesForTokens: (start: number) => a.blockLines[Math.floor(start / a.blockSize)] ?? [] };
-  return selectedBlocksFromScores(keyBlockScores(report), a.blockSize, a.promptTokens, map).slice(0, 3);
+  return selectedBlocksFromScores(keyBlockScores(report), a.blockSize, a.promptTokens, recordedBlockLines(a)).slice(0, 3);
 }
 
 /** The overlay's top three ranges from the answer's own recorded attention (alone, or against the neutral question). */
 function answerOverlayFromRecord(a: NonNullable<Record_['attention']>, relative: boolean): LineRange[] {
   const mass = Float32Array.from(a.answerBlockMass ?? []);
   const scores = relative && a.baselineBlockMass ? baselineRelativeScores(mass, a.baselineBlockMass) : mass;
-  const map = { rangesForTokens: (start: number) => a.blockLines[Math.floor(start / a.blockSize)] ?? [] };
-  return selectedBlocksFromScores(scores, a.blockSize, a.promptTokens, map).slice(0, 3);
+  return selectedBlocksFromScores(scores, a.blockSize, a.promptTokens, recordedBlockLines(a)).slice(0, 3);
 }
 
 const env = process.env;
