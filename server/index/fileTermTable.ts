@@ -69,7 +69,8 @@ export function findTerm(table: FileTermTable, key: TermKey): number {
 
 /** The buffers of a table, for postMessage's transfer list (they become unusable in the sending thread). */
 export function termTableBuffers(table: FileTermTable): ArrayBuffer[] {
-  return [table.termBytes.buffer, table.termStarts.buffer, table.offsets.buffer, table.pairs.buffer, table.slots.buffer] as ArrayBuffer[];
+  // The native table's arrays are views of one buffer; a transfer list must name each buffer once.
+  return [...new Set([table.termBytes.buffer, table.termStarts.buffer, table.offsets.buffer, table.pairs.buffer, table.slots.buffer])] as ArrayBuffer[];
 }
 
 /**

@@ -17,7 +17,11 @@ struct TermTable {
   std::vector<int32_t> lengths;
 };
 
-/** Chunk k covers lines chunkStarts[k]..chunkEnds[k] (1-based, inclusive) of `text` (`length` UTF-16 code units). */
-TermTable buildTermTable(const char16_t* text, int32_t length, const int32_t* chunkStarts, const int32_t* chunkEnds, int32_t chunks);
+/**
+ * Chunk k covers lines chunkStarts[k]..chunkEnds[k] (1-based, inclusive) of `text` (`length` UTF-16 code units).
+ * Fills `out` (its vectors keep their memory when a caller reuses one table for file after file).
+ */
+void buildTermTable(const char16_t* text, int32_t length, const int32_t* chunkStarts, const int32_t* chunkEnds, int32_t chunks,
+                    TermTable& out);
 
 }  // namespace unisparse::indexing
