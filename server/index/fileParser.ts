@@ -128,7 +128,7 @@ export async function parseContent(file: string, text: string, languageId: strin
     clock?.lap('queries');
     // Reference captures (whole-file parses only) skip the names of definitions, found by their offsets.
     const nameStarts = skeleton ? undefined : new Set<number>();
-    const defs = extractDefinitions(file, matches, nameStarts);
+    const defs = extractDefinitions(file, matches, nameStarts, grammarSpec.importBinding);
     const imports = objectArray<string>();
     let refs: PackedRefs | undefined = direct?.refs;
     if (skeleton) {
@@ -163,10 +163,12 @@ export async function parseContent(file: string, text: string, languageId: strin
 }
 
 /**
- * Definitions with containers; fills `nameStarts` (when given) with the offsets of definition names (not references).
+ * Definitions with containers; fills `nameStarts` (when given) with the offsets of names the definition patterns
+ * capture (not references; the native reference count skips the same names, locals and imports dropped here too).
  * Each node property is read once: on the native parser every read is a call into the addon.
  */
-function extractDefinitions(file: string, matches: SyntaxMatch[], nameStarts: Set<number> | undefined): SymbolDef[] {
+function extractDefinitions(file: string, matches: SyntaxMatch[], nameStarts: Set<number> | undefined,
+  importBinding: RegExp | undefined): SymbolDef[] {
   const found = objectArray<{ def: SymbolDef; start: number; end: number }>();
   const seen = new Set<string>();
   for (const m of matches) {
@@ -174,10 +176,11 @@ function extractDefinitions(file: string, matches: SyntaxMatch[], nameStarts: Se
     let explicitContainer: string | undefined;
     for (const c of m.captures) {
       if (c.name === 'name') { nameNode = c.node; nameStarts?.add(c.node.startIndex); }
-      else if (c.name === 'container') explicitContainer = c.node.text;
+      else if (c.name === 'container') explicitContainer = containerName(c.node.text);
       else if (c.name.startsWith('def.')) { node = c.node; kind = c.name.slice(4) as SymbolKind; }
     }
     if (!node || !nameNode || !kind) continue;
+    if (kind === 'variable' && importBinding?.test(node.text)) continue;
     const start = node.startIndex; const end = node.endIndex;
     const key = `${start}:${end}`;
     if (seen.has(key)) continue;   // two patterns matched the same node (e.g. an impl of a generic type)
@@ -191,10 +194,13 @@ function extractDefinitions(file: string, matches: SyntaxMatch[], nameStarts: Se
   // Containers by byte nesting: sort by start, then longest first, and keep a stack of open definitions.
   found.sort((a, b) => a.start - b.start || b.end - a.end);
   const stack = objectArray<typeof found[number]>();
+  const kept = objectArray<SymbolDef>();
   for (const f of found) {
     while (stack.length && stack[stack.length - 1].end < f.end) stack.pop();
     while (stack.length && stack[stack.length - 1].end <= f.start) stack.pop();
     const parent = stack[stack.length - 1];
+    // A variable inside a function is a local: state, not something a reader looks up (languages.ts).
+    if (f.def.kind === 'variable' && parent && (parent.def.kind === 'function' || parent.def.kind === 'method')) continue;
     if (parent && !f.def.container) {
       f.def.container = parent.def.name;
       if (f.def.kind === 'function' && CONTAINER_KINDS.has(parent.def.kind)) f.def.kind = 'method';
@@ -202,8 +208,19 @@ function extractDefinitions(file: string, matches: SyntaxMatch[], nameStarts: Se
     // A method outside any class (a top-level Ruby `def`) is a function.
     if (f.def.kind === 'method' && !f.def.container) f.def.kind = 'function';
     stack.push(f);
+    kept.push(f.def);
   }
-  return mapToObjects(found, (f) => f.def);
+  return kept;
+}
+
+/**
+ * The container a pattern names outside the nesting: a Go receiver, a C++ `Type::`, the object a JavaScript
+ * function is assigned to (`res` of `res.send = ...`, `Foo` of `Foo.prototype.bar = ...`). `this.x = ...` and an
+ * object that is not a plain name (`make().x = ...`) leave it to the nesting.
+ */
+function containerName(text: string): string | undefined {
+  const name = text.endsWith('.prototype') ? text.slice(0, -10) : text;
+  return name !== 'this' && /^[A-Za-z_$][\w$.:<>*&, ]*$/.test(name) ? name : undefined;
 }
 
 const LEADING_COMMENT = /^\s*(\/\/|\/\*|\*|#(?!\s*(include|import|if|ifdef|ifndef|else|elif|endif|define|undef|pragma)\b)|@[A-Za-z]|\[[A-Z])/;

@@ -12,7 +12,40 @@ export interface LanguageSpec {
   definitions: string;
   references: string;
   imports: string;
+  /** A variable definition whose text matches is an import binding (`const x = require('y')`), not a definition. */
+  importBinding?: RegExp;
 }
+
+/**
+ * JavaScript and TypeScript definitions made by assignment, which CommonJS and prototype-style code uses for most of
+ * its API: `res.send = function send() {}`, `Foo.prototype.bar = function () {}`, `this.run = () => {}`, a module's
+ * named export `module.exports = function query() {}` (by the function's name), `exports.static = require('x')`, and
+ * module-level constants (`var removedMiddlewares = [...]`, `export const DEFAULTS = {...}`). A function assigned to
+ * a property is a definition wherever it is; a property or variable holding any other value is one outside functions
+ * only (a local is state: fileParser.ts drops a variable found inside a function or method, which costs less than
+ * anchoring the patterns at the program node, whose match then stays open over the whole tree). `const x =
+ * require('y')` binds an import, not a definition (see JS_IMPORT_BINDING), and `module.exports = ...` names nothing
+ * a reader would look up: both are left out. `tsValues` adds TypeScript's expression types to the values a constant may hold. Every pattern
+ * starts at a fixed node type and its predicates compare a capture with a string, so the native query runner
+ * evaluates them itself (no per-match callback).
+ */
+function assignedDefinitions(tsValues: string): string {
+  const fn = '[(function_expression) (arrow_function) (class)]';
+  const member = `(member_expression object: [(identifier) (member_expression)] property: (property_identifier) @name)`;
+  // The values a constant is written with: literals, data structures, `new`, arithmetic, calls (`Object.create(...)`,
+  // `express.Router()`; `require(...)` is dropped after the query, by importBinding, which costs less than a
+  // predicate on every call's callee). Names and member reads are aliases, not definitions.
+  const value = `(call_expression) (new_expression) (object) (array) (string) (template_string) (number) (regex) (true)
+ (false) (null) (undefined) (binary_expression) (unary_expression) ${tsValues}`;
+  return `
+(assignment_expression left: (member_expression object: (_) @container property: (property_identifier) @name) right: ${fn} (#not-eq? @name "exports")) @def.method
+(assignment_expression left: (member_expression property: (property_identifier) @_exports) right: (function_expression name: (identifier) @name) (#eq? @_exports "exports")) @def.function
+(assignment_expression left: ${member} right: [${value}] (#not-eq? @name "exports")) @def.variable
+(variable_declarator name: (identifier) @name value: [${value}]) @def.variable`;
+}
+
+/** `x = require('y')` and `x = require('y')(...)`, as a variable definition's text starts. */
+const JS_IMPORT_BINDING = /^[\w$]+\s*(:[^=]*)?=\s*require\s*\(/;
 
 const TS_DEFINITIONS = `
 (function_declaration name: (identifier) @name) @def.function
@@ -27,6 +60,7 @@ const TS_DEFINITIONS = `
 (enum_declaration name: (_) @name) @def.enum
 (internal_module name: (_) @name) @def.module
 (lexical_declaration (variable_declarator name: (identifier) @name value: [(arrow_function) (function_expression)])) @def.function
+${assignedDefinitions('(as_expression) (satisfies_expression)')}
 `;
 const TS_REFERENCES = `
 (identifier) @ref
@@ -46,6 +80,7 @@ const JS_DEFINITIONS = `
 (method_definition name: (_) @name) @def.method
 (lexical_declaration (variable_declarator name: (identifier) @name value: [(arrow_function) (function_expression) (class)])) @def.function
 (variable_declaration (variable_declarator name: (identifier) @name value: [(arrow_function) (function_expression) (class)])) @def.function
+${assignedDefinitions('')}
 `;
 const JS_REFERENCES = `
 (identifier) @ref
@@ -56,6 +91,8 @@ const PYTHON = {
   definitions: `
 (function_definition name: (identifier) @name) @def.function
 (class_definition name: (identifier) @name) @def.class
+(module (expression_statement (assignment left: (identifier) @name)) @def.variable)
+(class_definition body: (block (expression_statement (assignment left: (identifier) @name)) @def.variable))
 `,
   references: `(identifier) @ref`,
   imports: `
@@ -216,9 +253,9 @@ const BASH = {
 };
 
 const SPECS: Record<string, LanguageSpec> = {
-  typescript: { id: 'typescript', grammar: 'typescript', definitions: TS_DEFINITIONS, references: TS_REFERENCES, imports: JS_IMPORTS },
-  tsx: { id: 'tsx', grammar: 'tsx', definitions: TS_DEFINITIONS, references: TS_REFERENCES, imports: JS_IMPORTS },
-  javascript: { id: 'javascript', grammar: 'javascript', definitions: JS_DEFINITIONS, references: JS_REFERENCES, imports: JS_IMPORTS },
+  typescript: { id: 'typescript', grammar: 'typescript', definitions: TS_DEFINITIONS, references: TS_REFERENCES, imports: JS_IMPORTS, importBinding: JS_IMPORT_BINDING },
+  tsx: { id: 'tsx', grammar: 'tsx', definitions: TS_DEFINITIONS, references: TS_REFERENCES, imports: JS_IMPORTS, importBinding: JS_IMPORT_BINDING },
+  javascript: { id: 'javascript', grammar: 'javascript', definitions: JS_DEFINITIONS, references: JS_REFERENCES, imports: JS_IMPORTS, importBinding: JS_IMPORT_BINDING },
   python: { id: 'python', grammar: 'python', ...PYTHON },
   go: { id: 'go', grammar: 'go', ...GO },
   rust: { id: 'rust', grammar: 'rust', ...RUST },

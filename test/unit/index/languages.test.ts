@@ -18,9 +18,9 @@ describe('index: definitions, references and imports per language', () => {
 
   it('indexes every file with its language', () => {
     assert.deepStrictEqual(index.stats().languages, {
-      bash: 1, c: 1, cpp: 1, csharp: 1, go: 1, java: 1, javascript: 1, python: 1, ruby: 1, rust: 1, text: 1, tsx: 1, typescript: 1,
+      bash: 1, c: 1, cpp: 1, csharp: 1, go: 1, java: 1, javascript: 2, python: 2, ruby: 1, rust: 1, text: 1, tsx: 1, typescript: 2,
     });
-    assert.strictEqual(index.stats().files, 13);
+    assert.strictEqual(index.stats().files, 16);
   });
 
   it('TypeScript: interfaces, types, enums, classes, methods, functions and arrow functions', () => {
@@ -39,10 +39,32 @@ describe('index: definitions, references and imports per language', () => {
     assert.deepStrictEqual(index.fileRecord('src/view.tsx')!.imports, ['./shapes']);
   });
 
-  it('JavaScript: functions, classes, methods, require()', () => {
+  it('TypeScript: exported and module-level constants, not locals or import bindings', () => {
+    assert.deepStrictEqual(describeDefs(index.definitionsIn('src/config.ts')),
+      ['variable DEFAULT_PORT 4-4', 'variable LIMITS 5-5', 'function loadConfig 6-6', 'function port 8-11']);
+  });
+
+  it('JavaScript: functions, classes, methods, module-level constants, require()', () => {
     assert.deepStrictEqual(describeDefs(index.definitionsIn('lib/format.js')),
-      ['function formatArea 3-5', 'class Formatter 7-11', 'method format 8-10 in Formatter']);
+      ['variable DIGITS 1-1', 'function formatArea 3-5', 'class Formatter 7-11', 'method format 8-10 in Formatter']);
     expectRefs('lib/format.js', ['formatArea', 'DIGITS', 'toFixed']);
+  });
+
+  it('JavaScript: definitions made by assignment (CommonJS, prototypes, this) and module-level values', () => {
+    // Left out: `var path = require(...)` and `require('debug')(...)` (imports), `this.params = {}` (state inside a
+    // function) and `module.exports = res` (names nothing to look up).
+    assert.deepStrictEqual(describeDefs(index.definitionsIn('lib/response.js')), [
+      'variable res 4-4', 'variable emptyStatuses 7-7', 'variable maxAge 8-8',
+      'method status 10-13 in res', 'method send 15-15 in res', 'function Router 17-22', 'method handle 19-21 in Router',
+      'method route 24-26 in Router', 'method json 28-30 in module.exports', 'variable static 32-32', 'variable query 33-33',
+      'function bodyLimit 36-38',
+    ]);
+    assert.deepStrictEqual(index.graph.definingFiles('send'), ['lib/response.js']);
+    // A definition's name is not a use of it; the module it requires still is an import.
+    assert.ok(!refsOf('lib/response.js').includes('emptyStatuses'));
+    assert.deepStrictEqual(index.fileRecord('lib/response.js')!.imports, ['path', 'debug', 'serve-static', './limits']);
+    // `res.send` gets a chunk of its own, found by its name.
+    assert.deepStrictEqual(index.lexical.definitionsNamed('send').map((c) => [c.file, c.startLine, c.endLine]), [['lib/response.js', 15, 15]]);
   });
 
   it('Python: classes, methods (decorated functions too), relative imports', () => {
@@ -50,6 +72,16 @@ describe('index: definitions, references and imports per language', () => {
       ['class Animal 5-12', 'method __init__ 8-9 in Animal', 'method speak 11-12 in Animal', 'function make_sound 16-17']);
     expectRefs('py/animals.py', ['make_sound', 'register', 'os', 'join']);
     assert.deepStrictEqual(index.fileRecord('py/animals.py')!.imports, ['os', '.registry']);
+  });
+
+  it('Python: module-level assignments (annotated too) and class attributes, not locals or instance state', () => {
+    assert.deepStrictEqual(describeDefs(index.definitionsIn('py/settings.py')), [
+      'variable SESSION_LIFETIME 5-5', 'variable current_app 6-6', 'class Session 9-15', 'variable salt 10-10 in Session',
+      'variable max_size 11-11 in Session', 'method __init__ 13-15 in Session',
+    ]);
+    assert.deepStrictEqual(index.graph.definingFiles('current_app'), ['py/settings.py']);
+    // The chunk of a module-level value starts at the comment that documents it.
+    assert.deepStrictEqual(index.lexical.definitionsNamed('SESSION_LIFETIME').map((c) => [c.startLine, c.endLine]), [[4, 5]]);
   });
 
   it('Go: structs, interfaces, methods with their receiver type', () => {
