@@ -337,6 +337,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     o.Set("nBlocks", r.nBlocks);
     o.Set("keyBlockScore", toFloat32Array(env, r.keyBlockScore));
     o.Set("questionBlockMass", toFloat32Array(env, r.questionBlockMass));
+    o.Set("questionLayerMass", toFloat32Array(env, r.questionLayerMass));
     Napi::Object heat = Napi::Object::New(env);
     heat.Set("layer", r.heatmapLayer);
     heat.Set("head", r.heatmapHead);

@@ -52,6 +52,8 @@ struct AttentionReport {
   // Per key block: the exact softmax attention the question's rows gave it, summed over heads, layers and rows,
   // leaving out the sink block and each row's own block (see setQuestionRows); empty when not asked for.
   std::vector<float> questionBlockMass;
+  // The same per layer: layer l's mass of key block b at [l * questionBlockMass.size() + b].
+  std::vector<float> questionLayerMass;
   int heatmapLayer = 0, heatmapHead = 0;
   std::vector<uint8_t> heatmap;       // nBlocks * nBlocks, row = query block (rows not in the last eval are 0)
 };

@@ -23,11 +23,18 @@ export interface AttentionReport {
    */
   questionBlockMass?: Float32Array;
   /**
+   * questionBlockMass layer by layer: layer l's mass of key block b at [l * questionBlockMass.length + b] (the layers
+   * sum to questionBlockMass). Absent where the engine did not measure it.
+   */
+  questionLayerMass?: Float32Array;
+  /**
    * Per key block: the same measure for a neutral question asked at the same place in the same prompt (the
    * attention any question gives a block there: nearby blocks, file headers), the baseline the overlay divides by.
    * Absent where it was not measured.
    */
   baselineBlockMass?: Float32Array;
+  /** baselineBlockMass layer by layer, laid out as questionLayerMass. */
+  baselineLayerMass?: Float32Array;
   /**
    * Per key block: the same measure for the answer's own tokens, taken once the answer is complete (it also covers
    * the blocks of the answer itself, past the prompt). Absent where it was not measured.
@@ -38,19 +45,23 @@ export interface AttentionReport {
 }
 
 /** The report where it leaves as JSON (the OpenAI-compatible server's extension field): plain number arrays. */
-export interface AttentionReportJson extends Omit<AttentionReport, 'keyBlockScore' | 'questionBlockMass' | 'baselineBlockMass' | 'answerBlockMass' | 'heatmap'> {
+export interface AttentionReportJson extends Omit<AttentionReport, 'keyBlockScore' | 'questionBlockMass' | 'questionLayerMass' | 'baselineBlockMass' | 'baselineLayerMass' | 'answerBlockMass' | 'heatmap'> {
   keyBlockScore: number[];
   questionBlockMass?: number[];
+  questionLayerMass?: number[];
   baselineBlockMass?: number[];
+  baselineLayerMass?: number[];
   answerBlockMass?: number[];
   heatmap?: { layer: number; head: number; nBlocks: number; mask: number[] };
 }
 
 export function attentionReportJson(r: AttentionReport): AttentionReportJson {
-  const { heatmap, keyBlockScore, questionBlockMass, baselineBlockMass, answerBlockMass, ...rest } = r;
+  const { heatmap, keyBlockScore, questionBlockMass, questionLayerMass, baselineBlockMass, baselineLayerMass, answerBlockMass, ...rest } = r;
   return {
     ...rest, keyBlockScore: Array.from(keyBlockScore), questionBlockMass: questionBlockMass?.length ? Array.from(questionBlockMass) : undefined,
+    questionLayerMass: questionLayerMass?.length ? Array.from(questionLayerMass) : undefined,
     baselineBlockMass: baselineBlockMass?.length ? Array.from(baselineBlockMass) : undefined,
+    baselineLayerMass: baselineLayerMass?.length ? Array.from(baselineLayerMass) : undefined,
     answerBlockMass: answerBlockMass?.length ? Array.from(answerBlockMass) : undefined,
     heatmap: heatmap && { ...heatmap, mask: Array.from(heatmap.mask) },
   };
@@ -58,10 +69,12 @@ export function attentionReportJson(r: AttentionReport): AttentionReportJson {
 
 /** The report as it arrives from a remote `unisparse serve`, back in the shape the ask pipeline reads. */
 export function attentionReportFromJson(r: AttentionReportJson): AttentionReport {
-  const { heatmap, keyBlockScore, questionBlockMass, baselineBlockMass, answerBlockMass, ...rest } = r;
+  const { heatmap, keyBlockScore, questionBlockMass, questionLayerMass, baselineBlockMass, baselineLayerMass, answerBlockMass, ...rest } = r;
   return {
     ...rest, keyBlockScore: Float32Array.from(keyBlockScore), questionBlockMass: questionBlockMass && Float32Array.from(questionBlockMass),
+    questionLayerMass: questionLayerMass && Float32Array.from(questionLayerMass),
     baselineBlockMass: baselineBlockMass && Float32Array.from(baselineBlockMass),
+    baselineLayerMass: baselineLayerMass && Float32Array.from(baselineLayerMass),
     answerBlockMass: answerBlockMass && Float32Array.from(answerBlockMass),
     heatmap: heatmap && { ...heatmap, mask: Uint8Array.from(heatmap.mask) },
   };

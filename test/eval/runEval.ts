@@ -58,10 +58,15 @@ interface Record_ extends ScoredAnswer {
    */
   attention?: {
     blockSize: number; promptTokens: number; questionBlockMass?: number[]; baselineBlockMass?: number[]; answerBlockMass?: number[];
+    /** The question's and the neutral question's mass layer by layer (layer l's block b at l * blocks + b). */
+    questionLayerMass?: number[]; baselineLayerMass?: number[];
     blockLines: LineRange[][];
   };
   seconds: number;
 }
+
+/** Six significant digits: the per-layer masses are many numbers, and the JSON stays a third of the size. */
+const round6 = (x: number) => Number(x.toPrecision(6));
 
 /** The recorded source lines of each key block, as the overlay's token-range mapper. */
 function recordedBlockLines(a: NonNullable<Record_['attention']>) {
@@ -248,6 +253,8 @@ async function main(): Promise<void> {
       recorded = {
         blockSize: report.blockSize, promptTokens: 0, blockLines: Array.from({ length: Math.max(report.nBlocks, report.questionBlockMass?.length ?? 0) }, (_, b) => blockLines(b)),
         questionBlockMass: report.questionBlockMass && Array.from(report.questionBlockMass), baselineBlockMass: report.baselineBlockMass && Array.from(report.baselineBlockMass),
+        questionLayerMass: report.questionLayerMass?.length ? Array.from(report.questionLayerMass, round6) : undefined,
+        baselineLayerMass: report.baselineLayerMass?.length ? Array.from(report.baselineLayerMass, round6) : undefined,
         answerBlockMass: report.answerBlockMass && Array.from(report.answerBlockMass.subarray(0, Math.max(report.nBlocks, report.questionBlockMass?.length ?? 0))),
       };
     };

@@ -72,10 +72,12 @@ struct GpuModel::State {
   // One-token steps run their projections as fused matrix-vector kernels (decode_gemv.h); the cuBLAS path stays
   // for prefill, and for decode with UNISPARSE_DECODE_KERNELS=cublas (the side-by-side anchor).
   bool useDecodeGemv = true;
-  // Question-conditioned attention (setQuestionRows): per key block, summed on the device over a call's layers.
+  // Question-conditioned attention (setQuestionRows): per layer and key block, layer l's sums at
+  // questionMass + l * questionStride.
   int questionFrom = -1, questionTo = -1, questionBlockSize = 64;
-  std::vector<double>* questionHost = nullptr;
+  std::vector<std::vector<double>>* questionHost = nullptr;
   DeviceArray<double> questionMass;
+  size_t questionStride = 0;
   // Sparse decode (UNISPARSE_SPARSE_DECODE=1; off by default): each decode step reads only the key blocks whose
   // estimated attention mass is within ln(1/eps) of the best block's (decode_block_select.h). Its state exists only
   // when it is on: per layer the means of every 128-key block, refreshed by each prefill chunk and decode step,
@@ -420,7 +422,7 @@ void GpuModel::State::enqueueLayers(int n, int position, const int* posDev, cons
     phases.enter(stream, "other");
     if (qFrom < qTo) {
       QuestionAttentionParams qa;
-      qa.q = qHeads.get(); qa.k = kCache[size_t(l)].get(); qa.mass = questionMass.get();
+      qa.q = qHeads.get(); qa.k = kCache[size_t(l)].get(); qa.mass = questionMass.get() + size_t(l) * questionStride;
       qa.heads = c.nHeads; qa.kvHeads = c.nKvHeads; qa.headDim = D; qa.T = n; qa.capacity = capacity;
       qa.blockSize = questionBlockSize; qa.position = position; qa.rowFrom = qFrom; qa.rowTo = qTo;
       launchQuestionAttention(qa, stream);
@@ -481,7 +483,8 @@ void GpuModel::forward(const int32_t* tokens, int n, int position, const Attenti
   int qFrom = 0, qTo = 0;
   S.questionRange(n, position, qFrom, qTo);
   if (qFrom < qTo) {  // zeroed per call: the host sums calls, the device sums one call's layers
-    S.questionMass.reserve(size_t(S.capacity) / 64 + 1, "allocating question attention sums on the GPU");
+    S.questionStride = size_t(S.capacity) / 64 + 1;
+    S.questionMass.reserve(S.questionStride * size_t(S.config.nLayers), "allocating question attention sums on the GPU");
     check(cudaMemsetAsync(S.questionMass.get(), 0, S.questionMass.bytes(), S.stream), "clearing question sums");
   }
   if (n == 1 && S.useDecodeGraph && qFrom >= qTo) {  // the graph has no question kernel in it
@@ -518,16 +521,21 @@ double GpuModel::sparseDecodeKeptShare() const {
 
 void GpuModel::State::copyQuestionMass(int rowTo) {
   const size_t blocks = size_t(rowTo - 1) / size_t(questionBlockSize) + 1;
-  std::vector<double> sums(blocks);
-  check(cudaMemcpyAsync(sums.data(), questionMass.get(), blocks * sizeof(double), cudaMemcpyDeviceToHost, stream),
+  const size_t layers = size_t(config.nLayers);
+  std::vector<double> sums(layers * blocks);
+  check(cudaMemcpy2DAsync(sums.data(), blocks * sizeof(double), questionMass.get(), questionStride * sizeof(double),
+                          blocks * sizeof(double), layers, cudaMemcpyDeviceToHost, stream),
         "copying question attention sums");
   check(cudaStreamSynchronize(stream), "computing question attention on the GPU");
-  std::vector<double>& mass = *questionHost;
-  if (mass.size() < blocks) mass.resize(blocks, 0.0);
-  for (size_t b = 0; b < blocks; ++b) mass[b] += sums[b];
+  std::vector<std::vector<double>>& mass = *questionHost;
+  if (mass.size() < layers) mass.resize(layers);
+  for (size_t l = 0; l < layers; ++l) {
+    if (mass[l].size() < blocks) mass[l].resize(blocks, 0.0);
+    for (size_t b = 0; b < blocks; ++b) mass[l][b] += sums[l * blocks + b];
+  }
 }
 
-void GpuModel::setQuestionRows(int from, int to, int blockSize, std::vector<double>* mass) {
+void GpuModel::setQuestionRows(int from, int to, int blockSize, std::vector<std::vector<double>>* mass) {
   State& S = *s_;
   S.questionFrom = from;
   S.questionTo = to;

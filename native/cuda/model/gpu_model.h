@@ -40,9 +40,9 @@ class GpuModel {
   void forward(const int32_t* tokens, int n, int position, const AttentionOptions& attention, const PlanSink& onPlan);
 
   // Query rows at absolute positions [from, to) (to -1: to the end of each call; from -1: none) add their exact
-  // attention per key block of blockSize tokens into *mass during forward(), which copies it home once per call
-  // (see question_attention.h). `mass` must outlive the forward calls.
-  void setQuestionRows(int from, int to, int blockSize, std::vector<double>* mass);
+  // attention per key block of blockSize tokens into (*mass)[layer] during forward(), which copies it home once per
+  // call (see question_attention.h). `mass` (one vector per layer) must outlive the forward calls.
+  void setQuestionRows(int from, int to, int blockSize, std::vector<std::vector<double>>* mass);
 
   // Final norm + lm_head for rows of the last forward's chunk; row i goes to out + outRows[i] * vocab (host).
   void logits(const std::vector<int>& rows, const std::vector<size_t>& outRows, float* out);

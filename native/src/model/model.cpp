@@ -52,9 +52,10 @@ struct Model::Impl {
   int heatDim = 0;  // side of report.heatmap
   std::vector<int> captureLayers;
   std::vector<CapturedQkv> captures;  // parallel to captureLayers
-  // Query rows at positions >= questionFrom add their exact attention per key block to questionMass (both devices).
+  // Query rows at positions >= questionFrom add their exact attention per key block to questionMass[layer] (both
+  // devices); the report gives the sum over layers and each layer's own.
   int questionFrom = -1, questionTo = -1;  // questionTo -1: to the end of each eval
-  std::vector<double> questionMass;
+  std::vector<std::vector<double>> questionMass;
 
   int64_t qDim() const { return int64_t(config.nHeads) * config.headDim; }
   int64_t kvDim() const { return int64_t(config.nKvHeads) * config.headDim; }
@@ -155,7 +156,17 @@ struct Model::Impl {
 
   void finishReport(bool prefill) {
     if (!prefill) return;
-    report.questionBlockMass.assign(questionMass.begin(), questionMass.end());
+    size_t blocks = 0;
+    for (const auto& layer : questionMass) blocks = std::max(blocks, layer.size());
+    report.questionBlockMass.assign(blocks, 0.f);
+    report.questionLayerMass.assign(blocks ? questionMass.size() * blocks : 0, 0.f);
+    for (size_t l = 0; l < questionMass.size(); ++l) {
+      for (size_t b = 0; b < questionMass[l].size(); ++b) report.questionLayerMass[l * blocks + b] = float(questionMass[l][b]);
+    }
+    std::vector<double> sum(blocks, 0.0);
+    for (const auto& layer : questionMass)
+      for (size_t b = 0; b < layer.size(); ++b) sum[b] += layer[b];
+    for (size_t b = 0; b < blocks; ++b) report.questionBlockMass[b] = float(sum[b]);
     report.density = causalBlocks ? double(keptBlocks) / double(causalBlocks) : 1.0;
     report.keyBlockScore.assign(size_t(report.nBlocks), 0.f);
     for (size_t b = 0; b < scoreSum.size() && b < report.keyBlockScore.size(); ++b)
@@ -196,6 +207,7 @@ struct Model::Impl {
 #ifdef UNISPARSE_WITH_CUDA
     if (gpu) {
       const int seqK = position + n;
+      questionMass.resize(size_t(config.nLayers));
       gpu->setQuestionRows(questionFrom, questionTo, opts.blockSize, &questionMass);
       gpu->forward(tokens, n, position, attentionOptions(),
                    [&](int layer, const BlockPlan& plan) { recordPlan(plan, layer, n, seqK); });
@@ -253,8 +265,9 @@ struct Model::Impl {
         qs.blockSize = opts.blockSize;
         qs.qRowStride = Q;
         qs.kRowStride = KV;
+        questionMass.resize(size_t(c.nLayers));
         accumulateQuestionAttention(qs, q.data(), position, kCache[size_t(l)].get(), std::max(questionFrom, position),
-                                    questionEnd, questionMass, *pool);
+                                    questionEnd, questionMass[size_t(l)], *pool);
       }
 
       matmul(L.wo, attn.data(), n, h.data(), H, *pool, actScratch);

@@ -110,7 +110,7 @@ export async function runGeneration(session: EngineSession, req: GenerateRequest
   if (attention && questionFrom >= 0 && req.baseline) {
     const baselineMass = await measureBaseline(model, prompt, questionFrom, req.baseline, limit, hooks);
     if (baselineMass === 'cancelled') return cancelled(session, prompt.length, reuse, started);
-    if (baselineMass) attention = { ...attention, baselineBlockMass: baselineMass };
+    if (baselineMass) attention = { ...attention, baselineBlockMass: baselineMass.total, baselineLayerMass: baselineMass.perLayer };
   }
   const prefillMs = Date.now() - started;
   const density = rest.length > 0 ? densityWeighted / rest.length : 1;
@@ -172,7 +172,7 @@ export const MAX_BASELINE_SUFFIX = 512;
 async function measureBaseline(
   model: NativeModel, prompt: number[], questionFrom: number, baseline: NonNullable<GenerateRequest['baseline']>, limit: number,
   hooks: GenerationHooks,
-): Promise<Float32Array | undefined | 'cancelled'> {
+): Promise<{ total: Float32Array; perLayer?: Float32Array } | undefined | 'cancelled'> {
   const shared = Math.min(commonPrefixLength(prompt, baseline.prompt), questionFrom, baseline.questionFrom);
   const valid = baseline.questionFrom >= 0 && baseline.questionTo > baseline.questionFrom && baseline.questionTo <= baseline.prompt.length;
   if (!valid || baseline.prompt.length >= limit || baseline.prompt.length - shared > MAX_BASELINE_SUFFIX || prompt.length - shared > MAX_BASELINE_SUFFIX) return undefined;
@@ -180,15 +180,19 @@ async function measureBaseline(
   model.truncate(shared);
   model.setQuestionRows(baseline.questionFrom, baseline.questionTo);
   let mass: Float32Array | undefined;
+  let perLayer: Float32Array | undefined;
   try {
     await model.evalAsync(baseline.prompt.slice(shared), { logits: 'none' });
-    mass = model.lastAttention()?.questionBlockMass;
+    const report = model.lastAttention();
+    mass = report?.questionBlockMass;
+    perLayer = report?.questionLayerMass;
   } finally {
     model.setQuestionRows(-1);
     model.truncate(shared);
     await model.evalAsync(prompt.slice(shared), { logits: 'none' });
   }
-  return mass && mass.length > 0 ? Float32Array.from(mass) : undefined;
+  if (!mass || mass.length === 0) return undefined;
+  return { total: Float32Array.from(mass), perLayer: perLayer?.length ? Float32Array.from(perLayer) : undefined };
 }
 
 /**

@@ -55,6 +55,15 @@ describe('model runtime: question-conditioned attention', () => {
       assert.strictEqual(got[2], 0, "the rows' own block (128-191) is left out");
       assert.ok(got[1] > 0, 'the question rows reach block 1');
       assertClose(got, want, 1e-4, 'question block mass');
+      // Layer by layer: each layer's share against the reference of that layer alone, and the layers sum to the total.
+      const perLayer = Array.from(model.lastAttention().questionLayerMass as Float32Array);
+      assert.strictEqual(perLayer.length, cfg.nLayers * got.length);
+      for (const l of layers) {
+        const wantLayer = referenceMass([model.captured(l)], 150, 170, 64);
+        assertClose(perLayer.slice(l * got.length, (l + 1) * got.length), wantLayer, 1e-4, `layer ${l}'s block mass`);
+      }
+      const summed = got.map((_, b) => layers.reduce((sum, l) => sum + perLayer[l * got.length + b], 0));
+      assertClose(summed, got, 1e-4, 'the layers sum to the total');
 
       // The same rows split over two evals (prefill steps) give the same sums.
       model.reset();
@@ -68,6 +77,7 @@ describe('model runtime: question-conditioned attention', () => {
       model.reset();
       model.eval(tokens, { logits: 'none' });
       assert.strictEqual(model.lastAttention().questionBlockMass.length, 0);
+      assert.strictEqual(model.lastAttention().questionLayerMass.length, 0);
       assert.throws(() => model.setQuestionRows('x'), /from must be a token position/);
     } finally {
       model.dispose();
