@@ -115,8 +115,12 @@ export function buildContext(index: RepoIndex, request: ContextRequest): PackedC
   const packedFiles = () => new Set(packed.filter((p) => p.chunk.kind !== 'outline').map((p) => p.chunk.file));
   const outlined = new Set<string>();
   const floor = topScore * RELEVANT_SHARE;
+  // A packed member of a class that did not fit (one method, one attribute) leaves the rest of the class unseen: the
+  // file still gets its outline, less the packed definitions. Only a chunk wholly inside packed code needs none.
+  const coveredByPacked = (file: string, s: number, e: number) =>
+    packed.some((p) => p.chunk.file === file && p.chunk.kind !== 'outline' && p.chunk.startLine <= s && e <= p.chunk.endLine);
   for (const r of unplaced) {
-    if (r.score < floor || outlined.has(r.file) || overlapsPacked(r.file, r.startLine, r.endLine)) continue;
+    if (r.score < floor || outlined.has(r.file) || coveredByPacked(r.file, r.startLine, r.endLine)) continue;
     outlined.add(r.file);
     const keep = (d: SymbolDef) => !overlapsPacked(r.file, d.startLine, d.endLine);
     const piece = outlinePiece(index, r.file, r.score, keep, req.countTokens);

@@ -76,6 +76,22 @@ export function rankChunks(index: RepoIndex, req: RankRequest): RankedChunk[] {
       boostName(t, identifiers.includes(t) ? BOOST_NAME_PART : BOOST_EXACT_NAME);
     }
   }
+  // `req.is`, `Router.route`, `app.config.get`: a member written with its object names one definition even when the
+  // member's own name is a common word ("is", "get"): the definition of that name whose container is that object.
+  const members = new Set<string>();
+  for (const m of req.question.matchAll(MEMBER)) {
+    const parts = m[0].split('.').filter((p) => p !== 'prototype');
+    if (parts.length < 2) continue;
+    const [object, name] = parts.slice(-2);
+    for (const f of index.graph.definingFiles(name)) {
+      for (const d of index.definitionsIn(f)) {
+        if (d.name !== name || !d.container || (d.container !== object && !d.container.endsWith('.' + object))) continue;
+        members.add(memberKey(f, name, d.endLine));
+        seed(f, 3);
+      }
+    }
+  }
+  const verbatim = verbatimHits(index, [...quotedLiterals(req.question), ...identifiers.filter(looksLikeCode)]);
   const termSet = new Set(terms);
   const namedFiles = new Set<string>();
   for (const f of index.fileList()) {
@@ -100,6 +116,7 @@ export function rankChunks(index: RepoIndex, req: RankRequest): RankedChunk[] {
   maxBm25 ||= 1;
 
   const candidates = new Set<number>(bm25.keys());
+  for (const id of verbatim.keys()) candidates.add(id);
   const topFiles = [...pr.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, PAGERANK_FILES).map(([f]) => f);
   for (const f of [...topFiles, ...seeds.keys()]) for (const c of index.lexical.chunksOf(f)) candidates.add(c.id);
 
@@ -110,8 +127,9 @@ export function rankChunks(index: RepoIndex, req: RankRequest): RankedChunk[] {
     let score = WEIGHT_BM25 * (bm25.get(id) ?? 0) / maxBm25 + WEIGHT_PAGERANK * (pr.get(c.file) ?? 0) / maxPr;
     if (c.name) {
       const lower = c.name.toLowerCase();
-      score += nameBoost.get(lower) ?? (termSet.has(lower) ? BOOST_NAME_PART : 0);
+      score += members.has(memberKey(c.file, c.name, c.endLine)) ? BOOST_EXACT_NAME : nameBoost.get(lower) ?? (termSet.has(lower) ? BOOST_NAME_PART : 0);
     }
+    score += BOOST_VERBATIM * (verbatim.get(id) ?? 0);
     if (namedFiles.has(c.file) && c.kind === 'definition') score += BOOST_FILE_NAME;
     if (c.file === activeFile || c.file === focusFile || (focusFolder && c.file.startsWith(focusFolder))) score += BOOST_ACTIVE;
     if (/(^|\/)readme(\.[a-z]+)?$/i.test(c.file)) score += BOOST_README;
@@ -122,6 +140,54 @@ export function rankChunks(index: RepoIndex, req: RankRequest): RankedChunk[] {
   ranked.sort(compareRanked);
   return ranked;
 }
+
+/**
+ * A chunk that holds, as written, a string the question quotes ('x-powered-by', "query parser") or an identifier it
+ * spells as code (PROPAGATE_EXCEPTIONS, find_app_by_string). Term tables split both into words, so BM25 alone ranks
+ * any chunk that uses the words apart (every `url` and `scheme`) with the one line that sets the key.
+ */
+const BOOST_VERBATIM = 0.5;
+/** A literal written in more chunks than this is spread thin: each holder gets a share of the boost. */
+const VERBATIM_PLACES = 3;
+const MAX_VERBATIM_CANDIDATES = 2000;
+/** Text between matching quotes that stand apart from words (not the apostrophe of "Flask's"). */
+const QUOTED = /(?:^|[\s(])(['"`])([^'"`\n]{2,80}?)\1(?=$|[\s),.?!:;])/g;
+
+function quotedLiterals(question: string): string[] {
+  return [...question.matchAll(QUOTED)].map((m) => m[2]);
+}
+
+/** Chunk id -> share of the verbatim boost (1 for a literal found in at most VERBATIM_PLACES chunks). */
+function verbatimHits(index: RepoIndex, literals: string[]): Map<number, number> {
+  const hits = new Map<number, number>();
+  const lines = new Map<string, string[]>();
+  for (const literal of new Set(literals)) {
+    // Chunks whose terms include every word of the literal, then the literal itself in their text.
+    let ids: number[] | undefined;
+    for (const t of questionTerms(literal)) {
+      const has = index.lexical.search([t]);
+      ids = (ids ?? [...has.keys()]).filter((id) => has.has(id));
+    }
+    // Words found that widely say little, and reading every chunk's text would cost more than ranking.
+    if (!ids || ids.length > MAX_VERBATIM_CANDIDATES) continue;
+    const found: number[] = [];
+    for (const id of ids) {
+      const c = index.lexical.chunk(id);
+      if (!c) continue;
+      let fileLines = lines.get(c.file);
+      if (!fileLines) { fileLines = index.fileText(c.file)?.split('\n') ?? []; lines.set(c.file, fileLines); }
+      if (fileLines.slice(c.startLine - 1, c.endLine).join('\n').includes(literal)) found.push(id);
+    }
+    const share = Math.min(1, VERBATIM_PLACES / found.length);
+    for (const id of found) hits.set(id, Math.max(hits.get(id) ?? 0, share));
+  }
+  return hits;
+}
+
+/** A member as code writes it, `res.send`, `app.router.use`, `Foo.prototype.bar`: its last two names count. */
+const MEMBER = /[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+/g;
+
+function memberKey(file: string, name: string, endLine: number): string { return `${file}\0${name}\0${endLine}`; }
 
 /** Top chunks whose callees get a boost: the code a relevant function calls is needed to explain it. */
 const CALLER_CHUNKS = 8;

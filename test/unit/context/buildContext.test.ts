@@ -4,7 +4,7 @@ import * as assert from 'assert';
 import * as path from 'path';
 import { buildContext, type ContextRequest, type PackedContext } from '../../../server/context/buildContext';
 import { RepoIndex } from '../../../server/index/repoIndex';
-import { FIXTURES } from '../index/indexTestSupport';
+import { FIXTURES, makeRepo, removeRepo } from '../index/indexTestSupport';
 import { countTokens, expectGolden } from './contextTestSupport';
 
 function summary(ctx: PackedContext): string {
@@ -79,5 +79,25 @@ describe('context: packing', () => {
     const ctx = pack({ question, budgetTokens: 400 });
     assert.ok(!ctx.text.includes(question));
     assert.strictEqual(ctx.chunks[0].file, 'src/discounts.ts');
+  });
+
+  it('a class too big to fit still gets an outline when one of its members was packed', async () => {
+    const methods = Array.from({ length: 3 }, (_, i) =>
+      [`    def step_${i}(self, value):`, `        """Step ${i} scales the value and returns it."""`,
+        ...Array.from({ length: 8 }, (_, k) => `        value = value * ${i} + ${k}`), `        return value`, ''].join('\n'));
+    const root = makeRepo({ 'models.py': ['class Session:', '    timeout = 30', '', ...methods].join('\n') + '\n' });
+    const repo = await RepoIndex.build(root, { cacheDir: null });
+    try {
+      const ctx = buildContext(repo, { question: 'What is the Session timeout?', budgetTokens: 200, countTokens });
+      const kinds = ctx.chunks.map((c) => `${c.kind} ${c.startLine}-${c.endLine}`);
+      assert.ok(kinds.includes('definition 2-2'), kinds.join(', '));   // the attribute itself
+      const outline = ctx.chunks.find((c) => c.kind === 'outline');
+      assert.ok(outline, `no outline of the class: ${kinds.join(', ')}`);
+      const text = ctx.text.slice(outline.charStart, outline.charEnd);
+      assert.ok(text.includes('def step_0(self, value):') && !text.includes('timeout = 30'), text);
+    } finally {
+      repo.dispose();
+      removeRepo(root);
+    }
   });
 });

@@ -57,6 +57,74 @@ describe('context: ranking', () => {
     });
   });
 
+  describe('members, quoted settings and keys spelled as code', () => {
+    let root: string;
+    let index: RepoIndex;
+    before(async () => {
+      root = fs.mkdtempSync(path.join(os.tmpdir(), 'unisparse-rank-'));
+      const write = (rel: string, lines: string[]) => {
+        fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+        fs.writeFileSync(path.join(root, rel), lines.join('\n') + '\n');
+      };
+      write('lib/request.js', [
+        'var req = Object.create(null);',
+        '/** Whether the body is of one of the types; is it? It is when the header says so. */',
+        'req.is = function is(types) {',
+        '  return typeIs(this, types);',
+        '};',
+        '/** The request header: it is what the client sent, is it not? */',
+        'req.header = function header(name) {',
+        '  return this.headers[name.toLowerCase()];',
+        '};',
+      ]);
+      write('lib/application.js', [
+        'var app = exports = module.exports = {};',
+        'app.defaultConfiguration = function defaultConfiguration() {',
+        "  this.set('etag', 'weak');",
+        "  this.set('query parser', 'extended');",
+        '};',
+        'app.compileQueryParser = function compileQueryParser(parser) {',
+        '  // a parser for the query string: the default parser parses each query, this setting picks the parser',
+        "  return typeof parser === 'function' ? parser : parseQuery;",
+        '};',
+      ]);
+      write('flaskish/app.py', [
+        'class App:',
+        '    default_config = {',
+        '        "DEBUG": None,',
+        '        "MAX_COOKIE_SIZE": 4093,',
+        '    }',
+        '',
+        '    def cookie_size(self, max_size, size):',
+        '        # The default max cookie size: a cookie has at most max_cookie_size bytes, the default max size.',
+        '        return min(max_size, size)',
+      ]);
+      index = await RepoIndex.build(root, { cacheDir: null });
+    });
+    after(() => { index?.dispose(); fs.rmSync(root, { recursive: true, force: true }); });
+    const order = (ranked: ReturnType<typeof rankChunks>) => ranked.map((r) => `${r.file}:${r.name ?? r.kind}:${r.score.toFixed(2)}`).join(' ');
+
+    it('`req.is` names the definition assigned to req.is, though "is" is a plain word', () => {
+      const ranked = rankChunks(index, { question: 'Where is req.is, which checks the type of the body, defined?' });
+      assert.strictEqual(ranked[0].name, 'is', order(ranked));
+      assert.strictEqual(ranked[0].file, 'lib/request.js');
+    });
+
+    it('a quoted setting ranks the code that writes it above code that only uses its words', () => {
+      const ranked = rankChunks(index, { question: "What is the default 'query parser' setting?" });
+      const best = ranked.findIndex((r) => r.name === 'defaultConfiguration');
+      const words = ranked.findIndex((r) => r.name === 'compileQueryParser');
+      assert.ok(best >= 0 && (words < 0 || best < words), order(ranked));
+    });
+
+    it('a key spelled as code (MAX_COOKIE_SIZE) ranks the line that sets it above a function made of its words', () => {
+      const ranked = rankChunks(index, { question: 'What is the default MAX_COOKIE_SIZE?' });
+      const best = ranked.findIndex((r) => r.name === 'default_config');
+      const words = ranked.findIndex((r) => r.name === 'cookie_size');
+      assert.ok(best >= 0 && (words < 0 || best < words), order(ranked));
+    });
+  });
+
   describe('plain words against code names', () => {
     let root: string;
     let index: RepoIndex;
