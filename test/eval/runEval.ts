@@ -75,13 +75,16 @@ function recordedBlockLines(a: NonNullable<Record_['attention']>) {
 
 /**
  * The overlay's top three ranges from a recorded report, by the current scoring rule (selectedBlocks.ts); with
- * `baseline` false, as if the neutral question had not been measured (the question's mass alone).
+ * `baseline` false, as if the neutral question had not been measured (the question's mass alone); with `layers` false,
+ * as if the masses had not been measured layer by layer (every layer summed).
  */
-function overlayFromRecord(a: NonNullable<Record_['attention']>, baseline = true): LineRange[] {
+function overlayFromRecord(a: NonNullable<Record_['attention']>, baseline = true, layers = true): LineRange[] {
   const report = {
     mode: 'dense', density: 1, blockSize: a.blockSize, nBlocks: a.blockLines.length, keyBlockScore: new Float32Array(a.blockLines.length),
     questionBlockMass: a.questionBlockMass && Float32Array.from(a.questionBlockMass),
     baselineBlockMass: baseline && a.baselineBlockMass ? Float32Array.from(a.baselineBlockMass) : undefined,
+    questionLayerMass: layers && a.questionLayerMass ? Float32Array.from(a.questionLayerMass) : undefined,
+    baselineLayerMass: layers && a.baselineLayerMass ? Float32Array.from(a.baselineLayerMass) : undefined,
   } as AttentionReport;
   return selectedBlocksFromScores(keyBlockScores(report), a.blockSize, a.promptTokens, recordedBlockLines(a)).slice(0, 3);
 }
@@ -178,17 +181,22 @@ function table(records: Record_[], header: string): string {
     const probes = records.filter((r) => r.mode === mode && r.id.startsWith('probe-'));
     for (const p of probes) lines.push(tableRow(`${mode}, ${p.id} (${p.contextTokens} tokens)`, summarise([p])));
   }
-  // The overlay rule's effect on the same prefills: each packed answer's recorded report scored both ways.
+  // The overlay rule's effect on the same prefills: each packed answer's recorded report scored three ways.
   const rows = modes.map((mode) => {
     const packed = records.filter((r) => r.mode === mode && shared.has(r.id) && r.contextHit && r.attention?.baselineBlockMass && r.overlayLines);
-    const hits = (baseline: boolean) => packed.filter((r) => overlayHitAt(overlayFromRecord(r.attention!, baseline), r.overlayLines!, 3)).length;
+    const hits = (baseline: boolean, layers: boolean) => packed.filter((r) => overlayHitAt(overlayFromRecord(r.attention!, baseline, layers), r.overlayLines!, 3)).length;
+    const cell = (n: number) => `${n} (${pct(n / Math.max(1, packed.length))})`;
     // How wide the top three ranges are: a rule that lists wider ranges hits more easily, so it is shown beside.
-    const top = packed.flatMap((r) => overlayFromRecord(r.attention!));
-    const meanLines = top.reduce((n, t) => n + t.endLine - t.startLine + 1, 0) / Math.max(1, top.length);
-    return `| ${mode} | ${packed.length} | ${hits(false)} (${pct(hits(false) / Math.max(1, packed.length))}) | ${hits(true)} (${pct(hits(true) / Math.max(1, packed.length))}) | ${meanLines.toFixed(1)} |`;
+    const width = (layers: boolean) => {
+      const top = packed.flatMap((r) => overlayFromRecord(r.attention!, true, layers));
+      return (top.reduce((n, t) => n + t.endLine - t.startLine + 1, 0) / Math.max(1, top.length)).toFixed(1);
+    };
+    const layered = packed.filter((r) => r.attention!.questionLayerMass && r.attention!.baselineLayerMass).length;
+    return `| ${mode} | ${packed.length} | ${cell(hits(false, false))} | ${cell(hits(true, false))} | ${width(false)} | ` +
+      `${layered ? `${cell(hits(true, true))} | ${width(true)}` : '- | -'} |`;
   });
-  lines.push('', '| Attention | Packed answers with a baseline | Overlay hit@3, question mass alone | Overlay hit@3, against the neutral question | Lines per top-3 range (mean) |',
-    '| --- | --- | --- | --- | --- |', ...rows);
+  lines.push('', '| Attention | Packed answers with a baseline | Overlay hit@3, question mass alone | Against the neutral question, every layer | Lines per top-3 range | Against the neutral question, reading layers (the overlay) | Lines per top-3 range |',
+    '| --- | --- | --- | --- | --- | --- | --- |', ...rows);
   // Where the answer's own attention was recorded (EVAL_ANSWER_ATTENTION=1): the overlay it would give alone, as a
   // share and against the neutral question, beside the question's.
   const answerRows = modes.flatMap((mode) => {

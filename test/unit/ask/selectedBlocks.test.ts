@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { BASELINE_SMOOTHING, baselineRelativeScores, keyBlockScores, PLACE_LINE_GAP, selectedBlocksFromScores, TokenRangeMapper } from '../../../server/ask/selectedBlocks';
+import { BASELINE_SMOOTHING, baselineRelativeScores, keyBlockScores, layerWindowMass, PLACE_LINE_GAP, readingLayers, selectedBlocksFromScores, TokenRangeMapper } from '../../../server/ask/selectedBlocks';
 
 // Tokens 0..9 are the system prompt (no source); then each 10 tokens are 5 lines of a.ts, then b.py.
 const mapper: TokenRangeMapper = {
@@ -98,5 +98,26 @@ describe('overlay scores against a neutral question', () => {
     const relative = Array.from(keyBlockScores({ ...base, questionBlockMass: mass, baselineBlockMass: Float32Array.from([0, 9, 1]) }));
     // Raw mass prefers block 1; against the neutral question (which read block 1 nine times more) block 2 wins.
     assert.ok(relative[2] > relative[1] && relative[0] === 0);
+  });
+
+  it('reads the middle layers where each layer was measured: 14-19 of 30, 13-18 of 28, one layer at least', () => {
+    assert.deepStrictEqual(readingLayers(30), { from: 14, to: 20 });
+    assert.deepStrictEqual(readingLayers(28), { from: 13, to: 19 });
+    assert.deepStrictEqual(readingLayers(1), { from: 0, to: 1 });
+    assert.deepStrictEqual(Array.from(layerWindowMass([1, 2, 10, 20, 100, 200], 2, 1, 3)), [110, 220]);
+    // Three layers of three blocks: the question's total favours block 1 (layer 0, positional), the reading layer
+    // (layer 1 of 3) favours block 2; the neutral question read every block alike.
+    const base = { mode: 'dense' as const, density: 1, blockSize: 64, nBlocks: 3, keyBlockScore: new Float32Array(3) };
+    const questionLayerMass = Float32Array.from([0, 9, 0, /* layer 1 */ 0, 1, 5, /* layer 2 */ 0, 1, 1]);
+    const baselineLayerMass = Float32Array.from([0, 3, 3, 0, 2, 2, 0, 1, 1]);
+    const sum = (m: Float32Array) => Float32Array.from([0, 1, 2], (b) => m[b] + m[3 + b] + m[6 + b]);
+    const report = { ...base, questionBlockMass: sum(questionLayerMass), baselineBlockMass: sum(baselineLayerMass) };
+    const overAll = Array.from(keyBlockScores(report));
+    assert.ok(overAll[1] > overAll[2], 'summed over every layer, block 1 leads');
+    const reading = Array.from(keyBlockScores({ ...report, questionLayerMass, baselineLayerMass }));
+    assert.deepStrictEqual(reading, Array.from(baselineRelativeScores([0, 1, 5], [0, 2, 2])));
+    assert.ok(reading[2] > reading[1], 'in the reading layer, block 2 leads');
+    // Layer data that does not match the blocks is not read.
+    assert.deepStrictEqual(Array.from(keyBlockScores({ ...report, questionLayerMass: questionLayerMass.subarray(0, 8), baselineLayerMass })), overAll);
   });
 });
