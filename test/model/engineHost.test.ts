@@ -96,6 +96,16 @@ describe('EngineHost with SmolLM2', function () {
     assert.strictEqual(got.length, want.length);
     got.forEach((g, b) => assert.ok(Math.abs(g - want[b]) <= 1e-3 * Math.max(1, want[b]), `block ${b}: ${g} vs ${want[b]}`));
     assert.ok(got.some((g, b) => Math.abs(g - plain.attention!.questionBlockMass![b]) > 1e-3), 'the two questions read the blocks differently');
+    // Layer by layer too (SmolLM2: 30 layers), as the neutral prompt gives them on its own; the layers sum to the total.
+    const perLayer = Array.from(measured.attention!.baselineLayerMass!);
+    assert.strictEqual(perLayer.length, 30 * want.length);
+    const wantLayers = Array.from(neutral.attention!.questionLayerMass!);
+    perLayer.forEach((g, i) => assert.ok(Math.abs(g - wantLayers[i]) <= 1e-3 * Math.max(1, wantLayers[i]), `entry ${i}: ${g} vs ${wantLayers[i]}`));
+    got.forEach((g, b) => {
+      let sum = 0;
+      for (let l = 0; l < 30; l++) sum += perLayer[l * got.length + b];
+      assert.ok(Math.abs(sum - g) <= 1e-4 * Math.max(1, g), `block ${b}: layers sum to ${sum}, total ${g}`);
+    });
   });
 
   it("measures the answer's own attention once it is complete, and keeps the answer in the cache", async () => {
