@@ -24,10 +24,10 @@ export interface LanguageSpec {
  * a property is a definition wherever it is; a property or variable holding any other value is one outside functions
  * only (a local is state: fileParser.ts drops a variable found inside a function or method, which costs less than
  * anchoring the patterns at the program node, whose match then stays open over the whole tree). `const x =
- * require('y')` binds an import, not a definition (see JS_IMPORT_BINDING), and `module.exports = ...` names nothing
- * a reader would look up: both are left out. `tsValues` adds TypeScript's expression types to the values a constant may hold. Every pattern
- * starts at a fixed node type and its predicates compare a capture with a string, so the native query runner
- * evaluates them itself (no per-match callback).
+ * require('y')` binds an import, not a definition (see JS_IMPORT_BINDING), and `module.exports = ...` and
+ * `Foo.prototype = ...` name nothing a reader would look up: all are left out. `tsValues` adds TypeScript's
+ * expression types to the values a constant may hold. Every pattern starts at a fixed node type and its predicates
+ * compare a capture with a string, so the native query runner evaluates them itself (no per-match callback).
  */
 function assignedDefinitions(tsValues: string): string {
   const fn = '[(function_expression) (arrow_function) (class)]';
@@ -40,7 +40,7 @@ function assignedDefinitions(tsValues: string): string {
   return `
 (assignment_expression left: (member_expression object: (_) @container property: (property_identifier) @name) right: ${fn} (#not-eq? @name "exports")) @def.method
 (assignment_expression left: (member_expression property: (property_identifier) @_exports) right: (function_expression name: (identifier) @name) (#eq? @_exports "exports")) @def.function
-(assignment_expression left: ${member} right: [${value}] (#not-eq? @name "exports")) @def.variable
+(assignment_expression left: ${member} right: [${value}] (#not-eq? @name "exports") (#not-eq? @name "prototype")) @def.variable
 (variable_declarator name: (identifier) @name value: [${value}]) @def.variable`;
 }
 

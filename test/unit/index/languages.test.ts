@@ -52,7 +52,7 @@ describe('index: definitions, references and imports per language', () => {
 
   it('JavaScript: definitions made by assignment (CommonJS, prototypes, this) and module-level values', () => {
     // Left out: `var path = require(...)` and `require('debug')(...)` (imports), `this.params = {}` (state inside a
-    // function) and `module.exports = res` (names nothing to look up).
+    // function), `module.exports = res` and `Router.prototype = ...` (name nothing to look up).
     assert.deepStrictEqual(describeDefs(index.definitionsIn('lib/response.js')), [
       'variable res 4-4', 'variable emptyStatuses 7-7', 'variable maxAge 8-8',
       'method status 10-13 in res', 'method send 15-15 in res', 'function Router 17-22', 'method handle 19-21 in Router',
