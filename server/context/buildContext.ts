@@ -122,9 +122,16 @@ export function buildContext(index: RepoIndex, request: ContextRequest): PackedC
   for (const r of unplaced) {
     if (r.score < floor || outlined.has(r.file) || coveredByPacked(r.file, r.startLine, r.endLine)) continue;
     outlined.add(r.file);
-    const keep = (d: SymbolDef) => !overlapsPacked(r.file, d.startLine, d.endLine);
-    const piece = outlinePiece(index, r.file, r.score, keep, req.countTokens);
-    if (piece && fits(piece.tokens, budget)) { packed.push(piece); used += piece.tokens; }
+    // An outline shows a definition's first line: it repeats nothing unless that line is packed (a class whose one
+    // member was packed still gets its `class` line).
+    const keep = (d: SymbolDef) => !overlapsPacked(r.file, d.startLine, d.startLine);
+    // The whole file's outline, else (the budget nearly spent) the outline of the chunk that ranked: its own
+    // signature and its members'.
+    const inside = (d: SymbolDef) => keep(d) && d.startLine >= r.startLine && d.endLine <= r.endLine;
+    for (const filter of [keep, inside]) {
+      const piece = outlinePiece(index, r.file, r.score, filter, req.countTokens);
+      if (piece && fits(piece.tokens, budget)) { packed.push(piece); used += piece.tokens; break; }
+    }
   }
   const stillLeft: RankedChunk[] = [];
   tryChunks(unplaced, budget, stillLeft);
