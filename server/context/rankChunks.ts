@@ -91,7 +91,8 @@ export function rankChunks(index: RepoIndex, req: RankRequest): RankedChunk[] {
       }
     }
   }
-  const verbatim = verbatimHits(index, [...quotedLiterals(req.question), ...identifiers.filter(looksLikeCode)]);
+  const written = [...req.question.matchAll(MEMBER)].map((m) => m[0]);
+  const verbatim = verbatimHits(index, [...quotedLiterals(req.question), ...written, ...identifiers.filter(looksLikeCode)]);
   const termSet = new Set(terms);
   const namedFiles = new Set<string>();
   for (const f of index.fileList()) {
@@ -142,8 +143,8 @@ export function rankChunks(index: RepoIndex, req: RankRequest): RankedChunk[] {
 }
 
 /**
- * A chunk that holds, as written, a string the question quotes ('x-powered-by', "query parser") or an identifier it
- * spells as code (PROPAGATE_EXCEPTIONS, find_app_by_string). Term tables split both into words, so BM25 alone ranks
+ * A chunk that holds, as written, a string the question quotes ('x-powered-by', "query parser"), a member it writes
+ * with its object (proxyaddr.all) or an identifier it spells as code (PROPAGATE_EXCEPTIONS, find_app_by_string). Term tables split both into words, so BM25 alone ranks
  * any chunk that uses the words apart (every `url` and `scheme`) with the one line that sets the key.
  */
 const BOOST_VERBATIM = 0.5;

@@ -76,6 +76,17 @@ describe('context: ranking', () => {
         'req.header = function header(name) {',
         '  return this.headers[name.toLowerCase()];',
         '};',
+        '',
+        '',
+        'defineGetter(req, "ips", function ips() {',
+        '  return proxyaddr.all(this);',
+        '});',
+      ]);
+      write('lib/router.js', [
+        '/** Routes all methods: all of them, for all paths; all is all. */',
+        'proto.all = function all(path) {',
+        '  return this.route(path);',
+        '};',
       ]);
       write('lib/application.js', [
         'var app = exports = module.exports = {};',
@@ -108,6 +119,11 @@ describe('context: ranking', () => {
       const ranked = rankChunks(index, { question: 'Where is req.is, which checks the type of the body, defined?' });
       assert.strictEqual(ranked[0].name, 'is', order(ranked));
       assert.strictEqual(ranked[0].file, 'lib/request.js');
+    });
+
+    it('a member written with its object ranks the line that calls it above a definition of the member name', () => {
+      const ranked = rankChunks(index, { question: 'Which getter calls proxyaddr.all?' });
+      assert.deepStrictEqual([ranked[0].file, ranked[0].startLine <= 13 && ranked[0].endLine >= 13], ['lib/request.js', true], order(ranked));
     });
 
     it('a quoted setting ranks the code that writes it above code that only uses its words', () => {
