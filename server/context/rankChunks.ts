@@ -92,7 +92,8 @@ export function rankChunks(index: RepoIndex, req: RankRequest): RankedChunk[] {
     }
   }
   const written = [...req.question.matchAll(MEMBER)].map((m) => m[0]);
-  const verbatim = verbatimHits(index, [...quotedLiterals(req.question), ...written, ...identifiers.filter(looksLikeCode)]);
+  const quoted = quotedLiterals(req.question);
+  const verbatim = verbatimHits(index, [...quoted, ...written, ...identifiers.filter(looksLikeCode)], new Set(quoted));
   const termSet = new Set(terms);
   const namedFiles = new Set<string>();
   for (const f of index.fileList()) {
@@ -159,7 +160,7 @@ function quotedLiterals(question: string): string[] {
 }
 
 /** Chunk id -> share of the verbatim boost (1 for a literal found in at most VERBATIM_PLACES chunks). */
-function verbatimHits(index: RepoIndex, literals: string[]): Map<number, number> {
+function verbatimHits(index: RepoIndex, literals: string[], quoted: ReadonlySet<string>): Map<number, number> {
   const hits = new Map<number, number>();
   const lines = new Map<string, string[]>();
   for (const literal of new Set(literals)) {
@@ -171,13 +172,19 @@ function verbatimHits(index: RepoIndex, literals: string[]): Map<number, number>
     }
     // Words found that widely say little, and reading every chunk's text would cost more than ranking.
     if (!ids || ids.length > MAX_VERBATIM_CANDIDATES) continue;
+    // A quoted literal is looked for as a string first ('etag' is the setting, etag() a function).
+    const forms = quoted.has(literal) ? [[`'${literal}'`, `"${literal}"`, `\`${literal}\``], [literal]] : [[literal]];
     const found: number[] = [];
-    for (const id of ids) {
-      const c = index.lexical.chunk(id);
-      if (!c) continue;
-      let fileLines = lines.get(c.file);
-      if (!fileLines) { fileLines = index.fileText(c.file)?.split('\n') ?? []; lines.set(c.file, fileLines); }
-      if (fileLines.slice(c.startLine - 1, c.endLine).join('\n').includes(literal)) found.push(id);
+    for (const form of forms) {
+      for (const id of ids) {
+        const c = index.lexical.chunk(id);
+        if (!c) continue;
+        let fileLines = lines.get(c.file);
+        if (!fileLines) { fileLines = index.fileText(c.file)?.split('\n') ?? []; lines.set(c.file, fileLines); }
+        const text = fileLines.slice(c.startLine - 1, c.endLine).join('\n');
+        if (form.some((f) => text.includes(f))) found.push(id);
+      }
+      if (found.length) break;
     }
     const share = Math.min(1, VERBATIM_PLACES / found.length);
     for (const id of found) hits.set(id, Math.max(hits.get(id) ?? 0, share));

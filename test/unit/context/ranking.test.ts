@@ -82,6 +82,12 @@ describe('context: ranking', () => {
         '  return proxyaddr.all(this);',
         '});',
       ]);
+      write('lib/utils.js', [
+        'exports.weakHash = function weakHash(body) {',
+        '  var etag = hash(body); // the default etag: weak, whatever the etag setting, as the default etag is',
+        '  return "W/" + etag;',
+        '};',
+      ]);
       write('lib/router.js', [
         '/** Routes all methods: all of them, for all paths; all is all. */',
         'proto.all = function all(path) {',
@@ -131,6 +137,13 @@ describe('context: ranking', () => {
       const best = ranked.findIndex((r) => r.name === 'defaultConfiguration');
       const words = ranked.findIndex((r) => r.name === 'compileQueryParser');
       assert.ok(best >= 0 && (words < 0 || best < words), order(ranked));
+    });
+
+    it("a quoted word ranks the string it quotes above code that uses the word as a name ('etag', not etag)", () => {
+      const ranked = rankChunks(index, { question: "What is the default 'etag' setting?" });
+      const best = ranked.findIndex((r) => r.name === 'defaultConfiguration');
+      const fn = ranked.findIndex((r) => r.name === 'weakHash');
+      assert.ok(best >= 0 && (fn < 0 || best < fn), order(ranked));
     });
 
     it('a key spelled as code (MAX_COOKIE_SIZE) ranks the line that sets it above a function made of its words', () => {
