@@ -162,11 +162,12 @@ function quotedLiterals(question: string): string[] {
 /** Chunk id -> share of the verbatim boost (1 for a literal found in at most VERBATIM_PLACES chunks). */
 function verbatimHits(index: RepoIndex, literals: string[], quoted: ReadonlySet<string>): Map<number, number> {
   const hits = new Map<number, number>();
-  const lines = new Map<string, string[]>();
   for (const literal of new Set(literals)) {
-    // Chunks whose terms include every word of the literal, then the literal itself in their text.
+    // Chunks whose terms include every word of the literal (each word whole: its parts add no selectivity, only
+    // searches), then the literal itself in their text.
     let ids: number[] | undefined;
-    for (const t of questionTerms(literal)) {
+    const words = new Set((literal.match(IDENTIFIER) ?? []).map((w) => questionTerms(w)[0]).filter((t) => t !== undefined));
+    for (const t of words) {
       const has = index.lexical.search([t]);
       ids = (ids ?? [...has.keys()]).filter((id) => has.has(id));
     }
@@ -176,13 +177,13 @@ function verbatimHits(index: RepoIndex, literals: string[], quoted: ReadonlySet<
     const forms = quoted.has(literal) ? [[`'${literal}'`, `"${literal}"`, `\`${literal}\``], [literal]] : [[literal]];
     const found: number[] = [];
     for (const form of forms) {
+      const where = new Map<string, number[]>();   // file -> lines holding the literal
       for (const id of ids) {
         const c = index.lexical.chunk(id);
         if (!c) continue;
-        let fileLines = lines.get(c.file);
-        if (!fileLines) { fileLines = index.fileText(c.file)?.split('\n') ?? []; lines.set(c.file, fileLines); }
-        const text = fileLines.slice(c.startLine - 1, c.endLine).join('\n');
-        if (form.some((f) => text.includes(f))) found.push(id);
+        let lines = where.get(c.file);
+        if (!lines) { lines = linesHolding(index.fileText(c.file) ?? '', form); where.set(c.file, lines); }
+        if (lines.some((l) => l >= c.startLine && l <= c.endLine)) found.push(id);
       }
       if (found.length) break;
     }
@@ -190,6 +191,19 @@ function verbatimHits(index: RepoIndex, literals: string[], quoted: ReadonlySet<
     for (const id of found) hits.set(id, Math.max(hits.get(id) ?? 0, share));
   }
   return hits;
+}
+
+/** The 1-based lines of `text` where any of `forms` starts (one pass per form, no split into lines). */
+function linesHolding(text: string, forms: string[]): number[] {
+  const lines: number[] = [];
+  for (const form of forms) {
+    let line = 1; let counted = 0;
+    for (let at = text.indexOf(form); at >= 0; at = text.indexOf(form, at + form.length)) {
+      for (let nl = text.indexOf('\n', counted); nl >= 0 && nl < at; nl = text.indexOf('\n', nl + 1)) { line++; counted = nl + 1; }
+      lines.push(line);
+    }
+  }
+  return lines;
 }
 
 /** A member as code writes it, `res.send`, `app.router.use`, `Foo.prototype.bar`: its last two names count. */
