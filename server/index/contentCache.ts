@@ -15,7 +15,7 @@ import type { ParsedContent } from './fileRecord';
 import { contentOfStored, storedContent } from './storedContent';
 
 /** Bump when ParsedContent or its stored form (storedContent.ts), the queries in languages.ts, chunking or the pack layout change. */
-export const CACHE_FORMAT_VERSION = 11;
+export const CACHE_FORMAT_VERSION = 10;
 
 /** Entries wait in memory until this many bytes are pending (or the run ends), then go out in one write. */
 const FLUSH_BYTES = 1 << 20;

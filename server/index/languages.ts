@@ -44,20 +44,6 @@ function assignedDefinitions(tsValues: string): string {
 (variable_declarator name: (identifier) @name value: [${value}]) @def.variable`;
 }
 
-/**
- * Class fields with a value: an arrow function or function (`handleClick = () => {...}`, a method bound to its
- * instance) or any other value (`static DEFAULTS = {...}`, `retries = 3`), as Python's class attributes are.
- * `field` is the grammar's node and the field that names it.
- */
-function classFields(field: string, tsValues: string): string {
-  const [node, nameField] = field.split(' ');
-  const value = `(call_expression) (new_expression) (object) (array) (string) (template_string) (number) (regex) (true)
- (false) (null) (undefined) (binary_expression) (unary_expression) (identifier) (member_expression) ${tsValues}`;
-  return `
-(${node} ${nameField}: (property_identifier) @name value: [(arrow_function) (function_expression)]) @def.method
-(${node} ${nameField}: (property_identifier) @name value: [${value}]) @def.variable`;
-}
-
 /** `x = require('y')` and `x = require('y')(...)`, as a variable definition's text starts. */
 const JS_IMPORT_BINDING = /^[\w$]+\s*(:[^=]*)?=\s*require\s*\(/;
 
@@ -75,7 +61,6 @@ const TS_DEFINITIONS = `
 (internal_module name: (_) @name) @def.module
 (lexical_declaration (variable_declarator name: (identifier) @name value: [(arrow_function) (function_expression)])) @def.function
 ${assignedDefinitions('(as_expression) (satisfies_expression)')}
-${classFields('public_field_definition name', '(as_expression) (satisfies_expression)')}
 `;
 const TS_REFERENCES = `
 (identifier) @ref
@@ -96,7 +81,6 @@ const JS_DEFINITIONS = `
 (lexical_declaration (variable_declarator name: (identifier) @name value: [(arrow_function) (function_expression) (class)])) @def.function
 (variable_declaration (variable_declarator name: (identifier) @name value: [(arrow_function) (function_expression) (class)])) @def.function
 ${assignedDefinitions('')}
-${classFields('field_definition property', '')}
 `;
 const JS_REFERENCES = `
 (identifier) @ref
