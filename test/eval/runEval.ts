@@ -32,7 +32,7 @@ import { MEASURES, pairedDifferences } from './pairedComparison';
 import { loadTokenizer } from '../../server/tokenizer/tokenizer';
 import { PROBE_BUDGETS, probeQuestion, probeRepo } from './probes';
 import { DEFAULT_CONTEXT_BUDGET_TOKENS, DEFAULT_MAX_NEW_TOKENS } from '../../common/attentionOptions';
-import { baselineRelativeScores, keyBlockScores, selectedBlocksFromScores } from '../../server/ask/selectedBlocks';
+import { baselineRelativeScores, keyBlockScores, layerWindowMass, readingLayers, selectedBlocksFromScores } from '../../server/ask/selectedBlocks';
 import type { AttentionReport } from '../../server/engine/attentionReport';
 import { answerMatch, citationCounts, contextHit, definitionEnd, lineOfMatch, overlayHitAt, summarise, ScoredAnswer, EvalSummary, LineRange } from './scoring';
 
@@ -87,6 +87,39 @@ function overlayFromRecord(a: NonNullable<Record_['attention']>, baseline = true
     baselineLayerMass: layers && a.baselineLayerMass ? Float32Array.from(a.baselineLayerMass) : undefined,
   } as AttentionReport;
   return selectedBlocksFromScores(keyBlockScores(report), a.blockSize, a.promptTokens, recordedBlockLines(a)).slice(0, 3);
+}
+
+/**
+ * Overlay hit@3 over the packed answers of `records` (one mode) for windows of layers [from, to), per corpus: a table
+ * in Markdown, or nothing where the records hold no per-layer masses.
+ */
+function layerWindowStudy(records: Record_[]): string[] {
+  const packed = records.filter((r) => r.contextHit && r.overlayLines && r.attention?.questionLayerMass && r.attention.baselineLayerMass && r.attention.questionBlockMass && r.attention.baselineBlockMass);
+  if (packed.length === 0) return [];
+  const a0 = packed[0].attention!;
+  const layers = a0.questionLayerMass!.length / a0.questionBlockMass!.length;
+  const corpusOf = new Map(QUESTIONS.map((q) => [q.id, q.corpus as string]));
+  const corpus = (r: Record_) => corpusOf.get(r.id) ?? 'probes';
+  const corpora = [...new Set(packed.map(corpus))].sort();
+  const hitsOf = (from: number, to: number) => corpora.map((c) => packed.filter((r) => {
+    if (corpus(r) !== c) return false;
+    const a = r.attention!;
+    const q = layerWindowMass(a.questionLayerMass!, a.questionBlockMass!.length, from, to);
+    const b = layerWindowMass(a.baselineLayerMass!, a.baselineBlockMass!.length, from, to);
+    const top = selectedBlocksFromScores(baselineRelativeScores(q, b), a.blockSize, a.promptTokens, recordedBlockLines(a)).slice(0, 3);
+    return overlayHitAt(top, r.overlayLines!, 3);
+  }).length);
+  const counts = corpora.map((c) => packed.filter((r) => corpus(r) === c).length);
+  const rows: { from: number; to: number; hits: number[] }[] = [];
+  for (let from = 0; from < layers; from += 2) for (let to = from + 4; to <= layers; to += 2) rows.push({ from, to, hits: hitsOf(from, to) });
+  const reading = readingLayers(layers);
+  const total = (r: { hits: number[] }) => r.hits.reduce((x, y) => x + y, 0);
+  const shown = rows.sort((x, y) => total(y) - total(x)).slice(0, 8);
+  if (!shown.some((r) => r.from === reading.from && r.to === reading.to)) shown.push({ ...reading, hits: hitsOf(reading.from, reading.to) });
+  shown.push({ from: 0, to: layers, hits: hitsOf(0, layers) });
+  const name = (r: { from: number; to: number }) => `${r.from}-${r.to - 1}${r.from === reading.from && r.to === reading.to ? ' (the reading layers)' : r.from === 0 && r.to === layers ? ' (every layer)' : ''}`;
+  return [`| Layers read | ${corpora.map((c, k) => `${c} (${counts[k]} packed)`).join(' | ')} | All |`, `| --- |${corpora.map(() => ' --- |').join('')} --- |`,
+    ...shown.map((r) => `| ${name(r)} | ${r.hits.join(' | ')} | ${total(r)} |`)];
 }
 
 /** The overlay's top three ranges from the answer's own recorded attention (alone, or against the neutral question). */
@@ -210,6 +243,10 @@ function table(records: Record_[], header: string): string {
     lines.push('', "| Attention | Packed answers with the answer's attention | Overlay hit@3, answer mass alone | Overlay hit@3, answer against the neutral question |",
       '| --- | --- | --- | --- |', ...answerRows);
   }
+  // Where each layer's mass was recorded: overlay hit@3 when the overlay reads layers [from, to) instead of the
+  // reading layers, per corpus, so a window chosen on one code base can be checked on the other.
+  const study = layerWindowStudy(records.filter((r) => r.mode === modes[0] && shared.has(r.id)));
+  if (study.length) lines.push('', `Overlay hit@3 by the layers read (${modes[0]}; windows of 4 layers or more, even bounds; best 8 by the total, and the reading layers):`, '', ...study);
   // Each other mode against the first, question by question: is a difference more than chance?
   const byId = (mode: string) => new Map(records.filter((r) => r.mode === mode && shared.has(r.id)).map((r) => [r.id, r]));
   const ids = [...shared].sort();
