@@ -8,7 +8,6 @@
 // them to stop and waits (at most EXIT_WAIT_MS) until none is inside a file.
 import * as fs from 'fs';
 import * as path from 'path';
-import * as v8 from 'v8';
 import { Worker } from 'worker_threads';
 import { FileIndexer, type FileJob, type FileOutcome, type IndexerSettings, type IndexerTimings } from './fileIndexer';
 import { addLanguages, addPhases, emptyPhases, type LanguageSeconds, type PhaseSeconds } from './indexPhases';
@@ -253,24 +252,7 @@ export class WorkerPool {
   }
 }
 
-/**
- * How many bytecodes the optimizing compiler may inline into one function, for the whole process (V8's flags are
- * per process; the workers share them). The default (920) lets V8 inline every helper of the parse path into
- * parseContent, the largest graphs it compiles (about 140 ms each), while it also compiles the same helpers on their
- * own, once per worker: a JS/TS build of 3 s on two cores spent about 0.8 CPU-s in the compiler's threads. At 200 the
- * helpers stay calls and each is compiled once per worker. Set once, before the first worker starts.
- */
-const INLINED_BYTECODE_BUDGET = 200;
-let inliningBudgetSet = false;
-
-function setInliningBudget(): void {
-  if (inliningBudgetSet) return;
-  inliningBudgetSet = true;
-  v8.setFlagsFromString(`--max-inlined-bytecode-size-cumulative=${INLINED_BYTECODE_BUDGET}`);
-}
-
 function startWorker(): Worker {
-  setInliningBudget();
   if (__filename.endsWith('.ts')) {
     // Running from source: load the TypeScript hook in the worker too.
     const register = path.resolve(__dirname, '..', '..', 'scripts', 'registerTypeScript.js');
