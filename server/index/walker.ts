@@ -130,6 +130,23 @@ export class IgnoreRules {
   /** Forget a directory's cached .gitignore (it changed on disk). */
   invalidate(dir: string): void { this.perDir.delete(dir); }
 
+  /**
+   * The repository's own excludes, `.git/info/exclude` at the root (read once; null when there is none): patterns a
+   * user keeps out of git without a .gitignore (scratch folders, local builds), which git, ripgrep and VS Code's search
+   * honour too.
+   */
+  private localExcludes: Ignore | null | undefined;
+
+  private localExcludesRules(): Ignore | null {
+    if (this.localExcludes === undefined) {
+      this.localExcludes = null;
+      try {
+        this.localExcludes = ignore().add(fs.readFileSync(path.join(this.root, '.git', 'info', 'exclude'), 'utf8'));
+      } catch { /* not a git checkout's root, or no excludes */ }
+    }
+    return this.localExcludes;
+  }
+
   /** Whether a root-relative path is excluded; `isDir` adds the trailing slash gitignore needs for dir rules. */
   ignores(rel: string, isDir: boolean): boolean {
     const probe = isDir ? rel + '/' : rel;
@@ -144,7 +161,8 @@ export class IgnoreRules {
       if (verdict.ignored) return true;
       if (verdict.unignored) return false;
     }
-    return false;
+    // Where no .gitignore has an opinion, the repository's local excludes (below every .gitignore, as in git).
+    return this.localExcludesRules()?.ignores(probe) ?? false;
   }
 }
 

@@ -97,6 +97,23 @@ describe('index: bad input and excludes', () => {
     } finally { everything.dispose(); }
   });
 
+  it("honours the repository's local excludes (.git/info/exclude) below its .gitignore files", async () => {
+    const root = repo({
+      '.git/info/exclude': '# local only\n/scratch/\n*.local.ts\nsrc/kept.local.ts\n',
+      '.gitignore': '!src/kept.local.ts\n',
+      'scratch/notes.ts': 'export const draft = 1;\n',
+      'src/main.ts': 'export function main() {}\n',
+      'src/settings.local.ts': 'export const local = 1;\n',
+      'src/kept.local.ts': 'export const kept = 1;\n',
+      'lib/scratch/util.ts': 'export const util = 1;\n',
+    });
+    const index = await RepoIndex.build(root, { cacheDir: null });
+    try {
+      // /scratch/ is anchored at the root (lib/scratch stays); a .gitignore's `!` wins over the local excludes.
+      assert.deepStrictEqual(index.fileList(), ['.gitignore', 'lib/scratch/util.ts', 'src/kept.local.ts', 'src/main.ts']);
+    } finally { index.dispose(); }
+  });
+
   it('explains a missing or wrong root instead of crashing', async () => {
     await assert.rejects(RepoIndex.build('/nonexistent/unisparse-repo'), /does not exist/);
     const root = repo({ 'file.ts': '' });
