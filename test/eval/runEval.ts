@@ -12,7 +12,8 @@
  * EVAL_DEVICE (cpu, the default, or cuda: the engine's device; a GPU build of the addon for cuda),
  * EVAL_ANSWER_ATTENTION=1 (also record the answer's own attention per block),
  * EVAL_MACHINE (a line naming the machine, kept in eval.json; e.g. the GPU's name), EVAL_SUMMARY=FILE (print the table of an earlier run's eval.json, also one that was stopped part way; several
- * files separated by commas are read as one run), EVAL_OUT=FILE (where to write, default test-results/eval.json).
+ * files separated by commas are read as one run), EVAL_OUT=FILE (where to write, default test-results/eval.json),
+ * EVAL_LAYER_HITS=FILE (with EVAL_SUMMARY: each layer's overlay hit@3 as JSON, for test/eval/plot_layers.py).
  * Each question runs under every attention mode before the next, and eval.json is rewritten after every answer,
  * so a run cut short still compares the modes on the same questions. Each record keeps the attention report behind its
  * overlay (the question's and the neutral question's mass per block, each block's source lines), and EVAL_SUMMARY
@@ -89,26 +90,33 @@ function overlayFromRecord(a: NonNullable<Record_['attention']>, baseline = true
   return selectedBlocksFromScores(keyBlockScores(report), a.blockSize, a.promptTokens, recordedBlockLines(a)).slice(0, 3);
 }
 
+/** The packed answers of `records` whose reports hold per-layer masses, and the model's layer count. */
+function layeredRecords(records: Record_[]): { packed: Record_[]; layers: number } {
+  const packed = records.filter((r) => r.contextHit && r.overlayLines && r.attention?.questionLayerMass && r.attention.baselineLayerMass && r.attention.questionBlockMass && r.attention.baselineBlockMass);
+  const a0 = packed[0]?.attention;
+  return { packed, layers: a0 ? a0.questionLayerMass!.length / a0.questionBlockMass!.length : 0 };
+}
+
+/** Whether the overlay, reading layers [from, to) of a layered record, puts the answer among its top three places. */
+function layerWindowHit(r: Record_, from: number, to: number): boolean {
+  const a = r.attention!;
+  const q = layerWindowMass(a.questionLayerMass!, a.questionBlockMass!.length, from, to);
+  const b = layerWindowMass(a.baselineLayerMass!, a.baselineBlockMass!.length, from, to);
+  const top = selectedBlocksFromScores(baselineRelativeScores(q, b), a.blockSize, a.promptTokens, recordedBlockLines(a)).slice(0, 3);
+  return overlayHitAt(top, r.overlayLines!, 3);
+}
+
 /**
  * Overlay hit@3 over the packed answers of `records` (one mode) for windows of layers [from, to), per corpus: a table
  * in Markdown, or nothing where the records hold no per-layer masses.
  */
 function layerWindowStudy(records: Record_[]): string[] {
-  const packed = records.filter((r) => r.contextHit && r.overlayLines && r.attention?.questionLayerMass && r.attention.baselineLayerMass && r.attention.questionBlockMass && r.attention.baselineBlockMass);
+  const { packed, layers } = layeredRecords(records);
   if (packed.length === 0) return [];
-  const a0 = packed[0].attention!;
-  const layers = a0.questionLayerMass!.length / a0.questionBlockMass!.length;
   const corpusOf = new Map(QUESTIONS.map((q) => [q.id, q.corpus as string]));
   const corpus = (r: Record_) => corpusOf.get(r.id) ?? 'probes';
   const corpora = [...new Set(packed.map(corpus))].sort();
-  const hitsOf = (from: number, to: number) => corpora.map((c) => packed.filter((r) => {
-    if (corpus(r) !== c) return false;
-    const a = r.attention!;
-    const q = layerWindowMass(a.questionLayerMass!, a.questionBlockMass!.length, from, to);
-    const b = layerWindowMass(a.baselineLayerMass!, a.baselineBlockMass!.length, from, to);
-    const top = selectedBlocksFromScores(baselineRelativeScores(q, b), a.blockSize, a.promptTokens, recordedBlockLines(a)).slice(0, 3);
-    return overlayHitAt(top, r.overlayLines!, 3);
-  }).length);
+  const hitsOf = (from: number, to: number) => corpora.map((c) => packed.filter((r) => corpus(r) === c && layerWindowHit(r, from, to)).length);
   const counts = corpora.map((c) => packed.filter((r) => corpus(r) === c).length);
   const rows: { from: number; to: number; hits: number[] }[] = [];
   for (let from = 0; from < layers; from += 2) for (let to = from + 4; to <= layers; to += 2) rows.push({ from, to, hits: hitsOf(from, to) });
@@ -120,6 +128,21 @@ function layerWindowStudy(records: Record_[]): string[] {
   const name = (r: { from: number; to: number }) => `${r.from}-${r.to - 1}${r.from === reading.from && r.to === reading.to ? ' (the reading layers)' : r.from === 0 && r.to === layers ? ' (every layer)' : ''}`;
   return [`| Layers read | ${corpora.map((c, k) => `${c} (${counts[k]} packed)`).join(' | ')} | All |`, `| --- |${corpora.map(() => ' --- |').join('')} --- |`,
     ...shown.map((r) => `| ${name(r)} | ${r.hits.join(' | ')} | ${total(r)} |`)];
+}
+
+/**
+ * Overlay hit@3 of each layer read alone, of the reading layers and of every layer (shares of the packed answers), for
+ * test/eval/plot_layers.py; undefined where the records hold no per-layer masses.
+ */
+function layerHits(records: Record_[]) {
+  const { packed, layers } = layeredRecords(records);
+  if (packed.length === 0) return undefined;
+  const share = (from: number, to: number) => packed.filter((r) => layerWindowHit(r, from, to)).length / packed.length;
+  const reading = readingLayers(layers);
+  return {
+    packed: packed.length, layers, reading: [reading.from, reading.to], readingHit: share(reading.from, reading.to),
+    everyLayerHit: share(0, layers), singleLayer: Array.from({ length: layers }, (_, l) => share(l, l + 1)),
+  };
 }
 
 /** The overlay's top three ranges from the answer's own recorded attention (alone, or against the neutral question). */
@@ -245,7 +268,13 @@ function table(records: Record_[], header: string): string {
   }
   // Where each layer's mass was recorded: overlay hit@3 when the overlay reads layers [from, to) instead of the
   // reading layers, per corpus, so a window chosen on one code base can be checked on the other.
-  const study = layerWindowStudy(records.filter((r) => r.mode === modes[0] && shared.has(r.id)));
+  const first = records.filter((r) => r.mode === modes[0] && shared.has(r.id));
+  const study = layerWindowStudy(first);
+  if (env.EVAL_LAYER_HITS) {
+    const hits = layerHits(first);
+    if (!hits) throw new Error('EVAL_LAYER_HITS: these records hold no per-layer masses (recorded by runs since 2026-12-02).');
+    fs.writeFileSync(env.EVAL_LAYER_HITS, JSON.stringify({ mode: modes[0], ...hits }, null, 1));
+  }
   if (study.length) lines.push('', `Overlay hit@3 by the layers read (${modes[0]}; windows of 4 layers or more, even bounds; best 8 by the total, and the reading layers):`, '', ...study);
   // Each other mode against the first, question by question: is a difference more than chance?
   const byId = (mode: string) => new Map(records.filter((r) => r.mode === mode && shared.has(r.id)).map((r) => [r.id, r]));
