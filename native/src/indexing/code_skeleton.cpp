@@ -24,6 +24,7 @@ enum : uint32_t {
   kExtern = 1u << 20,
   kReturn = 1u << 21,
   kInterface = 1u << 22,
+  kExport = 1u << 23, kAs = 1u << 24, kType = 1u << 25,
 };
 
 const std::unordered_map<std::string, uint32_t>& wordFlags() {
@@ -55,6 +56,7 @@ const std::unordered_map<std::string, uint32_t>& wordFlags() {
     add(kDeclaration, {"const", "let", "var"}); add(kRequire, {"require"}); add(kFrom, {"from"}); add(kImport, {"import"});
     add(kTemplate, {"template"});
     add(kConditionalOpen, {"if", "ifdef", "ifndef"}); add(kConditionalSwitch, {"else", "elif"}); add(kEndif, {"endif"}); add(kExtern, {"extern"}); add(kReturn, {"return"}); add(kInterface, {"interface"});
+    add(kExport, {"export"}); add(kAs, {"as"}); add(kType, {"type"});
     return m;
   }();
   return flags;
@@ -146,6 +148,12 @@ struct Conditional {
   bool zero;
 };
 
+/** codeSkeleton.ts's ModuleStep: how far a top-level import, `export ... from` or `require` statement has been read. */
+enum class ModuleStep : uint8_t {
+  None, Done, Import, Export, ExportStar, ExportAlias, Braces, ImportBraces, Clause, From, Specifier,
+  Declaration, DeclarationBraces, DeclarationName, Require, RequireOpen, RequireSpecifier, RequireParen, RequireClose, RequireMember,
+};
+
 struct Block {
   int32_t open;
   bool body;       // a function body
@@ -180,7 +188,30 @@ class Scanner {
   static bool is(const Token& t, char16_t ch) { return t.kind == Token::kPunct && t.ch == ch; }
   char16_t at(int32_t i) const { return i >= 0 && i < n_ ? text_[i] : char16_t(0xffff); }   // 0xffff: charCodeAt's NaN
   void markDefs() { stack_.back().defs = true; }
-  void push(Token t) { t2_ = t1_; t1_ = t; }
+  void push(Token t) {
+    if (js_) { moduleToken(t); specifier_ = false; }
+    t2_ = t1_; t1_ = t;
+  }
+  ModuleStep nextModuleStep(ModuleStep step, const Token& t);
+  /** codeSkeleton.ts's moduleToken: advances the module statement being read by `t` (before t1_ and t2_ move). */
+  void moduleToken(const Token& t) {
+    if (moduleStep_ != ModuleStep::None) {
+      moduleStep_ = nextModuleStep(moduleStep_, t);
+      if (moduleStep_ == ModuleStep::Done) {
+        // The whole statement, nested ranges (comments, an import's braces) included.
+        while (!ranges_.empty() && ranges_[ranges_.size() - 2] > moduleAt_) { ranges_.resize(ranges_.size() - 2); comments_.pop_back(); }
+        addRange(moduleAt_, i_, false);
+        moduleStep_ = ModuleStep::None;
+      }
+    }
+    if (moduleStep_ == ModuleStep::None && t.kind == Token::kWord && stack_.size() == 1 && parens_.empty() && brackets_ == 0 &&
+        (t1_.kind == Token::kNone || is(t1_, u';') || is(t1_, u'}'))) {
+      const uint32_t flags = words_[t.word].flags;
+      moduleStep_ = (flags & kImport) ? ModuleStep::Import : (flags & kExport) ? ModuleStep::Export
+                  : (flags & kDeclaration) ? ModuleStep::Declaration : ModuleStep::None;
+      moduleAt_ = i_ - int32_t(words_[t.word].name.size());
+    }
+  }
   void pushPunct(char16_t ch) { push(Token{Token::kPunct, -1, ch}); }
   int32_t indexOf(char16_t ch, int32_t from) const {
     for (int32_t k = from < 0 ? 0 : from; k < n_; k++) if (text_[k] == ch) return k;
@@ -318,7 +349,63 @@ class Scanner {
   Token t1_, t2_;
   int32_t i_ = 0;
   bool cpp_ = false;
+  ModuleStep moduleStep_ = ModuleStep::None;
+  int32_t moduleAt_ = -1;    // first character of the module statement being read
+  bool specifier_ = false;   // the string token being pushed is a module specifier
 };
+
+ModuleStep Scanner::nextModuleStep(ModuleStep step, const Token& t) {
+  const bool word = t.kind == Token::kWord;
+  const uint32_t flags = word ? words_[t.word].flags : 0;
+  const char16_t punct = t.kind == Token::kPunct ? t.ch : 0;
+  const size_t depth = stack_.size();
+  switch (step) {
+    case ModuleStep::Import:
+    case ModuleStep::Clause:
+      if (specifier_ && step == ModuleStep::Import) return ModuleStep::Specifier;   // import 'x';
+      if (word) return (flags & kFrom) ? ModuleStep::From : step;
+      return punct == u'{' ? ModuleStep::ImportBraces : punct == u'*' || punct == u',' ? step : ModuleStep::None;
+    case ModuleStep::Export:
+      if (word) return (flags & kType) ? ModuleStep::Export : ModuleStep::None;
+      return punct == u'{' ? ModuleStep::Braces : punct == u'*' ? ModuleStep::ExportStar : ModuleStep::None;
+    case ModuleStep::ExportStar:
+      if (!word) return ModuleStep::None;
+      return (flags & kFrom) ? ModuleStep::From : (flags & kAs) ? ModuleStep::ExportAlias : ModuleStep::None;
+    case ModuleStep::ExportAlias:
+      return word ? ModuleStep::ExportStar : ModuleStep::None;
+    case ModuleStep::Braces:
+    case ModuleStep::ImportBraces:
+      if (word || punct == u',') return step;
+      if (punct != u'}' || depth != 1) return ModuleStep::None;
+      return step == ModuleStep::ImportBraces ? ModuleStep::Clause : ModuleStep::ExportStar;   // then only `from`
+    case ModuleStep::From:
+      return specifier_ ? ModuleStep::Specifier : ModuleStep::None;
+    case ModuleStep::Specifier:
+      return punct == u';' ? ModuleStep::Done : ModuleStep::None;
+    case ModuleStep::Declaration:
+      if (word) return ModuleStep::DeclarationName;
+      return punct == u'{' ? ModuleStep::DeclarationBraces : ModuleStep::None;
+    case ModuleStep::DeclarationBraces:
+      if (word || punct == u',' || punct == u':') return step;
+      return punct == u'}' && depth == 1 ? ModuleStep::DeclarationName : ModuleStep::None;
+    case ModuleStep::DeclarationName:
+      return punct == u'=' ? ModuleStep::Require : ModuleStep::None;
+    case ModuleStep::Require:
+      return (flags & kRequire) ? ModuleStep::RequireOpen : ModuleStep::None;
+    case ModuleStep::RequireOpen:
+      return punct == u'(' ? ModuleStep::RequireSpecifier : ModuleStep::None;
+    case ModuleStep::RequireSpecifier:
+      return specifier_ ? ModuleStep::RequireParen : ModuleStep::None;
+    case ModuleStep::RequireParen:
+      return punct == u')' ? ModuleStep::RequireClose : ModuleStep::None;
+    case ModuleStep::RequireClose:
+      return punct == u';' ? ModuleStep::Done : punct == u'.' ? ModuleStep::RequireMember : ModuleStep::None;
+    case ModuleStep::RequireMember:
+      return word ? ModuleStep::RequireClose : ModuleStep::None;
+    default:
+      return ModuleStep::None;
+  }
+}
 
 bool Scanner::scan(CodeSkeleton& out) {
   bool bodyReady = false;     // the tokens since the last ')' can still be followed by a function body
@@ -453,6 +540,7 @@ bool Scanner::scan(CodeSkeleton& out) {
       if (js_ && ((is(t1_, u'(') && has(t2_, kRequire)) || has(t1_, kFrom) || (has(t1_, kImport) && !is(t2_, u'.')))) {
         out.imports.push_back(i + 1);
         out.imports.push_back(j);
+        specifier_ = true;
       }
       i = j + 1; pushPunct(u'"'); bodyReady = false;
       continue;

@@ -135,6 +135,44 @@ for (const { name, scan: codeSkeleton } of scanners) describe(`index: code skele
     assert.ok(s.text.includes('function load() {\n\n}'));
   });
 
+  it('JavaScript/TypeScript: top-level import, `export ... from` and `require` statements are blanked whole, their specifiers still counted', () => {
+    const src = [
+      "import a, { b, c as d } from './a'; // one",
+      "import * as ns from './ns';",
+      "import './side';",
+      "export * from './b';",
+      "export * as all from './all';",
+      "export { e, f as default } from './e';",
+      "const g = require('./g');",
+      "const { h, i: j } = require('./h').member;",
+      "import k from './k'",
+      "const l = require('./l'), m = function () {};",
+      "export const n = require('./n');",
+      "export { o };",
+      "function p() { const q = require('./q'); }",
+      'const r = 1;',
+      '',
+    ].join('\n');
+    for (const family of ['js', 'ts'] as const) {
+      const s = codeSkeleton(src, family)!;
+      assert.deepStrictEqual(s.text.split('\n'), [
+        '  ', '', '', '', '', '', '', '',   // the first line's comment is blanked to a space
+        "import k from './k'",   // no `;`: kept
+        "const l = require('./l'), m = function () {};",
+        "export const n = require('./n');",
+        'export { o };',
+        'function p() {}',
+        'const r = 1;',
+        '',
+      ], family);
+      assert.deepStrictEqual(s.imports, ['./a', './ns', './side', './b', './all', './e', './g', './h', './k', './l', './n', './q'], family);
+      assert.ok(s.identifiers.names.split('\n').includes('ns'), 'identifiers in a blanked statement still count');
+    }
+    // TypeScript type-only forms; an `export type` alias is a definition and stays.
+    const ts = codeSkeleton("import type { T } from './t';\nexport type { U } from './u';\nexport type V = T;\n", 'ts')!;
+    assert.strictEqual(ts.text, '\n\nexport type V = T;\n');
+  });
+
   it('TypeScript: a body after a return type is blanked; `x! / y` is a division', () => {
     const src = 'export function size(xs: number[]): Promise<number> {\n  return Promise.resolve(xs.length! / 2);\n}\n';
     const s = codeSkeleton(src, 'ts')!;
