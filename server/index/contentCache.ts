@@ -64,7 +64,8 @@ export class ContentCache {
   private places: Map<string, EntryPlace> | undefined;
   /** Open read descriptors per pack, closed when a run ends (flushed()). */
   private readonly readFds = new Map<string, number>();
-  private pending: { key: string; data: Buffer }[] = [];
+  /** Never replaced, only emptied: code optimized while the field held one array is thrown away when it gets another. */
+  private readonly pending: { key: string; data: Buffer }[] = [];
   private pendingBytes = 0;
   private pack = '';
   private packBytes = 0;
@@ -113,13 +114,16 @@ export class ContentCache {
     const data = Buffer.from(JSON.stringify({ version: CACHE_FORMAT_VERSION, hash, content: storedContent(content) }) + '\n');
     this.pending.push({ key, data });
     this.pendingBytes += data.length;
-    if (this.pendingBytes >= FLUSH_BYTES) this.writePending();
+    // Called on every entry, with the test inside (a function this size is not inlined): a call first made a
+    // megabyte into a build threw away the optimized code of the worker's per-file function in every worker.
+    this.writePending(FLUSH_BYTES);
   }
 
-  private writePending(): void {
-    const batch = this.pending;
-    if (!batch.length) return;
-    this.pending = []; this.pendingBytes = 0;
+  /** Writes the pending entries when they are `atLeast` bytes or more. */
+  private writePending(atLeast = 1): void {
+    const batch = this.pending.slice();
+    if (!batch.length || this.pendingBytes < atLeast) return;
+    this.pending.length = 0; this.pendingBytes = 0;
     if (!this.pack || this.packBytes > MAX_PACK_BYTES) {
       this.pack = packName();
       this.packBytes = 0;

@@ -15,7 +15,7 @@ import type { ParserBackend, SyntaxLanguage, SyntaxMatch, SyntaxNode, SyntaxPoin
 
 
 /** Languages whose source goes through codeSkeleton.ts first (TSX is left out: JSX text defeats the scanner). */
-const SKELETON_FAMILY: Record<string, SkeletonFamily> = { c: 'c', cpp: 'c', javascript: 'js', typescript: 'ts' };
+const SKELETON_FAMILY = new Map<string, SkeletonFamily>([['c', 'c'], ['cpp', 'c'], ['javascript', 'js'], ['typescript', 'ts']]);
 
 /**
  * Which parser runs: 'auto' (the default) takes the native one where it loads and its queries compile, else wasm.
@@ -43,7 +43,7 @@ interface CompiledLanguage { parser: SyntaxLanguage; readonly query: SyntaxQuery
 const compiled = new Map<string, Promise<CompiledLanguage>>();
 
 function compileQueries(spec: LanguageSpec, parser: SyntaxLanguage): CompiledLanguage {
-  const family = SKELETON_FAMILY[spec.id];
+  const family = SKELETON_FAMILY.get(spec.id);
   const compileOne = (source: string) => {
     try {
       return parser.query(source);
@@ -113,7 +113,7 @@ export async function parseContent(file: string, text: string, languageId: strin
     clock?.lap('terms');
     return content;
   }
-  const family = SKELETON_FAMILY[spec.id];
+  const family = SKELETON_FAMILY.get(spec.id);
   const skeleton = family ? codeSkeleton(text, family) : undefined;
   clock?.lap('skeleton');
   // A header with no C++ in it is parsed with the C grammar: it finds the same definitions, and a C code base then
@@ -168,14 +168,20 @@ export async function parseContent(file: string, text: string, languageId: strin
   }
 }
 
+/** A definition as the query found it, before its container is known (one object shape for every match). */
+interface FoundDefinition { name: string; kind: SymbolKind; container: string | undefined; startLine: number; endLine: number; start: number; end: number }
+
 /**
  * Definitions with containers; fills `nameStarts` (when given) with the offsets of names the definition patterns
  * capture (not references; the native reference count skips the same names, locals and imports dropped here too).
- * Each node property is read once: on the native parser every read is a call into the addon.
+ * Each node property is read once: on the native parser every read is a call into the addon. The nesting is worked
+ * out on FoundDefinition records, and each SymbolDef is made once, with or without its container: a definition
+ * given its container afterwards gets another hidden class, and the optimized code that read a parent of the
+ * other class was thrown away and compiled again in every worker.
  */
 function extractDefinitions(file: string, matches: SyntaxMatch[], nameStarts: Set<number> | undefined,
   importBinding: RegExp | undefined): SymbolDef[] {
-  const found = objectArray<{ def: SymbolDef; start: number; end: number }>();
+  const found = objectArray<FoundDefinition>();
   const seen = new Set<string>();
   for (const m of matches) {
     let node: SyntaxNode | undefined; let nameNode: SyntaxNode | undefined; let kind: SymbolKind | undefined;
@@ -192,29 +198,31 @@ function extractDefinitions(file: string, matches: SyntaxMatch[], nameStarts: Se
     if (seen.has(key)) continue;   // two patterns matched the same node (e.g. an impl of a generic type)
     seen.add(key);
     const startPosition = node.startPosition;
-    const def: SymbolDef = { name: nameNode.text, kind, file, startLine: startPosition.row + 1, endLine: endLineOf(startPosition, node.endPosition) };
     // Go receivers and C++ `Type::method` name their container outside the nesting.
-    if (explicitContainer) def.container = explicitContainer;
-    found.push({ def, start, end });
+    found.push({ name: nameNode.text, kind, container: explicitContainer || undefined, startLine: startPosition.row + 1,
+      endLine: endLineOf(startPosition, node.endPosition), start, end });
   }
   // Containers by byte nesting: sort by start, then longest first, and keep a stack of open definitions.
   found.sort((a, b) => a.start - b.start || b.end - a.end);
-  const stack = objectArray<typeof found[number]>();
+  const stack = objectArray<FoundDefinition>();
   const kept = objectArray<SymbolDef>();
   for (const f of found) {
     while (stack.length && stack[stack.length - 1].end < f.end) stack.pop();
     while (stack.length && stack[stack.length - 1].end <= f.start) stack.pop();
     const parent = stack[stack.length - 1];
     // A variable inside a function is a local: state, not something a reader looks up (languages.ts).
-    if (f.def.kind === 'variable' && parent && (parent.def.kind === 'function' || parent.def.kind === 'method')) continue;
-    if (parent && !f.def.container) {
-      f.def.container = parent.def.name;
-      if (f.def.kind === 'function' && CONTAINER_KINDS.has(parent.def.kind)) f.def.kind = 'method';
+    if (f.kind === 'variable' && parent && (parent.kind === 'function' || parent.kind === 'method')) continue;
+    const hasContainer = f.container !== undefined || parent !== undefined;
+    if (parent && f.container === undefined) {
+      f.container = parent.name;
+      if (f.kind === 'function' && CONTAINER_KINDS.has(parent.kind)) f.kind = 'method';
     }
     // A method outside any class (a top-level Ruby `def`) is a function.
-    if (f.def.kind === 'method' && !f.def.container) f.def.kind = 'function';
+    if (f.kind === 'method' && !f.container) f.kind = 'function';
     stack.push(f);
-    kept.push(f.def);
+    kept.push(hasContainer
+      ? { name: f.name, kind: f.kind, file, startLine: f.startLine, endLine: f.endLine, container: f.container }
+      : { name: f.name, kind: f.kind, file, startLine: f.startLine, endLine: f.endLine });
   }
   return kept;
 }

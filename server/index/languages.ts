@@ -284,14 +284,21 @@ const BY_EXTENSION: Record<string, string> = {
   '.sh': 'bash', '.bash': 'bash',
 };
 
+/**
+ * The two tables as Maps for the per-file look-ups: a keyed read of an object literal is compiled for the names it has
+ * seen, and a worker's first file of another language threw away the optimized code of the functions that inline it
+ * (the index's per-file functions, recompiled in every worker). A Map also answers no inherited name (`constructor`).
+ */
+const SPEC_BY_ID = new Map(Object.entries(SPECS));
+const SPEC_BY_EXTENSION = new Map(Object.entries(BY_EXTENSION).map(([ext, id]) => [ext, SPECS[id]]));
+
 /** The parsed language of a file, or undefined for files indexed as plain line windows. */
 export function languageForFile(file: string): LanguageSpec | undefined {
-  const id = BY_EXTENSION[path.extname(file).toLowerCase()];
-  return id ? SPECS[id] : undefined;
+  return SPEC_BY_EXTENSION.get(path.extname(file).toLowerCase());
 }
 
 export function languageSpec(id: string): LanguageSpec | undefined {
-  return SPECS[id];
+  return SPEC_BY_ID.get(id);
 }
 
 export const PARSED_LANGUAGES = Object.keys(SPECS);

@@ -71,10 +71,11 @@ export class TextLines {
   /** Where line `line` ends: before its newline, and before a carriage return in front of that newline. */
   end(line: number): number {
     const text = this.text;
-    let e = line < this.count ? this.starts[line] - 1 : text.charCodeAt(text.length - 1) === 10 ? text.length - 1 : text.length;
-    // (Never a read past the end: charCodeAt out of bounds throws optimized code away.)
-    if (e > this.starts[line - 1] && e < text.length && text.charCodeAt(e) === 10 && text.charCodeAt(e - 1) === 13) e--;
-    return e;
+    const e = line < this.count ? this.starts[line] - 1 : text.charCodeAt(text.length - 1) === 10 ? text.length - 1 : text.length;
+    // (Never a read past the end: charCodeAt out of bounds throws optimized code away. And no `e--` under the
+    // condition: an operation first run on a build's first CRLF file does the same.)
+    const crlf = e > this.starts[line - 1] && e < text.length && text.charCodeAt(e) === 10 && text.charCodeAt(e - 1) === 13;
+    return e - (crlf ? 1 : 0);
   }
 
   line(line: number): string { return this.text.slice(this.start(line), this.end(line)); }

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { defaultCacheDir, pruneCache } from './contentCache';
-import type { FileJob, FileOutcome } from './fileIndexer';
+import { fileOutcome, type FileJob, type FileOutcome } from './fileIndexer';
 import type { IndexedFile, SkippedFile, SymbolDef } from './fileRecord';
 import { DEFAULT_MAX_FILE_BYTES, readIndexable } from './fileReader';
 import { TextLines, textContent } from './lineWindows';
@@ -187,7 +187,7 @@ export class RepoIndex {
       const content = textContent(new TextLines(read.text));
       if (done(f)) continue;   // the parse landed meanwhile
       this.provisional.add(f);
-      this.apply({ file: f, status: 'indexed', fromCache: false, record: { ...content, file: f, hash: read.hash, bytes: read.bytes, text: read.text } }, true);
+      this.apply(fileOutcome(f, 'indexed', '', { ...content, file: f, hash: read.hash, bytes: read.bytes, text: read.text }), true);
       await new Promise((r) => setImmediate(r));
     }
     return wanted;

@@ -9,7 +9,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
-import { FileIndexer, type FileJob, type FileOutcome, type IndexerSettings, type IndexerTimings } from './fileIndexer';
+import { FileIndexer, fileOutcome, type FileJob, type FileOutcome, type IndexerSettings, type IndexerTimings } from './fileIndexer';
 import { addLanguages, addPhases, emptyPhases, type LanguageSeconds, type PhaseSeconds } from './indexPhases';
 import { abortError } from './walker';
 import { BUSY, FLAG_COUNT, STOP } from './workerFlags';
@@ -216,7 +216,7 @@ export class WorkerPool {
       const jobs = slot.inFlight.get(msg.batch);
       if (!jobs) return;
       slot.inFlight.delete(msg.batch);
-      const outcomes = msg.outcomes ?? jobs.map((j) => ({ file: j.file, status: 'skipped' as const, reason: `the index worker failed: ${msg.error}` }));
+      const outcomes = msg.outcomes ?? jobs.map((j) => fileOutcome(j.file, 'skipped', `the index worker failed: ${msg.error}`));
       this.onBatchDone?.(msg.batch, outcomes);
     });
     const fail = (why: string) => {
@@ -226,7 +226,7 @@ export class WorkerPool {
       slot.inFlight.clear();
       if (!this.disposed) this.slots[idx] = this.spawn(); else this.slots.splice(idx, 1);
       for (const [batch, jobs] of lost) {
-        this.onBatchDone?.(batch, jobs.map((j) => ({ file: j.file, status: 'skipped' as const, reason: `the index worker died (${why})` })));
+        this.onBatchDone?.(batch, jobs.map((j) => fileOutcome(j.file, 'skipped', `the index worker died (${why})`)));
       }
     };
     worker.on('error', (e) => fail(e.message));
