@@ -3,6 +3,8 @@
 import * as buffer from 'buffer';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
+import * as os from 'os';
+import { nativeIndexing } from './nativeIndexing';
 
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
 /** A line this long means generated or minified content (or data), which would swamp any context it joins. */
@@ -27,7 +29,59 @@ const decoder = new TextDecoder('utf-8', { fatal: false });   // invalid UTF-8 b
 let scratch = Buffer.allocUnsafeSlow(64 * 1024);
 const SCRATCH_MAX_BYTES = 4 << 20;
 
+/** What nativeIndexing's readSource reports (native/src/indexing/source_file.h), and where. */
+const enum SourceStatus { Ok = 0, OpenFailed = 1, NotRegular = 2, TooLarge = 3, NeedBuffer = 4, ReadFailed = 5 }
+const readOut = new Float64Array(7);   // [status, errno, size, bytes read, NUL seen, all ASCII, longest line]
+
+/** errno number -> code ('ENOENT'), as Node's errors name them. */
+let errnoCodes: Map<number, string> | undefined;
+function errnoCode(errno: number): string {
+  errnoCodes ??= new Map(Object.entries(os.constants.errno).map(([code, n]) => [n, code]));
+  return errnoCodes.get(errno) ?? `errno ${errno}`;
+}
+
+/**
+ * Reads `abs` for indexing: its text and sha1 when it is source text, else why not. The file calls and the byte
+ * checks run in one call into the index helpers' addon where it is built (readSource), else in
+ * readIndexableInScript, its twin: the same results, reason for reason (test/unit/index/nativeIndexing.test.ts).
+ */
 export function readIndexable(abs: string, maxBytes = DEFAULT_MAX_FILE_BYTES): ReadResult {
+  const readSource = nativeIndexing()?.readSource;
+  if (!readSource) return readIndexableInScript(abs, maxBytes);
+  let buf = scratch;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    readSource(abs, maxBytes, buf, readOut);
+    const status = readOut[0];
+    if (status === SourceStatus.NeedBuffer) {   // larger than the buffer: grow it (or, past its limit, one of its own)
+      const size = readOut[2];
+      if (size <= SCRATCH_MAX_BYTES) buf = scratch = Buffer.allocUnsafeSlow(Math.min(SCRATCH_MAX_BYTES, Math.max(size, scratch.length * 2)));
+      else buf = Buffer.allocUnsafe(size);
+      continue;
+    }
+    if (status === SourceStatus.OpenFailed) {
+      const code = errnoCode(readOut[1]);
+      return code === 'ENOENT' || code === 'ENOTDIR' ? gone() : skip(`cannot be opened (${code})`);
+    }
+    if (status === SourceStatus.ReadFailed) {
+      const code = errnoCode(readOut[1]);
+      return code === 'ENOENT' ? gone() : skip(`cannot be read (${code})`);
+    }
+    if (status === SourceStatus.NotRegular) return skip('not a regular file');
+    if (status === SourceStatus.TooLarge) return skip(`larger than ${maxBytes} bytes (${readOut[2]})`);
+    const got = readOut[3];
+    const bytes = buf.subarray(0, got);
+    if (readOut[4] !== 0) return skip('binary (contains NUL bytes)');
+    const ascii = readOut[5] !== 0;
+    const text = ascii ? bytes.toString('latin1') : decoder.decode(bytes);
+    const longest = ascii ? readOut[6] : longestLine(text);
+    if (longest > MAX_LINE_CHARS) return skip(`minified or generated (a line of ${longest} characters)`);
+    return { status: 'ok', bytes: got, hash: sha1(bytes), text, reason: '' };
+  }
+  return readIndexableInScript(abs, maxBytes);   // it kept growing while being read
+}
+
+/** readIndexable in JavaScript: where the addon is not built, and what its readSource is tested against. */
+export function readIndexableInScript(abs: string, maxBytes = DEFAULT_MAX_FILE_BYTES): ReadResult {
   let fd: number;
   try {
     fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);

@@ -20,6 +20,11 @@ export interface NativeIndexing {
   codeSkeleton(text: string, family: 'c' | 'js' | 'ts'): {
     text?: string; blanked: number; identifiers: string; counts: Int32Array; imports: string[]; cpp: boolean;
   } | undefined;
+  /**
+   * fileReader.ts's reading of one file (absent on Windows): the bytes land in `into` and `out` is set to [status,
+   * errno, size, bytes read, NUL in the first 8 KB, all ASCII, longest line in bytes] (native/src/indexing/source_file.h).
+   */
+  readSource?(path: string, maxBytes: number, into: Uint8Array, out: Float64Array): void;
   /** Parse-and-query with the tree-sitter runtime built into the addon (absent when it was built without one). */
   treeSitter?: NativeTreeSitter;
 }

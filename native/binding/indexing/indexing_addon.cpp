@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "indexing/code_skeleton.h"
+#include "indexing/source_file.h"
 #include "indexing/syntax_captures.h"
 #include "indexing/term_table.h"
 
@@ -237,7 +238,33 @@ Napi::Value ParseMatches(const Napi::CallbackInfo& info) {
 }
 #endif
 
+#ifndef _WIN32
+/**
+ * readSource(path, maxBytes, into: Uint8Array, out: Float64Array(7)): reads the file into `into` (source_file.h) and
+ * sets `out` to [status, errno, size, bytes read, NUL seen, all ASCII, longest line]. No object made per call.
+ */
+Napi::Value ReadSource(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsString()) throw Napi::TypeError::New(env, "readSource(path, maxBytes, into, out): path must be a string");
+  if (!info[2].IsTypedArray() || info[2].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
+    throw Napi::TypeError::New(env, "readSource(path, maxBytes, into, out): into must be a Uint8Array");
+  if (!info[3].IsTypedArray() || info[3].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
+      info[3].As<Napi::TypedArray>().ElementLength() < 7)
+    throw Napi::TypeError::New(env, "readSource(path, maxBytes, into, out): out must be a Float64Array of 7");
+  const std::string path = info[0].As<Napi::String>().Utf8Value();
+  Napi::Uint8Array into = info[2].As<Napi::Uint8Array>();
+  const indexing::SourceRead r = indexing::readSource(path.c_str(), int64_t(info[1].As<Napi::Number>().DoubleValue()), into.Data(), into.ElementLength());
+  double* o = info[3].As<Napi::Float64Array>().Data();
+  o[0] = double(int32_t(r.status)); o[1] = r.error; o[2] = double(r.size); o[3] = double(r.got);
+  o[4] = r.nul ? 1 : 0; o[5] = r.ascii ? 1 : 0; o[6] = double(r.longestLine);
+  return env.Undefined();
+}
+#endif
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+#ifndef _WIN32
+  exports.Set("readSource", Napi::Function::New(env, ReadSource, "readSource"));
+#endif
   exports.Set("termTable", Napi::Function::New(env, TermTableOf, "termTable"));
   exports.Set("codeSkeleton", Napi::Function::New(env, CodeSkeletonOf, "codeSkeleton"));
 #ifdef UNISPARSE_WITH_TREE_SITTER

@@ -3,12 +3,15 @@
 // the same results, array for array, on real files of every natively parsed language and on the edge cases of the
 // scanners (CRLF, non-ASCII, long and repeated identifiers, nested and out-of-range chunks).
 import * as assert from 'assert';
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { termTableFor, termTableInScript } from '../../../server/index/chunkTerms';
 import { codeSkeleton, codeSkeletonInScript, type SkeletonFamily } from '../../../server/index/codeSkeleton';
 import { unpackRefs, type ChunkRecord } from '../../../server/index/fileRecord';
 import { parseContent } from '../../../server/index/fileParser';
+import { readIndexable, readIndexableInScript } from '../../../server/index/fileReader';
 import { languageForFile, languageSpec } from '../../../server/index/languages';
 import { nativeLanguage } from '../../../server/index/nativeGrammars';
 import type { SyntaxMatch } from '../../../server/index/syntaxTree';
@@ -73,6 +76,44 @@ describe('index: native indexing helpers match their JavaScript twins', function
     for (const t of ['', '\n', 'a', 'ab', 'ab\r\n', '\r\n\r\n']) {
       const { native, script } = bothTermTables(t, [chunk(1, 3)]);
       assert.deepStrictEqual(native, script, JSON.stringify(t));
+    }
+  });
+
+  it('reading a file: the same text, hash and reasons as the JavaScript reader, on real files and every kind of skip', function () {
+    if (!nativeIndexing()!.readSource) this.skip();   // not on Windows, where the JavaScript reader runs
+    let files = 0;
+    for (const abs of [...realFiles(), path.join(ROOT, 'README.md'), path.join(ROOT, 'package.json')]) {
+      assert.deepStrictEqual(readIndexable(abs), readIndexableInScript(abs), path.relative(ROOT, abs));
+      files++;
+    }
+    assert.ok(files > 100, `only ${files} files compared`);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'unisparse-read-'));
+    try {
+      const write = (name: string, data: string | Buffer) => { fs.writeFileSync(path.join(dir, name), data); return path.join(dir, name); };
+      const cases = [
+        write('empty.ts', ''),
+        write('ascii.ts', 'const a = 1;\r\nconst b = 2;'),
+        write('utf8.ts', 'const é = "naïve ☃";\n'),
+        write('invalid.ts', Buffer.from([0x61, 0xff, 0xfe, 0x0a, 0x62])),
+        write('nul.bin', Buffer.from([0x61, 0x00, 0x62])),
+        write('minified.js', 'x'.repeat(10_001)),
+        write('long-utf8.js', 'é'.repeat(10_000)),   // 20,000 bytes, 10,000 characters: kept
+        write('big.txt', 'a\n'.repeat(600)),        // over the limit passed below
+        write('grows.txt', ('b'.repeat(99) + '\n').repeat(2000)),   // 200,000 bytes: over the reader's first buffer
+        path.join(dir, 'missing.ts'),
+        path.join(dir, 'ascii.ts', 'below-a-file.ts'),
+        dir,
+      ];
+      try { execFileSync('mkfifo', [path.join(dir, 'fifo')]); cases.push(path.join(dir, 'fifo')); } catch { /* no mkfifo here */ }
+      for (const abs of cases) {
+        for (const max of [1000, 1 << 20]) assert.deepStrictEqual(readIndexable(abs, max), readIndexableInScript(abs, max), `${path.basename(abs)} (max ${max})`);
+      }
+      assert.strictEqual(readIndexable(path.join(dir, 'long-utf8.js')).status, 'ok');
+      assert.strictEqual(readIndexable(path.join(dir, 'minified.js')).status, 'skip');
+      assert.strictEqual(readIndexable(path.join(dir, 'missing.ts')).status, 'gone');
+      assert.strictEqual(readIndexable(path.join(dir, 'grows.txt')).bytes, 200_000);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 
