@@ -24,7 +24,11 @@ export class LexicalIndex {
   private readonly chunks: (LexicalChunk | undefined)[] = [];
   private slots: (FileSlot | undefined)[] = [];
   private readonly slotOf = new Map<string, number>();
-  private readonly byName = new Map<string, number[]>();
+  /**
+   * Definition chunk ids by name: the id itself while a name has one chunk (most do), an array from the second on
+   * (an array per name was most of what merging a parsed file allocated on the server thread).
+   */
+  private readonly byName = new Map<string, number | number[]>();
   private live = 0;
   private totalLength = 0;
   private deadSlots = 0;
@@ -34,17 +38,19 @@ export class LexicalIndex {
   add(file: string, records: ChunkRecord[], table: FileTermTable): void {
     this.remove(file);
     const firstChunk = this.chunks.length;
-    records.forEach((r, i) => {
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i];
       const id = firstChunk + i;
       this.chunks.push({ id, file, kind: r.kind, startLine: r.startLine, endLine: r.endLine, name: r.name, length: r.length });
       this.live++;
       this.totalLength += r.length;
       if (r.name) {
-        let ids = this.byName.get(r.name);
-        if (!ids) { ids = []; this.byName.set(r.name, ids); }
-        ids.push(id);
+        const ids = this.byName.get(r.name);
+        if (ids === undefined) this.byName.set(r.name, id);
+        else if (typeof ids === 'number') this.byName.set(r.name, [ids, id]);
+        else ids.push(id);
       }
-    });
+    }
     const slot = this.slots.length;
     this.slots.push({ file, firstChunk, count: records.length, table });
     this.slotOf.set(file, slot);
@@ -66,7 +72,11 @@ export class LexicalIndex {
       this.totalLength -= c.length;
       if (c.name) {
         const ids = this.byName.get(c.name);
-        if (ids) { const left = ids.filter((x) => x !== id); if (left.length) this.byName.set(c.name, left); else this.byName.delete(c.name); }
+        if (typeof ids === 'number') { if (ids === id) this.byName.delete(c.name); }
+        else if (ids) {
+          const left = ids.filter((x) => x !== id);
+          if (left.length > 1) this.byName.set(c.name, left); else if (left.length) this.byName.set(c.name, left[0]); else this.byName.delete(c.name);
+        }
       }
     }
     this.liveSlots = undefined;
@@ -86,7 +96,9 @@ export class LexicalIndex {
 
   /** Definition chunks named exactly `name`, in any file. */
   definitionsNamed(name: string): LexicalChunk[] {
-    return (this.byName.get(name) ?? []).map((id) => this.chunks[id]!).filter(Boolean);
+    const ids = this.byName.get(name);
+    if (ids === undefined) return [];
+    return (typeof ids === 'number' ? [ids] : ids).map((id) => this.chunks[id]!).filter(Boolean);
   }
 
   /** BM25 score of every chunk that contains at least one of `terms` (terms are lower-case, see terms.ts). */

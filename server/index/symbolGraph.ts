@@ -29,7 +29,7 @@ export class SymbolGraph {
   private cached: FileGraph | undefined;
 
   add(f: IndexedFile): void {
-    const names = [...new Set(f.defs.map((d) => d.name))].sort();
+    const names = uniqueSorted(f.defs);
     const before = this.fileDefs.get(f.file);
     // The common edit (a body changes, the names it defines do not) leaves every other file's edges as they were:
     // only this file's row of the cached graph is recomputed. Anything else invalidates the whole graph.
@@ -141,6 +141,17 @@ export class SymbolGraph {
     for (const [j, weight] of edges) { targets[k] = j; weights[k] = weight; k++; }
     return { targets, weights };
   }
+}
+
+/** The distinct names of `defs`, sorted (one array, sorted, then deduplicated in place: no Set per file). */
+function uniqueSorted(defs: readonly { name: string }[]): string[] {
+  const names = new Array<string>(defs.length);
+  for (let i = 0; i < defs.length; i++) names[i] = defs[i].name;
+  names.sort();
+  let kept = 0;
+  for (let i = 0; i < names.length; i++) if (i === 0 || names[i] !== names[kept - 1]) names[kept++] = names[i];
+  names.length = kept;
+  return names;
 }
 
 const SOURCE_EXTENSION = /\.(ts|tsx|mts|cts|js|jsx|mjs|cjs|py|pyi|go|rs|java|c|h|hh|hpp|hxx|cc|cpp|cxx|cu|cuh|cs|rb|sh|bash)$/i;
