@@ -249,6 +249,13 @@ function scan(text: string, family: SkeletonFamily, oneConfiguration: boolean): 
   let brackets = 0;         // open '[': a computed name (`[a /* b */ c]() {}`) is read from the skeleton, comments kept
   const stack: Block[] = [{ open: -1, body: false, defs: false, template: false }];
   const parens: string[] = [];   // for each open '(', the token before it
+  // ...where it is, and whether its contents can be blanked: an argument or parameter list (after a name, or after
+  // `function`) of words, literals and operators only, which can hold no definition (no parenthesis, brace, `=`
+  // or template inside). `f(a, b)`, `function f(a, b) {` and `m(a: T): U;` reach tree-sitter as `f()`, `function f() {`
+  // and `m(): U;` (on the JavaScript/TypeScript bench corpus, 7% fewer syntax nodes to parse).
+  const parenOpen: number[] = [];
+  const parenClean: boolean[] = [];
+  const dirtyParen = () => { if (parenClean.length) parenClean[parenClean.length - 1] = false; };
   let t1 = '';   // the last token (a word, or one punctuation character), t2 the one before
   let t2 = '';
   let t1Word = false;
@@ -432,7 +439,7 @@ function scan(text: string, family: SkeletonFamily, oneConfiguration: boolean): 
       i = j + 1; push('"', false); bodyReady = false;
       continue;
     }
-    if (c === 96 && js) { i++; bodyReady = false; if (!scanTemplate()) return undefined; continue; }
+    if (c === 96 && js) { dirtyParen(); i++; bodyReady = false; if (!scanTemplate()) return undefined; continue; }
     const ch = text[i];
     // JSX; not the second `<` of `a<<b`, nor a `<` after a postfix `i++` / `i--`.
     if (ch === '<' && family === 'js' && expressionStart() && /[A-Za-z>]/.test(text[i + 1] ?? '') && text[i - 1] !== '<' &&
@@ -446,11 +453,21 @@ function scan(text: string, family: SkeletonFamily, oneConfiguration: boolean): 
       // In an interface body, `m(`, `m?(`, `m<T>(`, `[k](`, `"m"(`: a method signature, which the queries capture.
       if (typeBodyAt >= 0 && (t1Word || t1 === ']' || t1 === '"' || t1 === '?' || t1 === '>')) markDefs();
       parens.push(t1Word ? t1 : t1 === ']' || (t1 === '"' && js) ? ']' : '');   // `[k](` and `"name"(`: a method if a body follows
+      dirtyParen();
+      parenOpen.push(i - 1);
+      parenClean.push(js && !brackets && t1Word && (!keywords.has(t1) || t1 === 'function') && t1 !== 'satisfies');
       if (!returnType) bodyReady = false;
     } else if (ch === ')') {
       afterParen = parens.pop() ?? '';
+      const open = parenOpen.pop();
+      if (parenClean.pop() && open !== undefined && i - 1 > open + 1) {
+        while (ranges.length && ranges[ranges.length - 2] > open) { ranges.length -= 2; comments.length--; }
+        ranges.push(open + 1, i - 1);
+        comments.push(false);
+      }
       bodyReady = true; returnType = false;
     } else if (ch === '{') {
+      dirtyParen();
       const top = stack[stack.length - 1];
       // Function bodies (`) {`, `) const {`, `): T {`, `=> {`) and initialisers (`x = {`: C tables, object literals; in
       // TypeScript only after const/let/var, since `type T = { m(): void }` holds definitions).
@@ -466,6 +483,7 @@ function scan(text: string, family: SkeletonFamily, oneConfiguration: boolean): 
       attributed = false; interfaceHeader = false;
       bodyReady = false; returnType = false;
     } else if (ch === '}') {
+      dirtyParen();
       if (stack.length < 2) return undefined;
       const b = stack.pop()!;
       if (stack.length < declAt[0]) declAt = [-1, -1, -1];
@@ -487,6 +505,7 @@ function scan(text: string, family: SkeletonFamily, oneConfiguration: boolean): 
     } else if (returnType && TYPE_PUNCTUATION.includes(ch)) {
       // inside a return type
     } else {
+      if (ch === '=') dirtyParen();
       if (ch === '=' && js && declName && t1Word && t2 !== '.') {
         // `const f = (...) =>`, `= async`, `= function`, `= class`, `= x =>`: a definition; err towards yes.
         const m = DEFINING_VALUE.exec(text.slice(i, i + 200));

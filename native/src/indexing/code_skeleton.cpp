@@ -25,6 +25,7 @@ enum : uint32_t {
   kReturn = 1u << 21,
   kInterface = 1u << 22,
   kExport = 1u << 23, kAs = 1u << 24, kType = 1u << 25,
+  kFunction = 1u << 26, kSatisfies = 1u << 27,
 };
 
 const std::unordered_map<std::string, uint32_t>& wordFlags() {
@@ -57,6 +58,7 @@ const std::unordered_map<std::string, uint32_t>& wordFlags() {
     add(kTemplate, {"template"});
     add(kConditionalOpen, {"if", "ifdef", "ifndef"}); add(kConditionalSwitch, {"else", "elif"}); add(kEndif, {"endif"}); add(kExtern, {"extern"}); add(kReturn, {"return"}); add(kInterface, {"interface"});
     add(kExport, {"export"}); add(kAs, {"as"}); add(kType, {"type"});
+    add(kFunction, {"function"}); add(kSatisfies, {"satisfies"});
     return m;
   }();
   return flags;
@@ -344,6 +346,10 @@ class Scanner {
   }
   std::vector<Block> stack_;
   std::vector<int32_t> parens_;
+  // Per open '(' (with parens_): where it is, and whether its contents can be blanked (codeSkeleton.ts's parenClean).
+  std::vector<int32_t> parenOpen_;
+  std::vector<uint8_t> parenClean_;
+  void dirtyParen() { if (!parenClean_.empty()) parenClean_.back() = 0; }
   std::vector<Conditional> conditionals_;   // open #if (C)
   int32_t skipFrom_ = -1;   // index in conditionals_ of the #if whose remaining branches are read without their braces
   Token t1_, t2_;
@@ -545,7 +551,7 @@ bool Scanner::scan(CodeSkeleton& out) {
       i = j + 1; pushPunct(u'"'); bodyReady = false;
       continue;
     }
-    if (c == 96 && js_) { i++; bodyReady = false; if (!scanTemplate()) return false; continue; }
+    if (c == 96 && js_) { dirtyParen(); i++; bodyReady = false; if (!scanTemplate()) return false; continue; }
     const char16_t ch = c;
     // JSX; not the second `<` of `a<<b`, nor a `<` after a postfix `i++` / `i--` (codeSkeleton.ts).
     const bool postfix = (is(t1_, u'+') || is(t1_, u'-')) && is(t2_, t1_.ch) && at(i - 1) == t1_.ch;
@@ -563,11 +569,25 @@ bool Scanner::scan(CodeSkeleton& out) {
       if (typeBodyAt >= 0 && (t1_.kind == Token::kWord || is(t1_, u']') || is(t1_, u'"') || is(t1_, u'?') || is(t1_, u'>'))) markDefs();
       // `[k](` and `"name"(` (JavaScript): a method if a body follows, as after a word.
       parens_.push_back(t1_.kind == Token::kWord ? t1_.word : is(t1_, u']') || (js_ && is(t1_, u'"')) ? kBracket : kOther);
+      dirtyParen();
+      const uint32_t before = t1_.kind == Token::kWord ? words_[t1_.word].flags : 0;
+      parenOpen_.push_back(i - 1);
+      parenClean_.push_back(js_ && brackets_ == 0 && t1_.kind == Token::kWord && (!(before & keyword_) || (before & kFunction)) && !(before & kSatisfies));
       if (!returnType) bodyReady = false;
     } else if (ch == u')') {
       if (parens_.empty()) afterParen = kOther; else { afterParen = parens_.back(); parens_.pop_back(); }
+      if (!parenOpen_.empty()) {
+        const int32_t open = parenOpen_.back();
+        const bool clean = parenClean_.back() != 0;
+        parenOpen_.pop_back(); parenClean_.pop_back();
+        if (clean && i - 1 > open + 1) {
+          while (!ranges_.empty() && ranges_[ranges_.size() - 2] > open) { ranges_.resize(ranges_.size() - 2); comments_.pop_back(); }
+          addRange(open + 1, i - 1, false);
+        }
+      }
       bodyReady = true; returnType = false;
     } else if (ch == u'{') {
+      dirtyParen();
       // Function bodies (`) {`, `) const {`, `): T {`, `=> {`) and initialisers (`x = {`; in TypeScript only after
       // const/let/var, since `type T = { m(): void }` holds definitions).
       const bool initialiser = is(t1_, u'=') && (family_ != SkeletonFamily::TS || declValue);
@@ -584,6 +604,7 @@ bool Scanner::scan(CodeSkeleton& out) {
       attributed = false; interfaceHeader = false;
       bodyReady = false; returnType = false;
     } else if (ch == u'}') {
+      dirtyParen();
       if (stack_.size() < 2) return false;
       const Block b = stack_.back();
       stack_.pop_back();
@@ -606,6 +627,7 @@ bool Scanner::scan(CodeSkeleton& out) {
     } else if (returnType && among(ch, ".<>[]|&,?")) {
       // inside a return type
     } else {
+      if (ch == u'=') dirtyParen();
       if (ch == u'=' && js_ && declName && t1_.kind == Token::kWord && !is(t2_, u'.')) {
         // `const f = (...) =>`, `= async`, `= function`, `= class`, `= x =>`: a definition; err towards yes.
         if (definingValue()) markDefs();
