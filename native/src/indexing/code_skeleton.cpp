@@ -346,10 +346,11 @@ class Scanner {
   }
   std::vector<Block> stack_;
   std::vector<int32_t> parens_;
-  // Per open '(' (with parens_): where it is, and whether its contents can be blanked (codeSkeleton.ts's parenClean).
+  // Per open '(' (with parens_): where it is, whether it is a list that may be blanked, and whether something in it
+  // could define (codeSkeleton.ts's parenOpen, parenListed, parenDirty).
   std::vector<int32_t> parenOpen_;
-  std::vector<uint8_t> parenClean_;
-  void dirtyParen() { if (!parenClean_.empty()) parenClean_.back() = 0; }
+  std::vector<uint8_t> parenListed_, parenDirty_;
+  void dirtyParen() { if (!parenDirty_.empty()) parenDirty_.back() = 1; }
   std::vector<Conditional> conditionals_;   // open #if (C)
   int32_t skipFrom_ = -1;   // index in conditionals_ of the #if whose remaining branches are read without their braces
   Token t1_, t2_;
@@ -569,18 +570,20 @@ bool Scanner::scan(CodeSkeleton& out) {
       if (typeBodyAt >= 0 && (t1_.kind == Token::kWord || is(t1_, u']') || is(t1_, u'"') || is(t1_, u'?') || is(t1_, u'>'))) markDefs();
       // `[k](` and `"name"(` (JavaScript): a method if a body follows, as after a word.
       parens_.push_back(t1_.kind == Token::kWord ? t1_.word : is(t1_, u']') || (js_ && is(t1_, u'"')) ? kBracket : kOther);
-      dirtyParen();
       const uint32_t before = t1_.kind == Token::kWord ? words_[t1_.word].flags : 0;
       parenOpen_.push_back(i - 1);
-      parenClean_.push_back(js_ && brackets_ == 0 && t1_.kind == Token::kWord && (!(before & keyword_) || (before & kFunction)) && !(before & kSatisfies));
+      parenListed_.push_back(js_ && brackets_ == 0 && t1_.kind == Token::kWord && (!(before & keyword_) || (before & kFunction)) && !(before & kSatisfies));
+      parenDirty_.push_back(0);
       if (!returnType) bodyReady = false;
     } else if (ch == u')') {
       if (parens_.empty()) afterParen = kOther; else { afterParen = parens_.back(); parens_.pop_back(); }
       if (!parenOpen_.empty()) {
         const int32_t open = parenOpen_.back();
-        const bool clean = parenClean_.back() != 0;
-        parenOpen_.pop_back(); parenClean_.pop_back();
-        if (clean && i - 1 > open + 1) {
+        const bool listed = parenListed_.back() != 0, dirty = parenDirty_.back() != 0;
+        parenOpen_.pop_back(); parenListed_.pop_back(); parenDirty_.pop_back();
+        if (dirty) {
+          dirtyParen();   // the enclosing list holds it
+        } else if (listed && i - 1 > open + 1) {
           while (!ranges_.empty() && ranges_[ranges_.size() - 2] > open) { ranges_.resize(ranges_.size() - 2); comments_.pop_back(); }
           addRange(open + 1, i - 1, false);
         }

@@ -230,8 +230,10 @@ for (const { name, scan: codeSkeleton } of scanners) describe(`index: code skele
       '    c) { return new D(a, b[0]); }',
       '  constructor(x) { super(x); if (x) call(x); }',
       '}',
-      'register(function named(p) {}, `t${x}`);',  // a nested parenthesis, a template: kept; the inner list goes
+      'register(function named(p) {}, `t${x}`);',  // a function body, a template: kept; the inner list goes
       'obj[key(a)]();',                            // inside a computed name: kept
+      'use(x, k(y.z), "s");',                      // a nested list that can hold no definition either: all of it
+      'use(x, k(() => 1));',                       // one that can (an arrow function): kept, with its enclosing list
       '',
     ].join('\n');
     for (const family of ['js', 'ts'] as const) {
@@ -249,6 +251,8 @@ for (const { name, scan: codeSkeleton } of scanners) describe(`index: code skele
         '}',
         'register(function named() {}, `t${x}`);',
         'obj[key(a)]();',
+        'use();',
+        'use(x, k(() => 1));',
         '',
       ], family);
       assert.strictEqual(lines(s.text), lines(src));
