@@ -250,8 +250,9 @@ function scan(text: string, family: SkeletonFamily, oneConfiguration: boolean): 
   const stack: Block[] = [{ open: -1, body: false, defs: false, template: false }];
   const parens: string[] = [];   // for each open '(', the token before it
   // ...where it is, whether it is a list that may be blanked (an argument or parameter list: after a name, or after
-  // `function`; not in a computed name), and whether anything in it could define a name (a brace, `=`, `=>`, a
-  // template, or such a thing in a nested parenthesis). A list that cannot is blanked: `f(a, g(b))`, `function f(a, b)
+  // `function`; not in a computed name), and whether anything in it could define a name: `=` (in JavaScript, not
+  // `=>` nor a comparison), `class`, a template, a brace (in JavaScript, a block only when something in it defines: a callback whose
+  // body is blanked defines nothing), or such a thing in a nested parenthesis. A list that cannot is blanked: `f(a, g(b))`, `function f(a, b)
   // {` and `m(a: T): U;` reach tree-sitter as `f()`, `function f() {` and `m(): U;` (on the JavaScript/TypeScript bench
   // corpus, about a tenth fewer syntax nodes to parse).
   const parenOpen: number[] = [];
@@ -338,7 +339,7 @@ function scan(text: string, family: SkeletonFamily, oneConfiguration: boolean): 
       if (bodyReady && !(js ? returnType : CPP_QUALIFIERS.has(word))) bodyReady = false;
       if (keywords.has(word)) {
         if (js) {
-          if (word === 'class') markDefs();
+          if (word === 'class') { markDefs(); dirtyParen(); }
           else if (word === 'interface' && family === 'ts' && t1 !== '.') interfaceHeader = true;
         } else if (word === 'typedef') {
           markDefs();
@@ -472,7 +473,7 @@ function scan(text: string, family: SkeletonFamily, oneConfiguration: boolean): 
       }
       bodyReady = true; returnType = false;
     } else if (ch === '{') {
-      dirtyParen();
+      if (family !== 'js') dirtyParen();   // TypeScript: a type literal's method signature
       const top = stack[stack.length - 1];
       // Function bodies (`) {`, `) const {`, `): T {`, `=> {`) and initialisers (`x = {`: C tables, object literals; in
       // TypeScript only after const/let/var, since `type T = { m(): void }` holds definitions).
@@ -488,9 +489,9 @@ function scan(text: string, family: SkeletonFamily, oneConfiguration: boolean): 
       attributed = false; interfaceHeader = false;
       bodyReady = false; returnType = false;
     } else if (ch === '}') {
-      dirtyParen();
       if (stack.length < 2) return undefined;
       const b = stack.pop()!;
+      if (family !== 'js' || b.defs) dirtyParen();   // JavaScript: a block that defines a name
       if (stack.length < declAt[0]) declAt = [-1, -1, -1];
       if (stack.length <= typeBodyAt) typeBodyAt = -1;
       if (b.template) { bodyReady = false; if (!scanTemplate()) return undefined; continue; }
@@ -510,7 +511,8 @@ function scan(text: string, family: SkeletonFamily, oneConfiguration: boolean): 
     } else if (returnType && TYPE_PUNCTUATION.includes(ch)) {
       // inside a return type
     } else {
-      if (ch === '=') dirtyParen();
+      // JavaScript: an assignment or a default, not `=>` nor a comparison (`==`, `!==`, `<=`, `>=`).
+      if (ch === '=' && (family !== 'js' || !(text[i] === '>' || text[i] === '=' || '=!<>'.includes(text[i - 2] || ' ')))) dirtyParen();
       if (ch === '=' && js && declName && t1Word && t2 !== '.') {
         // `const f = (...) =>`, `= async`, `= function`, `= class`, `= x =>`: a definition; err towards yes.
         const m = DEFINING_VALUE.exec(text.slice(i, i + 200));

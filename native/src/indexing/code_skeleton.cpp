@@ -442,7 +442,7 @@ bool Scanner::scan(CodeSkeleton& out) {
       if (bodyReady && !(js_ ? returnType : (flags & kCppQualifier) != 0)) bodyReady = false;
       if (flags & keyword_) {
         if (js_) {
-          if (flags & kClass) markDefs();
+          if (flags & kClass) { markDefs(); dirtyParen(); }
           else if ((flags & kInterface) && family_ == SkeletonFamily::TS && !is(t1_, u'.')) interfaceHeader = true;
         } else if (flags & kTypedef) {
           markDefs();
@@ -590,7 +590,7 @@ bool Scanner::scan(CodeSkeleton& out) {
       }
       bodyReady = true; returnType = false;
     } else if (ch == u'{') {
-      dirtyParen();
+      if (family_ != SkeletonFamily::JS) dirtyParen();   // TypeScript: a type literal's method signature
       // Function bodies (`) {`, `) const {`, `): T {`, `=> {`) and initialisers (`x = {`; in TypeScript only after
       // const/let/var, since `type T = { m(): void }` holds definitions).
       const bool initialiser = is(t1_, u'=') && (family_ != SkeletonFamily::TS || declValue);
@@ -607,10 +607,10 @@ bool Scanner::scan(CodeSkeleton& out) {
       attributed = false; interfaceHeader = false;
       bodyReady = false; returnType = false;
     } else if (ch == u'}') {
-      dirtyParen();
       if (stack_.size() < 2) return false;
       const Block b = stack_.back();
       stack_.pop_back();
+      if (family_ != SkeletonFamily::JS || b.defs) dirtyParen();   // JavaScript: a block that defines a name
       if (int32_t(stack_.size()) < declStack) declStack = declParens = declBrackets = -1;
       if (int32_t(stack_.size()) <= typeBodyAt) typeBodyAt = -1;
       if (b.isTemplate) { bodyReady = false; if (!scanTemplate()) return false; continue; }
@@ -630,7 +630,8 @@ bool Scanner::scan(CodeSkeleton& out) {
     } else if (returnType && among(ch, ".<>[]|&,?")) {
       // inside a return type
     } else {
-      if (ch == u'=') dirtyParen();
+      // JavaScript: an assignment or a default, not `=>` nor a comparison (`==`, `!==`, `<=`, `>=`).
+      if (ch == u'=' && (family_ != SkeletonFamily::JS || !(at(i) == u'>' || at(i) == u'=' || among(at(i - 2), "=!<>")))) dirtyParen();
       if (ch == u'=' && js_ && declName && t1_.kind == Token::kWord && !is(t2_, u'.')) {
         // `const f = (...) =>`, `= async`, `= function`, `= class`, `= x =>`: a definition; err towards yes.
         if (definingValue()) markDefs();
