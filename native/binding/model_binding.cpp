@@ -200,6 +200,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
     o.Set("weightTypes", types);
     o.Set("device", i.device);
     o.Set("capacity", i.capacity);
+    o.Set("prefillChunk", i.prefillChunk);
     if (!i.deviceNote.empty()) o.Set("deviceNote", i.deviceNote);
     if (i.deviceBytes) o.Set("deviceBytes", double(i.deviceBytes));
     if (i.deviceWeightBytes) o.Set("deviceWeightBytes", double(i.deviceWeightBytes));

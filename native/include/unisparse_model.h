@@ -32,6 +32,7 @@ struct ModelInfo {
   std::vector<std::pair<std::string, int>> weightTypes;  // type name -> number of tensors (as stored in the file)
   std::string device = "cpu";         // where it runs: "cpu" or "cuda"
   int capacity = 0;                   // KV cache capacity in tokens (fitted to free GPU memory on 'cuda')
+  int prefillChunk = 0;               // tokens the runtime prefills at a time (by thread count on the CPU)
   std::string deviceNote;             // empty, or why the capacity is smaller than asked
   size_t deviceBytes = 0;             // GPU memory held at load (weights + KV cache + scratch); 0 on the CPU
   size_t deviceWeightBytes = 0;       // of which weights (bf16)

@@ -141,6 +141,26 @@ describe('model runtime on SmolLM2-135M-Instruct (Q4_1 GGUF)', function () {
     assert.deepStrictEqual(repeat, again);
   });
 
+  it('prefills in chunks of 256 tokens per four threads, up to 1024, with the same logits as any chunking', () => {
+    assert.strictEqual(model.info.prefillChunk, 256, 'two threads');
+    const toks = tokenRun(600, 11, 49152);
+    model.reset();
+    const small: Float32Array = model.eval(toks, { logits: [599] });
+    for (const [threads, chunk] of [[8, 512], [16, 1024], [64, 1024]]) {
+      const wide = new addon.Model(file, { threads, maxContext: 1024 });
+      try {
+        assert.strictEqual(wide.info.prefillChunk, chunk, `${threads} threads`);
+        if (threads !== 16) continue;
+        // One 600-token chunk against the two-thread model's three: dense rows do not depend on the chunking.
+        const one: Float32Array = wide.eval(toks, { logits: [599] });
+        assert.ok(maxRelDiff(one, small) < chunkTolerance, `one chunk vs three: ${maxRelDiff(one, small)}`);
+        assert.strictEqual(argmax(one), argmax(small));
+      } finally {
+        wide.dispose();
+      }
+    }
+  });
+
   it('evalAsync returns what eval returns without blocking the event loop', async () => {
     const ids = Int32Array.from(tokenize('Hello, world! This is a test of the asynchronous path.'));
     model.reset();

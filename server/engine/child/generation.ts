@@ -31,10 +31,12 @@ export interface GenerationHooks {
   onToken(token: number, text: string): void;
 }
 
-// 256 tokens: one step takes well under a second at llama.cpp-class CPU speeds, so a cancel lands quickly.
+// On the CPU, prefill steps are the runtime's own chunks (model.info.prefillChunk: 256 tokens per four threads, up
+// to 1024), about a second each at 4K context on two cores or on sixteen, so a cancel lands quickly and each step's
+// plan is the one a single long eval would make. DEFAULT_PREFILL_CHUNK is for a runtime that does not say.
 export const DEFAULT_PREFILL_CHUNK = 256;
 // On the GPU an 8192-token step takes tens of milliseconds, and the attention plan of a long step sees more of the
-// context at once; the runtime itself prefills in chunks of this size.
+// context at once.
 export const GPU_PREFILL_CHUNK = 8192;
 
 function commonPrefixLength(a: number[], b: number[]): number {
@@ -87,7 +89,7 @@ export async function runGeneration(session: EngineSession, req: GenerateRequest
   session.cachedTokens.length = reuse;
 
   const rest = prompt.slice(reuse);
-  const defaultChunk = session.device === 'cuda' ? GPU_PREFILL_CHUNK : DEFAULT_PREFILL_CHUNK;
+  const defaultChunk = session.device === 'cuda' ? GPU_PREFILL_CHUNK : model.info.prefillChunk || DEFAULT_PREFILL_CHUNK;
   const steps = prefillSteps(rest.length, Math.max(16, req.prefillChunk ?? defaultChunk));
   let logits: Float32Array | undefined;
   let done = 0;

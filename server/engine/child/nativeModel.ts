@@ -27,6 +27,8 @@ export interface ModelInfo {
   device?: 'cpu' | 'cuda';
   /** KV cache capacity in tokens; on the GPU fitted to free memory (deviceNote says when it was reduced). */
   capacity?: number;
+  /** Tokens the runtime prefills at a time: its GPU chunk, or on the CPU 256 per four threads (up to 1024). */
+  prefillChunk?: number;
   deviceNote?: string;
   /** GPU memory held at load (weights + KV cache + scratch) and the weights' share, in bytes. */
   deviceBytes?: number;

@@ -63,6 +63,8 @@ static int logitsMode(int argc, char** argv) {
   // E2E_TAU / E2E_NEIGHBOUR_SHARE: UniSparse settings other than the runtime's defaults (tau sweeps).
   if (const char* tau = std::getenv("E2E_TAU")) o.tau = float(std::atof(tau));
   if (const char* share = std::getenv("E2E_NEIGHBOUR_SHARE")) o.neighbourShare = float(std::atof(share));
+  // E2E_THREADS: the CPU runtime's thread count (with taskset, a smaller machine's).
+  if (const char* threads = std::getenv("E2E_THREADS")) o.threads = std::atoi(threads);
   std::vector<int32_t> ids = readTokens(tokensPath);
   const int n = int(ids.size());
   if (K < 1 || K >= n) throw std::runtime_error("K must be between 1 and the token count - 1");
