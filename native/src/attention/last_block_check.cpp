@@ -7,6 +7,27 @@ namespace unisparse::detail {
 
 namespace {
 constexpr int kRowTile = 4;  // query rows per register tile (4 x blockSize partial logits)
+
+// Logits of kRowTile query rows against one transposed key block, into logits[r][0..S). kS is the compile-time
+// block size (0 = only known at run time): with 64 or 128 the compiler keeps the 4 x S partial sums in vector
+// registers across the head dimension instead of loading and storing them once per channel, which made the check
+// cost more per row than the attention it guards.
+template <int kS>
+void tile_logits(const float* const* qrows, const float* keyT, int d, int sRuntime, float (*logits)[256]) {
+  const int S = kS ? kS : sRuntime;
+  alignas(64) float acc[kRowTile][kS ? kS : 256];
+  for (int r = 0; r < kRowTile; ++r)
+    for (int j = 0; j < S; ++j) acc[r][j] = 0.f;
+  for (int c = 0; c < d; ++c) {
+    const float* kt = keyT + size_t(c) * S;
+    for (int r = 0; r < kRowTile; ++r) {
+      const float qv = qrows[r][c];
+      for (int j = 0; j < S; ++j) acc[r][j] += qv * kt[j];
+    }
+  }
+  for (int r = 0; r < kRowTile; ++r)
+    for (int j = 0; j < S; ++j) logits[r][j] = acc[r][j];
+}
 }  // namespace
 
 void last_block_exact_shares(const AttentionShape& s, const float* q, const float* k, int kvHead, int blockSize,
@@ -40,16 +61,12 @@ void last_block_exact_shares(const AttentionShape& s, const float* q, const floa
         sc->keyT[size_t(c) * S + j] = j < keyCount ? kBase[int64_t(keyFirst + j) * s.kSeqStride + c] : 0.f;
     for (int r0 = 0; r0 < rows; r0 += kRowTile) {
       const int nr = std::min(kRowTile, rows - r0);
-      alignas(64) float logits[kRowTile][256] = {};
+      alignas(64) float logits[kRowTile][256];
       const float* qrows[kRowTile];
       for (int r = 0; r < kRowTile; ++r) qrows[r] = sc->queries.data() + size_t(r0 + std::min(r, nr - 1)) * d;
-      for (int c = 0; c < d; ++c) {
-        const float* kt = sc->keyT.data() + size_t(c) * S;
-        for (int r = 0; r < kRowTile; ++r) {
-          const float qv = qrows[r][c];
-          for (int j = 0; j < S; ++j) logits[r][j] += qv * kt[j];
-        }
-      }
+      if (S == 64) tile_logits<64>(qrows, sc->keyT.data(), d, S, logits);
+      else if (S == 128) tile_logits<128>(qrows, sc->keyT.data(), d, S, logits);
+      else tile_logits<0>(qrows, sc->keyT.data(), d, S, logits);
       for (int r = 0; r < nr; ++r) {
         const int visible = std::min(keyCount, positionOf(r0 + r) - keyFirst + 1);
         if (visible <= 0) continue;
