@@ -97,7 +97,8 @@ class Layer:
 
     def unisparse(self, tau, check="gated", check_recall=0.95, neighbour_share=0.0, per_head=False):
         """per_head: each query head of a group selects from its own estimate and the kv head keeps the union
-        (a variant the native plan does not run: it lifts the worst rows, see results-e2e-cpu-2026-12-02.json)."""
+        (a variant the native plan does not run: it lifts the worst rows but not the end-to-end top-1 agreement enough
+        to pay for three times the estimate; results-layers-variants-2026-12-02.json and the README)."""
         A = self.estimate(per_head)
         estimates = lambda kv: [A[h] for h in range(kv * self.G, (kv + 1) * self.G)] if per_head else [A[kv]]
         M = np.zeros((self.KV, self.nB, self.nB), bool)
