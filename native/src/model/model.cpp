@@ -23,9 +23,9 @@
 namespace unisparse {
 
 // CPU prefill runs in chunks of 256 tokens per four threads, up to 1024: multiples of both block sizes (64, 128).
-// Two to seven threads keep 256, small enough that a chunk's activations stay in the L2 cache during the matmuls and
+// One to seven threads keep 256, small enough that a chunk's activations stay in the L2 cache during the matmuls and
 // a chunk at 4K context takes about a second on two cores. With more threads a 256-token chunk leaves them idle: on
-// 16 cores a 4,096-token prefill took 5.2 s dense and 7.7 s UniSparse at 256 against 4.6 and 4.8 s at 1024 (the
+// 16 cores a 4,096-token prefill took 5.2 s dense and 7.7 s UniSparse at 256 against 4.1 and 4.6 s at 1024 (the
 // plan's exact check of each chunk's last block is then paid a quarter as often). UNISPARSE_CPU_CHUNK overrides it.
 static int cpuChunkTokens(int threads) {
   if (const char* forced = std::getenv("UNISPARSE_CPU_CHUNK")) return std::max(64, std::atoi(forced) / 64 * 64);
