@@ -5,9 +5,11 @@
 #include <napi.h>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include "attention/attention.h"
+#include "attention/copy_sources.h"
 #ifdef UNISPARSE_WITH_CUDA
 #include "attention_cuda.h"
 #endif
@@ -21,6 +23,7 @@ struct ParsedCall {
   AttentionOptions options;
   bool cuda = false;
   Napi::Float32Array q, k, v;
+  std::shared_ptr<CopySourceIndex> copies;  // from opts.tokens; options.copySources points into it
 };
 
 [[noreturn]] void throwType(Napi::Env env, const std::string& msg) { throw Napi::TypeError::New(env, msg); }
@@ -145,6 +148,27 @@ ParsedCall parse(const Napi::CallbackInfo& info, bool needV) {
     if (!(s >= 0 && s <= 1))
       throwRange(env, "attention: opts.neighbourShare is " + std::to_string(s) + "; use a number in [0, 1].");
     o.sparse.neighbourShare = float(s);
+  }
+  o.sparse.copyNgram = requireInt(env, opts, "copyNgram", false, o.sparse.copyNgram);
+  o.sparse.copyRecent = requireInt(env, opts, "copyRecent", false, o.sparse.copyRecent);
+  // tokens: the sequence's token ids (Int32Array, one per key), so the plan keeps copy sources (copy_sources.h).
+  Napi::Value tokens = opts.Get("tokens");
+  if (!tokens.IsUndefined()) {
+    if (!tokens.IsTypedArray() || tokens.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
+      throwType(env, "attention: opts.tokens must be an Int32Array of token ids, one per key position.");
+    Napi::Int32Array ids = tokens.As<Napi::Int32Array>();
+    if (ids.ElementLength() != size_t(s.seqK))
+      throwRange(env, "attention: opts.tokens has " + std::to_string(ids.ElementLength()) + " ids but there are " +
+                          std::to_string(s.seqK) + " keys; pass one id per key position.");
+    if (o.sparse.copyNgram < 1 || o.sparse.copyNgram > 3 || o.sparse.copyRecent < 1)
+      throwRange(env, "attention: with opts.tokens, copyNgram must be 1, 2 or 3 and copyRecent at least 1.");
+    try {
+      call.copies = std::make_shared<CopySourceIndex>(o.sparse.blockSize, o.sparse.copyNgram, o.sparse.copyRecent);
+    } catch (const std::invalid_argument& e) {
+      throwRange(env, std::string("attention: ") + e.what());
+    }
+    call.copies->append(ids.Data(), int(ids.ElementLength()));
+    o.copySources = call.copies.get();
   }
   o.sparse.minBlocks = requireInt(env, opts, "minBlocks", false, 0);
   o.sparse.maxBlocks = requireInt(env, opts, "maxBlocks", false, 0);

@@ -3,12 +3,14 @@
 // This is the path of the Node binding's device:'cuda' and of the tests: every call copies its inputs to the device
 // and the results back. The model on the GPU (model/gpu_model.cu) keeps its buffers resident and does not come here.
 #include "attention_cuda.h"
+#include "attention/copy_sources.h"
 #include "attention/dense_attention.h"
 #include "cuda_check.h"
 #include "sparse_flash_attention.h"
 #include "unisparse_plan.h"
 #include <cmath>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -85,6 +87,7 @@ void attention_host(const AttentionShape& s, const AttentionOptions& opts, const
   fp.heads = s.heads; fp.kvHeads = s.kvHeads; fp.headDim = D; fp.seqQ = s.seqQ; fp.seqK = s.seqK; fp.scale = scale;
 
   DevicePlan dplan;
+  std::optional<DeviceBuffer> copyCsr;
   struct PlanGuard { DevicePlan* p; ~PlanGuard() { freePlan(p, 0); } } guard{&dplan};
   if (sparse) {
     PlanRequest req;
@@ -93,6 +96,20 @@ void attention_host(const AttentionShape& s, const AttentionOptions& opts, const
     req.granularities = opts.sparse.granularities; req.minBlocks = opts.sparse.minBlocks; req.maxBlocks = opts.sparse.maxBlocks;
     req.lastBlockCheck = opts.sparse.lastBlockCheck; req.checkRecall = opts.sparse.checkRecall;
     req.neighbourShare = opts.sparse.neighbourShare;
+    std::vector<int32_t> copyRowPtr, copyBlocks;
+    if (opts.copySources && opts.sparse.copyRecent > 0 && opts.sparse.maxBlocks <= 0) {
+      const int S = opts.sparse.blockSize, firstQB = (s.seqK - s.seqQ) / S;
+      opts.copySources->csr(firstQB, (s.seqK + S - 1) / S - firstQB, &copyRowPtr, &copyBlocks);
+      copyRowPtr.push_back(0);  // keeps both buffers non-empty
+      copyBlocks.push_back(0);
+      copyCsr.emplace(copyRowPtr.size() * 4 + copyBlocks.size() * 4, "allocating copy sources on the GPU");
+      int32_t* dev = copyCsr->as<int32_t>();
+      check(cudaMemcpyAsync(dev, copyRowPtr.data(), copyRowPtr.size() * 4, cudaMemcpyHostToDevice, stream), "copying copy sources");
+      check(cudaMemcpyAsync(dev + copyRowPtr.size(), copyBlocks.data(), copyBlocks.size() * 4, cudaMemcpyHostToDevice, stream),
+            "copying copy sources");
+      req.copyRowPtr = dev;
+      req.copyBlocks = dev + copyRowPtr.size();
+    }
     req.splitPrecision = true;
     buildPlan(req, &dplan, stream);
     fp.rowPtr = dplan.rowPtr; fp.keyBlocks = dplan.keyBlocks; fp.blockSize = dplan.blockSize;

@@ -60,6 +60,9 @@ __global__ void selectKernel(SelectParams p) {
   if (p.columns)
     for (int i = tid; i <= bq; i += kThreads)
       if (p.columns[(int64_t)head * p.nKeyBlocks + i]) keep[i] = 1;
+  // Copy sources of this query block: the same for every kv head (they come from the tokens).
+  if (p.copyRowPtr)
+    for (int i = p.copyRowPtr[bqRel] + tid; i < p.copyRowPtr[bqRel + 1]; i += kThreads) keep[p.copyBlocks[i]] = 1;
   if (tid == 0) { keep[0] = 1; keep[bq] = 1; }
   __syncthreads();
 

@@ -1,6 +1,6 @@
 // Selection: per (kv head, query block) row, keep the sink and diagonal blocks, then blocks by descending
 // estimated share until the kept share reaches tau, then apply min/max budgets, then add the columns of the
-// last-block check; emit a BSR plan.
+// last-block check and the copy sources; emit a BSR plan.
 #pragma once
 #include <cuda_runtime.h>
 #include <cstdint>
@@ -15,6 +15,8 @@ struct SelectParams {
   float neighbourShare = 0.f;  // taken blocks with at least this share also keep b-1 and b+1 (0: off)
   const float* headTau = nullptr;   // [kvHeads] tau per kv head (the last-block check may widen it), or null
   const uint8_t* columns = nullptr; // [kvHeads][nKeyBlocks] blocks every causal row keeps, or null
+  const int32_t* copyRowPtr = nullptr;  // [nQueryBlocks + 1] copy sources per query block (CSR), or null
+  const int32_t* copyBlocks = nullptr;  // their key blocks, each <= its query block
   // Padded output, one row of nKeyBlocks slots per (kv head, query block), then compacted into BSR.
   int32_t* rowCount = nullptr;      // [rows]
   int32_t* paddedBlocks = nullptr;  // [rows][nKeyBlocks]

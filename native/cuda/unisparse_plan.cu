@@ -196,7 +196,8 @@ void buildPlan(const PlanRequest& r, DevicePlan* plan, cudaStream_t stream) {
 
   SelectParams s;
   s.headTau = headTau;
-  s.columns = r.maxBlocks > 0 ? nullptr : columns;  // a hard row budget wins over the columns
+  s.columns = r.maxBlocks > 0 ? nullptr : columns;  // a hard row budget wins over the columns and copy sources
+  if (r.maxBlocks <= 0) { s.copyRowPtr = r.copyRowPtr; s.copyBlocks = r.copyBlocks; }
   s.scores = scores; s.kvHeads = r.kvHeads; s.nQueryBlocks = nQB; s.firstQueryBlock = firstQB; s.nKeyBlocks = nKB;
   s.tau = r.tau; s.minBlocks = r.minBlocks; s.maxBlocks = r.maxBlocks; s.neighbourShare = r.neighbourShare;
   s.rowCount = scratch.get<int32_t>(rows, "allocating the plan");

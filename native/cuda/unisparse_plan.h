@@ -21,6 +21,10 @@ struct PlanRequest {
   bool lastBlockCheck = true;        // the exact check of the last query block (last_block_check.h)
   float neighbourShare = 0.05f;      // kDefaultNeighbourShare (attention.h); 0: off
   float checkRecall = 0.95f;
+  // Copy sources (copy_sources.h) as device CSR over this plan's query blocks (nKeyBlocks - firstQueryBlock rows):
+  // kept in every kv head's row beyond tau, like the check's columns; null: none. Ignored with maxBlocks.
+  const int32_t* copyRowPtr = nullptr;
+  const int32_t* copyBlocks = nullptr;
   bool splitPrecision = true;        // near-fp32 estimate (matches the CPU plan) or bf16 (faster)
   // Size the BSR arrays for every causal block instead of reading the kept count home: no stream sync, so a
   // prefill's layers queue without a host round trip per plan. keptBlocks is then -1 until readPlanSize.

@@ -3,6 +3,7 @@
 // and compares the plans row by row and the outputs element by element. Also feeds bad shapes to the CUDA API
 // and checks that each comes back as an exception with a sentence. Exit code 1 on any mismatch.
 #include "attention/attention.h"
+#include "attention/copy_sources.h"
 #include "attention_cuda.h"
 #include <cuda_bf16.h>
 #include <cmath>
@@ -69,7 +70,8 @@ void planted(int heads, int kvHeads, int n, int d, unsigned seed, std::vector<fl
 int failures = 0;
 
 void compareCase(const char* name, int heads, int kvHeads, int d, int seqK, int seqQ, int blockSize, float tau,
-                 bool lastBlockCheck = true, float neighbourShare = UniSparseConfig{}.neighbourShare) {
+                 bool lastBlockCheck = true, float neighbourShare = UniSparseConfig{}.neighbourShare,
+                 int copyVocab = 0) {
   std::vector<float> q, k, v;
   planted(heads, kvHeads, seqK, d, 1234u + seqK, q, k, v);
   const size_t qOffset = size_t(seqK - seqQ) * d;  // queries are the last seqQ positions
@@ -82,6 +84,15 @@ void compareCase(const char* name, int heads, int kvHeads, int d, int seqK, int 
   o.mode = AttentionMode::UniSparse; o.sparse.blockSize = blockSize; o.sparse.tau = tau;
   o.sparse.lastBlockCheck = lastBlockCheck;
   o.sparse.neighbourShare = neighbourShare;
+  // copyVocab > 0: token ids drawn from that many values, so 3-token repeats (copy sources) are common.
+  CopySourceIndex copies(blockSize, o.sparse.copyNgram, o.sparse.copyRecent);
+  if (copyVocab > 0) {
+    std::mt19937 rng(99u + seqK);
+    std::vector<int32_t> tokens(seqK);
+    for (auto& t : tokens) t = int32_t(rng() % unsigned(copyVocab));
+    copies.append(tokens.data(), seqK);
+    o.copySources = &copies;
+  }
   std::vector<float> outCpu(size_t(heads) * seqQ * d), outGpu(outCpu.size());
   BlockPlan cpu, gpu;
   attention_cpu(s, o, q.data() + qOffset, k.data(), v.data(), outCpu.data(), &cpu);
@@ -109,6 +120,18 @@ void compareCase(const char* name, int heads, int kvHeads, int d, int seqK, int 
     for (int x : b) onlyGpu += !a.count(x);
   }
   const double share = rows ? double(sameRows) / rows : 1.0;
+  // Every copy source is kept in every kv head's row, on both devices.
+  int64_t missingCopies = 0, copiesWanted = 0;
+  if (copyVocab > 0)
+    for (const BlockPlan* p : {&cpu, &gpu})
+      for (int r = 0; r < rows; ++r) {
+        std::set<int> kept(p->keyBlocks.begin() + p->rowPtr[r], p->keyBlocks.begin() + p->rowPtr[r + 1]);
+        for (int b : copies.blocks(p->firstQueryBlock + r % p->nQueryBlocks)) { ++copiesWanted; missingCopies += !kept.count(b); }
+      }
+  if (copyVocab > 0) {
+    std::printf(" copy sources %lld, missing %lld |", (long long)copiesWanted, (long long)missingCopies);
+    if (copiesWanted == 0 || missingCopies > 0) ++failures;
+  }
   std::printf(" CPU density %.4f | rows equal %d/%d (%.4f), blocks only CPU %lld, only GPU %lld | out max abs %.3e rel %.3e\n",
               cpu.density(), sameRows, rows, share, (long long)onlyCpu, (long long)onlyGpu, maxAbs, rel);
   // Ties aside: allow 1% of rows to differ (a block whose share sits at the tau boundary to ~1e-6).
@@ -148,6 +171,10 @@ int main() {
   compareCase("12q/2kv d128 N=4096 S64 tau0.95, neighbour expansion 0.02", 12, 2, 128, 4096, 4096, 64, 0.95f, true, 0.02f);
   compareCase("32q/8kv d64 N=8192 S64 tau0.985, no neighbour expansion", 32, 8, 64, 8192, 8192, 64, 0.985f, true, 0.f);
   compareCase("8q/8kv d128 seqK=5000 seqQ=777 S128 tau0.95", 8, 8, 128, 5000, 777, 128, 0.95f);
+  compareCase("32q/8kv d64 N=8192 S64 tau0.985, copy sources", 32, 8, 64, 8192, 8192, 64, 0.985f, true,
+              UniSparseConfig{}.neighbourShare, 400);
+  compareCase("8q/2kv d128 seqK=5000 seqQ=777 S128 tau0.95, copy sources", 8, 2, 128, 5000, 777, 128, 0.95f, true,
+              UniSparseConfig{}.neighbourShare, 400);
   expectError("head dim 80", 4, 2, 80, 256, 256, 64);
   expectError("heads 5 / kvHeads 2", 5, 2, 64, 256, 256, 64);
   expectError("seqQ 300 > seqK 200", 4, 2, 64, 200, 300, 64);

@@ -18,6 +18,30 @@ export interface PlanOptionsJs {
   checkRecall?: number;
   /** neighbour expansion threshold (native UniSparseConfig::neighbourShare); absent: the native default, 0: off */
   neighbourShare?: number;
+  /** token ids, one per key: every row also keeps its copy sources (copySourceBlocksReference); absent: none */
+  tokens?: ArrayLike<number>;
+  copyNgram?: number;   // default 3, as UniSparseConfig
+  copyRecent?: number;  // default 4
+}
+
+/**
+ * Copy sources by direct search: for each query position i, scan back for the latest `recent` positions e < i whose
+ * `ngram` tokens ending at e equal those ending at i; key e + 1 is what an induction head reads. Returns, per absolute
+ * query block, the key blocks of those keys (a set).
+ */
+export function copySourceBlocksReference(tokens: ArrayLike<number>, blockSize: number, ngram = 3, recent = 4): Set<number>[] {
+  const n = tokens.length;
+  const out = Array.from({ length: Math.ceil(n / blockSize) }, () => new Set<number>());
+  const same = (a: number, b: number) => { for (let t = 0; t < ngram; t++) if (tokens[a - t] !== tokens[b - t]) return false; return true; };
+  for (let i = ngram - 1; i < n; i++) {
+    let found = 0;
+    for (let e = i - 1; e >= ngram - 1 && found < recent; e--) {
+      if (!same(e, i)) continue;
+      out[Math.floor(i / blockSize)].add(Math.floor((e + 1) / blockSize));
+      found++;
+    }
+  }
+  return out;
 }
 
 export interface ReferencePlan {
@@ -173,10 +197,12 @@ export function uniSparsePlanReference(q: ArrayLike<number>, k: ArrayLike<number
     }
     columns.push([...cols].sort((a, b) => a - b));
     headTau.push(tau);
+    const copies = o.tokens && !o.maxBlocks ? copySourceBlocksReference(o.tokens, S, o.copyNgram, o.copyRecent) : [];
     for (let r = 0; r < nQueryBlocks; r++) {
       const bq = firstQueryBlock + r;
       const own = selectBlocksReference(A[r], bq, { ...o, tau });
-      const extra = o.maxBlocks ? [] : [...cols].filter((b) => b <= bq);  // a hard row budget wins over columns
+      // A hard row budget wins over the columns and the copy sources.
+      const extra = o.maxBlocks ? [] : [...cols].filter((b) => b <= bq).concat([...(copies[bq] ?? [])]);
       rows.push([...new Set([...own, ...extra])].sort((a, b) => a - b));
       shares.push(A[r]);
       kept += rows[rows.length - 1].length;

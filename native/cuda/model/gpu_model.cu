@@ -9,6 +9,7 @@
 #include "device_array.h"
 #include "device_weights.h"
 #include "../unisparse_plan.h"
+#include "attention/copy_sources.h"
 #include "common/error.h"
 #include "decode_attention.h"
 #include "decode_block_select.h"
@@ -89,6 +90,10 @@ struct GpuModel::State {
   DeviceArray<unsigned> selectArrivals;
   DeviceArray<int32_t> blockList, blockCount;
   DeviceArray<unsigned long long> keptTotals;  // kept and candidate blocks over every step, layer and kv head
+  // The chunk's copy sources (CSR over its query blocks), uploaded once and read by every layer's plan.
+  DeviceArray<int32_t> copyRowPtr, copyBlocks;
+  bool copyUploaded = false;
+  void uploadCopySources(int n, int position, const AttentionOptions& a);
 
   ~State() {
     freePending();
@@ -270,6 +275,7 @@ void GpuModel::State::attentionPrefill(int l, int n, int position, const Attenti
     req.granularities = a.sparse.granularities; req.minBlocks = a.sparse.minBlocks; req.maxBlocks = a.sparse.maxBlocks;
     req.lastBlockCheck = a.sparse.lastBlockCheck; req.checkRecall = a.sparse.checkRecall;
     req.neighbourShare = a.sparse.neighbourShare;
+    if (copyUploaded) { req.copyRowPtr = copyRowPtr.get(); req.copyBlocks = copyBlocks.get(); }
     // The one-MMA bf16 estimate: 1.5-7x cheaper than the split-bf16 one and the same plan on 99.2-100% of rows
     // (test/gpu/README.md); the plan is an estimate either way.
     req.splitPrecision = false;
@@ -359,6 +365,26 @@ void GpuModel::State::reportPlans(const PlanSink& onPlan) {
 void GpuModel::State::freePending() {
   for (auto& p : pending) freePlan(&p.plan, stream);
   pending.clear();
+}
+
+void GpuModel::State::uploadCopySources(int n, int position, const AttentionOptions& a) {
+  copyUploaded = false;
+  const CopySourceIndex* index = a.copySources;
+  if (n <= 1 || a.mode != AttentionMode::UniSparse || !index || a.sparse.copyRecent <= 0 || a.sparse.maxBlocks > 0)
+    return;
+  const int S = a.sparse.blockSize;
+  const int firstQB = position / S, nQB = (position + n + S - 1) / S - firstQB;
+  std::vector<int32_t> rowPtr, blocks;
+  index->csr(firstQB, nQB, &rowPtr, &blocks);
+  copyRowPtr.reserve(rowPtr.size(), "allocating copy sources on the GPU");
+  copyBlocks.reserve(std::max<size_t>(blocks.size(), 1), "allocating copy sources on the GPU");
+  // From pageable memory: staged before the calls return, so the vectors may go out of scope.
+  check(cudaMemcpyAsync(copyRowPtr.get(), rowPtr.data(), rowPtr.size() * 4, cudaMemcpyHostToDevice, stream),
+        "copying copy sources");
+  if (!blocks.empty())
+    check(cudaMemcpyAsync(copyBlocks.get(), blocks.data(), blocks.size() * 4, cudaMemcpyHostToDevice, stream),
+          "copying copy sources");
+  copyUploaded = true;
 }
 
 void GpuModel::State::enqueueLayers(int n, int position, const int* posDev, const AttentionOptions& a,
@@ -498,6 +524,7 @@ void GpuModel::forward(const int32_t* tokens, int n, int position, const Attenti
   }
   try {
     S.phases.scope(n == 1 ? "decode" : "prefill");
+    S.uploadCopySources(n, position, a);
     S.enqueueLayers(n, position, nullptr, a, onPlan);
     S.phases.enter(S.stream, "plan export");
     S.reportPlans(onPlan);

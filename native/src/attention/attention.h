@@ -47,6 +47,11 @@ struct UniSparseConfig {
   // (0 turns it off; hard row budgets, maxBlocks, turn it off too). A needle that straddles a block edge puts most
   // of its keys in one block, which the mean-pooled estimate sees, and a few in the next, which it does not.
   float neighbourShare = kDefaultNeighbourShare;
+  // Copy sources (copy_sources.h): the model runtime indexes its tokens and every row also keeps the key blocks that
+  // follow an earlier occurrence of the last copyNgram tokens of one of its queries, the copyRecent latest ones
+  // (copyRecent 0 turns it off). These are the keys an induction head reads alone, and a block-mean estimate misses.
+  int copyNgram = 3;
+  int copyRecent = 4;
 };
 
 // Composite tokens per block for a model of this shape (the model runtime and the CUDA library's C API use it when
@@ -63,12 +68,17 @@ inline std::vector<int> default_granularities(int heads, int kvHeads, int blockS
 // The budget of a kv head whose estimate failed the check: a third of the mass tau leaves out.
 inline float widened_tau(float tau) { return 1.f - (1.f - tau) / 3.f; }
 
+class CopySourceIndex;
+
 struct AttentionOptions {
   AttentionMode mode = AttentionMode::Dense;
   bool causal = true;
   float scale = 0.f;             // 0 means 1/sqrt(headDim)
   UniSparseConfig sparse;
   int threads = 0;               // 0 = use the runtime's pool size
+  // The sequence's copy sources, indexed by absolute query block (null: none). Its block size must equal
+  // sparse.blockSize and it must cover the keys' positions; validate_attention checks both.
+  const CopySourceIndex* copySources = nullptr;
 };
 
 // The block plan (FlashInfer-style BSR): for each kv head and each query block, the kept key blocks.

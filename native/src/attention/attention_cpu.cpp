@@ -5,6 +5,7 @@
 #include <string>
 #include "attention.h"
 #include "block_sparse_attention.h"
+#include "copy_sources.h"
 #include "dense_attention.h"
 #include "unisparse_plan.h"
 
@@ -59,6 +60,16 @@ void validate_attention(const AttentionShape& s, const AttentionOptions& opts) {
       fail("attention: checkRecall must be a number in [0, 1] (0.95 by default; 0 never widens tau).");
     if (c.minBlocks < 0 || c.maxBlocks < 0)
       fail("attention: minBlocks and maxBlocks must be >= 0 (0 means no bound).");
+    if (c.copyRecent < 0 || c.copyNgram < 1 || c.copyNgram > 3)
+      fail("attention: copyNgram must be 1, 2 or 3 and copyRecent >= 0 (0 turns copy sources off).");
+    if (const CopySourceIndex* cs = opts.copySources) {
+      if (cs->blockSize() != c.blockSize)
+        fail("attention: the copy-source index uses " + std::to_string(cs->blockSize()) +
+             "-token blocks but blockSize is " + std::to_string(c.blockSize) + "; build it with the plan's block size.");
+      if (cs->size() < s.seqK)
+        fail("attention: the copy-source index holds " + std::to_string(cs->size()) + " tokens but the keys span " +
+             std::to_string(s.seqK) + "; append every token before planning.");
+    }
   }
 }
 

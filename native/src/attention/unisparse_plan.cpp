@@ -4,6 +4,7 @@
 #include "block_score_estimate.h"
 #include "block_selection.h"
 #include "composite_pooling.h"
+#include "copy_sources.h"
 #include "last_block_check.h"
 #include "parallel_rows.h"
 
@@ -65,6 +66,10 @@ void unisparse_plan(const AttentionShape& s, const AttentionOptions& opts, const
     });
   }
 
+  // Copy sources join the columns as forced blocks: they do not count towards tau (select_row). A hard row budget
+  // (maxBlocks) turns them off like the columns.
+  const bool copySources = opts.copySources && cfg.copyRecent > 0 && cfg.maxBlocks == 0;
+
   // Stages 2 and 3, one task per (kv head, row); each row's result lands in its own slot, then is packed.
   const int64_t nTasks = int64_t(s.kvHeads) * nRows;
   std::vector<std::vector<int32_t>> rowBlocks(nTasks);
@@ -75,6 +80,7 @@ void unisparse_plan(const AttentionShape& s, const AttentionOptions& opts, const
     EstimateScratch estimate;
     SelectionScratch selection;
     std::vector<float> shares;
+    std::vector<uint8_t> forcedRow;
     int64_t t;
     while (take(t)) {
       const int kvHead = int(t / nRows);
@@ -87,6 +93,15 @@ void unisparse_plan(const AttentionShape& s, const AttentionOptions& opts, const
       const int64_t slot = int64_t(kvHead) * nRows + row;
       const bool addColumns = checked && failed[kvHead] && cfg.maxBlocks == 0;
       const uint8_t* forced = addColumns ? columns.data() + size_t(kvHead) * nKeyBlocks : nullptr;
+      if (copySources) {
+        const std::vector<int32_t>& copied = opts.copySources->blocks(block);
+        if (!copied.empty()) {
+          if (forced) forcedRow.assign(forced, forced + block + 1);
+          else forcedRow.assign(size_t(block) + 1, 0);
+          for (int32_t b : copied) forcedRow[size_t(b)] = 1;
+          forced = forcedRow.data();
+        }
+      }
       UniSparseConfig rowCfg = cfg;
       rowCfg.tau = headTau[kvHead];
       select_row(shares.data(), block, rowCfg, forced, &rowBlocks[slot], &rowScores[slot], &selection);

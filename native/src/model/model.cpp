@@ -10,6 +10,7 @@
 
 #include "common/error.h"
 #include "common/thread_pool.h"
+#include "attention/copy_sources.h"
 #include "attention/dense_attention.h"
 #include "question_attention.h"
 #include "rope.h"
@@ -46,6 +47,8 @@ struct Model::Impl {
 
   int capacity = 0;
   int position = 0;
+  // The cached tokens' copy sources, for UniSparse plans (null when opts.copyRecent is 0).
+  std::unique_ptr<CopySourceIndex> copySources;
   std::vector<std::unique_ptr<float[]>> kCache, vCache;  // per layer [capacity, kvHeads, headDim], untouched until used
 
   // Chunk scratch.
@@ -94,6 +97,9 @@ struct Model::Impl {
     a.sparse.granularities = default_granularities(config.nHeads, config.nKvHeads, opts.blockSize);
     a.sparse.maxBlocks = opts.maxBlocks;
     a.sparse.neighbourShare = opts.neighbourShare;
+    a.sparse.copyRecent = opts.copyRecent;
+    a.sparse.copyNgram = opts.copyNgram;
+    a.copySources = copySources.get();
     return a;
   }
 
@@ -211,6 +217,10 @@ struct Model::Impl {
   // Runs n tokens at the current position through every layer; leaves the final hidden states in x (or on the
   // GPU).
   void forwardChunk(const int32_t* tokens, int n, int offsetInEval) {
+    if (copySources) {
+      copySources->truncate(position);  // drops what a failed chunk appended
+      copySources->append(tokens, n);
+    }
 #ifdef UNISPARSE_WITH_CUDA
     if (gpu) {
       const int seqK = position + n;
@@ -331,11 +341,15 @@ std::unique_ptr<Model> Model::load(const std::string& path, const ModelOptions& 
   if (opts.threads < 0 || opts.threads > 1024) fail("threads ", opts.threads, " must be between 0 (auto) and 1024.");
 
   if (opts.maxBlocks < 0) fail("maxBlocks ", opts.maxBlocks, " must be 0 (no budget) or a positive block count.");
+  if (opts.copyRecent < 0 || opts.copyNgram < 1 || opts.copyNgram > 3)
+    fail("copyNgram ", opts.copyNgram, " must be 1, 2 or 3 and copyRecent ", opts.copyRecent, " >= 0 (0 = off).");
   if (opts.device == "cuda" && !opts.captureLayers.empty())
     fail("captureLayers works on device 'cpu' only; load the model with device 'cpu' to capture Q/K/V.");
 
   auto impl = std::make_unique<Impl>();
   impl->opts = opts;
+  if (opts.copyRecent > 0)
+    impl->copySources = std::make_unique<CopySourceIndex>(opts.blockSize, opts.copyNgram, opts.copyRecent);
   struct stat st {};
   const bool isDir = ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
   impl->src = isDir ? readSafetensorsDir(path) : readGguf(path);
@@ -466,9 +480,10 @@ void Model::truncate(int n) {
   if (n < 0 || n > impl_->position)
     fail("truncate(", n, "): the cache holds ", impl_->position, " tokens; pass a count between 0 and that.");
   impl_->position = n;
+  if (impl_->copySources) impl_->copySources->truncate(n);
 }
 
-void Model::reset() { impl_->position = 0; }
+void Model::reset() { truncate(0); }
 
 void Model::setAttention(AttentionMode mode, float tau, int blockSize, int maxBlocks) {
   if (blockSize != 64 && blockSize != 128) fail("blockSize ", blockSize, " is not supported; use 64 or 128.");
@@ -478,6 +493,7 @@ void Model::setAttention(AttentionMode mode, float tau, int blockSize, int maxBl
   impl_->opts.attention = mode;
   impl_->opts.tau = tau;
   impl_->opts.blockSize = blockSize;
+  if (impl_->copySources) impl_->copySources->setBlockSize(blockSize);
 }
 
 void Model::setQuestionRows(int from, int to) {

@@ -60,9 +60,12 @@ static int logitsMode(int argc, char** argv) {
   o.device = argc > 6 ? argv[6] : "cuda";
   o.attention = argc > 7 && std::string(argv[7]) == "unisparse" ? AttentionMode::UniSparse : AttentionMode::Dense;
   const bool decode = argc > 8 && std::string(argv[8]) == "decode";
-  // E2E_TAU / E2E_NEIGHBOUR_SHARE: UniSparse settings other than the runtime's defaults (tau sweeps).
+  // E2E_TAU / E2E_NEIGHBOUR_SHARE / E2E_COPY_*: UniSparse settings other than the runtime's defaults (tau sweeps).
   if (const char* tau = std::getenv("E2E_TAU")) o.tau = float(std::atof(tau));
   if (const char* share = std::getenv("E2E_NEIGHBOUR_SHARE")) o.neighbourShare = float(std::atof(share));
+  // E2E_COPY_RECENT / E2E_COPY_NGRAM: copy sources per query (0 = off) and the tokens they match on.
+  if (const char* recent = std::getenv("E2E_COPY_RECENT")) o.copyRecent = std::atoi(recent);
+  if (const char* ngram = std::getenv("E2E_COPY_NGRAM")) o.copyNgram = std::atoi(ngram);
   // E2E_THREADS: the CPU runtime's thread count (with taskset, a smaller machine's).
   if (const char* threads = std::getenv("E2E_THREADS")) o.threads = std::atoi(threads);
   std::vector<int32_t> ids = readTokens(tokensPath);

@@ -3,7 +3,8 @@
 # written by realSourceWindows.ts), at the runtime's default tau and at 0.99 and 0.995: the next-token
 # distributions of the last 1,024 positions of each window, as top1_agreement.sh measures them for one window.
 # Runs on the GPU machine after `test/gpu/eval/run.sh eval`, whose build and unpacked model it reuses:
-#   WINDOWS=DIR [DEVICE=cuda|cpu] [TAUS="0.99 0.995"] bash test/gpu/e2e/top1_windows.sh
+#   WINDOWS=DIR [DEVICE=cuda|cpu] [TAUS="0.99 0.995"] [VARIANTS="name:VAR=x,VAR=y ..."] bash test/gpu/e2e/top1_windows.sh
+# VARIANTS adds UniSparse runs with engine_e2e's E2E_* settings, e.g. "nocopy:E2E_COPY_RECENT=0".
 # (writes $OUT/top1-windows.jsonl and top1-runs.jsonl). DEVICE=cpu runs the fp32 CPU runtime on the machine's cores:
 # its dense and sparse prefills share every rounding, so each flip there is the plan's and none is bf16's.
 set -uo pipefail
@@ -11,7 +12,7 @@ cd "$(dirname "$0")/../../.."
 export PATH=/usr/local/cuda/bin:$PATH
 OUT="${OUT:-$PWD/gpu-out}"; mkdir -p "$OUT"
 WINDOWS=${WINDOWS:?a folder of tokens-*.i32 windows}
-DEVICE=${DEVICE:-cuda}; TAUS=${TAUS:-0.99 0.995}
+DEVICE=${DEVICE:-cuda}; TAUS=${TAUS:-0.99 0.995}; VARIANTS=${VARIANTS:-}
 BUILD=/tmp/unisparse-eval-build; SMOL=/tmp/unisparse-eval-model/smol.gguf; E=/tmp/top1; mkdir -p $E
 g++ -O2 -std=c++17 -DUNISPARSE_WITH_CUDA=1 -I/tmp/unisparse-eval/native/include -I/tmp/unisparse-eval/native/src test/gpu/e2e/engine_e2e.cpp \
   -Wl,--start-group $(find $BUILD -name libunisparse_core.a | head -1) $(find $BUILD -name libunisparse_cuda.a | head -1) -Wl,--end-group \
@@ -21,15 +22,19 @@ for w in "$WINDOWS"/tokens-*.i32; do
   $E/engine_e2e logits $SMOL $w $E/$n-dense.f32 1024 $DEVICE dense prefill >> $OUT/top1-runs.jsonl
   $E/engine_e2e logits $SMOL $w $E/$n-unisparse.f32 1024 $DEVICE unisparse prefill >> $OUT/top1-runs.jsonl
   for tau in $TAUS; do E2E_TAU=$tau $E/engine_e2e logits $SMOL $w $E/$n-tau$tau.f32 1024 $DEVICE unisparse prefill >> $OUT/top1-runs.jsonl; done
+  for v in $VARIANTS; do
+    env $(echo "${v#*:}" | tr , ' ') $E/engine_e2e logits $SMOL $w $E/$n-${v%%:*}.f32 1024 $DEVICE unisparse prefill >> $OUT/top1-runs.jsonl
+  done
 done
-python3 - $E $DEVICE $TAUS <<'PY' | tee $OUT/top1-windows.jsonl
+CONFIGS="unisparse"; for tau in $TAUS; do CONFIGS="$CONFIGS tau$tau"; done; for v in $VARIANTS; do CONFIGS="$CONFIGS ${v%%:*}"; done
+python3 - $E $DEVICE $CONFIGS <<'PY' | tee $OUT/top1-windows.jsonl
 import json, sys, glob, os, numpy as np
-e, device, taus = sys.argv[1], sys.argv[2], sys.argv[3:]
+e, device, configs = sys.argv[1], sys.argv[2], sys.argv[3:]
 def logsm(x): x = x - x.max(1, keepdims=True); return x - np.log(np.exp(x).sum(1, keepdims=True))
 for f in sorted(glob.glob(f"{e}/*-dense.f32")):
     n = os.path.basename(f)[:-len("-dense.f32")]
     dense = logsm(np.fromfile(f, dtype=np.float32).reshape(1024, -1).astype(np.float64))
-    for tag in ["unisparse"] + [f"tau{t}" for t in taus]:
+    for tag in configs:
         o = logsm(np.fromfile(f"{e}/{n}-{tag}.f32", dtype=np.float32).reshape(1024, -1).astype(np.float64))
         flips = dense.argmax(1) != o.argmax(1)
         kl = float(np.mean((np.exp(dense) * (dense - o)).sum(1)))

@@ -1,7 +1,7 @@
 // UniSparse on the CPU: tau = 1 reproduces dense, the plan equals the float64 reference selection, planted
 // needles far back are found, sink and diagonal are always kept, and sparse output stays close to dense.
 import * as assert from 'assert';
-import { denseAttentionReference, maxAbsDiff, recallOfRow, uniSparsePlanReference, widenedTau, AttentionShapeJs } from '../../../support/attentionReference';
+import { copySourceBlocksReference, denseAttentionReference, maxAbsDiff, recallOfRow, uniSparsePlanReference, widenedTau, AttentionShapeJs } from '../../../support/attentionReference';
 import { plantedAttention } from '../../../support/plantedAttention';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -161,6 +161,41 @@ describe('UniSparse CPU attention', () => {
       `expansion adds a few blocks: ${off.keyBlocks.length} -> ${on.keyBlocks.length}`);
     // A hard row budget wins: the same plan with and without expansion.
     assert.deepStrictEqual(Array.from(plan(0.05, { maxBlocks: 4 }).keyBlocks), Array.from(plan(0, { maxBlocks: 4 }).keyBlocks));
+  });
+
+  it('keeps the copy source of a row that reads one distant key alone, given the tokens', () => {
+    // Row 600 reads key 200 almost alone (an induction lookup): the block-mean estimate dilutes one key of 64 and drops
+    // its block, and the last-block check never sees row 600. The tokens before key 200 repeat the ones ending at 600,
+    // so block 3 is row 600's copy source and the plan keeps it outright.
+    const copyNeedle = { keyPos: 200, width: 1, queryFrom: 600, queryTo: 601, strength: 14 };
+    const t = plantedAttention({ ...base, seed: 5, local: 3.5, needles: [copyNeedle] });  // a sharp local window
+    const tokens = Int32Array.from({ length: 1000 }, (_, i) => 1000 + i);  // no repeats...
+    tokens.set(tokens.slice(598, 601), 197);                                // ...but 598..600 again at 197..199
+    const row = 600 >> 6, copyBlock = 200 >> 6;
+    const without = native.attentionPlan(t.q, t.k, { ...opts, mode: 'unisparse' });
+    const withCopies = native.attentionPlan(t.q, t.k, { ...opts, mode: 'unisparse', tokens });
+    const recall = (p: any, h: number) => recallOfRow(t.q, t.k, shape, h, 600, planRow(p, (h >> 1) * p.nQueryBlocks + row), 64);
+    assert.ok(!planRow(without, row).includes(copyBlock), 'the estimate alone drops the copied key\'s block');
+    assert.ok(recall(without, 0) < 0.1, `row 600 keeps ${recall(without, 0)} of its attention without the tokens`);
+    for (let kh = 0; kh < 2; kh++) assert.ok(planRow(withCopies, kh * withCopies.nQueryBlocks + row).includes(copyBlock));
+    for (const h of [0, 3]) assert.ok(recall(withCopies, h) > 0.95, `head ${h}: recall ${recall(withCopies, h)}`);
+    // Only row 600's block gained a block: the copy source, in each kv head.
+    assert.strictEqual(withCopies.keyBlocks.length, without.keyBlocks.length + 2);
+    assert.deepStrictEqual(copySourceBlocksReference(tokens, 64).map((b) => [...b]).filter((b) => b.length).length, 1);
+    assertPlansAgree(withCopies, uniSparsePlanReference(t.q, t.k, shape, { blockSize: 64, tau: 0.985, granularities: [4, 16], tokens }), 0.985);
+  });
+
+  it('plan with copy sources equals the reference on tokens that repeat often, and rejects a wrong token count', () => {
+    let seed = 17;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const tokens = Int32Array.from({ length: 1000 }, () => Math.floor(rand() * 12));  // 12 ids: most trigrams repeat
+    for (const [copyNgram, copyRecent] of [[3, 4], [2, 1], [1, 8]]) {
+      const plan = native.attentionPlan(planted.q, planted.k, { ...opts, mode: 'unisparse', tau: 0.9, tokens, copyNgram, copyRecent });
+      const ref = uniSparsePlanReference(planted.q, planted.k, shape, { blockSize: 64, tau: 0.9, granularities: [4, 16], tokens, copyNgram, copyRecent });
+      assertPlansAgree(plan, ref, 0.9);
+    }
+    assert.throws(() => native.attentionPlan(planted.q, planted.k, { ...opts, mode: 'unisparse', tokens: tokens.slice(1) }), /one id per key/);
+    assert.throws(() => native.attentionPlan(planted.q, planted.k, { ...opts, mode: 'unisparse', tokens, copyNgram: 4 }), /copyNgram must be 1, 2 or 3/);
   });
 
   it('gives bit-identical output with 1 thread and with all threads', () => {

@@ -100,4 +100,45 @@ describe('model runtime: attention inside the model', () => {
       model.dispose();
     }
   });
+
+  it('UniSparse keeps the copy sources of repeated tokens in every layer; copyRecent 0 turns them off', () => {
+    // A 64-token phrase at 100..163 comes back at 256..319: rows of block 4 copy from keys 101..164 (blocks 1 and 2).
+    const cfg = tinyConfig({ contextLength: 512 });
+    const m = tmp.gguf(cfg, 37);
+    const tokens = randomTokens(384, cfg.vocabSize, 38);
+    for (let i = 0; i < 64; i++) tokens[256 + i] = tokens[100 + i];
+    const Model = loadModelClass();
+    const run = (extra: object, evalTokens: number[]) => {
+      const model = new Model(m.path, { threads: 1, maxContext: 512, attention: 'unisparse', tau: 0.3, blockSize: 64,
+        neighbourShare: 0, ...extra }) as any;
+      try {
+        const logits = model.eval(evalTokens, { logits: 'last' });
+        return { logits, attention: model.lastAttention() };
+      } finally {
+        model.dispose();
+      }
+    };
+    const withCopies = run({}, tokens), without = run({ copyRecent: 0 }, tokens);
+    const { nBlocks, mask } = withCopies.attention.heatmap;
+    for (const b of [1, 2]) assert.strictEqual(mask[4 * nBlocks + b], 1, `row 4 keeps copy source block ${b}`);
+    assert.ok(withCopies.attention.density > without.attention.density,
+      `copy sources add blocks: ${without.attention.density} -> ${withCopies.attention.density}`);
+    assert.ok(withCopies.attention.density < 1);
+    // truncate forgets the dropped tokens' copy sources: after other tokens and a truncate, the rest of the sequence
+    // gives what a fresh model evaluating the same two calls gives. (Plans depend on where a call starts, so the
+    // reference is split at the same place.)
+    const model = new Model(m.path, { threads: 1, maxContext: 512, attention: 'unisparse', tau: 0.3, blockSize: 64, neighbourShare: 0 }) as any;
+    const fresh = new Model(m.path, { threads: 1, maxContext: 512, attention: 'unisparse', tau: 0.3, blockSize: 64, neighbourShare: 0 }) as any;
+    try {
+      fresh.eval(tokens.slice(0, 200), { logits: 'none' });
+      const expected = fresh.eval(tokens.slice(200), { logits: 'last' });
+      model.eval(tokens.slice(0, 200), { logits: 'none' });
+      model.eval(tokens.slice(200, 320).reverse(), { logits: 'none' });  // the phrase, backwards: other copy sources
+      model.truncate(200);
+      assertClose(model.eval(tokens.slice(200), { logits: 'last' }), expected, 1e-6, 'after truncate', cfg.vocabSize);
+    } finally {
+      model.dispose();
+      fresh.dispose();
+    }
+  });
 });
