@@ -75,9 +75,13 @@ async function main() {
     const { q, k, v } = planted(c.heads, c.kvHeads, c.n, c.headDim, 7 + c.n);
     const base = { heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim, causal: true, blockSize: c.blockSize, tau: c.tau };
     const name = `${c.heads}q/${c.kvHeads}kv d${c.headDim} N=${c.n} S=${c.blockSize} tau=${c.tau}`;
-    for (const mode of ['dense', 'unisparse']) {
-      const cpu = native.attention(q, k, v, { ...base, mode, device: 'cpu' });
-      const gpu = native.attention(q, k, v, { ...base, mode, device: 'cuda' });
+    // Token ids from 30 values (3-token repeats are common), so the plans also keep copy sources.
+    const draw = rng(3 + c.n);
+    const tokens = Int32Array.from({ length: c.n }, () => Math.floor(Math.abs(draw()) * 1000) % 30);  // draw() is Gaussian
+    for (const [mode, extra] of [['dense', {}], ['unisparse', {}], ['unisparse + copy sources', { tokens }]]) {
+      const opts = { ...base, ...extra, mode: mode.split(' ')[0] };
+      const cpu = native.attention(q, k, v, { ...opts, device: 'cpu' });
+      const gpu = native.attention(q, k, v, { ...opts, device: 'cuda' });
       let same = 0;
       for (let i = 0; i < cpu.mask.length; i++) same += cpu.mask[i] === gpu.mask[i] ? 1 : 0;
       const agreement = same / cpu.mask.length;

@@ -172,9 +172,9 @@ int main() {
   compareCase("32q/8kv d64 N=8192 S64 tau0.985, no neighbour expansion", 32, 8, 64, 8192, 8192, 64, 0.985f, true, 0.f);
   compareCase("8q/8kv d128 seqK=5000 seqQ=777 S128 tau0.95", 8, 8, 128, 5000, 777, 128, 0.95f);
   compareCase("32q/8kv d64 N=8192 S64 tau0.985, copy sources", 32, 8, 64, 8192, 8192, 64, 0.985f, true,
-              UniSparseConfig{}.neighbourShare, 400);
+              UniSparseConfig{}.neighbourShare, 40);
   compareCase("8q/2kv d128 seqK=5000 seqQ=777 S128 tau0.95, copy sources", 8, 2, 128, 5000, 777, 128, 0.95f, true,
-              UniSparseConfig{}.neighbourShare, 400);
+              UniSparseConfig{}.neighbourShare, 40);
   expectError("head dim 80", 4, 2, 80, 256, 256, 64);
   expectError("heads 5 / kvHeads 2", 5, 2, 64, 256, 256, 64);
   expectError("seqQ 300 > seqK 200", 4, 2, 64, 200, 300, 64);

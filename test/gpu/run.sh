@@ -56,7 +56,7 @@ if command -v node >/dev/null && [ -z "${SKIP_ADDON:-}" ]; then
        > "$BUILD/addon-configure.log" 2>&1 && cmake --build "$BUILD/addon" -j 16 > "$BUILD/addon-build.log" 2>&1; then
     node test/gpu/addon_check.js 2>&1 | tee -a "$LOG" || status=1
   else
-    tail -30 "$BUILD/addon-configure.log" "$BUILD/addon-build.log" | tee -a "$LOG"; say "addon build failed"; status=1
+    tail -n 30 "$BUILD/addon-configure.log" "$BUILD/addon-build.log" | tee -a "$LOG"; say "addon build failed"; status=1
   fi
 fi
 
