@@ -11,10 +11,8 @@ set -uo pipefail
 cd "$(dirname "$0")/../../.."
 export PATH=/usr/local/cuda/bin:$PATH
 WINDOWS=${WINDOWS:?token windows to prefill}; THREADS=${THREADS:-2 16}; CHUNKS=${CHUNKS:-256 512 1024}
-BUILD=/tmp/unisparse-eval-build; SMOL=/tmp/unisparse-eval-model/smol.gguf; E=/tmp/top1; mkdir -p $E
-g++ -O2 -std=c++17 -DUNISPARSE_WITH_CUDA=1 -I/tmp/unisparse-eval/native/include -I/tmp/unisparse-eval/native/src test/gpu/e2e/engine_e2e.cpp \
-  -Wl,--start-group $(find $BUILD -name libunisparse_core.a | head -1) $(find $BUILD -name libunisparse_cuda.a | head -1) -Wl,--end-group \
-  -L"$(dirname "$(command -v nvcc)")/../lib64" -lcudart_static -lcublas -lcublasLt -ldl -lrt -lpthread -o $E/engine_e2e || exit 1
+SMOL=/tmp/unisparse-eval-model/smol.gguf; E=/tmp/top1; mkdir -p $E
+bash test/gpu/e2e/build_eval_engine.sh $E/engine_e2e || exit 1
 for t in $THREADS; do for w in $WINDOWS; do for c in $CHUNKS; do for mode in dense unisparse; do
   echo -n "threads $t, $(basename $w .i32), chunk $c, $mode: "
   UNISPARSE_CPU_CHUNK=$c E2E_THREADS=$t taskset -c 0-$((t - 1)) $E/engine_e2e logits $SMOL $w $E/chunks.f32 256 cpu $mode prefill

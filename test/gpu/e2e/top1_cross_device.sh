@@ -9,10 +9,8 @@ cd "$(dirname "$0")/../../.."
 export PATH=/usr/local/cuda/bin:$PATH
 OUT="${OUT:-$PWD/gpu-out}"; mkdir -p "$OUT"
 WINDOWS=${WINDOWS:?a folder of tokens-*.i32 windows}
-BUILD=/tmp/unisparse-eval-build; SMOL=/tmp/unisparse-eval-model/smol.gguf; E=/tmp/top1x; mkdir -p $E
-g++ -O2 -std=c++17 -DUNISPARSE_WITH_CUDA=1 -I/tmp/unisparse-eval/native/include -I/tmp/unisparse-eval/native/src test/gpu/e2e/engine_e2e.cpp \
-  -Wl,--start-group $(find $BUILD -name libunisparse_core.a | head -1) $(find $BUILD -name libunisparse_cuda.a | head -1) -Wl,--end-group \
-  -L"$(dirname "$(command -v nvcc)")/../lib64" -lcudart_static -lcublas -lcublasLt -ldl -lrt -lpthread -o $E/engine_e2e || exit 1
+SMOL=/tmp/unisparse-eval-model/smol.gguf; E=/tmp/top1x; mkdir -p $E
+bash test/gpu/e2e/build_eval_engine.sh $E/engine_e2e || exit 1
 for w in "$WINDOWS"/tokens-*.i32; do
   n=$(basename $w .i32); n=${n#tokens-}
   for device in cpu cuda; do

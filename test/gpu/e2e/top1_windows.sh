@@ -13,10 +13,8 @@ export PATH=/usr/local/cuda/bin:$PATH
 OUT="${OUT:-$PWD/gpu-out}"; mkdir -p "$OUT"
 WINDOWS=${WINDOWS:?a folder of tokens-*.i32 windows}
 DEVICE=${DEVICE:-cuda}; TAUS=${TAUS:-0.99 0.995}; VARIANTS=${VARIANTS:-}
-BUILD=/tmp/unisparse-eval-build; SMOL=/tmp/unisparse-eval-model/smol.gguf; E=/tmp/top1; mkdir -p $E
-g++ -O2 -std=c++17 -DUNISPARSE_WITH_CUDA=1 -I/tmp/unisparse-eval/native/include -I/tmp/unisparse-eval/native/src test/gpu/e2e/engine_e2e.cpp \
-  -Wl,--start-group $(find $BUILD -name libunisparse_core.a | head -1) $(find $BUILD -name libunisparse_cuda.a | head -1) -Wl,--end-group \
-  -L"$(dirname "$(command -v nvcc)")/../lib64" -lcudart_static -lcublas -lcublasLt -ldl -lrt -lpthread -o $E/engine_e2e || exit 1
+SMOL=/tmp/unisparse-eval-model/smol.gguf; E=/tmp/top1; mkdir -p $E
+bash test/gpu/e2e/build_eval_engine.sh $E/engine_e2e || exit 1
 for w in "$WINDOWS"/tokens-*.i32; do
   n=$(basename $w .i32); n=${n#tokens-}
   $E/engine_e2e logits $SMOL $w $E/$n-dense.f32 1024 $DEVICE dense prefill >> $OUT/top1-runs.jsonl
