@@ -146,6 +146,10 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
       opts.copyRecent = int(numberOption(env, o, "copyRecent", opts.copyRecent, where));
       opts.copyNgram = int(numberOption(env, o, "copyNgram", opts.copyNgram, where));
       if (o.Has("attention") && !o.Get("attention").IsUndefined()) opts.attention = parseMode(env, o.Get("attention"), where);
+      if (o.Has("exactMatmul") && !o.Get("exactMatmul").IsUndefined()) {
+        if (!o.Get("exactMatmul").IsBoolean()) throw Napi::TypeError::New(env, "new Model: exactMatmul must be a boolean.");
+        opts.exactMatmul = o.Get("exactMatmul").As<Napi::Boolean>().Value();
+      }
       if (o.Has("device") && !o.Get("device").IsUndefined()) {
         if (!o.Get("device").IsString()) throw Napi::TypeError::New(env, "new Model: device must be 'cpu' or 'cuda'.");
         opts.device = o.Get("device").As<Napi::String>().Utf8Value();

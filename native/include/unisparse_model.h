@@ -23,6 +23,11 @@ struct ModelOptions {
   int copyNgram = UniSparseConfig{}.copyNgram;    // tokens that must match for a copy source (1-3)
   int maxContext = 0;                 // KV cache capacity; 0 = min(model context, 8192 on the CPU, 32768 on the GPU)
   std::vector<int> captureLayers;     // layers whose post-RoPE Q/K/V the last eval keeps (CPU only)
+  // CPU only: every matmul in fp32 on weights dequantized row by row, instead of the integer kernels that round
+  // activations to 8 bits per block. Slower (about 1.4x at 4K tokens), but the logits become a smooth function of
+  // the attention output, so accuracy measurements see an approximation's own effect: with 8-bit activations, a
+  // change of 1e-6 in one layer already flips roundings that move 2% of next-token predictions.
+  bool exactMatmul = false;
   std::string device = "cpu";         // "cuda": the whole model on the GPU (CUDA builds): bf16 weights, KV cache
 };
 

@@ -161,6 +161,38 @@ describe('model runtime on SmolLM2-135M-Instruct (Q4_1 GGUF)', function () {
     }
   });
 
+  it('exactMatmul runs every matmul in fp32: the same prediction, and logits that no longer jump with the chunking', () => {
+    // The integer kernels round activations to 8 bits per block, so a last-bit change upstream (here: the chunking)
+    // can cross a rounding boundary and move logits by ~1e-2. In fp32 the same change moves them by float noise,
+    // which is what accuracy measurements of the attention need (ModelOptions::exactMatmul).
+    const toks = tokenRun(300, 7, 49152);
+    const chunkedDiff = (m: any) => {
+      m.reset();
+      const whole: Float32Array = m.eval(toks, { logits: [299] });
+      m.reset();
+      m.eval(toks.subarray(0, 100), { logits: 'none' });
+      m.eval(toks.subarray(100, 299), { logits: 'none' });
+      return { whole, diff: maxRelDiff(m.eval(toks.subarray(299)), whole) };
+    };
+    const exact = new addon.Model(file, { threads: 2, maxContext: 1024, exactMatmul: true });
+    try {
+      const integer = chunkedDiff(model), fp32 = chunkedDiff(exact);
+      assert.ok(fp32.diff < 1e-5, `fp32 matmuls: chunked prefill vs one prefill differ by ${fp32.diff}`);
+      assert.ok(integer.diff > 100 * fp32.diff, `8-bit activations: ${integer.diff}, fp32: ${fp32.diff}`);
+      // The same model either way: the two paths differ by the activations' rounding alone.
+      const between = maxRelDiff(fp32.whole, integer.whole);
+      assert.ok(between > 1e-4 && between < 0.1, `fp32 vs integer-kernel logits: ${between}`);
+      assert.strictEqual(argmax(fp32.whole), argmax(integer.whole));
+      exact.reset();
+      const ids = tokenize('The capital of France is');
+      assert.strictEqual(detokenize([argmax(exact.eval(Int32Array.from(ids)))]), ' Paris');
+    } finally {
+      exact.dispose();
+    }
+    assert.throws(() => new addon.Model(file, { device: 'cuda', exactMatmul: true }), /exactMatmul works on device 'cpu' only/);
+    assert.throws(() => new addon.Model(file, { exactMatmul: 1 }), /exactMatmul must be a boolean/);
+  });
+
   it('evalAsync returns what eval returns without blocking the event loop', async () => {
     const ids = Int32Array.from(tokenize('Hello, world! This is a test of the asynchronous path.'));
     model.reset();

@@ -325,6 +325,8 @@ Model::~Model() = default;
 
 std::unique_ptr<Model> Model::load(const std::string& path, const ModelOptions& opts) {
   if (opts.device != "cpu" && opts.device != "cuda") fail("device '", opts.device, "' is not known; use 'cpu' or 'cuda'.");
+  if (opts.device == "cuda" && opts.exactMatmul)
+    fail("exactMatmul works on device 'cpu' only (the GPU runtime computes in bf16); load the model with device 'cpu'.");
   if (opts.device == "cuda") {
 #ifdef UNISPARSE_WITH_CUDA
     std::string reason;
@@ -369,7 +371,7 @@ std::unique_ptr<Model> Model::load(const std::string& path, const ModelOptions& 
   }
 #endif
   if (opts.device != "cuda") {
-    impl->weights = loadWeights(*impl->src, impl->config);
+    impl->weights = loadWeights(*impl->src, impl->config, !opts.exactMatmul);
     impl->rope = std::make_unique<Rope>(c, impl->weights.ropeFreqFactors);
     impl->capacity = opts.maxContext > 0 ? opts.maxContext : std::min(modelContext, 8192);
     for (int l = 0; l < c.nLayers; ++l) {

@@ -13,7 +13,7 @@ using namespace roles;
 
 class Loader : public TensorLookup {
  public:
-  explicit Loader(const TensorSource& src) : TensorLookup(src) {}
+  Loader(const TensorSource& src, bool integerKernels) : TensorLookup(src), integerKernels_(integerKernels) {}
 
   // A weight matrix stored [in, out] in GGML order (HF's [out, in] reversed).
   Matrix matrix(const RoleNames& role, int layer, int64_t in, int64_t out) {
@@ -29,7 +29,7 @@ class Loader : public TensorLookup {
     m.data = t.data;
     m.rowBytes = rowBytes(t.type, in);
     count(t.type);
-    packForKernels(m);
+    if (integerKernels_) packForKernels(m);
     // The packed copy is what the kernels read; the file's pages can go, except the embedding's, whose rows are
     // still looked up token by token.
     if (m.packed && role.gguf != kEmbedding.gguf) MappedFile::release(t.data, t.bytes);
@@ -50,6 +50,8 @@ class Loader : public TensorLookup {
     return t ? vector(*t, n) : std::vector<float>();
   }
 
+ private:
+  bool integerKernels_;
 };
 
 }  // namespace
@@ -61,8 +63,8 @@ size_t ModelWeights::nativeBytes() const {
   return n;
 }
 
-ModelWeights loadWeights(const TensorSource& src, ModelConfig& c) {
-  Loader L(src);
+ModelWeights loadWeights(const TensorSource& src, ModelConfig& c, bool integerKernels) {
+  Loader L(src, integerKernels);
   ModelWeights w;
   const TensorInfo& emb = L.require(kEmbedding, 0);
   if (emb.ne.size() != 2 || emb.ne[0] != c.hiddenSize)

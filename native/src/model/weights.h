@@ -27,7 +27,9 @@ struct ModelWeights {
   size_t nativeBytes() const;
 };
 
-// Throws ModelError naming the file and the tensor that is missing or has the wrong shape.
-ModelWeights loadWeights(const TensorSource& src, ModelConfig& config);
+// Throws ModelError naming the file and the tensor that is missing or has the wrong shape. With
+// integerKernels false, quantized matrices stay in the file's layout and every matmul runs in fp32 on rows
+// dequantized as they are read (ModelOptions::exactMatmul).
+ModelWeights loadWeights(const TensorSource& src, ModelConfig& config, bool integerKernels = true);
 
 }  // namespace unisparse

@@ -1,5 +1,7 @@
 // The GPU model runtime end to end through the C++ model API (the same calls the Node binding makes):
 //   engine_e2e logits MODEL TOKENS.i32 OUT.f32 K [cpu|cuda] [dense|unisparse] [prefill|decode]   last K rows
+//     (with E2E_ALL_TOP1=1 a prefill also writes OUT.f32.top1: the top token of every position, int32 [n], then
+//     its margin over the runner-up in logits, float32 [n])
 //   engine_e2e bench MODEL OUT.json LENGTHS DECODE_LENGTHS [blockSize]   TTFT, decode tok/s, follow-up TTFT
 //   engine_e2e question MODEL TOKENS.i32 ROWS [blockSize]   the overlay's per-block question mass, GPU vs CPU
 //   engine_e2e decodecmp MODEL TOKENS.i32|random N STEPS   sparse decode against dense decode after an N-token prefill
@@ -51,6 +53,27 @@ static std::vector<int32_t> readTokens(const std::string& path) {
   return ids;
 }
 
+// The top token of each row of logits [rows, vocab] and its margin over the runner-up: int32 [rows], float32 [rows].
+static void writeTopTokens(const std::string& path, const std::vector<float>& logits, int vocab) {
+  const size_t rows = logits.size() / size_t(vocab);
+  std::vector<int32_t> top(rows);
+  std::vector<float> margin(rows);
+  for (size_t r = 0; r < rows; ++r) {
+    const float* row = logits.data() + r * size_t(vocab);
+    int best = 0;
+    float first = row[0], second = -INFINITY;
+    for (int v = 1; v < vocab; ++v) {
+      if (row[v] > first) { second = first; first = row[v]; best = v; }
+      else if (row[v] > second) second = row[v];
+    }
+    top[r] = best;
+    margin[r] = first - second;
+  }
+  std::ofstream out(path, std::ios::binary);
+  out.write(reinterpret_cast<const char*>(top.data()), std::streamsize(rows * 4));
+  out.write(reinterpret_cast<const char*>(margin.data()), std::streamsize(rows * 4));
+}
+
 // Logits of the last K tokens, from one prefill (chunked as the runtime chunks it) or from K one-token decode
 // steps after a prefill of the rest, so both attention paths meet the same reference.
 static int logitsMode(int argc, char** argv) {
@@ -68,6 +91,10 @@ static int logitsMode(int argc, char** argv) {
   if (const char* ngram = std::getenv("E2E_COPY_NGRAM")) o.copyNgram = std::atoi(ngram);
   // E2E_THREADS: the CPU runtime's thread count (with taskset, a smaller machine's).
   if (const char* threads = std::getenv("E2E_THREADS")) o.threads = std::atoi(threads);
+  // E2E_EXACT_MATMUL=1: fp32 matmuls on the CPU (ModelOptions::exactMatmul), a smooth reference for top-1 agreement.
+  if (const char* exact = std::getenv("E2E_EXACT_MATMUL")) o.exactMatmul = std::atoi(exact) != 0;
+  const char* allTop1 = std::getenv("E2E_ALL_TOP1");
+  const bool everyPosition = allTop1 && std::atoi(allTop1) != 0;
   std::vector<int32_t> ids = readTokens(tokensPath);
   const int n = int(ids.size());
   if (K < 1 || K >= n) throw std::runtime_error("K must be between 1 and the token count - 1");
@@ -83,6 +110,12 @@ static int logitsMode(int argc, char** argv) {
       std::vector<float> row = m->eval(&ids[size_t(i)], 1, LogitsRequest{});
       logits.insert(logits.end(), row.begin(), row.end());
     }
+  } else if (everyPosition) {
+    LogitsRequest all;
+    all.mode = LogitsMode::All;
+    logits = m->eval(ids.data(), size_t(n), all);
+    writeTopTokens(outPath + ".top1", logits, m->info().vocabSize);
+    logits.erase(logits.begin(), logits.end() - int64_t(K) * m->info().vocabSize);
   } else {
     LogitsRequest rows;
     rows.mode = LogitsMode::Rows;

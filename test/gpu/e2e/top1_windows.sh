@@ -3,17 +3,20 @@
 # written by realSourceWindows.ts), at the runtime's default tau and at 0.99 and 0.995: the next-token
 # distributions of the last 1,024 positions of each window, as top1_agreement.sh measures them for one window.
 # Runs on the GPU machine after `test/gpu/eval/run.sh eval`, whose build and unpacked model it reuses:
-#   WINDOWS=DIR [DEVICE=cuda|cpu] [TAUS="0.99 0.995"] [VARIANTS="name:VAR=x,VAR=y ..."] bash test/gpu/e2e/top1_windows.sh
+#   WINDOWS=DIR [DEVICE=cuda|cpu] [TAUS="0.99 0.995"] [VARIANTS="name:VAR=x,VAR=y ..."] [TOP1_DIR=/tmp/top1] bash test/gpu/e2e/top1_windows.sh
 # VARIANTS adds UniSparse runs with engine_e2e's E2E_* settings, e.g. "nocopy:E2E_COPY_RECENT=0".
-# (writes $OUT/top1-windows.jsonl and top1-runs.jsonl). DEVICE=cpu runs the fp32 CPU runtime on the machine's cores:
-# its dense and sparse prefills share every rounding, so each flip there is the plan's and none is bf16's.
+# (writes $OUT/top1-windows.jsonl and top1-runs.jsonl). DEVICE=cpu runs the CPU runtime on the machine's cores: its
+# dense and sparse prefills share every rounding, so no flip there is bf16's. E2E_EXACT_MATMUL=1 with it keeps the
+# matmuls in fp32 too: without it, activations are rounded to 8 bits, and any change upstream, 1e-6 included, crosses
+# some roundings and flips about 2% of predictions by itself. E2E_ALL_TOP1=1 adds every position's top token
+# (flipsAll, top1AgreementAll) to the last 1,024's.
 set -uo pipefail
 cd "$(dirname "$0")/../../.."
 export PATH=/usr/local/cuda/bin:$PATH
 OUT="${OUT:-$PWD/gpu-out}"; mkdir -p "$OUT"
 WINDOWS=${WINDOWS:?a folder of tokens-*.i32 windows}
 DEVICE=${DEVICE:-cuda}; TAUS=${TAUS:-0.99 0.995}; VARIANTS=${VARIANTS:-}
-SMOL=/tmp/unisparse-eval-model/smol.gguf; E=/tmp/top1; mkdir -p $E
+SMOL=/tmp/unisparse-eval-model/smol.gguf; E=${TOP1_DIR:-/tmp/top1}; mkdir -p $E  # TOP1_DIR: a second sweep beside this one
 bash test/gpu/e2e/build_eval_engine.sh $E/engine_e2e || exit 1
 for w in "$WINDOWS"/tokens-*.i32; do
   n=$(basename $w .i32); n=${n#tokens-}
@@ -36,5 +39,10 @@ for f in sorted(glob.glob(f"{e}/*-dense.f32")):
         o = logsm(np.fromfile(f"{e}/{n}-{tag}.f32", dtype=np.float32).reshape(1024, -1).astype(np.float64))
         flips = dense.argmax(1) != o.argmax(1)
         kl = float(np.mean((np.exp(dense) * (dense - o)).sum(1)))
-        print(json.dumps({"window": n, "device": device, "config": tag, "top1Agreement": 1 - float(flips.mean()), "flips": int(flips.sum()), "meanKl": kl}))
+        row = {"window": n, "device": device, "config": tag, "top1Agreement": 1 - float(flips.mean()), "flips": int(flips.sum()), "meanKl": kl}
+        if os.path.exists(f + ".top1") and os.path.exists(f"{e}/{n}-{tag}.f32.top1"):
+            top = lambda p: np.fromfile(p, dtype=np.int32)[: len(np.fromfile(p, dtype=np.int32)) // 2]
+            every = top(f + ".top1") != top(f"{e}/{n}-{tag}.f32.top1")
+            row.update({"positions": int(every.size), "flipsAll": int(every.sum()), "top1AgreementAll": 1 - float(every.mean())})
+        print(json.dumps(row))
 PY
