@@ -135,7 +135,7 @@ ParsedCall parse(const Napi::CallbackInfo& info, bool needV) {
   }
   Napi::Value checkRecall = opts.Get("checkRecall");
   if (!checkRecall.IsUndefined()) {
-    if (!checkRecall.IsNumber()) throwType(env, "attention: opts.checkRecall must be a number in [0, 1] (default 0.95).");
+    if (!checkRecall.IsNumber()) throwType(env, "attention: opts.checkRecall must be a number in [0, 1] (default 0.99).");
     const double r = checkRecall.As<Napi::Number>().DoubleValue();
     if (!(r >= 0 && r <= 1)) throwRange(env, "attention: opts.checkRecall is " + std::to_string(r) + "; use a number in [0, 1].");
     o.sparse.checkRecall = float(r);

@@ -143,6 +143,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
       opts.neighbourShare = float(numberOption(env, o, "neighbourShare", opts.neighbourShare, where));
       if (!(opts.neighbourShare >= 0.f && opts.neighbourShare <= 1.f))
         throw Napi::RangeError::New(env, "new Model: neighbourShare must be in [0, 1] (0 turns neighbour expansion off).");
+      opts.checkRecall = float(numberOption(env, o, "checkRecall", opts.checkRecall, where));
       opts.copyRecent = int(numberOption(env, o, "copyRecent", opts.copyRecent, where));
       opts.copyNgram = int(numberOption(env, o, "copyNgram", opts.copyNgram, where));
       if (o.Has("attention") && !o.Get("attention").IsUndefined()) opts.attention = parseMode(env, o.Get("attention"), where);

@@ -15,12 +15,12 @@ struct PlanRequest {
   int heads = 0, kvHeads = 0, headDim = 0, seqQ = 0, seqK = 0;
   float scale = 0.f;                 // resolved (never 0)
   int blockSize = 64;
-  float tau = 0.985f;                // the same default as UniSparseConfig (attention.h)
+  float tau = 0.995f;                // the same default as UniSparseConfig (attention.h)
   std::vector<int> granularities = {4, 16};
   int minBlocks = 0, maxBlocks = 0;
   bool lastBlockCheck = true;        // the exact check of the last query block (last_block_check.h)
   float neighbourShare = 0.05f;      // kDefaultNeighbourShare (attention.h); 0: off
-  float checkRecall = 0.95f;
+  float checkRecall = 0.99f;
   // Copy sources (copy_sources.h) as device CSR over this plan's query blocks (nKeyBlocks - firstQueryBlock rows):
   // kept in every kv head's row beyond tau, like the check's columns; null: none. Ignored with maxBlocks.
   const int32_t* copyRowPtr = nullptr;

@@ -19,6 +19,8 @@ struct ModelOptions {
   int blockSize = UniSparseConfig{}.blockSize;
   int maxBlocks = 0;                  // UniSparse per-row budget of key blocks (0 = none; sink + diagonal always kept)
   float neighbourShare = UniSparseConfig{}.neighbourShare;  // neighbour expansion threshold (attention.h)
+  float checkRecall = UniSparseConfig{}.checkRecall;        // last-block check: a head whose estimate holds less of
+                                                            // the last block's exact mass is widened (attention.h)
   int copyRecent = UniSparseConfig{}.copyRecent;  // copy sources per query kept by UniSparse plans (0 = off)
   int copyNgram = UniSparseConfig{}.copyNgram;    // tokens that must match for a copy source (1-3)
   int maxContext = 0;                 // KV cache capacity; 0 = min(model context, 8192 on the CPU, 32768 on the GPU)

@@ -2,10 +2,11 @@
 what keeping the copied keys' blocks buys per layer. Inputs: the folder written by dumpRealLayers.ts (Q/K/V of every
 layer over 8K tokens of real source, and tokens.json).
 
-1. The worst-served sampled rows of the default plan (tau 0.985, check, neighbours): for each, whether its most-read
+1. The worst-served sampled rows of the tau 0.985 plan (check, neighbours): for each, whether its most-read
    key k follows an earlier occurrence of the row's own last tokens (tokens[k-n..k-1] == tokens[i-n+1..i]).
-2. Per layer, recall / density / output error of the default plan alone and with the copy sources of native
-   copy_sources.cpp added to every row (ngram tokens matched, the `recent` latest occurrences), at tau 0.985 and 0.995.
+2. Per layer, recall / density / output error of the plan alone and with the copy sources of native
+   copy_sources.cpp added to every row (ngram tokens matched, the `recent` latest occurrences), at tau 0.985 and 0.995,
+   and at the runtime's default (tau 0.995 with the last-block check at recall 0.99).
 
 Usage: python3 test/attention-study/copy_sources_study.py <dump dir> [--json out.json]"""
 import json
@@ -15,13 +16,14 @@ import numpy as np
 
 from layer_study import Layer, S
 
-VARIANTS = {  # name: (tau, ngram, recent); ngram 0 = no copy sources
-    "default (no copy sources), tau 0.985": (0.985, 0, 0),
-    "copy sources 3-token / 4 latest (default), tau 0.985": (0.985, 3, 4),
-    "copy sources 2-token / 4 latest, tau 0.985": (0.985, 2, 4),
-    "copy sources 3-token / 8 latest, tau 0.985": (0.985, 3, 8),
-    "no copy sources, tau 0.995": (0.995, 0, 0),
-    "copy sources 3-token / 4 latest, tau 0.995": (0.995, 3, 4),
+VARIANTS = {  # name: (tau, ngram, recent, check recall); ngram 0 = no copy sources
+    "no copy sources, tau 0.985": (0.985, 0, 0, 0.95),
+    "copy sources 3-token / 4 latest, tau 0.985": (0.985, 3, 4, 0.95),
+    "copy sources 2-token / 4 latest, tau 0.985": (0.985, 2, 4, 0.95),
+    "copy sources 3-token / 8 latest, tau 0.985": (0.985, 3, 8, 0.95),
+    "no copy sources, tau 0.995": (0.995, 0, 0, 0.95),
+    "copy sources 3-token / 4 latest, tau 0.995": (0.995, 3, 4, 0.95),
+    "default: copy sources 3-token / 4 latest, tau 0.995, check recall 0.99": (0.995, 3, 4, 0.99),
 }
 
 
@@ -51,21 +53,21 @@ def main():
     folder = sys.argv[1]
     shape = json.load(open(f"{folder}/shape.json"))
     tokens = np.array(json.load(open(f"{folder}/tokens.json")))
-    copies = {(n, r): copy_source_blocks(tokens, n, r) for _, n, r in VARIANTS.values() if n}
+    copies = {(n, r): copy_source_blocks(tokens, n, r) for _, n, r, _ in VARIANTS.values() if n}
     causal = np.tril(np.ones(next(iter(copies.values())).shape, bool))
     rows, worst = [], []
     for layer in range(shape["layers"]):
         L = Layer(folder, layer, shape)
         row = {"layer": layer}
         plans = {}
-        for name, (tau, n, r) in VARIANTS.items():
-            if tau not in plans:
-                plans[tau] = L.unisparse(tau, check="gated", neighbour_share=0.05)[0]
-            M = plans[tau] | copies[(n, r)][None] if n else plans[tau]
+        for name, (tau, n, r, check) in VARIANTS.items():
+            if (tau, check) not in plans:
+                plans[(tau, check)] = L.unisparse(tau, check="gated", check_recall=check, neighbour_share=0.05)[0]
+            M = plans[(tau, check)] | copies[(n, r)][None] if n else plans[(tau, check)]
             row[name] = L.metrics(M, S)
         rows.append(row)
-        # The default plan's worst sampled rows in this layer: is the most-read missed key a copy source?
-        M = plans[0.985]
+        # The tau 0.985 plan's worst sampled rows in this layer: is the most-read missed key a copy source?
+        M = plans[(0.985, 0.95)]
         for h in range(L.H):
             p = L.exact(h, L.rows)
             keep = np.repeat(M[h][L.rows // S], S, axis=1)[:, :L.N]

@@ -175,6 +175,9 @@ int main() {
               UniSparseConfig{}.neighbourShare, 40);
   compareCase("8q/2kv d128 seqK=5000 seqQ=777 S128 tau0.95, copy sources", 8, 2, 128, 5000, 777, 128, 0.95f, true,
               UniSparseConfig{}.neighbourShare, 40);
+  // The runtime's defaults (tau 0.995, check recall 0.99), chunk-shaped: the last 1,024 rows of 8,192 keys.
+  compareCase("32q/8kv d64 seqK=8192 seqQ=1024 S64 default tau and check, copy sources", 32, 8, 64, 8192, 1024, 64,
+              UniSparseConfig{}.tau, true, UniSparseConfig{}.neighbourShare, 40);
   expectError("head dim 80", 4, 2, 80, 256, 256, 64);
   expectError("heads 5 / kvHeads 2", 5, 2, 64, 256, 256, 64);
   expectError("seqQ 300 > seqK 200", 4, 2, 64, 200, 300, 64);

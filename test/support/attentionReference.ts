@@ -9,12 +9,14 @@ export interface AttentionShapeJs {
 
 /** native/src/attention/attention.h kDefaultNeighbourShare (a unit test pins the two together) */
 export const DEFAULT_NEIGHBOUR_SHARE = 0.05;
+/** The last-block check's recall threshold, as UniSparseConfig::checkRecall (attention.h). */
+export const DEFAULT_CHECK_RECALL = 0.99;
 
 export interface PlanOptionsJs {
   blockSize: number; tau: number; granularities: number[]; minBlocks?: number; maxBlocks?: number; scale?: number;
   /** the exact check of the last query block (columns + widened tau on failure); default true */
   lastBlockCheck?: boolean;
-  /** a kv head whose estimated last-block selection holds less exact mass than this is widened; default 0.95 */
+  /** a kv head whose estimated last-block selection holds less exact mass than this is widened; default DEFAULT_CHECK_RECALL */
   checkRecall?: number;
   /** neighbour expansion threshold (native UniSparseConfig::neighbourShare); absent: the native default, 0: off */
   neighbourShare?: number;
@@ -192,7 +194,7 @@ export function uniSparsePlanReference(q: ArrayLike<number>, k: ArrayLike<number
         for (let i = 0; i < order.length && sum < o.tau; i++) { cols.add(order[i]); sum += exact[order[i]]; }
         worst = Math.min(worst, lastKept.reduce((acc, b) => acc + exact[b], 0));
       }
-      if (worst < (o.checkRecall ?? 0.95)) tau = widenedTau(o.tau);
+      if (worst < (o.checkRecall ?? DEFAULT_CHECK_RECALL)) tau = widenedTau(o.tau);
       else cols.clear();  // a head that passes keeps the estimate's own plan
     }
     columns.push([...cols].sort((a, b) => a - b));

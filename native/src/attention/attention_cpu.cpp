@@ -57,7 +57,7 @@ void validate_attention(const AttentionShape& s, const AttentionOptions& opts) {
         fail("attention: granularity " + std::to_string(g) + " must divide blockSize " +
              std::to_string(c.blockSize) + " (composite tokens per block, e.g. 4 or 16).");
     if (!(c.checkRecall >= 0.f && c.checkRecall <= 1.f))
-      fail("attention: checkRecall must be a number in [0, 1] (0.95 by default; 0 never widens tau).");
+      fail("attention: checkRecall must be a number in [0, 1] (0.99 by default; 0 never widens tau).");
     if (c.minBlocks < 0 || c.maxBlocks < 0)
       fail("attention: minBlocks and maxBlocks must be >= 0 (0 means no bound).");
     if (c.copyRecent < 0 || c.copyNgram < 1 || c.copyNgram > 3)

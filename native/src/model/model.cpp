@@ -97,6 +97,7 @@ struct Model::Impl {
     a.sparse.granularities = default_granularities(config.nHeads, config.nKvHeads, opts.blockSize);
     a.sparse.maxBlocks = opts.maxBlocks;
     a.sparse.neighbourShare = opts.neighbourShare;
+    a.sparse.checkRecall = opts.checkRecall;
     a.sparse.copyRecent = opts.copyRecent;
     a.sparse.copyNgram = opts.copyNgram;
     a.copySources = copySources.get();
@@ -342,6 +343,8 @@ std::unique_ptr<Model> Model::load(const std::string& path, const ModelOptions& 
   if (!(opts.tau > 0.f) || opts.tau > 1.f) fail("tau ", opts.tau, " must be in (0, 1].");
   if (opts.threads < 0 || opts.threads > 1024) fail("threads ", opts.threads, " must be between 0 (auto) and 1024.");
 
+  if (!(opts.checkRecall >= 0.f && opts.checkRecall <= 1.f))
+    fail("checkRecall ", opts.checkRecall, " must be in [0, 1] (0 never widens a head, 1 always does).");
   if (opts.maxBlocks < 0) fail("maxBlocks ", opts.maxBlocks, " must be 0 (no budget) or a positive block count.");
   if (opts.copyRecent < 0 || opts.copyNgram < 1 || opts.copyNgram > 3)
     fail("copyNgram ", opts.copyNgram, " must be 1, 2 or 3 and copyRecent ", opts.copyRecent, " >= 0 (0 = off).");

@@ -83,9 +83,12 @@ static int logitsMode(int argc, char** argv) {
   o.device = argc > 6 ? argv[6] : "cuda";
   o.attention = argc > 7 && std::string(argv[7]) == "unisparse" ? AttentionMode::UniSparse : AttentionMode::Dense;
   const bool decode = argc > 8 && std::string(argv[8]) == "decode";
-  // E2E_TAU / E2E_NEIGHBOUR_SHARE / E2E_COPY_*: UniSparse settings other than the runtime's defaults (tau sweeps).
+  // E2E_TAU / E2E_NEIGHBOUR_SHARE / E2E_CHECK_RECALL / E2E_COPY_*: UniSparse settings other than the runtime's
+  // defaults (tau sweeps).
   if (const char* tau = std::getenv("E2E_TAU")) o.tau = float(std::atof(tau));
   if (const char* share = std::getenv("E2E_NEIGHBOUR_SHARE")) o.neighbourShare = float(std::atof(share));
+  // E2E_CHECK_RECALL: the last-block check's recall threshold (the default before 0.99 was 0.95).
+  if (const char* recall = std::getenv("E2E_CHECK_RECALL")) o.checkRecall = float(std::atof(recall));
   // E2E_COPY_RECENT / E2E_COPY_NGRAM: copy sources per query (0 = off) and the tokens they match on.
   if (const char* recent = std::getenv("E2E_COPY_RECENT")) o.copyRecent = std::atoi(recent);
   if (const char* ngram = std::getenv("E2E_COPY_NGRAM")) o.copyNgram = std::atoi(ngram);

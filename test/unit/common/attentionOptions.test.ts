@@ -8,14 +8,14 @@ import { readSettings } from '../../../common/settings/readSettings';
 
 describe('attention options', function () {
   it('fills every missing option with its default', function () {
-    assert.deepStrictEqual(attentionOptions(), { mode: 'unisparse', tau: 0.985, blockSize: 64 });
-    assert.deepStrictEqual(attentionOptions({ mode: 'dense' }), { mode: 'dense', tau: 0.985, blockSize: 64 });
+    assert.deepStrictEqual(attentionOptions(), { mode: 'unisparse', tau: 0.995, blockSize: 64 });
+    assert.deepStrictEqual(attentionOptions({ mode: 'dense' }), { mode: 'dense', tau: 0.995, blockSize: 64 });
     assert.deepStrictEqual(attentionOptions({ tau: 0.9, blockSize: 128 }), { mode: 'unisparse', tau: 0.9, blockSize: 128 });
   });
 
   it('rejects a bad mode, tau or block size with a sentence naming the allowed values', function () {
     assert.throws(() => attentionOptions({ mode: 'sparse' as never }), /mode 'sparse' is not known; use unisparse or dense/);
-    assert.throws(() => attentionOptions({ tau: 0 }), /tau is 0; use a number from 0.5 to 1 \(default 0.985\)/);
+    assert.throws(() => attentionOptions({ tau: 0 }), /tau is 0; use a number from 0.5 to 1 \(default 0.995\)/);
     assert.throws(() => attentionOptions({ tau: 1.5 }), /tau is 1.5/);
     assert.throws(() => attentionOptions({ tau: Number.NaN }), /tau is NaN/);
     assert.throws(() => attentionOptions({ blockSize: 100 }), /block size 100 is not supported; use 64 or 128 \(default 64\)/);

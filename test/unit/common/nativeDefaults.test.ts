@@ -4,7 +4,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { DEFAULT_ATTENTION } from '../../../common/attentionOptions';
-import { DEFAULT_NEIGHBOUR_SHARE } from '../../support/attentionReference';
+import { DEFAULT_CHECK_RECALL, DEFAULT_NEIGHBOUR_SHARE } from '../../support/attentionReference';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const read = (file: string) => fs.readFileSync(path.join(root, file), 'utf8');
@@ -44,9 +44,17 @@ describe('C++ attention defaults', function () {
       'UniSparseConfig{}.neighbourShare');
   });
 
+  it('the last-block check has one recall threshold: attention.h, the CUDA plan request and the float64 reference', function () {
+    assert.strictEqual(floatLiteral(fieldDefault(read('native/src/attention/attention.h'), 'UniSparseConfig', 'float', 'checkRecall')),
+      DEFAULT_CHECK_RECALL);
+    assert.strictEqual(floatLiteral(fieldDefault(read('native/cuda/unisparse_plan.h'), 'PlanRequest', 'float', 'checkRecall')),
+      DEFAULT_CHECK_RECALL);
+  });
+
   it('the model options take theirs from UniSparseConfig', function () {
     const h = read('native/include/unisparse_model.h');
     assert.strictEqual(fieldDefault(h, 'ModelOptions', 'float', 'tau'), 'UniSparseConfig{}.tau');
     assert.strictEqual(fieldDefault(h, 'ModelOptions', 'int', 'blockSize'), 'UniSparseConfig{}.blockSize');
+    assert.strictEqual(fieldDefault(h, 'ModelOptions', 'float', 'checkRecall'), 'UniSparseConfig{}.checkRecall');
   });
 });

@@ -9,7 +9,7 @@ describe('settings reader', function () {
     const s = readSettings(source({}));
     assert.deepStrictEqual(
       { device: s.device, attention: s.attention, tau: s.tau, blockSize: s.blockSize, maxNewTokens: s.maxNewTokens, modelPath: s.modelPath },
-      { device: 'auto', attention: 'unisparse', tau: 0.985, blockSize: 64, maxNewTokens: 256, modelPath: '' });
+      { device: 'auto', attention: 'unisparse', tau: 0.995, blockSize: 64, maxNewTokens: 256, modelPath: '' });
     assert.ok(s.exclude.includes('**/node_modules/**'));
   });
 
@@ -29,7 +29,7 @@ describe('settings reader', function () {
   it('replaces out-of-range, off-enum and mistyped values by the defaults', function () {
     const s = readSettings(source({ device: 'tpu', tau: 3, blockSize: 100, maxNewTokens: 2.5, contextBudgetTokens: '4k', exclude: [1, 2], 'overlays.enabled': 'yes' }));
     assert.strictEqual(s.device, 'auto');
-    assert.strictEqual(s.tau, 0.985);
+    assert.strictEqual(s.tau, 0.995);
     assert.strictEqual(s.blockSize, 64);
     assert.strictEqual(s.maxNewTokens, 256);
     assert.strictEqual(s.contextBudgetTokens, 0, 'a mistyped budget falls back to 0: picked by device');

@@ -3,6 +3,7 @@
 import * as assert from 'assert';
 import { copySourceBlocksReference, denseAttentionReference, maxAbsDiff, recallOfRow, uniSparsePlanReference, widenedTau, AttentionShapeJs } from '../../../support/attentionReference';
 import { plantedAttention } from '../../../support/plantedAttention';
+import { DEFAULT_ATTENTION } from '../../../../common/attentionOptions';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const native = require('../../../../native');
@@ -182,7 +183,7 @@ describe('UniSparse CPU attention', () => {
     // Only row 600's block gained a block: the copy source, in each kv head.
     assert.strictEqual(withCopies.keyBlocks.length, without.keyBlocks.length + 2);
     assert.deepStrictEqual(copySourceBlocksReference(tokens, 64).map((b) => [...b]).filter((b) => b.length).length, 1);
-    assertPlansAgree(withCopies, uniSparsePlanReference(t.q, t.k, shape, { blockSize: 64, tau: 0.985, granularities: [4, 16], tokens }), 0.985);
+    assertPlansAgree(withCopies, uniSparsePlanReference(t.q, t.k, shape, { blockSize: 64, tau: DEFAULT_ATTENTION.tau, granularities: [4, 16], tokens }), DEFAULT_ATTENTION.tau);
   });
 
   it('plan with copy sources equals the reference on tokens that repeat often, and rejects a wrong token count', () => {
