@@ -101,6 +101,27 @@ describe('model runtime: attention inside the model', () => {
     }
   });
 
+  it('checkRecall reaches the plan: 1 widens every head (more blocks), 0 none; out of [0, 1] is refused', () => {
+    const cfg = tinyConfig({ contextLength: 512 });
+    const m = tmp.gguf(cfg, 41);
+    const tokens = randomTokens(384, cfg.vocabSize, 42);
+    const Model = loadModelClass();
+    const density = (checkRecall: number) => {
+      const model = new Model(m.path, { threads: 1, maxContext: 512, attention: 'unisparse', tau: 0.3, blockSize: 64,
+        neighbourShare: 0, copyRecent: 0, checkRecall }) as any;
+      try {
+        model.eval(tokens, { logits: 'none' });
+        return model.lastAttention().density as number;
+      } finally {
+        model.dispose();
+      }
+    };
+    const never = density(0), always = density(1);
+    assert.ok(always > never, `checkRecall 1 keeps more blocks than 0: ${never} -> ${always}`);
+    assert.ok(never < 1, `tau 0.3 without widening leaves blocks out: ${never}`);
+    assert.throws(() => new Model(m.path, { checkRecall: 1.5 }), /checkRecall 1.5 must be in \[0, 1\]/);
+  });
+
   it('UniSparse keeps the copy sources of repeated tokens in every layer; copyRecent 0 turns them off', () => {
     // A 64-token phrase at 100..163 comes back at 256..319: rows of block 4 copy from keys 101..164 (blocks 1 and 2).
     const cfg = tinyConfig({ contextLength: 512 });
