@@ -9,7 +9,8 @@ export interface ModelInfo {
 }
 export interface ModelOptions {
   threads?: number; attention?: 'dense' | 'unisparse'; tau?: number; blockSize?: number; maxContext?: number;
-  captureLayers?: number[]; neighbourShare?: number;
+  captureLayers?: number[]; neighbourShare?: number; checkRecall?: number; copyRecent?: number; copyNgram?: number;
+  exactMatmul?: boolean;
 }
 export interface NativeModel {
   readonly info: ModelInfo;

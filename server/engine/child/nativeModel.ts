@@ -64,6 +64,13 @@ export interface ModelOptions {
   maxBlocks?: number;
   /** A block taken with at least this estimated share keeps its neighbours too (default 0.05; 0 = off). */
   neighbourShare?: number;
+  /** The last-block check widens a kv head whose estimate holds less than this of the exact mass (default 0.99). */
+  checkRecall?: number;
+  /** Copy sources kept per query (default 4; 0 = off) and the tokens they match on (1-3, default 3). */
+  copyRecent?: number;
+  copyNgram?: number;
+  /** CPU only: fp32 matmuls instead of the 8-bit integer kernels, for accuracy measurements (slower). */
+  exactMatmul?: boolean;
 }
 
 export interface NativeAddon {
