@@ -32,6 +32,8 @@ python3 - $E $DEVICE $CONFIGS <<'PY' | tee $OUT/top1-windows.jsonl
 import json, sys, glob, os, numpy as np
 e, device, configs = sys.argv[1], sys.argv[2], sys.argv[3:]
 def logsm(x): x = x - x.max(1, keepdims=True); return x - np.log(np.exp(x).sum(1, keepdims=True))
+def top_tokens(path):  # engine_e2e's .top1: int32 top tokens, then float32 margins
+    a = np.fromfile(path, dtype=np.int32); return a[: a.size // 2]
 for f in sorted(glob.glob(f"{e}/*-dense.f32")):
     n = os.path.basename(f)[:-len("-dense.f32")]
     dense = logsm(np.fromfile(f, dtype=np.float32).reshape(1024, -1).astype(np.float64))
@@ -41,8 +43,7 @@ for f in sorted(glob.glob(f"{e}/*-dense.f32")):
         kl = float(np.mean((np.exp(dense) * (dense - o)).sum(1)))
         row = {"window": n, "device": device, "config": tag, "top1Agreement": 1 - float(flips.mean()), "flips": int(flips.sum()), "meanKl": kl}
         if os.path.exists(f + ".top1") and os.path.exists(f"{e}/{n}-{tag}.f32.top1"):
-            top = lambda p: np.fromfile(p, dtype=np.int32)[: len(np.fromfile(p, dtype=np.int32)) // 2]
-            every = top(f + ".top1") != top(f"{e}/{n}-{tag}.f32.top1")
+            every = top_tokens(f + ".top1") != top_tokens(f"{e}/{n}-{tag}.f32.top1")
             row.update({"positions": int(every.size), "flipsAll": int(every.sum()), "top1AgreementAll": 1 - float(every.mean())})
         print(json.dumps(row))
 PY
