@@ -29,21 +29,13 @@ for w in "$WINDOWS"/tokens-*.i32; do
 done
 CONFIGS="unisparse"; for tau in $TAUS; do CONFIGS="$CONFIGS tau$tau"; done; for v in $VARIANTS; do CONFIGS="$CONFIGS ${v%%:*}"; done
 python3 - $E $DEVICE $CONFIGS <<'PY' | tee $OUT/top1-windows.jsonl
-import json, sys, glob, os, numpy as np
+import json, sys, glob, os
+sys.path.insert(0, "test/gpu/e2e")
+from top1_compare import agreement, log_softmax
 e, device, configs = sys.argv[1], sys.argv[2], sys.argv[3:]
-def logsm(x): x = x - x.max(1, keepdims=True); return x - np.log(np.exp(x).sum(1, keepdims=True))
-def top_tokens(path):  # engine_e2e's .top1: int32 top tokens, then float32 margins
-    a = np.fromfile(path, dtype=np.int32); return a[: a.size // 2]
 for f in sorted(glob.glob(f"{e}/*-dense.f32")):
     n = os.path.basename(f)[:-len("-dense.f32")]
-    dense = logsm(np.fromfile(f, dtype=np.float32).reshape(1024, -1).astype(np.float64))
+    dense = log_softmax(f)
     for tag in configs:
-        o = logsm(np.fromfile(f"{e}/{n}-{tag}.f32", dtype=np.float32).reshape(1024, -1).astype(np.float64))
-        flips = dense.argmax(1) != o.argmax(1)
-        kl = float(np.mean((np.exp(dense) * (dense - o)).sum(1)))
-        row = {"window": n, "device": device, "config": tag, "top1Agreement": 1 - float(flips.mean()), "flips": int(flips.sum()), "meanKl": kl}
-        if os.path.exists(f + ".top1") and os.path.exists(f"{e}/{n}-{tag}.f32.top1"):
-            every = top_tokens(f + ".top1") != top_tokens(f"{e}/{n}-{tag}.f32.top1")
-            row.update({"positions": int(every.size), "flipsAll": int(every.sum()), "top1AgreementAll": 1 - float(every.mean())})
-        print(json.dumps(row))
+        print(json.dumps({"window": n, "device": device, "config": tag, **agreement(f, f"{e}/{n}-{tag}.f32", dense)}))
 PY
